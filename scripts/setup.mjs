@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Everything a fresh machine needs before `npm start` or `npm test`, with no dependency of its own:
+//   - node_modules installed (npm ci) when missing or older than package-lock.json;
+//   - --build: the TypeScript compiled to dist/;
+//   - --test-deps: the system programs the tests use, installed with apt-get when missing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+
+// Debian packages the test suite drives for real: command → package.
+export const SYSTEM_TOOLS = {};
+
+function run(command, commandArgs, options = {}) {
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', ...options });
+  if (result.status !== 0) {
+    console.error(`setup: ${command} ${commandArgs.join(' ')} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function mtime(path) {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
+function ensureNodeModules() {
+  const lock = join(root, 'package-lock.json');
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(installed) && mtime(installed) >= mtime(lock) && mtime(installed) >= mtime(join(root, 'package.json'))) return;
+  console.error('setup: installing npm dependencies');
+  // --ignore-scripts: our own build runs below; no dependency needs an install script to work.
+  run('npm', [existsSync(lock) ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund']);
+}
+
+function hasCommand(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureSystemTools() {
+  const missing = Object.entries(SYSTEM_TOOLS).filter(([command]) => !hasCommand(command)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing)];
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = root ? [] : hasCommand('sudo') ? ['sudo'] : null;
+  if (!sudo) {
+    console.error(`setup: missing ${packages.join(', ')}; install them with apt-get (needs root)`);
+    process.exit(1);
+  }
+  console.error(`setup: installing ${packages.join(', ')} with apt-get`);
+  const apt = (...aptArgs) => (sudo.length ? run('sudo', ['apt-get', ...aptArgs]) : run('apt-get', aptArgs));
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync(sudo.length ? 'sudo' : 'apt-get', sudo.length ? ['apt-get', 'update', '-q'] : ['update', '-q'], { stdio: 'inherit', env });
+  apt('install', '-y', '-q', '--no-install-recommends', ...packages);
+}
+
+ensureNodeModules();
+if (args.has('--test-deps')) ensureSystemTools();
+if (args.has('--build')) run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);

@@ -1,0 +1,14 @@
+/**
+ * The App API: an app is a function of one call. It subscribes to the session's events (audio, dtmf,
+ * notify, end) and answers through the session (sendAudio, hangup, ...). Whatever it throws, or a
+ * promise it returns rejects with, ends only its own call.
+ */
+import type { CallSession } from '../call/call-session.js';
+
+export type CallApp = (session: CallSession) => void | Promise<void>;
+
+export interface AppDefinition {
+  name: string;
+  description: string;
+  create(options: Record<string, unknown>): CallApp;
+}

@@ -1,0 +1,17 @@
+/**
+ * The default app: every audio frame the caller sends goes straight back, byte-identical and in
+ * order, with no added latency. Control messages are never echoed (the tutorial's mistake): only
+ * audio events are subscribed to. `sendAudio` re-frames off-size input, so nothing but exact frames
+ * ever leaves.
+ */
+import type { AppDefinition, CallApp } from './app.js';
+
+export const echo: CallApp = (session) => {
+  session.on('audio', (frame) => session.sendAudio(frame));
+};
+
+export const echoApp: AppDefinition = {
+  name: 'echo',
+  description: 'sends every caller frame straight back (default)',
+  create: () => echo,
+};

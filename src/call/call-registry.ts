@@ -1,0 +1,134 @@
+/**
+ * What the server knows about calls: every leg seen on the event webhook (keyed by leg uuid and by
+ * conversation uuid) and every open call socket. Memory is bounded: old legs are forgotten first.
+ */
+import { FINAL_STATUSES, type CallEvent } from '../protocol/webhooks.js';
+import type { CallSession } from './call-session.js';
+
+/** Legs remembered at most. A busy server has a few thousand live legs; each record is a few KB. */
+export const MAX_LEGS = 10_000;
+/** Events kept per leg; a normal leg has under ten (started … completed). */
+export const MAX_EVENTS_PER_LEG = 32;
+/** Conversations whose leg-less events (notify, error) are remembered at most. */
+export const MAX_CONVERSATIONS = 10_000;
+
+export interface LegRecord {
+  uuid: string;
+  conversationUuid: string | undefined;
+  status: string | undefined;
+  direction: string | undefined;
+  from: string | undefined;
+  to: string | undefined;
+  events: CallEvent[];
+  /** Events received for this leg, including any dropped beyond MAX_EVENTS_PER_LEG. */
+  eventCount: number;
+  firstSeen: number;
+  lastSeen: number;
+  ended: boolean;
+}
+
+function pushBounded<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+}
+
+export class CallRegistry {
+  private readonly legs = new Map<string, LegRecord>();
+  private readonly conversationLegs = new Map<string, Set<string>>();
+  private readonly conversationEvents = new Map<string, CallEvent[]>();
+  private readonly sessions = new Set<CallSession>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Records an event under its leg, or under its conversation when it names no leg. */
+  recordEvent(event: CallEvent): LegRecord | undefined {
+    const at = this.now();
+    if (!event.legUuid) {
+      if (event.conversationUuid) {
+        const list = this.conversationEvents.get(event.conversationUuid) ?? [];
+        pushBounded(list, event, MAX_EVENTS_PER_LEG);
+        this.conversationEvents.set(event.conversationUuid, list);
+        this.evict(this.conversationEvents, MAX_CONVERSATIONS);
+      }
+      return undefined;
+    }
+    let leg = this.legs.get(event.legUuid);
+    if (!leg) {
+      leg = {
+        uuid: event.legUuid, conversationUuid: undefined, status: undefined, direction: undefined,
+        from: undefined, to: undefined, events: [], eventCount: 0, firstSeen: at, lastSeen: at, ended: false,
+      };
+      this.legs.set(leg.uuid, leg);
+      this.evictLegs();
+    }
+    leg.conversationUuid ??= event.conversationUuid;
+    leg.direction ??= event.direction;
+    leg.from ??= event.from;
+    leg.to ??= event.to;
+    // Events arrive out of order (§8): a final status is never replaced by an earlier-stage one.
+    if (event.kind === 'status' && event.status && !leg.ended) {
+      leg.status = event.status;
+      leg.ended = FINAL_STATUSES.has(event.status);
+    }
+    leg.lastSeen = at;
+    leg.eventCount++;
+    pushBounded(leg.events, event, MAX_EVENTS_PER_LEG);
+    if (leg.conversationUuid) {
+      const set = this.conversationLegs.get(leg.conversationUuid) ?? new Set<string>();
+      set.add(leg.uuid);
+      this.conversationLegs.set(leg.conversationUuid, set);
+    }
+    return leg;
+  }
+
+  leg(uuid: string): LegRecord | undefined {
+    return this.legs.get(uuid);
+  }
+
+  /** Every leg of a conversation, plus the conversation's leg-less events. */
+  conversation(conversationUuid: string): { legs: LegRecord[]; events: CallEvent[] } {
+    const uuids = this.conversationLegs.get(conversationUuid) ?? new Set<string>();
+    const legs = [...uuids].map((uuid) => this.legs.get(uuid)).filter((leg): leg is LegRecord => leg !== undefined);
+    return { legs, events: this.conversationEvents.get(conversationUuid) ?? [] };
+  }
+
+  get legCount(): number {
+    return this.legs.size;
+  }
+
+  addSession(session: CallSession): void {
+    this.sessions.add(session);
+    session.once('end', () => this.sessions.delete(session));
+  }
+
+  /** Call sockets open now. */
+  get activeCalls(): number {
+    return this.sessions.size;
+  }
+
+  activeSessions(): IterableIterator<CallSession> {
+    return this.sessions.values();
+  }
+
+  /** The event record of the leg a socket carries (from its uuid header). */
+  legFor(session: CallSession): LegRecord | undefined {
+    return session.identity.uuid ? this.legs.get(session.identity.uuid) : undefined;
+  }
+
+  private evictLegs(): void {
+    while (this.legs.size > MAX_LEGS) {
+      const oldest = this.legs.keys().next().value as string;
+      const leg = this.legs.get(oldest);
+      this.legs.delete(oldest);
+      if (leg?.conversationUuid) {
+        const set = this.conversationLegs.get(leg.conversationUuid);
+        set?.delete(oldest);
+        if (set && set.size === 0) this.conversationLegs.delete(leg.conversationUuid);
+      }
+    }
+  }
+
+  private evict<V>(map: Map<string, V>, max: number): void {
+    while (map.size > max) map.delete(map.keys().next().value as string);
+  }
+}

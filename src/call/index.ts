@@ -1,0 +1,3 @@
+export * from './call-session.js';
+export * from './call-registry.js';
+export * from './logger.js';

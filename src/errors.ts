@@ -1,0 +1,36 @@
+/**
+ * Every coded error voicesocket reports, in one place (the fastify `FST_ERR_*` habit). Logs and HTTP
+ * replies carry the code so an operator can grep for it; the text says what and why.
+ * This module is a leaf: any layer may import it.
+ */
+export const ERRORS = {
+  CONFIG_INVALID: 'a configuration value is not allowed',
+  TEXT_NOT_JSON: 'a WebSocket text message is not JSON',
+  TEXT_INVALID: 'a WebSocket text message is JSON but not a message this protocol defines',
+  TEXT_UNKNOWN_EVENT: 'a WebSocket text message has an event this protocol does not define',
+  AUDIO_BEFORE_CONNECTED: 'binary audio arrived before websocket:connected; assumed the default rate',
+  AUDIO_ODD_LENGTH: 'a binary message is not a whole number of 16-bit samples',
+  FRAME_SIZE: 'an outbound audio frame is not exactly one 20 ms frame',
+  EVENT_MALFORMED: 'an event webhook body could not be read as a Vonage event',
+  ANSWER_MALFORMED: 'an answer webhook body could not be read',
+  SOCKET_PATH: 'a WebSocket upgrade asked for a path that is not a call socket',
+  SHUTTING_DOWN: 'the server is shutting down and accepts no new calls',
+  APP_FAILED: 'the call app threw; its call was ended, the server goes on',
+  NCCO_INVALID: 'an NCCO is not valid for Vonage',
+} as const;
+
+export type ErrorName = keyof typeof ERRORS;
+export type ErrorCode = `VS_ERR_${ErrorName}`;
+
+export function errorCode(name: ErrorName): ErrorCode {
+  return `VS_ERR_${name}`;
+}
+
+export class VoicesocketError extends Error {
+  readonly code: ErrorCode;
+  constructor(name: ErrorName, detail?: string, options?: { cause?: unknown }) {
+    super(detail ? `${ERRORS[name]}: ${detail}` : ERRORS[name], options);
+    this.name = 'VoicesocketError';
+    this.code = errorCode(name);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './audio-format.js';
+export * from './socket-messages.js';
+export * from './ncco.js';
+export * from './webhooks.js';

@@ -1,0 +1,114 @@
+/**
+ * Server configuration: one table of settings drives the environment variables, the CLI flags, the
+ * `--help` text and validation. A bad value is a coded error naming the setting and what it allows.
+ */
+import { VoicesocketError } from '../errors.js';
+import { DEFAULT_SAMPLE_RATE, SAMPLE_RATES, isSampleRate, type SampleRate } from '../protocol/audio-format.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Overrides the socket URL derived from the answer request (e.g. `https://abc.example.com`). */
+  publicUrl: string | undefined;
+  sampleRate: SampleRate;
+  greeting: string;
+  greetingLanguage: string;
+  /** `from` of the connect action; the number that was called when unset. */
+  connectFrom: string | undefined;
+  logLevel: LogLevel;
+  app: string;
+}
+
+/** The tutorial's greeting, kept so a caller of the original demo hears the same thing. */
+export const DEFAULT_GREETING = 'Please wait while we connect you to the echo server';
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 3000,
+  // All interfaces: Vonage (or the tunnel in front of us) must reach the server.
+  host: '0.0.0.0',
+  publicUrl: undefined,
+  sampleRate: DEFAULT_SAMPLE_RATE,
+  greeting: DEFAULT_GREETING,
+  greetingLanguage: 'en-US',
+  connectFrom: undefined,
+  logLevel: 'info',
+  app: 'echo',
+};
+
+type Parser<T> = (raw: string) => T | undefined;
+
+export interface Setting<K extends keyof ServerConfig = keyof ServerConfig> {
+  key: K;
+  env: string;
+  flag: string;
+  description: string;
+  allowed: string;
+  parse: Parser<ServerConfig[K]>;
+}
+
+function setting<K extends keyof ServerConfig>(value: Setting<K>): Setting<K> {
+  return value;
+}
+
+const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? undefined : raw);
+
+export const SETTINGS: Setting[] = [
+  setting({
+    key: 'port', env: 'PORT', flag: '--port <number>', description: 'TCP port to listen on',
+    allowed: 'an integer from 0 to 65535',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) <= 65535 ? Number(raw) : undefined),
+  }),
+  setting({ key: 'host', env: 'HOST', flag: '--host <address>', description: 'address to listen on', allowed: 'a host name or IP address', parse: nonEmpty }),
+  setting({
+    key: 'publicUrl', env: 'PUBLIC_URL', flag: '--public-url <url>',
+    description: 'public base URL of this server (the tunnel or proxy); the socket URL in the NCCO is derived from it',
+    allowed: 'an absolute http(s):// or ws(s):// URL',
+    parse: (raw) => {
+      try {
+        const url = new URL(raw);
+        return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) ? raw : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  }),
+  setting({
+    key: 'sampleRate', env: 'AUDIO_RATE', flag: '--rate <hz>', description: 'audio sample rate asked for in the NCCO',
+    allowed: SAMPLE_RATES.join(', '),
+    parse: (raw) => {
+      const rate = Number(raw);
+      return isSampleRate(rate) ? rate : undefined;
+    },
+  }),
+  setting({ key: 'greeting', env: 'GREETING', flag: '--greeting <text>', description: 'text spoken before connecting', allowed: '1 to 1500 characters', parse: (raw) => (raw.length >= 1 && raw.length <= 1500 ? raw : undefined) }),
+  setting({ key: 'greetingLanguage', env: 'GREETING_LANGUAGE', flag: '--greeting-language <bcp47>', description: 'language of the greeting', allowed: 'a BCP-47 tag such as en-US', parse: (raw) => (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(raw) ? raw : undefined) }),
+  setting({ key: 'connectFrom', env: 'CONNECT_FROM', flag: '--from <number>', description: 'caller ID of the websocket leg (default: the number that was called)', allowed: 'a phone number, digits only (E.164 without +)', parse: (raw) => (/^\d{1,15}$/.test(raw) ? raw : undefined) }),
+  setting({ key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level <level>', description: 'log level', allowed: LOG_LEVELS.join(', '), parse: (raw) => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : undefined) }),
+  setting({ key: 'app', env: 'APP', flag: '--app <name>', description: 'what to do with each call', allowed: 'a built-in app name', parse: nonEmpty }),
+];
+
+/** Raw values by setting key, as read from flags; commander gives camelCase keys. */
+export type RawSettings = Partial<Record<keyof ServerConfig, string | undefined>>;
+
+/**
+ * Builds the configuration: flag, then environment, then default. Throws a CONFIG_INVALID error whose
+ * message names the setting (flag and variable), the bad value and the allowed values.
+ */
+export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const item of SETTINGS) {
+    const fromFlag = flags[item.key];
+    const raw = fromFlag ?? env[item.env];
+    if (raw === undefined) continue;
+    const value = item.parse(raw);
+    if (value === undefined) {
+      const source = fromFlag !== undefined ? item.flag.split(' ')[0] : item.env;
+      throw new VoicesocketError('CONFIG_INVALID', `${source}=${JSON.stringify(raw)} is not allowed; expected ${item.allowed}`);
+    }
+    config[item.key] = value;
+  }
+  return config as unknown as ServerConfig;
+}

@@ -1,0 +1,35 @@
+/**
+ * The event webhook: `POST|GET /webhooks/event` and `/webhooks/events` (the tutorial registers one and
+ * serves the other). Every request is acknowledged at once with 204, even a malformed one: a non-2xx
+ * answer makes Vonage retry, and a retry cannot fix a malformed body.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCode } from '../errors.js';
+import type { CallRegistry } from '../call/call-registry.js';
+import { parseCallEvent } from '../protocol/webhooks.js';
+import { webhookFields } from './webhook-body.js';
+
+export const EVENT_PATHS = ['/webhooks/event', '/webhooks/events'] as const;
+
+export function registerEventRoutes(app: FastifyInstance, registry: CallRegistry): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { fields, error } = webhookFields(request);
+    if (error) {
+      request.log.warn({ code: errorCode('EVENT_MALFORMED'), detail: error }, 'event webhook body is not JSON; acknowledged and dropped');
+      return reply.code(204).send();
+    }
+    const parsed = parseCallEvent(fields);
+    if (!parsed.ok) {
+      request.log.warn({ code: errorCode('EVENT_MALFORMED'), detail: parsed.detail }, 'event webhook payload is not an event; acknowledged and dropped');
+      return reply.code(204).send();
+    }
+    const { event } = parsed;
+    registry.recordEvent(event);
+    request.log.debug({ kind: event.kind, status: event.status, uuid: event.legUuid, conversationUuid: event.conversationUuid }, 'call event');
+    return reply.code(204).send();
+  };
+  for (const path of EVENT_PATHS) {
+    app.post(path, handler);
+    app.get(path, handler);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './server.js';
+export * from './config.js';
+export * from './answer-ncco.js';
+export * from './socket-url.js';

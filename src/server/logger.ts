@@ -1,0 +1,15 @@
+/**
+ * The process logger: JSON lines (pino) for machines, pretty lines when a person watches a terminal.
+ */
+import { pino, type Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogLevel } from './config.js';
+
+export type ServerLogger = PinoLogger;
+
+export function createLogger(level: LogLevel, options: { pretty?: boolean } = {}): ServerLogger {
+  const usePretty = options.pretty ?? process.stdout.isTTY === true;
+  const base = { level, base: { service: 'voicesocket' } };
+  // pino-pretty as a synchronous stream (not a worker transport) so logs are flushed at exit.
+  return usePretty ? pino(base, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service' })) : pino(base);
+}

@@ -1,0 +1,91 @@
+/**
+ * Assembles the server: fastify for the webhooks and health, `ws` for the call socket on the same
+ * port, one registry, one app. `createServer` is the library entry point; the CLI's `serve` uses it.
+ */
+import type { AddressInfo } from 'node:net';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { VoicesocketError } from '../errors.js';
+import { CallRegistry } from '../call/call-registry.js';
+import { BUILT_IN_APPS, type CallApp } from '../apps/index.js';
+import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+import { createLogger, type ServerLogger } from './logger.js';
+import { registerRawBodyParser, MAX_WEBHOOK_BODY_BYTES } from './webhook-body.js';
+import { registerAnswerRoutes } from './answer-route.js';
+import { registerEventRoutes } from './event-route.js';
+import { CallSocketServer } from './call-socket.js';
+
+/** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
+export const SHUTDOWN_GRACE_MS = 2000;
+
+export interface CreateServerOptions {
+  config?: Partial<ServerConfig>;
+  /** A call app; overrides `config.app`. */
+  app?: CallApp;
+  logger?: ServerLogger;
+}
+
+export interface VoicesocketServer {
+  readonly config: ServerConfig;
+  readonly registry: CallRegistry;
+  readonly http: FastifyInstance;
+  readonly logger: ServerLogger;
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<AddressInfo>;
+  /** Stops accepting, closes calls with 1001, then closes HTTP. */
+  close(): Promise<void>;
+}
+
+function resolveApp(config: ServerConfig, app: CallApp | undefined): CallApp {
+  if (app) return app;
+  const builtIn = BUILT_IN_APPS[config.app];
+  if (!builtIn) {
+    throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(config.app)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')}`);
+  }
+  return builtIn.create({});
+}
+
+export function createServer(options: CreateServerOptions = {}): VoicesocketServer {
+  const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const app = resolveApp(config, options.app);
+  const registry = new CallRegistry();
+  const startedAt = Date.now();
+
+  const http: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request lines would be thousands per second under load; routes log what matters.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_WEBHOOK_BODY_BYTES,
+  });
+  registerRawBodyParser(http);
+  registerAnswerRoutes(http, config);
+  registerEventRoutes(http, registry);
+
+  const sockets = new CallSocketServer({ registry, app, log: logger });
+  http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
+
+  http.get('/healthz', async () => ({
+    status: 'ok',
+    uptime: Math.round((Date.now() - startedAt) / 1000),
+    activeCalls: registry.activeCalls,
+  }));
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    registry,
+    http,
+    logger,
+    async listen() {
+      await http.listen({ port: config.port, host: config.host });
+      return http.server.address() as AddressInfo;
+    },
+    close() {
+      closing ??= (async () => {
+        await sockets.close(SHUTDOWN_GRACE_MS);
+        await http.close();
+      })();
+      return closing;
+    },
+  };
+}
