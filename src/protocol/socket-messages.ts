@@ -108,7 +108,9 @@ export function parseVonageMessage(text: string): ParseResult<VonageMessage> {
 
 /** The first message Vonage sends on a new socket (§2): headers copied to the top level. */
 export function connectedMessage(contentType: string | undefined, headers: Record<string, unknown> = {}): string {
-  const message: Record<string, unknown> = { event: SOCKET_EVENTS.connected };
+  // Null prototype: a header named "__proto__" must stay a key, not become the prototype.
+  const message: Record<string, unknown> = Object.create(null);
+  message.event = SOCKET_EVENTS.connected;
   if (contentType !== undefined) message[CONTENT_TYPE_KEY] = contentType;
   for (const [key, value] of Object.entries(headers)) {
     // A header may not overwrite the protocol's own keys.

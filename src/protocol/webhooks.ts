@@ -142,7 +142,8 @@ export function truncateUtf8(value: string, maxBytes: number): string {
  * identifiers that matter first.
  */
 export function fitHeaders(headers: Record<string, unknown>, maxBytes = MAX_WEBSOCKET_HEADERS_BYTES): Record<string, unknown> {
-  const fitted: Record<string, unknown> = {};
+  // Null prototype: a header named "__proto__" must stay a key, not become the prototype.
+  const fitted: Record<string, unknown> = Object.create(null);
   for (const [key, value] of Object.entries(headers)) if (value !== undefined) fitted[key] = value;
   while (byteLength(fitted) > maxBytes) {
     const excess = byteLength(fitted) - maxBytes;
