@@ -17,6 +17,16 @@ export const ERRORS = {
   SHUTTING_DOWN: 'the server is shutting down and accepts no new calls',
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
   NCCO_INVALID: 'an NCCO is not valid for Vonage',
+  SIGNATURE_MISSING: 'a signed request carries no Bearer token',
+  SIGNATURE_INVALID: 'a request token is not a valid JWT signed with the signature secret',
+  SIGNATURE_ALGORITHM: 'a request token is not signed with HS256',
+  SIGNATURE_ISSUER: 'a request token was not issued by Vonage',
+  SIGNATURE_API_KEY: 'a request token names another API key',
+  SIGNATURE_APPLICATION: 'a request token names another application',
+  SIGNATURE_STALE: 'a request token is older than the allowed age',
+  SIGNATURE_FUTURE: 'a request token is issued in the future beyond the allowed skew',
+  SIGNATURE_REPLAY: 'a request token was used before',
+  SIGNATURE_PAYLOAD: 'a request body does not match the payload_hash it was signed with',
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -4,11 +4,15 @@
  */
 import { Command } from 'commander';
 import { serveCommand, isUsageError } from './serve.js';
+import { callCommand } from './call.js';
+import { loadCommand } from './load.js';
 
 const program = new Command('voicesocket')
   .description('Connect Vonage Voice API calls to a WebSocket: echo server, audio engine and a local Vonage emulator')
   .showHelpAfterError()
-  .addCommand(serveCommand());
+  .addCommand(serveCommand())
+  .addCommand(callCommand())
+  .addCommand(loadCommand());
 
 try {
   await program.parseAsync(process.argv);

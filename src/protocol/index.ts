@@ -2,3 +2,4 @@ export * from './audio-format.js';
 export * from './socket-messages.js';
 export * from './ncco.js';
 export * from './webhooks.js';
+export * from './signed-webhook.js';

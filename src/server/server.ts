@@ -3,6 +3,7 @@
  * port, one registry, one app. `createServer` is the library entry point; the CLI's `serve` uses it.
  */
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VoicesocketError } from '../errors.js';
 import { CallRegistry } from '../call/call-registry.js';
@@ -64,10 +65,14 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   const sockets = new CallSocketServer({ registry, app, log: logger });
   http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
 
+  // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   http.get('/healthz', async () => ({
     status: 'ok',
     uptime: Math.round((Date.now() - startedAt) / 1000),
     activeCalls: registry.activeCalls,
+    eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
   }));
 
   let closing: Promise<void> | undefined;
@@ -84,6 +89,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
         await http.close();
+        loopDelay.disable();
       })();
       return closing;
     },

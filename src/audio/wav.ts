@@ -1,0 +1,100 @@
+/**
+ * WAV (RIFF/WAVE) read and write. Reads any PCM WAV a user is likely to have — 8/16/24/32-bit
+ * integer, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE, any channel count — and converts it to what a
+ * call needs: mono s16le at the call's rate.
+ */
+import { floatToPcm16, downmix } from './pcm.js';
+import { resample } from './resampler.js';
+
+const FORMAT_PCM = 1;
+const FORMAT_FLOAT = 3;
+const FORMAT_EXTENSIBLE = 0xfffe;
+
+export interface WavAudio {
+  sampleRate: number;
+  /** One Float32Array per channel, samples in [-1, 1). */
+  channels: Float32Array[];
+}
+
+export class WavError extends Error {}
+
+export function readWav(file: Buffer): WavAudio {
+  if (file.length < 12 || file.toString('ascii', 0, 4) !== 'RIFF' || file.toString('ascii', 8, 12) !== 'WAVE') {
+    throw new WavError('not a RIFF/WAVE file');
+  }
+  let offset = 12;
+  let format: { code: number; channels: number; rate: number; bits: number } | undefined;
+  let data: Buffer | undefined;
+  while (offset + 8 <= file.length) {
+    const id = file.toString('ascii', offset, offset + 4);
+    const size = file.readUInt32LE(offset + 4);
+    const body = file.subarray(offset + 8, Math.min(file.length, offset + 8 + size));
+    if (id === 'fmt ') {
+      if (body.length < 16) throw new WavError('fmt chunk too short');
+      let code = body.readUInt16LE(0);
+      // WAVE_FORMAT_EXTENSIBLE: the real format is the first two bytes of the sub-format GUID.
+      if (code === FORMAT_EXTENSIBLE && body.length >= 26) code = body.readUInt16LE(24);
+      format = { code, channels: body.readUInt16LE(2), rate: body.readUInt32LE(4), bits: body.readUInt16LE(14) };
+    } else if (id === 'data') {
+      data = body;
+    }
+    offset += 8 + size + (size % 2); // chunks are word-aligned
+  }
+  if (!format) throw new WavError('no fmt chunk');
+  if (!data) throw new WavError('no data chunk');
+  const { code, channels: channelCount, rate, bits } = format;
+  if (channelCount < 1 || rate < 1) throw new WavError(`bad format: ${channelCount} channels at ${rate} Hz`);
+  const bytes = bits / 8;
+  const read = sampleReader(code, bits);
+  const frames = Math.floor(data.length / (bytes * channelCount));
+  const channels = Array.from({ length: channelCount }, () => new Float32Array(frames));
+  for (let frame = 0; frame < frames; frame++) {
+    for (let channel = 0; channel < channelCount; channel++) {
+      channels[channel]![frame] = read(data, (frame * channelCount + channel) * bytes);
+    }
+  }
+  return { sampleRate: rate, channels };
+}
+
+function sampleReader(code: number, bits: number): (data: Buffer, offset: number) => number {
+  if (code === FORMAT_PCM) {
+    if (bits === 8) return (data, offset) => (data[offset]! - 128) / 128;
+    if (bits === 16) return (data, offset) => data.readInt16LE(offset) / 32768;
+    if (bits === 24) return (data, offset) => data.readIntLE(offset, 3) / 8388608;
+    if (bits === 32) return (data, offset) => data.readInt32LE(offset) / 2147483648;
+  }
+  if (code === FORMAT_FLOAT) {
+    if (bits === 32) return (data, offset) => data.readFloatLE(offset);
+    if (bits === 64) return (data, offset) => data.readDoubleLE(offset);
+  }
+  throw new WavError(`unsupported WAV encoding: format ${code}, ${bits} bits`);
+}
+
+/** Any WAV → mono s16le at `rate`: channels averaged, rate converted with the anti-aliasing resampler. */
+export function wavToCallPcm(file: Buffer, rate: number): Buffer {
+  const wav = readWav(file);
+  return floatToPcm16(resample(downmix(wav.channels), wav.sampleRate, rate));
+}
+
+export function wavHeader(sampleRate: number, channels: number, dataBytes: number): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(FORMAT_PCM, 20);
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * channels * 2, 28);
+  header.writeUInt16LE(channels * 2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(dataBytes, 40);
+  return header;
+}
+
+/** A 16-bit PCM WAV file in memory; `pcm` is interleaved s16le. */
+export function writeWav(pcm: Buffer, sampleRate: number, channels = 1): Buffer {
+  return Buffer.concat([wavHeader(sampleRate, channels, pcm.length), pcm]);
+}

@@ -1,0 +1,80 @@
+/**
+ * `voicesocket call <answer-url>`: one emulated call. Prints the timeline as it happens and the
+ * measurements at the end; exits 0 only if Vonage would have accepted everything the app did.
+ */
+import { writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { placeCall } from '../emulator/call.js';
+import { writeWav } from '../audio/wav.js';
+import { addSharedOptions, audioSpec, signing, switches, urls, type SharedFlags } from './emulator-options.js';
+import { parseChoice, parseDtmfScript, parseDuration } from './parse.js';
+import { distributionRow, ms, table } from './format.js';
+
+interface CallFlags extends SharedFlags {
+  duration: string;
+  dtmf?: string;
+  input?: string;
+  rate?: string;
+  record?: string;
+  talk: string;
+  json?: boolean;
+}
+
+export function callCommand(): Command {
+  const command = new Command('call')
+    .description('place one emulated Vonage call against an answer URL')
+    .argument('<answer-url>', 'the app\'s answer webhook, e.g. http://localhost:3000/webhooks/answer')
+    .option('--duration <time>', 'how long the caller stays on the socket', '10s')
+    .option('--dtmf <script>', 'DTMF on the socket, digit@time pairs: 1@2s,#@4s')
+    .option('--input <digits>', 'digits entered at input actions, comma-separated per action: 12#,3')
+    .option('--rate <hz>', 'fail unless the NCCO asks for this rate (8000, 16000, 24000)')
+    .option('--record <file.wav>', 'write what the caller heard')
+    .option('--talk <mode>', 'talk actions: realtime or skip', 'realtime')
+    .option('--json', 'print the result as JSON');
+  addSharedOptions(command);
+  command.action(async (answerUrl: string, flags: CallFlags) => {
+    const durationMs = parseDuration(flags.duration, '--duration');
+    const result = await placeCall({
+      ...urls(answerUrl, flags),
+      durationMs,
+      audio: audioSpec(flags),
+      dtmf: flags.dtmf ? parseDtmfScript(flags.dtmf) : [],
+      inputDigits: flags.input ? flags.input.split(',') : [],
+      talk: parseChoice(flags.talk, '--talk', ['realtime', 'skip'] as const),
+      record: Boolean(flags.record),
+      switches: switches(flags),
+      ...(signing(flags) ? { signing: signing(flags)! } : {}),
+      onTimeline: flags.json ? undefined : (entry) => process.stdout.write(`${String(entry.atMs).padStart(6)} ms  ${entry.source.padEnd(6)} ${entry.problem ? '✗ ' : ''}${entry.text}\n`),
+    });
+    const leg = result.leg;
+    if (flags.rate && leg && String(leg.sampleRate) !== flags.rate) {
+      result.problems.push(`the NCCO asks for ${leg.sampleRate} Hz, expected ${flags.rate}`);
+      result.accepted = false;
+    }
+    if (flags.record && leg?.heard) await writeFile(flags.record, writeWav(leg.heard, leg.sampleRate));
+    if (flags.json) {
+      const { heard: _heard, rttSamples: _samples, ...legSummary } = leg ?? ({} as NonNullable<typeof leg>);
+      process.stdout.write(`${JSON.stringify({ ...result, leg: leg ? legSummary : undefined }, null, 2)}\n`);
+    } else {
+      const rows: Array<[string, string]> = [
+        ['answer', result.answer.ok ? `${result.answer.status} in ${ms(result.answer.latencyMs)} (${result.answer.attempts} attempt(s))` : `failed: ${result.answer.error}`],
+      ];
+      if (leg) {
+        rows.push(
+          ['socket', leg.connected ? `${leg.sampleRate} Hz, ended: ${leg.end}${leg.closeCode !== undefined ? ` (${leg.closeCode})` : ''}` : `not connected: ${leg.connectError}`],
+          ['frames', `sent ${leg.framesSent}, received ${leg.framesReceived}, echoed ${leg.echoed}, lost ${leg.lost}, duplicated ${leg.duplicated}`],
+          ['round trip', distributionRow(leg.rtt)],
+          ['jitter', ms(leg.jitterMs)],
+          ['first audio', ms(leg.timeToFirstAudioMs)],
+          ['playback', `max buffered ${leg.maxBufferedFrames} frames, underruns ${leg.underruns.length}, overflow drops ${leg.overflowDropped}`],
+          ['control', `clear ${leg.clears}, notify ${leg.marksSent} sent / ${leg.marksReported} reported, ignored text ${leg.unexpectedText.length}`],
+        );
+      }
+      for (const warning of result.nccoWarnings) rows.push(['warning', warning]);
+      rows.push(['verdict', result.accepted ? 'accepted: Vonage would have accepted everything the app did' : `REJECTED: ${result.problems.join('; ')}`]);
+      process.stdout.write(`\n${table(rows)}\n`);
+    }
+    process.exitCode = result.accepted ? 0 : 1;
+  });
+  return command;
+}

@@ -1,0 +1,75 @@
+/**
+ * `voicesocket load <answer-url> --calls N --duration D`: many concurrent emulated calls, a live
+ * progress line, then a table. Bounded in count and time; stops by itself.
+ */
+import { Command } from 'commander';
+import { runLoad, type LoadReport } from '../emulator/load.js';
+import { addSharedOptions, audioSpec, signing, switches, urls, type SharedFlags } from './emulator-options.js';
+import { parseDuration, parseInteger } from './parse.js';
+import { distributionRow, table } from './format.js';
+
+interface LoadFlags extends SharedFlags {
+  calls: string;
+  duration: string;
+  ramp?: string;
+  warmup: string;
+  workers?: string;
+  json?: boolean;
+}
+
+export function formatLoadReport(report: LoadReport): string {
+  return table([
+    ['calls', `${report.calls} placed, ${report.connected} connected, ${report.failed} failed, ${report.accepted} accepted`],
+    ['frames', `sent ${report.framesSent}, received ${report.framesReceived}`],
+    ['lost', `${report.lost} (${report.lossPercent.toFixed(3)} %), duplicated ${report.duplicated}`],
+    ['violations', `${report.violations} wrong-size frames, ${report.underruns} underruns`],
+    ['round trip', distributionRow(report.rtt)],
+    ['answer webhook', distributionRow(report.answerLatency)],
+    ['generator', `${report.workers} worker(s), CPU ${report.generatorCpuPercent.toFixed(1)} % of a core, busiest loop ${(report.generatorLoad * 100).toFixed(0)} %, loop delay p99 ${report.generatorLoopDelayP99Ms.toFixed(1)} / max ${report.generatorLoopDelayMaxMs.toFixed(1)} ms, max send gap ${report.maxSendLatenessMs.toFixed(1)} ms${report.generatorSaturated ? '  ⚠ SATURATED: figures show the generator, not the server' : ''}`],
+    ...report.failures.slice(0, 3).map((failure): [string, string] => ['failure', failure]),
+  ]);
+}
+
+export function loadCommand(): Command {
+  const command = new Command('load')
+    .description('run many concurrent emulated calls against an answer URL and report round trips and loss')
+    .argument('<answer-url>', 'the app\'s answer webhook')
+    .requiredOption('--calls <n>', 'concurrent calls (1–10000)')
+    .option('--duration <time>', 'how long each call stays on the socket', '20s')
+    .option('--ramp <time>', 'start the calls evenly over this time (default 10 ms per call, at most 10 s)')
+    .option('--warmup <time>', 'ignore round trips in the first part of each call', '2s')
+    .option('--workers <n>', 'worker threads generating the load')
+    .option('--json', 'print the report as JSON');
+  addSharedOptions(command);
+  command.action(async (answerUrl: string, flags: LoadFlags) => {
+    const calls = parseInteger(flags.calls, '--calls', 1, 10_000);
+    const durationMs = parseDuration(flags.duration, '--duration');
+    const tty = process.stderr.isTTY === true;
+    let lastLine = 0;
+    const report = await runLoad({
+      ...urls(answerUrl, flags),
+      calls,
+      durationMs,
+      warmupMs: parseDuration(flags.warmup, '--warmup'),
+      ...(flags.ramp ? { rampMs: parseDuration(flags.ramp, '--ramp') } : {}),
+      ...(flags.workers ? { workers: parseInteger(flags.workers, '--workers', 1, 64) } : {}),
+      audio: audioSpec(flags),
+      switches: switches(flags),
+      ...(signing(flags) ? { signing: signing(flags)! } : {}),
+      onProgress: (p) => {
+        const width = 30;
+        const filled = Math.round((p.ended / p.calls) * width);
+        const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] started ${p.started}/${p.calls}  live ${p.connected - p.ended}  ended ${p.ended}`;
+        if (tty) process.stderr.write(`\r${line}`);
+        else if (Date.now() - lastLine > 5000) {
+          lastLine = Date.now();
+          process.stderr.write(`${line}\n`);
+        }
+      },
+    });
+    if (tty) process.stderr.write('\n');
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatLoadReport(report)}\n`);
+    process.exitCode = report.failed === 0 && report.violations === 0 ? 0 : 1;
+  });
+  return command;
+}

@@ -1,0 +1,47 @@
+/**
+ * Parsers for CLI values. Each throws a CONFIG_INVALID error naming the option, so a typo exits 2
+ * with one clear line.
+ */
+import { VoicesocketError } from '../errors.js';
+import type { DtmfPress } from '../emulator/websocket-leg.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `10s`, `500ms`, `2m`, `1h`, or a bare number of seconds. */
+export function parseDuration(raw: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  if (!match) throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected a duration such as 10s, 500ms or 2m`);
+  return Number(match[1]) * UNITS[match[2] ?? 's']!;
+}
+
+export function parseInteger(raw: string, option: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** `1@2s,#@4.5s`: digit at time since the socket opened. */
+export function parseDtmfScript(raw: string, option = '--dtmf'): DtmfPress[] {
+  return raw.split(',').filter(Boolean).map((item) => {
+    const match = /^([0-9*#])@(.+)$/.exec(item.trim());
+    if (!match) throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected digit@time pairs such as 1@2s,#@4s`);
+    return { digit: match[1]!, atMs: parseDuration(match[2]!, option) };
+  });
+}
+
+export function parseUrl(raw: string, option: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return raw;
+  } catch {
+    // fall through to the coded error
+  }
+  throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected an http:// or https:// URL`);
+}
+
+export function parseChoice<T extends string>(raw: string, option: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected one of ${choices.join(', ')}`);
+}

@@ -1,0 +1,403 @@
+/**
+ * One emulated inbound call, end to end: Vonage's answer fetch (timeouts, one retry, fallback), NCCO
+ * validation, the NCCO runner, event webhooks for both legs, and the websocket leg. Returns what
+ * happened and whether Vonage would have accepted everything the app did.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FrameClock } from '../audio/frame-clock.js';
+import { DEFAULT_SAMPLE_RATE, parseContentType } from '../protocol/audio-format.js';
+import { NCCO_SYNTAX_ERROR, validateNcco, type Ncco, type NccoAction, type WebsocketEndpoint } from '../protocol/ncco.js';
+import { signWebhook } from '../protocol/signed-webhook.js';
+import { createCallerAudio, synthesizeSpeech, type CallerAudioSpec } from './caller-audio.js';
+import { errorEvent, statusEvent, type Leg } from './event-payloads.js';
+import { DEFAULT_SWITCHES, type EmulatorSwitches } from './switches.js';
+import { Timeline, type TimelineEntry } from './timeline.js';
+import { sendWebhook, type Signing } from './webhook-client.js';
+import { WebsocketLeg, type DtmfPress, type LegResult } from './websocket-leg.js';
+
+/** Vonage's default webhook timeouts (§7 table), ms. */
+export const WEBHOOK_TIMEOUTS = { answerConnectMs: 1000, answerSocketMs: 5000, eventConnectMs: 1000, eventSocketMs: 10_000 };
+/** Statuses whose answer Vonage retries once (§7). */
+const RETRYABLE_STATUS = new Set([429, 503, 504]);
+export const DEFAULT_CALLER = '447700900000';
+export const DEFAULT_CALLED = '442079460000';
+
+export interface PlaceCallOptions {
+  answerUrl: string;
+  answerMethod?: 'GET' | 'POST';
+  eventUrl?: string;
+  eventMethod?: 'GET' | 'POST';
+  fallbackUrl?: string;
+  from?: string;
+  to?: string;
+  /** What the caller says on the socket (default: silence, tagged for round-trip measurement). */
+  audio?: CallerAudioSpec;
+  /** How long the caller stays on the socket before hanging up, ms (default 10 s). */
+  durationMs?: number;
+  dtmf?: DtmfPress[];
+  /** Digits the caller enters at each `input` action, in order. */
+  inputDigits?: string[];
+  /** `talk` in real time with speech (default), or skipped (load tests). */
+  talk?: 'realtime' | 'skip';
+  record?: boolean;
+  /** Round trips in the first `warmupMs` of the socket are not counted. */
+  warmupMs?: number;
+  signing?: Signing;
+  switches?: Partial<EmulatorSwitches>;
+  timeouts?: Partial<typeof WEBHOOK_TIMEOUTS>;
+  clock?: FrameClock;
+  onTimeline?: (entry: TimelineEntry) => void;
+}
+
+export interface PostedEvent {
+  url: string;
+  body: Record<string, unknown>;
+  status?: number;
+  error?: string;
+}
+
+export interface AnswerOutcome {
+  ok: boolean;
+  attempts: number;
+  usedFallback: boolean;
+  latencyMs?: number;
+  status?: number;
+  error?: string;
+}
+
+export interface CallResult {
+  uuid: string;
+  conversationUuid: string;
+  answer: AnswerOutcome;
+  ncco?: unknown;
+  nccoWarnings: string[];
+  nccoIssues: string[];
+  leg?: LegResult;
+  websocketLegUuid?: string;
+  events: PostedEvent[];
+  timeline: TimelineEntry[];
+  /** Everything Vonage would not have accepted. Empty means the call was accepted. */
+  problems: string[];
+  accepted: boolean;
+  durationMs: number;
+}
+
+type NccoFetch = { ok: true; ncco: Ncco | undefined; latencyMs: number; status: number; attempts: number } | { ok: false; error: string; status?: number; attempts: number };
+
+const sharedClock = new FrameClock();
+
+export async function placeCall(options: PlaceCallOptions): Promise<CallResult> {
+  return new CallRun(options).run();
+}
+
+class CallRun {
+  private readonly switches: EmulatorSwitches;
+  private readonly timeouts: typeof WEBHOOK_TIMEOUTS;
+  private readonly timeline: Timeline;
+  private readonly clock: FrameClock;
+  private readonly legA: Leg;
+  private readonly events: PostedEvent[] = [];
+  private readonly problems: string[] = [];
+  private readonly nccoWarnings: string[] = [];
+  private readonly nccoIssues: string[] = [];
+  private readonly inputDigits: string[];
+  private readonly records: Array<{ action: NccoAction; startedAt: number }> = [];
+  private eventChain: Promise<unknown> = Promise.resolve();
+  private leg: LegResult | undefined;
+  private websocketLegUuid: string | undefined;
+  private callerHungUp = false;
+  private readonly started = performance.now();
+  private readonly pendingLegs: Array<Promise<void>> = [];
+
+  constructor(private readonly options: PlaceCallOptions) {
+    this.switches = { ...DEFAULT_SWITCHES, ...options.switches };
+    this.timeouts = { ...WEBHOOK_TIMEOUTS, ...options.timeouts };
+    this.timeline = new Timeline(options.onTimeline);
+    this.clock = options.clock ?? sharedClock;
+    this.inputDigits = [...(options.inputDigits ?? [])];
+    this.legA = {
+      uuid: randomUUID(),
+      conversationUuid: `CON-${randomUUID()}`,
+      from: options.from ?? DEFAULT_CALLER,
+      to: options.to ?? DEFAULT_CALLED,
+      direction: 'inbound',
+      startedAt: Date.now(),
+    };
+  }
+
+  async run(): Promise<CallResult> {
+    const leg = this.legA;
+    if (this.switches.eventsBeforeAnswer) this.postCallerEvents();
+    const answerFields = { to: leg.to, from: leg.from, uuid: leg.uuid, conversation_uuid: leg.conversationUuid, region_url: 'https://api-emulator.invalid', endpoint_type: 'phone' };
+    const answer = await this.fetchNcco(this.options.answerUrl, this.options.answerMethod ?? 'GET', answerFields, 'answer', this.options.fallbackUrl);
+    const outcome: AnswerOutcome = answer.ok
+      ? { ok: true, attempts: answer.attempts, usedFallback: false, latencyMs: answer.latencyMs, status: answer.status }
+      : { ok: false, attempts: answer.attempts, usedFallback: false, error: answer.error, ...(answer.status !== undefined ? { status: answer.status } : {}) };
+    let ncco: unknown;
+    if (answer.ok && answer.ncco) {
+      ncco = answer.ncco;
+      if (!this.switches.eventsBeforeAnswer) this.postCallerEvents();
+      await this.runNcco(answer.ncco);
+      await Promise.all(this.pendingLegs);
+      this.postRecordEvents();
+      this.postEvent(this.eventUrl(), statusEvent(leg, 'completed', this.switches));
+    } else {
+      this.problem(`answer failed: ${answer.ok ? 'empty NCCO' : answer.error}; Vonage ends the call`);
+    }
+    await this.eventChain;
+    return {
+      uuid: leg.uuid,
+      conversationUuid: leg.conversationUuid,
+      answer: outcome,
+      ncco,
+      nccoWarnings: this.nccoWarnings,
+      nccoIssues: this.nccoIssues,
+      ...(this.leg ? { leg: this.leg } : {}),
+      ...(this.websocketLegUuid ? { websocketLegUuid: this.websocketLegUuid } : {}),
+      events: this.events,
+      timeline: this.timeline.entries,
+      problems: this.problems,
+      accepted: this.problems.length === 0,
+      durationMs: performance.now() - this.started,
+    };
+  }
+
+  private problem(text: string): void {
+    this.problems.push(text);
+    this.timeline.add('check', text, true);
+  }
+
+  private eventUrl(actionUrl?: string[]): string | undefined {
+    return actionUrl?.[0] ?? this.options.eventUrl;
+  }
+
+  private postCallerEvents(): void {
+    for (const status of ['started', 'ringing', 'answered']) this.postEvent(this.eventUrl(), statusEvent(this.legA, status, this.switches));
+  }
+
+  /** Posts a plain status event, in order with the others, without holding up the NCCO. */
+  private postEvent(url: string | undefined, body: Record<string, unknown>): void {
+    if (!url) return;
+    const entry: PostedEvent = { url, body };
+    this.events.push(entry);
+    this.eventChain = this.eventChain.then(async () => {
+      const response = await sendWebhook({ url, method: this.options.eventMethod ?? 'POST', fields: body, connectTimeoutMs: this.timeouts.eventConnectMs, socketTimeoutMs: this.timeouts.eventSocketMs, signing: this.options.signing });
+      if (response.ok) entry.status = response.status;
+      else entry.error = response.error;
+      this.timeline.add('event', `${String(body.status ?? (body.reason ? 'error' : 'event'))} → ${response.ok ? response.status : response.error}`);
+    });
+  }
+
+  /** Posts an event that may answer with an NCCO (input, notify, disconnected, failed); follows Vonage's retry rules. */
+  private async postForNcco(url: string | undefined, body: Record<string, unknown>, method: 'GET' | 'POST' = 'POST'): Promise<Ncco | undefined> {
+    if (!url) return undefined;
+    await this.eventChain;
+    const entry: PostedEvent = { url, body };
+    this.events.push(entry);
+    const result = await this.fetchNcco(url, method, body, 'event', this.options.fallbackUrl);
+    if (result.ok) entry.status = result.status;
+    else entry.error = result.error;
+    // On final failure of an event that expects an NCCO the call flow continues (§8).
+    return result.ok ? result.ncco : undefined;
+  }
+
+  /**
+   * Fetches an NCCO the way Vonage does (§7): one retry on timeouts, resets and 429/503/504; then the
+   * fallback URL (twice on retryable failures) with `reason` and `original_request`.
+   */
+  private async fetchNcco(url: string, method: 'GET' | 'POST', fields: Record<string, unknown>, type: 'answer' | 'event', fallbackUrl?: string): Promise<NccoFetch> {
+    const connectTimeoutMs = type === 'answer' ? this.timeouts.answerConnectMs : this.timeouts.eventConnectMs;
+    const socketTimeoutMs = type === 'answer' ? this.timeouts.answerSocketMs : this.timeouts.eventSocketMs;
+    let attempts = 0;
+    const attempt = async (target: string, body: Record<string, unknown>): Promise<NccoFetch & { retryable?: boolean }> => {
+      attempts++;
+      const response = await sendWebhook({ url: target, method, fields: body, connectTimeoutMs, socketTimeoutMs, signing: this.options.signing });
+      if (!response.ok) {
+        this.timeline.add(type, `${method} ${target} → ${response.error} (${response.detail})`, true);
+        return { ok: false, error: `${response.error}: ${response.detail}`, attempts, retryable: response.error !== 'invalid-url' };
+      }
+      this.timeline.add(type, `${method} ${target} → ${response.status} in ${response.ms.toFixed(1)} ms`);
+      if (response.status < 200 || response.status > 299) {
+        return { ok: false, error: `HTTP ${response.status}`, status: response.status, attempts, retryable: RETRYABLE_STATUS.has(response.status) };
+      }
+      if (type === 'event' && response.body.trim() === '') return { ok: true, ncco: undefined, latencyMs: response.ms, status: response.status, attempts };
+      if (!/^(application\/json|text\/plain)\b/i.test(response.contentType)) {
+        return { ok: false, error: `content type ${JSON.stringify(response.contentType)} is not application/json`, status: response.status, attempts, retryable: false };
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(response.body);
+      } catch {
+        return this.invalidNcco(['body is not JSON'], response.status, attempts);
+      }
+      const validation = validateNcco(parsed);
+      for (const warning of validation.warnings) {
+        this.nccoWarnings.push(warning);
+        this.timeline.add('ncco', `warning: ${warning}`);
+      }
+      if (!validation.ok) return this.invalidNcco(validation.issues, response.status, attempts);
+      return { ok: true, ncco: validation.ncco, latencyMs: response.ms, status: response.status, attempts };
+    };
+    let result = await attempt(url, fields);
+    if (!result.ok && result.retryable) result = await attempt(url, fields);
+    if (!result.ok && fallbackUrl) {
+      const body = { ...fields, reason: result.error, original_request: { url, type } };
+      result = await attempt(fallbackUrl, body);
+      if (!result.ok && result.retryable) result = await attempt(fallbackUrl, body);
+    }
+    return result;
+  }
+
+  private invalidNcco(issues: string[], status: number, attempts: number): NccoFetch & { retryable: boolean } {
+    this.nccoIssues.push(...issues);
+    this.timeline.add('ncco', `invalid NCCO: ${issues.slice(0, 3).join('; ')}`, true);
+    this.postEvent(this.options.eventUrl, errorEvent(this.legA.conversationUuid, NCCO_SYNTAX_ERROR));
+    return { ok: false, error: `invalid NCCO (${issues[0] ?? 'unknown'})`, status, attempts, retryable: false };
+  }
+
+  private remainingMs(): number {
+    return this.options.durationMs ?? 10_000;
+  }
+
+  private async runNcco(initial: Ncco): Promise<void> {
+    let queue: NccoAction[] = [...initial];
+    while (queue.length > 0 && !this.callerHungUp) {
+      const action = queue.shift()!;
+      this.timeline.add('ncco', `${action.action}`);
+      const replacement = await this.runAction(action);
+      if (replacement === 'end') return;
+      if (replacement) {
+        this.timeline.add('ncco', `replaced by a new NCCO of ${replacement.length} action(s)`);
+        queue = [...replacement];
+      }
+    }
+  }
+
+  private async runAction(action: NccoAction): Promise<Ncco | 'end' | undefined> {
+    switch (action.action) {
+      case 'talk': {
+        if (this.options.talk === 'skip') return undefined;
+        const { pcm, engine } = await synthesizeSpeech(action.text, 16000);
+        const loops = action.loop === 0 ? 1 : action.loop ?? 1;
+        const ms = (pcm.length / 2 / 16000) * 1000 * loops;
+        this.timeline.add('ncco', `talk ${Math.round(ms)} ms (${engine}): ${JSON.stringify(action.text.slice(0, 60))}`);
+        await sleep(ms);
+        return undefined;
+      }
+      case 'stream':
+        if (this.options.talk !== 'skip') await sleep(1000);
+        return undefined;
+      case 'wait': {
+        const seconds = Math.min(7200, Math.max(0.1, action.timeout ?? 10));
+        await sleep(Math.min(seconds * 1000, this.remainingMs()));
+        return undefined;
+      }
+      case 'input': {
+        const digits = action.type.includes('dtmf') ? this.inputDigits.shift() ?? '' : '';
+        const body: Record<string, unknown> = {
+          dtmf: { digits, timed_out: digits === '' },
+          from: this.legA.from, to: this.legA.to, uuid: this.legA.uuid, conversation_uuid: this.legA.conversationUuid,
+          timestamp: new Date().toISOString(),
+        };
+        if (action.type.includes('speech')) body.speech = { results: [], timeout_reason: 'start_timeout' };
+        this.timeline.add('ncco', `input: caller entered ${JSON.stringify(digits)}`);
+        return this.postForNcco(this.eventUrl(action.eventUrl), body, action.eventMethod);
+      }
+      case 'notify':
+        return this.postForNcco(action.eventUrl[0], { payload: action.payload, conversation_uuid: this.legA.conversationUuid, timestamp: new Date().toISOString() }, action.eventMethod);
+      case 'record':
+        this.records.push({ action, startedAt: Date.now() });
+        return undefined;
+      case 'conversation':
+        await sleep(this.remainingMs());
+        return undefined;
+      case 'transfer':
+        this.timeline.add('ncco', `transfer to conversation ${action.conversationId}: the call leaves this NCCO`);
+        return 'end';
+      case 'connect':
+        return this.connect(action);
+    }
+  }
+
+  private async connect(action: Extract<NccoAction, { action: 'connect' }>): Promise<Ncco | 'end' | undefined> {
+    const endpoint = action.endpoint[0]!;
+    if (endpoint.type !== 'websocket') {
+      this.timeline.add('ncco', `connect to a ${endpoint.type} endpoint is not emulated (only websocket); skipped`, true);
+      return undefined;
+    }
+    const ws = endpoint as WebsocketEndpoint;
+    const eventUrl = this.eventUrl(action.eventUrl);
+    const legB: Leg = {
+      uuid: randomUUID(), conversationUuid: this.legA.conversationUuid, from: action.from ?? this.legA.from, to: ws.uri,
+      direction: 'outbound', startedAt: Date.now(), ...(ws.headers ? { headers: ws.headers } : {}),
+    };
+    this.websocketLegUuid = legB.uuid;
+    for (const status of this.switches.websocketLegEvents) this.postEvent(eventUrl, statusEvent(legB, status, this.switches));
+
+    let authorization: string | undefined;
+    if (ws.authorization?.type === 'custom') authorization = ws.authorization.value;
+    if (ws.authorization?.type === 'vonage') {
+      if (this.options.signing) authorization = `Bearer ${await signWebhook(this.options.signing)}`;
+      else this.timeline.add('socket', 'endpoint asks for Vonage authorization but the emulator has no signature secret; sending none', true);
+    }
+    const leg = new WebsocketLeg({
+      endpoint: ws, clock: this.clock, audio: await createCallerAudio(this.options.audio ?? { kind: 'silence' }, parseContentType(ws['content-type']) ?? DEFAULT_SAMPLE_RATE),
+      durationMs: this.remainingMs(), dtmf: this.options.dtmf, switches: this.switches, record: this.options.record, timeline: this.timeline,
+      ...(this.options.warmupMs ? { warmupMs: this.options.warmupMs } : {}),
+      ...(authorization ? { authorization } : {}),
+    });
+    const finished = leg.run().then(async (result) => {
+      this.leg = result;
+      for (const violation of result.violations) this.problem(`${violation.message} at ${violation.atMs} ms: Vonage stops listening and drops the socket (1006)`);
+      if (result.end === 'buffer-overflow') this.problem(`app overran Vonage's ${this.switches.bufferFrames}-frame playback buffer`);
+      if (result.overflowDropped > 0) this.problem(`app overran Vonage's ${this.switches.bufferFrames}-frame playback buffer: ${result.overflowDropped} frames dropped`);
+      return result;
+    });
+    if (!this.switches.connectBlocks) {
+      // Actions after connect run once the socket is up (observed behaviour, §6.4).
+      this.pendingLegs.push(finished.then((result) => this.afterLeg(action, legB, result)).then(() => undefined));
+      await leg.opened;
+      return undefined;
+    }
+    return this.afterLeg(action, legB, await finished);
+  }
+
+  private async afterLeg(action: Extract<NccoAction, { action: 'connect' }>, legB: Leg, result: LegResult): Promise<Ncco | 'end' | undefined> {
+    const eventUrl = this.eventUrl(action.eventUrl);
+    if (!result.connected) {
+      this.timeline.add('socket', `could not connect: ${result.connectError ?? 'unknown error'}`, true);
+      this.problems.push(`websocket ${legB.to} could not be connected: ${result.connectError ?? 'unknown error'}`);
+      if (action.eventType === 'synchronous') {
+        const status = result.connectError?.includes('timed out') ? 'unanswered' : 'failed';
+        return this.postForNcco(eventUrl, statusEvent(legB, status, this.switches, { detail: status === 'unanswered' ? 'timeout' : 'cannot_route' }), action.eventMethod);
+      }
+      return undefined;
+    }
+    if (result.end === 'caller-hangup') {
+      this.callerHungUp = true;
+      this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'user' }));
+      return 'end';
+    }
+    if (result.end === 'app-closed') {
+      // The app closed the socket: `disconnected`, whose answer may carry the next NCCO (§5.3).
+      const next = await this.postForNcco(eventUrl, statusEvent(legB, 'disconnected', this.switches), action.eventMethod);
+      this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
+      return next;
+    }
+    this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
+    return undefined;
+  }
+
+  private postRecordEvents(): void {
+    for (const { action, startedAt } of this.records) {
+      const recordingUuid = randomUUID();
+      this.postEvent(this.eventUrl((action as { eventUrl?: string[] }).eventUrl), {
+        start_time: new Date(startedAt).toISOString(), end_time: new Date().toISOString(),
+        recording_url: `https://api-emulator.invalid/v1/files/${recordingUuid}`, size: 0, recording_uuid: recordingUuid,
+        conversation_uuid: this.legA.conversationUuid, timestamp: new Date().toISOString(),
+      });
+    }
+  }
+}
+

@@ -1,0 +1,48 @@
+/**
+ * Event webhook bodies as Vonage posts them (PROTOCOL.md §8).
+ */
+import type { EmulatorSwitches } from './switches.js';
+
+export interface Leg {
+  uuid: string;
+  conversationUuid: string;
+  from: string;
+  to: string;
+  direction: 'inbound' | 'outbound';
+  startedAt: number;
+  headers?: Record<string, unknown>;
+}
+
+function numeric(value: number, switches: Pick<EmulatorSwitches, 'numbersAsStrings'>): number | string {
+  return switches.numbersAsStrings ? String(value) : value;
+}
+
+export function statusEvent(leg: Leg, status: string, switches: Pick<EmulatorSwitches, 'numbersAsStrings'>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Date.now();
+  const body: Record<string, unknown> = {
+    from: leg.from,
+    to: leg.to,
+    uuid: leg.uuid,
+    conversation_uuid: leg.conversationUuid,
+    status,
+    direction: leg.direction,
+    timestamp: new Date(now).toISOString(),
+  };
+  if (status === 'answered') Object.assign(body, { start_time: null, rate: null, network: null });
+  if (status === 'completed') {
+    Object.assign(body, {
+      start_time: new Date(leg.startedAt).toISOString(),
+      end_time: new Date(now).toISOString(),
+      duration: numeric(Math.round((now - leg.startedAt) / 1000), switches),
+      rate: numeric(0, switches),
+      price: numeric(0, switches),
+      network: 'emulator',
+    });
+  }
+  if (leg.headers && (status === 'disconnected' || status === 'failed' || status === 'unanswered')) body.headers = leg.headers;
+  return { ...body, ...extra };
+}
+
+export function errorEvent(conversationUuid: string, reason: string): Record<string, unknown> {
+  return { reason, conversation_uuid: conversationUuid, timestamp: new Date().toISOString() };
+}

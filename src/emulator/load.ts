@@ -1,0 +1,186 @@
+/**
+ * Many emulated calls at once against one answer URL (`voicesocket load`). Calls are spread over
+ * worker threads, each with its own event loop and frame clock, so a saturated generator shows up as
+ * its own number (event-loop utilisation, send lateness) instead of looking like a slow server.
+ * Bounded: a fixed number of calls, each of a fixed duration, and a hard deadline.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { CallerAudioSpec } from './caller-audio.js';
+import { distribution, type Distribution } from './stats.js';
+import type { EmulatorSwitches } from './switches.js';
+import type { Signing } from './webhook-client.js';
+
+export interface LoadOptions {
+  answerUrl: string;
+  eventUrl?: string;
+  answerMethod?: 'GET' | 'POST';
+  calls: number;
+  durationMs: number;
+  /** Calls start evenly over this time (default: 10 ms per call, at most 10 s). */
+  rampMs?: number;
+  workers?: number;
+  audio?: CallerAudioSpec;
+  switches?: Partial<EmulatorSwitches>;
+  signing?: Signing;
+  /** Measure round trips only after this long into each call (warm-up). */
+  warmupMs?: number;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface LoadProgress {
+  started: number;
+  connected: number;
+  ended: number;
+  calls: number;
+}
+
+/** What a worker reports for its share of calls. */
+export interface WorkerReport {
+  calls: number;
+  connected: number;
+  accepted: number;
+  failures: string[];
+  framesSent: number;
+  framesReceived: number;
+  echoed: number;
+  lost: number;
+  duplicated: number;
+  violations: number;
+  underruns: number;
+  rtts: Float64Array;
+  answerLatencies: Float64Array;
+  maxSendLatenessMs: number;
+  eventLoopUtilization: number;
+  /** p99 and max of the worker's event-loop delay, ms: time frames waited for the generator itself. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+export interface LoadReport {
+  calls: number;
+  connected: number;
+  accepted: number;
+  failed: number;
+  failures: string[];
+  framesSent: number;
+  framesReceived: number;
+  lost: number;
+  lossPercent: number;
+  duplicated: number;
+  violations: number;
+  underruns: number;
+  rtt?: Distribution;
+  answerLatency?: Distribution;
+  workers: number;
+  /** Busiest worker's event-loop utilisation, 0–1. Near 1 means the generator, not the server, was the limit. */
+  generatorLoad: number;
+  /** Generator process CPU over the run, % of one core. */
+  generatorCpuPercent: number;
+  generatorSaturated: boolean;
+  /** Worst worker's event-loop delay p99 / max, ms: round trips include this much of the generator's own lateness. */
+  generatorLoopDelayP99Ms: number;
+  generatorLoopDelayMaxMs: number;
+  maxSendLatenessMs: number;
+  wallMs: number;
+}
+
+/** A worker whose loop is busier than this cannot keep a 20 ms schedule reliably. */
+export const SATURATION_LOAD = 0.8;
+/** Hard stop beyond the planned run: no load test runs away. */
+const DEADLINE_SLACK_MS = 30_000;
+
+function workerUrl(): URL {
+  // Under tsx (tests, dev) the sibling is .ts; compiled, it is .js.
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./load-worker${extension}`, import.meta.url);
+}
+
+export function defaultWorkers(calls: number): number {
+  return Math.max(1, Math.min(availableParallelism() - 1, Math.ceil(calls / 300)));
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  if (!Number.isInteger(options.calls) || options.calls < 1 || options.calls > 10_000) throw new RangeError('calls must be an integer from 1 to 10000');
+  if (!(options.durationMs > 0 && options.durationMs <= 3_600_000)) throw new RangeError('duration must be between 0 and 1 hour');
+  const workers = Math.min(options.calls, options.workers ?? defaultWorkers(options.calls));
+  const rampMs = options.rampMs ?? Math.min(10_000, options.calls * 10);
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const progress = Array.from({ length: workers }, () => ({ started: 0, connected: 0, ended: 0 }));
+  const report = (): void => {
+    options.onProgress?.({
+      calls: options.calls,
+      started: progress.reduce((sum, p) => sum + p.started, 0),
+      connected: progress.reduce((sum, p) => sum + p.connected, 0),
+      ended: progress.reduce((sum, p) => sum + p.ended, 0),
+    });
+  };
+  const deadline = rampMs + options.durationMs + DEADLINE_SLACK_MS;
+  const shares = Array.from({ length: workers }, (_, w) => Math.floor(options.calls / workers) + (w < options.calls % workers ? 1 : 0));
+  const { onProgress: _onProgress, ...serializable } = options;
+  const reports = await Promise.all(shares.map((share, index) => new Promise<WorkerReport>((resolve, reject) => {
+    const worker = new Worker(workerUrl(), {
+      workerData: { ...serializable, calls: share, rampMs, offsetMs: (index * rampMs) / options.calls, totalCalls: options.calls, workerIndex: index, workers },
+    });
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`load worker ${index} passed its deadline of ${deadline} ms`));
+    }, deadline);
+    worker.on('message', (message: { type: 'progress'; progress: LoadProgress } | { type: 'done'; report: WorkerReport }) => {
+      if (message.type === 'progress') {
+        progress[index] = message.progress;
+        report();
+      } else {
+        clearTimeout(timer);
+        resolve(message.report);
+        void worker.terminate();
+      }
+    });
+    worker.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  })));
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const sum = (pick: (r: WorkerReport) => number) => reports.reduce((total, r) => total + pick(r), 0);
+  const concat = (pick: (r: WorkerReport) => Float64Array) => {
+    const all = new Float64Array(sum((r) => pick(r).length));
+    let offset = 0;
+    for (const r of reports) {
+      all.set(pick(r), offset);
+      offset += pick(r).length;
+    }
+    return all;
+  };
+  const framesSent = sum((r) => r.framesSent);
+  const lost = sum((r) => r.lost);
+  const generatorLoad = Math.max(...reports.map((r) => r.eventLoopUtilization));
+  const maxSendLatenessMs = Math.max(...reports.map((r) => r.maxSendLatenessMs));
+  const connected = sum((r) => r.connected);
+  return {
+    calls: options.calls,
+    connected,
+    accepted: sum((r) => r.accepted),
+    failed: options.calls - connected,
+    failures: reports.flatMap((r) => r.failures).slice(0, 10),
+    framesSent,
+    framesReceived: sum((r) => r.framesReceived),
+    lost,
+    lossPercent: framesSent > 0 ? (100 * lost) / framesSent : 0,
+    duplicated: sum((r) => r.duplicated),
+    violations: sum((r) => r.violations),
+    underruns: sum((r) => r.underruns),
+    rtt: distribution(concat((r) => r.rtts)),
+    answerLatency: distribution(concat((r) => r.answerLatencies)),
+    workers,
+    generatorLoad,
+    generatorCpuPercent: (100 * (cpu.user + cpu.system)) / 1000 / wallMs,
+    generatorSaturated: generatorLoad > SATURATION_LOAD || maxSendLatenessMs > 60,
+    generatorLoopDelayP99Ms: Math.max(...reports.map((r) => r.loopDelayP99Ms)),
+    generatorLoopDelayMaxMs: Math.max(...reports.map((r) => r.loopDelayMaxMs)),
+    maxSendLatenessMs,
+    wallMs,
+  };
+}

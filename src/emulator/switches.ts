@@ -1,0 +1,50 @@
+/**
+ * Every behaviour of the Vonage side that the public sources leave UNCONFIRMED (PROTOCOL.md §13) is a
+ * switch here, defaulting to the documented or most likely behaviour. Tests and `voicesocket call`
+ * flip them to check that an app copes with either.
+ */
+export interface EmulatorSwitches {
+  /** Playback buffer capacity in frames: 3 072 (current tutorial, ≈ 61 s) or 1 024 (2021 guide). */
+  bufferFrames: number;
+  /** What a full playback buffer does with one more frame (UNCONFIRMED). */
+  overflow: 'drop-newest' | 'drop-oldest' | 'disconnect';
+  /** Whether `clear` also discards pending notify markers (true) or still reports them (UNCONFIRMED). */
+  clearDropsMarks: boolean;
+  /** An app frame of the wrong size: drop the TCP connection like Vonage (default), or only log it. */
+  badFrame: 'disconnect' | 'log';
+  /** Also send the NCCO `headers` as HTTP headers on the upgrade ([K6] says so; default off, §1.2). */
+  headersAsHttpHeaders: boolean;
+  /** Close code when the caller hangs up (UNCONFIRMED; 1000 by default). */
+  callerHangupCode: number;
+  /** Whether a `connect` blocks the NCCO until its leg ends (table says yes) or lets later actions run once the socket is up (§6.4). */
+  connectBlocks: boolean;
+  /** Events the websocket leg reports before its socket is up (UNCONFIRMED which). */
+  websocketLegEvents: Array<'started' | 'ringing' | 'answered'>;
+  /** Post the caller leg's started/ringing/answered before the answer fetch (false: after, UNCONFIRMED). */
+  eventsBeforeAnswer: boolean;
+  /** Send numeric event fields (duration, rate, price) as strings, as captured payloads do (§8). */
+  numbersAsStrings: boolean;
+  /** Handshake time limit for the websocket leg, ms (UNCONFIRMED; Video's connector allows 6 s). */
+  socketConnectTimeoutMs: number;
+  /** Delay between the socket opening and the playback mixer's first tick (phase of the 20 ms mix clock). */
+  mixerPhaseMs: number;
+  /** A gap in the app's audio shorter than this is an underrun; longer is a pause between utterances. */
+  underrunWindowMs: number;
+}
+
+export const DEFAULT_SWITCHES: EmulatorSwitches = {
+  bufferFrames: 3072,
+  overflow: 'drop-newest',
+  clearDropsMarks: true,
+  badFrame: 'disconnect',
+  headersAsHttpHeaders: false,
+  callerHangupCode: 1000,
+  connectBlocks: true,
+  websocketLegEvents: ['started', 'ringing', 'answered'],
+  eventsBeforeAnswer: false,
+  numbersAsStrings: true,
+  socketConnectTimeoutMs: 6000,
+  // Half a frame: the app's echo of a caller frame lands mid-period, away from the mixer tick.
+  mixerPhaseMs: 10,
+  underrunWindowMs: 200,
+};

@@ -1,0 +1,322 @@
+/**
+ * The websocket leg as Vonage runs it (PROTOCOL.md §1–§5, §12): Vonage is the WebSocket client. It
+ * opens the endpoint's URI (query kept, no subprotocol, `Authorization` per the endpoint), sends
+ * `websocket:connected` with the headers, streams the caller's audio one 20 ms frame every 20 ms on
+ * an absolute schedule, and plays the app's frames through a bounded buffer on a 20 ms mixer clock.
+ * A frame of the wrong size ends the leg the way Vonage does: no close frame, the app sees 1006.
+ */
+import WebSocket from 'ws';
+import { FrameClock, FrameSchedule } from '../audio/frame-clock.js';
+import { DEFAULT_SAMPLE_RATE, FRAME_MS, contentTypeFor, frameBytes, frameSamples, parseContentType, type SampleRate } from '../protocol/audio-format.js';
+import { clearedMessage, connectedMessage, dtmfMessage, notifiedMessage, parseAppCommand } from '../protocol/socket-messages.js';
+import type { WebsocketEndpoint } from '../protocol/ncco.js';
+import type { CallerAudio } from './caller-audio.js';
+import { readFrameTag, tagFrame } from './frame-tag.js';
+import { PlaybackBuffer, type Underrun } from './playback-buffer.js';
+import { distribution, jitter, type Distribution } from './stats.js';
+import type { EmulatorSwitches } from './switches.js';
+import type { Timeline } from './timeline.js';
+
+export interface DtmfPress {
+  digit: string;
+  atMs: number;
+  durationMs?: number;
+}
+
+export interface WebsocketLegOptions {
+  endpoint: WebsocketEndpoint;
+  clock: FrameClock;
+  audio: CallerAudio;
+  /** The caller hangs up this long after the socket opened; Infinity waits for the app to end it. */
+  durationMs: number;
+  dtmf?: DtmfPress[];
+  switches: EmulatorSwitches;
+  /** Value of the upgrade's Authorization header, already computed from `endpoint.authorization`. */
+  authorization?: string;
+  /** Keep what the caller heard (frames and silence) for a WAV. */
+  record?: boolean;
+  /** After the caller stops talking, how long to wait for the last echoes before hanging up. */
+  drainMs?: number;
+  /** Round trips of frames sent in the first `warmupMs` are not counted. */
+  warmupMs?: number;
+  timeline?: Timeline;
+}
+
+export type LegEnd = 'caller-hangup' | 'app-closed' | 'frame-violation' | 'buffer-overflow' | 'connect-failed' | 'aborted';
+
+export interface FrameViolation {
+  atMs: number;
+  bytes: number;
+  message: string;
+}
+
+export interface LegResult {
+  sampleRate: SampleRate;
+  connected: boolean;
+  /** Why the socket could not be opened (status code, refusal, timeout). */
+  connectError?: string;
+  connectStatus?: number;
+  end: LegEnd;
+  closeCode?: number;
+  closeReason?: string;
+  durationMs: number;
+  framesSent: number;
+  framesReceived: number;
+  /** Round trip of tagged caller frames that came back (echo apps only). */
+  rtt?: Distribution;
+  /** Every round-trip sample, ms, for aggregating across calls. */
+  rttSamples: number[];
+  jitterMs?: number;
+  /** Tagged frames that came back at least once. */
+  echoed: number;
+  lost: number;
+  duplicated: number;
+  violations: FrameViolation[];
+  /** Text the app sent that is not a command Vonage knows (ignored by Vonage, but a sign of a bug). */
+  unexpectedText: string[];
+  clears: number;
+  marksSent: number;
+  marksReported: number;
+  underruns: Underrun[];
+  overflowDropped: number;
+  maxBufferedFrames: number;
+  /** Time from the socket opening to the first app audio frame. */
+  timeToFirstAudioMs?: number;
+  /** What the caller heard, s16le mono at `sampleRate`, when recording. */
+  heard?: Buffer;
+  /** Largest gap between consecutive caller frame sends (how well the emulator kept its own schedule). */
+  maxSendLatenessMs: number;
+}
+
+/** Vonage's log line for a wrong-size frame, sizes in samples ([I1]). */
+export function frameSizeMessage(bytes: number, rate: number): string {
+  return `unexpected frame size ${bytes / 2}, when required ${frameSamples(rate)}`;
+}
+
+export class WebsocketLeg {
+  readonly sampleRate: SampleRate;
+  private readonly frameBytes: number;
+  private readonly options: WebsocketLegOptions;
+  private ws: WebSocket | undefined;
+  private openedAt = 0;
+  private readonly sentAt: number[] = [];
+  private echoedFlags = new Uint8Array(1024);
+  private readonly rtts: number[] = [];
+  private readonly heard: Buffer[] = [];
+  private readonly playback: PlaybackBuffer;
+  private readonly result: LegResult;
+  private removeTasks: Array<() => void> = [];
+  private endedBy: LegEnd | undefined;
+  private hangupTimer: NodeJS.Timeout | undefined;
+  private settle: ((result: LegResult) => void) | undefined;
+  private dtmfIndex = 0;
+  private lastSendAt = 0;
+  private markOpened: (connected: boolean) => void = () => {};
+  /** Resolves when the socket is up (true) or could not be opened (false). */
+  readonly opened = new Promise<boolean>((resolve) => (this.markOpened = resolve));
+
+  constructor(options: WebsocketLegOptions) {
+    this.options = options;
+    this.sampleRate = parseContentType(options.endpoint['content-type']) ?? DEFAULT_SAMPLE_RATE;
+    this.frameBytes = frameBytes(this.sampleRate);
+    this.playback = new PlaybackBuffer(options.switches);
+    this.result = {
+      sampleRate: this.sampleRate, connected: false, end: 'aborted', durationMs: 0, framesSent: 0, framesReceived: 0,
+      rttSamples: [], echoed: 0, lost: 0, duplicated: 0, violations: [], unexpectedText: [], clears: 0, marksSent: 0, marksReported: 0,
+      underruns: [], overflowDropped: 0, maxBufferedFrames: 0, maxSendLatenessMs: 0,
+    };
+  }
+
+  /** Opens the socket and runs the leg until it ends; never rejects. */
+  run(): Promise<LegResult> {
+    return new Promise((resolve) => {
+      this.settle = resolve;
+      const { endpoint, switches } = this.options;
+      const headers: Record<string, string> = {};
+      if (this.options.authorization) headers.Authorization = this.options.authorization;
+      if (switches.headersAsHttpHeaders) {
+        for (const [key, value] of Object.entries(endpoint.headers ?? {})) headers[key] = typeof value === 'string' ? value : JSON.stringify(value);
+      }
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(endpoint.uri, { perMessageDeflate: false, headers, handshakeTimeout: switches.socketConnectTimeoutMs });
+      } catch (error) {
+        this.result.connectError = (error as Error).message;
+        return this.finish('connect-failed');
+      }
+      this.ws = ws;
+      ws.binaryType = 'nodebuffer';
+      ws.on('unexpected-response', (_request, response) => {
+        this.result.connectStatus = response.statusCode;
+        this.result.connectError = `HTTP ${response.statusCode} on upgrade`;
+        response.resume();
+        ws.terminate();
+      });
+      ws.on('error', (error) => {
+        if (!this.result.connected) this.result.connectError ??= error.message;
+      });
+      ws.on('open', () => this.onOpen());
+      ws.on('message', (data, isBinary) => (isBinary ? this.onAppAudio(data as Buffer) : this.onAppText((data as Buffer).toString('utf8'))));
+      ws.on('close', (code, reason) => {
+        this.result.closeCode = code;
+        this.result.closeReason = reason.toString('utf8');
+        this.finish(this.result.connected ? this.endedBy ?? 'app-closed' : 'connect-failed');
+      });
+    });
+  }
+
+  /** The caller hangs up now. */
+  hangup(): void {
+    if (!this.ws || this.endedBy) return;
+    this.endedBy = 'caller-hangup';
+    this.stopTasks();
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(this.options.switches.callerHangupCode, 'caller hung up');
+    else this.ws.terminate();
+  }
+
+  private onOpen(): void {
+    const { clock, endpoint, timeline, switches } = this.options;
+    this.result.connected = true;
+    this.markOpened(true);
+    this.openedAt = clock.now();
+    this.lastSendAt = this.openedAt;
+    // Vonage reports the rate it actually uses, the default when the NCCO's key was missing or misspelt.
+    this.ws!.send(connectedMessage(contentTypeFor(this.sampleRate), endpoint.headers ?? {}));
+    timeline?.add('socket', `connected ${endpoint.uri} (${contentTypeFor(this.sampleRate)})`);
+
+    const sender = new FrameSchedule(this.openedAt, FRAME_MS);
+    const lastFrame = Math.ceil(this.options.durationMs / FRAME_MS);
+    const dtmf = [...(this.options.dtmf ?? [])].sort((a, b) => a.atMs - b.atMs);
+    this.removeTasks.push(clock.add({
+      nextDueAt: () => (sender.next < lastFrame ? sender.nextDueAt() : Infinity),
+      run: (now) => sender.runDue(now, (n) => this.sendCallerFrame(n, dtmf), lastFrame - sender.next),
+    }));
+
+    const mixer = new FrameSchedule(this.openedAt + switches.mixerPhaseMs, FRAME_MS);
+    this.removeTasks.push(clock.add({ nextDueAt: () => mixer.nextDueAt(), run: (now) => mixer.runDue(now, () => this.mixerTick()) }));
+
+    if (Number.isFinite(this.options.durationMs)) {
+      this.hangupTimer = setTimeout(() => this.hangup(), this.options.durationMs + (this.options.drainMs ?? 200));
+    }
+  }
+
+  private sendCallerFrame(n: number, dtmf: DtmfPress[]): void {
+    const ws = this.ws!;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    while (this.dtmfIndex < dtmf.length && dtmf[this.dtmfIndex]!.atMs <= n * FRAME_MS) {
+      const press = dtmf[this.dtmfIndex++]!;
+      ws.send(dtmfMessage(press.digit, press.durationMs ?? 260));
+      this.options.timeline?.add('socket', `dtmf ${press.digit} sent`);
+    }
+    const frame = Buffer.allocUnsafe(this.frameBytes);
+    this.options.audio.fill(frame, n);
+    tagFrame(frame, n);
+    const now = this.options.clock.now();
+    this.sentAt[n] = now;
+    if (now - this.lastSendAt > this.result.maxSendLatenessMs) this.result.maxSendLatenessMs = now - this.lastSendAt;
+    this.lastSendAt = now;
+    ws.send(frame, { binary: true });
+    this.result.framesSent++;
+  }
+
+  private mixerTick(): void {
+    const { frame, marks } = this.playback.tick();
+    if (this.options.record) this.heard.push(frame ?? Buffer.alloc(this.frameBytes));
+    for (const payload of marks) this.reportMark(payload);
+  }
+
+  private reportMark(payload: unknown): void {
+    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    this.ws.send(notifiedMessage(payload));
+    this.result.marksReported++;
+    this.options.timeline?.add('socket', `websocket:notify ${JSON.stringify(payload)} sent`);
+  }
+
+  private onAppAudio(frame: Buffer): void {
+    if (this.endedBy) return;
+    const now = this.options.clock.now();
+    if (frame.length !== this.frameBytes) {
+      const message = frameSizeMessage(frame.length, this.sampleRate);
+      this.result.violations.push({ atMs: Math.round(now - this.openedAt), bytes: frame.length, message });
+      this.options.timeline?.add('socket', `${message} (${frame.length} bytes)`, true);
+      if (this.options.switches.badFrame === 'disconnect') {
+        // Vonage: "Unexpected error, stop listening" — the TCP connection goes without a close frame.
+        this.endedBy = 'frame-violation';
+        this.ws!.terminate();
+      }
+      return;
+    }
+    this.result.framesReceived++;
+    this.result.timeToFirstAudioMs ??= now - this.openedAt;
+    const seq = readFrameTag(frame);
+    if (seq >= 0 && seq < this.sentAt.length && this.sentAt[seq] !== undefined) {
+      if (seq >= this.echoedFlags.length) {
+        const grown = new Uint8Array(Math.max(seq + 1, this.echoedFlags.length * 2));
+        grown.set(this.echoedFlags);
+        this.echoedFlags = grown;
+      }
+      if (this.echoedFlags[seq]) this.result.duplicated++;
+      else {
+        this.echoedFlags[seq] = 1;
+        this.result.echoed++;
+        if (seq * FRAME_MS >= (this.options.warmupMs ?? 0)) this.rtts.push(now - this.sentAt[seq]!);
+      }
+    }
+    const queued = this.playback.enqueueFrame(frame);
+    if (queued === 'disconnect') {
+      this.options.timeline?.add('socket', `playback buffer full (${this.options.switches.bufferFrames} frames); disconnecting`, true);
+      this.endedBy = 'buffer-overflow';
+      this.ws!.terminate();
+    }
+  }
+
+  private onAppText(text: string): void {
+    if (this.endedBy) return;
+    const parsed = parseAppCommand(text);
+    if (!parsed.ok) {
+      // Vonage ignores unknown text (§5.2); we note it because it is usually an app bug (echoed control messages).
+      if (this.result.unexpectedText.length < 20) this.result.unexpectedText.push(text.slice(0, 200));
+      this.options.timeline?.add('app', `ignored text ${JSON.stringify(text.slice(0, 80))}`);
+      return;
+    }
+    if (parsed.message.type === 'clear') {
+      this.result.clears++;
+      const kept = this.playback.clear();
+      this.ws!.send(clearedMessage());
+      this.options.timeline?.add('socket', 'clear → websocket:cleared');
+      for (const payload of kept) this.reportMark(payload);
+      return;
+    }
+    this.result.marksSent++;
+    if (this.playback.enqueueMark(parsed.message.payload)) this.reportMark(parsed.message.payload);
+  }
+
+  private stopTasks(): void {
+    for (const remove of this.removeTasks) remove();
+    this.removeTasks = [];
+    if (this.hangupTimer) clearTimeout(this.hangupTimer);
+  }
+
+  private finish(end: LegEnd): void {
+    if (!this.settle) return;
+    this.markOpened(false);
+    this.stopTasks();
+    const result = this.result;
+    result.end = end;
+    result.durationMs = result.connected ? this.options.clock.now() - this.openedAt : 0;
+    result.rttSamples = this.rtts;
+    result.rtt = distribution(this.rtts);
+    result.jitterMs = jitter(this.rtts);
+    if (result.echoed > 0) {
+      for (let n = 0; n < this.sentAt.length; n++) if (!this.echoedFlags[n]) result.lost++;
+    }
+    result.underruns = this.playback.underruns;
+    result.overflowDropped = this.playback.stats.overflowDropped;
+    result.maxBufferedFrames = this.playback.stats.maxDepth;
+    if (this.options.record) result.heard = Buffer.concat(this.heard);
+    this.options.timeline?.add('socket', `closed: ${end}${result.closeCode !== undefined ? ` (code ${result.closeCode})` : ''}`);
+    const settle = this.settle;
+    this.settle = undefined;
+    settle(result);
+  }
+}
