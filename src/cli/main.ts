@@ -6,13 +6,15 @@ import { Command } from 'commander';
 import { serveCommand, isUsageError } from './serve.js';
 import { callCommand } from './call.js';
 import { loadCommand } from './load.js';
+import { checkCommand } from './check.js';
 
 const program = new Command('voicesocket')
   .description('Connect Vonage Voice API calls to a WebSocket: echo server, audio engine and a local Vonage emulator')
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(callCommand())
-  .addCommand(loadCommand());
+  .addCommand(loadCommand())
+  .addCommand(checkCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -36,6 +36,9 @@ export interface PlaceCallOptions {
   /** How long the caller stays on the socket before hanging up, ms (default 10 s). */
   durationMs?: number;
   dtmf?: DtmfPress[];
+  /** Extra text messages on the socket at given times. */
+  inject?: Array<{ atMs: number; text: string }>;
+  binaryFirst?: boolean;
   /** Digits the caller enters at each `input` action, in order. */
   inputDigits?: string[];
   /** `talk` in real time with speech (default), or skipped (load tests). */
@@ -343,7 +346,7 @@ class CallRun {
     }
     const leg = new WebsocketLeg({
       endpoint: ws, clock: this.clock, audio: await createCallerAudio(this.options.audio ?? { kind: 'silence' }, parseContentType(ws['content-type']) ?? DEFAULT_SAMPLE_RATE),
-      durationMs: this.remainingMs(), dtmf: this.options.dtmf, switches: this.switches, record: this.options.record, timeline: this.timeline,
+      durationMs: this.remainingMs(), dtmf: this.options.dtmf, inject: this.options.inject, binaryFirst: this.options.binaryFirst, switches: this.switches, record: this.options.record, timeline: this.timeline,
       ...(this.options.warmupMs ? { warmupMs: this.options.warmupMs } : {}),
       ...(authorization ? { authorization } : {}),
     });

@@ -23,6 +23,15 @@ export interface DtmfPress {
   durationMs?: number;
 }
 
+/** How long the caller waits for the app to answer its close frame before dropping the connection. */
+export const HANGUP_CLOSE_WAIT_MS = 2000;
+
+interface ScriptedText {
+  atMs: number;
+  text: string;
+  label: string;
+}
+
 export interface WebsocketLegOptions {
   endpoint: WebsocketEndpoint;
   clock: FrameClock;
@@ -30,6 +39,10 @@ export interface WebsocketLegOptions {
   /** The caller hangs up this long after the socket opened; Infinity waits for the app to end it. */
   durationMs: number;
   dtmf?: DtmfPress[];
+  /** Extra text messages at given times (unknown events, to test tolerance). */
+  inject?: Array<{ atMs: number; text: string }>;
+  /** Send one audio frame before websocket:connected (a defensive app must cope, §2). */
+  binaryFirst?: boolean;
   switches: EmulatorSwitches;
   /** Value of the upgrade's Authorization header, already computed from `endpoint.authorization`. */
   authorization?: string;
@@ -84,6 +97,8 @@ export interface LegResult {
   timeToFirstAudioMs?: number;
   /** What the caller heard, s16le mono at `sampleRate`, when recording. */
   heard?: Buffer;
+  /** Time from the caller's close frame to the app's answering close frame; undefined if the app never answered in time. */
+  hangupCloseMs?: number;
   /** Largest gap between consecutive caller frame sends (how well the emulator kept its own schedule). */
   maxSendLatenessMs: number;
 }
@@ -109,7 +124,8 @@ export class WebsocketLeg {
   private endedBy: LegEnd | undefined;
   private hangupTimer: NodeJS.Timeout | undefined;
   private settle: ((result: LegResult) => void) | undefined;
-  private dtmfIndex = 0;
+  private scriptIndex = 0;
+  private hangupAt: number | undefined;
   private lastSendAt = 0;
   private markOpened: (connected: boolean) => void = () => {};
   /** Resolves when the socket is up (true) or could not be opened (false). */
@@ -158,6 +174,7 @@ export class WebsocketLeg {
       ws.on('open', () => this.onOpen());
       ws.on('message', (data, isBinary) => (isBinary ? this.onAppAudio(data as Buffer) : this.onAppText((data as Buffer).toString('utf8'))));
       ws.on('close', (code, reason) => {
+        if (this.hangupAt !== undefined && code !== 1006) this.result.hangupCloseMs = performance.now() - this.hangupAt;
         this.result.closeCode = code;
         this.result.closeReason = reason.toString('utf8');
         this.finish(this.result.connected ? this.endedBy ?? 'app-closed' : 'connect-failed');
@@ -170,8 +187,12 @@ export class WebsocketLeg {
     if (!this.ws || this.endedBy) return;
     this.endedBy = 'caller-hangup';
     this.stopTasks();
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(this.options.switches.callerHangupCode, 'caller hung up');
-    else this.ws.terminate();
+    if (this.hangupTimer) clearTimeout(this.hangupTimer);
+    if (this.ws.readyState !== WebSocket.OPEN) return void this.ws.terminate();
+    this.hangupAt = performance.now();
+    this.ws.close(this.options.switches.callerHangupCode, 'caller hung up');
+    // An app that never answers the close frame would hold the leg for ws's 30 s close timeout.
+    this.hangupTimer = setTimeout(() => this.ws?.terminate(), HANGUP_CLOSE_WAIT_MS);
   }
 
   private onOpen(): void {
@@ -180,16 +201,23 @@ export class WebsocketLeg {
     this.markOpened(true);
     this.openedAt = clock.now();
     this.lastSendAt = this.openedAt;
+    if (this.options.binaryFirst) {
+      this.ws!.send(Buffer.alloc(this.frameBytes), { binary: true });
+      timeline?.add('socket', 'one audio frame sent before websocket:connected');
+    }
     // Vonage reports the rate it actually uses, the default when the NCCO's key was missing or misspelt.
     this.ws!.send(connectedMessage(contentTypeFor(this.sampleRate), endpoint.headers ?? {}));
     timeline?.add('socket', `connected ${endpoint.uri} (${contentTypeFor(this.sampleRate)})`);
 
     const sender = new FrameSchedule(this.openedAt, FRAME_MS);
     const lastFrame = Math.ceil(this.options.durationMs / FRAME_MS);
-    const dtmf = [...(this.options.dtmf ?? [])].sort((a, b) => a.atMs - b.atMs);
+    const script: ScriptedText[] = [
+      ...(this.options.dtmf ?? []).map((press) => ({ atMs: press.atMs, text: dtmfMessage(press.digit, press.durationMs ?? 260), label: `dtmf ${press.digit}` })),
+      ...(this.options.inject ?? []).map((item) => ({ atMs: item.atMs, text: item.text, label: `text ${item.text.slice(0, 60)}` })),
+    ].sort((a, b) => a.atMs - b.atMs);
     this.removeTasks.push(clock.add({
       nextDueAt: () => (sender.next < lastFrame ? sender.nextDueAt() : Infinity),
-      run: (now) => sender.runDue(now, (n) => this.sendCallerFrame(n, dtmf), lastFrame - sender.next),
+      run: (now) => sender.runDue(now, (n) => this.sendCallerFrame(n, script), lastFrame - sender.next),
     }));
 
     const mixer = new FrameSchedule(this.openedAt + switches.mixerPhaseMs, FRAME_MS);
@@ -200,13 +228,13 @@ export class WebsocketLeg {
     }
   }
 
-  private sendCallerFrame(n: number, dtmf: DtmfPress[]): void {
+  private sendCallerFrame(n: number, script: ScriptedText[]): void {
     const ws = this.ws!;
     if (ws.readyState !== WebSocket.OPEN) return;
-    while (this.dtmfIndex < dtmf.length && dtmf[this.dtmfIndex]!.atMs <= n * FRAME_MS) {
-      const press = dtmf[this.dtmfIndex++]!;
-      ws.send(dtmfMessage(press.digit, press.durationMs ?? 260));
-      this.options.timeline?.add('socket', `dtmf ${press.digit} sent`);
+    while (this.scriptIndex < script.length && script[this.scriptIndex]!.atMs <= n * FRAME_MS) {
+      const item = script[this.scriptIndex++]!;
+      ws.send(item.text);
+      this.options.timeline?.add('socket', `${item.label} sent`);
     }
     const frame = Buffer.allocUnsafe(this.frameBytes);
     this.options.audio.fill(frame, n);
@@ -294,13 +322,13 @@ export class WebsocketLeg {
   private stopTasks(): void {
     for (const remove of this.removeTasks) remove();
     this.removeTasks = [];
-    if (this.hangupTimer) clearTimeout(this.hangupTimer);
   }
 
   private finish(end: LegEnd): void {
     if (!this.settle) return;
     this.markOpened(false);
     this.stopTasks();
+    if (this.hangupTimer) clearTimeout(this.hangupTimer);
     const result = this.result;
     result.end = end;
     result.durationMs = result.connected ? this.options.clock.now() - this.openedAt : 0;

@@ -1,0 +1,137 @@
+/**
+ * The conformance suite (`voicesocket check`): named checks of everything Vonage requires of a
+ * WebSocket app, each PASS, FAIL or SKIP with a reason. It runs against any app's answer URL: it
+ * knows the protocol, not our server.
+ */
+import { findWebsocketEndpoint, validateNcco } from '../protocol/ncco.js';
+import { CONTENT_TYPE_KEY } from '../protocol/socket-messages.js';
+import { placeCall, type CallResult, type PlaceCallOptions } from './call.js';
+import type { Signing } from './webhook-client.js';
+import { WEBHOOK_TIMEOUTS } from './call.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  name: string;
+  description: string;
+  status: CheckStatus;
+  reason: string;
+}
+
+export interface CheckOptions {
+  answerUrl: string;
+  eventUrl?: string;
+  signing?: Signing;
+  /** How long the main test call stays on the socket (default 3 s). */
+  durationMs?: number;
+  timeouts?: Partial<typeof WEBHOOK_TIMEOUTS>;
+}
+
+/** An app should answer well inside Vonage's 5 s read timeout; past this the call setup is noticeably slow. */
+export const ANSWER_SLOW_MS = 1000;
+/** An app should answer the caller's close frame about at once. */
+export const HANGUP_CLOSE_SLOW_MS = 1000;
+
+const UNKNOWN_EVENT = JSON.stringify({ event: 'websocket:voicesocket-check-unknown', note: 'apps must ignore events they do not know' });
+
+export const CHECKS: Record<string, string> = {
+  'answer-get': 'GET answer webhook returns a valid NCCO (200, application/json)',
+  'answer-post': 'POST answer webhook (JSON body) returns a valid NCCO',
+  'answer-in-time': `the answer comes well inside Vonage's timeout (< ${ANSWER_SLOW_MS} ms)`,
+  'connects-websocket': 'the NCCO connects the call to a websocket endpoint',
+  'wire-keys': `the websocket endpoint spells "${CONTENT_TYPE_KEY}" (Vonage ignores "contentType") with a rate Vonage offers`,
+  'socket-accepts': 'the socket accepts the upgrade and the websocket:connected message and stays up',
+  'exact-frames': 'every audio frame the app sends is exactly one 20 ms frame',
+  'no-stray-text': 'the app sends no text but clear/notify commands (no echoed control messages)',
+  'survives-dtmf': 'a DTMF message does not break the call',
+  'survives-unknown-message': 'an unknown event does not break the call',
+  'survives-binary-first': 'audio before websocket:connected does not break the call',
+  'pacing': "the app never overruns Vonage's playback buffer and never underruns while it plays",
+  'caller-hangup': 'when the caller hangs up, the app completes the close handshake promptly',
+  'clear-notify': 'clear and notify round trips complete when the app uses them',
+};
+
+function result(name: string, status: CheckStatus, reason: string): CheckResult {
+  return { name, description: CHECKS[name] ?? name, status, reason };
+}
+
+function answerFailure(call: CallResult): string {
+  return call.answer.ok ? '' : `${call.answer.error ?? 'failed'}${call.nccoIssues.length ? ` — ${call.nccoIssues.slice(0, 2).join('; ')}` : ''}`;
+}
+
+export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
+  const durationMs = options.durationMs ?? 3000;
+  const base: PlaceCallOptions = {
+    answerUrl: options.answerUrl,
+    ...(options.eventUrl ? { eventUrl: options.eventUrl } : {}),
+    ...(options.signing ? { signing: options.signing } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    talk: 'skip',
+  };
+  const [main, posted, binaryFirst] = await Promise.all([
+    placeCall({ ...base, durationMs, audio: { kind: 'tone', frequency: 440 }, dtmf: [{ digit: '5', atMs: durationMs / 3 }], inject: [{ atMs: durationMs / 2, text: UNKNOWN_EVENT }] }),
+    placeCall({ ...base, answerMethod: 'POST', durationMs: 500 }),
+    placeCall({ ...base, durationMs: 1000, binaryFirst: true }),
+  ]);
+  const results: CheckResult[] = [];
+
+  results.push(main.answer.ok ? result('answer-get', 'pass', `200 in ${main.answer.latencyMs?.toFixed(1)} ms`) : result('answer-get', 'fail', answerFailure(main)));
+  results.push(posted.answer.ok ? result('answer-post', 'pass', `200 in ${posted.answer.latencyMs?.toFixed(1)} ms`) : result('answer-post', 'fail', answerFailure(posted)));
+  const latencies = [main, posted, binaryFirst].map((call) => call.answer.latencyMs).filter((value): value is number => value !== undefined);
+  const timedOut = [main, posted].some((call) => call.answer.error?.includes('timeout'));
+  if (timedOut) results.push(result('answer-in-time', 'fail', 'the answer timed out (Vonage gives up after 5 s, retries once, then ends the call)'));
+  else if (latencies.length === 0) results.push(result('answer-in-time', 'skip', 'no answer to time'));
+  else {
+    const slowest = Math.max(...latencies);
+    results.push(result('answer-in-time', slowest < ANSWER_SLOW_MS ? 'pass' : 'fail', `slowest answer ${slowest.toFixed(1)} ms`));
+  }
+
+  const validation = main.ncco !== undefined ? validateNcco(main.ncco) : undefined;
+  const endpoint = validation?.ok ? findWebsocketEndpoint(validation.ncco) : undefined;
+  if (!validation?.ok) results.push(result('connects-websocket', 'skip', 'no valid NCCO'));
+  else results.push(endpoint ? result('connects-websocket', 'pass', endpoint.uri) : result('connects-websocket', 'fail', `the NCCO has no connect to a websocket endpoint (actions: ${validation.ncco.map((action) => action.action).join(', ')})`));
+
+  if (!endpoint) results.push(result('wire-keys', 'skip', 'no websocket endpoint'));
+  else if (main.nccoWarnings.length > 0) results.push(result('wire-keys', 'fail', main.nccoWarnings.join('; ')));
+  else if (endpoint[CONTENT_TYPE_KEY] === undefined) results.push(result('wire-keys', 'fail', `no "${CONTENT_TYPE_KEY}": Vonage uses 16 kHz; say so explicitly`));
+  else results.push(result('wire-keys', 'pass', String(endpoint[CONTENT_TYPE_KEY])));
+
+  const leg = main.leg;
+  if (!leg) {
+    for (const name of ['socket-accepts', 'exact-frames', 'no-stray-text', 'survives-dtmf', 'survives-unknown-message', 'pacing', 'caller-hangup', 'clear-notify']) results.push(result(name, 'skip', 'no websocket leg'));
+  } else if (!leg.connected) {
+    results.push(result('socket-accepts', 'fail', leg.connectError ?? 'not connected'));
+    for (const name of ['exact-frames', 'no-stray-text', 'survives-dtmf', 'survives-unknown-message', 'pacing', 'caller-hangup', 'clear-notify']) results.push(result(name, 'skip', 'socket not connected'));
+  } else {
+    const survived = leg.end === 'caller-hangup';
+    results.push(survived || leg.end === 'frame-violation' ? result('socket-accepts', 'pass', `${leg.sampleRate} Hz, up ${Math.round(leg.durationMs)} ms`) : result('socket-accepts', 'fail', `the socket ended early: ${leg.end} (${leg.closeCode ?? 'no code'}) after ${Math.round(leg.durationMs)} ms`));
+    results.push(leg.violations.length === 0
+      ? result('exact-frames', leg.framesReceived > 0 ? 'pass' : 'skip', leg.framesReceived > 0 ? `${leg.framesReceived} frames, all ${leg.sampleRate / 50 * 2} bytes` : 'the app sent no audio')
+      : result('exact-frames', 'fail', `${leg.violations[0]!.message} (${leg.violations[0]!.bytes} bytes at ${leg.violations[0]!.atMs} ms): Vonage drops the socket`));
+    results.push(leg.unexpectedText.length === 0 ? result('no-stray-text', 'pass', 'no stray text') : result('no-stray-text', 'fail', `the app sent ${leg.unexpectedText.length} text message(s) Vonage does not know, e.g. ${JSON.stringify(leg.unexpectedText[0]!.slice(0, 80))}`));
+    const endedAt = leg.durationMs;
+    const survivedUntil = (atMs: number, name: string) => (survived || leg.end === 'frame-violation' || endedAt < atMs
+      ? result(name, 'pass', 'the call went on')
+      : result(name, 'fail', `the app ended the call (${leg.end}, code ${leg.closeCode ?? '—'}) ${Math.round(endedAt - atMs)} ms after`));
+    results.push(survivedUntil(durationMs / 3, 'survives-dtmf'));
+    results.push(survivedUntil(durationMs / 2, 'survives-unknown-message'));
+    const echoing = leg.framesReceived > 0 && leg.echoed >= leg.framesReceived * 0.9;
+    if (leg.overflowDropped > 0 || leg.end === 'buffer-overflow') results.push(result('pacing', 'fail', `overran the playback buffer (${leg.overflowDropped} frames dropped, max buffered ${leg.maxBufferedFrames})`));
+    else if (leg.framesReceived === 0) results.push(result('pacing', 'skip', 'the app sent no audio'));
+    else if (echoing) results.push(result('pacing', 'pass', `echo: paced by the caller, max buffered ${leg.maxBufferedFrames} frames`));
+    else results.push(leg.underruns.length === 0 ? result('pacing', 'pass', `no underrun, max buffered ${leg.maxBufferedFrames} frames`) : result('pacing', 'fail', `${leg.underruns.length} underrun(s) while playing (first at frame ${leg.underruns[0]!.tick}, ${leg.underruns[0]!.frames * 20} ms gap)`));
+    if (!survived) results.push(result('caller-hangup', 'skip', 'the call did not end with the caller hanging up'));
+    else if (leg.hangupCloseMs === undefined) results.push(result('caller-hangup', 'fail', 'the app never answered the close frame'));
+    else results.push(result('caller-hangup', leg.hangupCloseMs < HANGUP_CLOSE_SLOW_MS ? 'pass' : 'fail', `close answered in ${leg.hangupCloseMs.toFixed(1)} ms`));
+    if (leg.clears === 0 && leg.marksSent === 0) results.push(result('clear-notify', 'skip', 'the app used neither clear nor notify'));
+    else if (leg.clears > 0) results.push(result('clear-notify', 'pass', `${leg.clears} clear(s) acknowledged with websocket:cleared; ${leg.marksReported}/${leg.marksSent} notify reported (markers discarded by a clear are not reported)`));
+    else results.push(leg.marksReported >= leg.marksSent ? result('clear-notify', 'pass', `${leg.clears} clear(s) acknowledged, ${leg.marksReported}/${leg.marksSent} notify reported`) : result('clear-notify', 'fail', `${leg.marksSent - leg.marksReported} notify marker(s) never reported before the call ended`));
+  }
+
+  const early = binaryFirst.leg;
+  if (!early?.connected) results.push(result('survives-binary-first', 'skip', 'socket not connected'));
+  else results.push(early.end === 'caller-hangup' ? result('survives-binary-first', 'pass', 'the call went on') : result('survives-binary-first', 'fail', `the app ended the call: ${early.end} (${early.closeCode ?? '—'})`));
+
+  const order = Object.keys(CHECKS);
+  return results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+}
