@@ -12,7 +12,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 
 // Debian packages the test suite drives for real: command → package.
-export const SYSTEM_TOOLS = {};
+export const SYSTEM_TOOLS = {
+  'espeak-ng': 'espeak-ng', // the emulator's talk action and speech caller audio
+  sox: 'sox', // an independent reader of the WAV files we write
+};
 
 function run(command, commandArgs, options = {}) {
   const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', ...options });

@@ -90,10 +90,20 @@ export const SATURATION_LOAD = 0.8;
 /** Hard stop beyond the planned run: no load test runs away. */
 const DEADLINE_SLACK_MS = 30_000;
 
+/** Running from TypeScript source (tests, development) rather than the compiled package. */
+const fromSource = import.meta.url.endsWith('.ts');
+
 function workerUrl(): URL {
-  // Under tsx (tests, dev) the sibling is .ts; compiled, it is .js.
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./load-worker${extension}`, import.meta.url);
+  return new URL(`./load-worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
+}
+
+/**
+ * From source the worker needs the TypeScript loader, and Node 20 does not pass `--import` hooks on
+ * to workers: the worker registers tsx itself, then loads the real worker module.
+ */
+function sourceBootstrap(): string {
+  const api = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl().href)}); });`;
 }
 
 export function defaultWorkers(calls: number): number {
@@ -120,7 +130,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const shares = Array.from({ length: workers }, (_, w) => Math.floor(options.calls / workers) + (w < options.calls % workers ? 1 : 0));
   const { onProgress: _onProgress, ...serializable } = options;
   const reports = await Promise.all(shares.map((share, index) => new Promise<WorkerReport>((resolve, reject) => {
-    const worker = new Worker(workerUrl(), {
+    const worker = new Worker(fromSource ? sourceBootstrap() : workerUrl(), {
+      ...(fromSource ? { eval: true } : {}),
       workerData: { ...serializable, calls: share, rampMs, offsetMs: (index * rampMs) / options.calls, totalCalls: options.calls, workerIndex: index, workers },
     });
     const timer = setTimeout(() => {

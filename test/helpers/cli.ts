@@ -3,11 +3,12 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+/** The installed entry point, on the build `npm test` makes first: the tests run what users run. */
+const BIN = join(ROOT, 'bin', 'voicesocket.js');
 
-/** Runs the CLI from source (through tsx), as `voicesocket ...args`. */
+/** Runs `voicesocket ...args`. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  return spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
