@@ -117,9 +117,13 @@ export class PlaybackBuffer {
   }
 
   private advance(): void {
+    this.queue[this.head] = undefined as unknown as Item; // release the played frame now
     this.head++;
-    // Compact now and then so the array does not grow for the whole call.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    if (this.head === this.queue.length) {
+      // Drained (the usual case for echo): start over, O(1).
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head >= 64 && this.head * 2 >= this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }

@@ -66,3 +66,17 @@ test('a short gap in the app audio is an underrun; a long one is a pause', () =>
   buffer.tick();
   assert.equal(buffer.underruns.length, 1);
 });
+
+test('played frames are released at once (regression: up to 1 024 played frames were retained per leg)', () => {
+  const buffer = new PlaybackBuffer(DEFAULT_SWITCHES);
+  const internal = buffer as unknown as { queue: unknown[] };
+  for (let i = 0; i < 500; i++) {
+    buffer.enqueueFrame(frame(i & 0xff));
+    buffer.tick();
+  }
+  assert.equal(internal.queue.filter((item) => item !== undefined).length, 0);
+  for (let i = 0; i < 300; i++) buffer.enqueueFrame(frame(1));
+  for (let i = 0; i < 200; i++) buffer.tick();
+  assert.equal(buffer.depth, 100);
+  assert.ok(internal.queue.filter((item) => item !== undefined).length <= 100 + 1);
+});
