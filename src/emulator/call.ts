@@ -24,7 +24,9 @@ export const DEFAULT_CALLER = '447700900000';
 export const DEFAULT_CALLED = '442079460000';
 
 export interface PlaceCallOptions {
-  answerUrl: string;
+  /** Where the NCCO comes from; or give `ncco` directly (a REST-created call). */
+  answerUrl?: string;
+  ncco?: Ncco;
   answerMethod?: 'GET' | 'POST';
   eventUrl?: string;
   eventMethod?: 'GET' | 'POST';
@@ -94,7 +96,10 @@ export async function placeCall(options: PlaceCallOptions): Promise<CallResult> 
   return new CallRun(options).run();
 }
 
-class CallRun {
+/** REST call control actions (PROTOCOL.md §10). */
+export type CallAction = 'hangup' | 'mute' | 'unmute' | 'earmuff' | 'unearmuff';
+
+export class CallRun {
   private readonly switches: EmulatorSwitches;
   private readonly timeouts: typeof WEBHOOK_TIMEOUTS;
   private readonly timeline: Timeline;
@@ -112,6 +117,8 @@ class CallRun {
   private callerHungUp = false;
   private readonly started = performance.now();
   private readonly pendingLegs: Array<Promise<void>> = [];
+  private activeLeg: { uuid: string; leg: WebsocketLeg } | undefined;
+  private transferTo: Ncco | undefined;
 
   constructor(private readonly options: PlaceCallOptions) {
     this.switches = { ...DEFAULT_SWITCHES, ...options.switches };
@@ -129,11 +136,64 @@ class CallRun {
     };
   }
 
+  /** The caller leg's uuid and its conversation. */
+  get uuid(): string {
+    return this.legA.uuid;
+  }
+
+  get conversationUuid(): string {
+    return this.legA.conversationUuid;
+  }
+
+  /** Leg uuids this call has: the caller's, and the websocket leg's while it exists. */
+  legUuids(): string[] {
+    return [this.legA.uuid, ...(this.websocketLegUuid ? [this.websocketLegUuid] : [])];
+  }
+
+  /**
+   * REST control of one leg. Hanging up the websocket leg ends it from Vonage's side with no
+   * `disconnected` event (§5.3); hanging up the caller ends the call. Returns false for an unknown leg.
+   */
+  control(legUuid: string, action: CallAction): boolean {
+    const isCaller = legUuid === this.legA.uuid;
+    const isSocket = this.activeLeg?.uuid === legUuid;
+    if (!isCaller && !isSocket && legUuid !== this.websocketLegUuid) return false;
+    this.timeline.add('ncco', `REST ${action} of the ${isCaller ? 'caller' : 'websocket'} leg`);
+    const leg = this.activeLeg?.leg;
+    switch (action) {
+      case 'hangup':
+        if (isCaller) {
+          this.callerHungUp = true;
+          leg?.hangup();
+        } else leg?.hangupByPlatform();
+        return true;
+      case 'mute':
+      case 'unmute':
+        if (leg && isCaller) leg.muted = action === 'mute';
+        return true;
+      case 'earmuff':
+      case 'unearmuff':
+        if (leg && isCaller) leg.earmuffed = action === 'earmuff';
+        return true;
+    }
+  }
+
+  /** REST transfer to a new NCCO: the current one stops (a socket leg in progress ends) and this one runs. */
+  transfer(ncco: Ncco): void {
+    this.transferTo = ncco;
+    this.timeline.add('ncco', `REST transfer to a new NCCO of ${ncco.length} action(s)`);
+    this.activeLeg?.leg.hangupByPlatform();
+  }
+
   async run(): Promise<CallResult> {
     const leg = this.legA;
     if (this.switches.eventsBeforeAnswer) this.postCallerEvents();
     const answerFields = { to: leg.to, from: leg.from, uuid: leg.uuid, conversation_uuid: leg.conversationUuid, region_url: 'https://api-emulator.invalid', endpoint_type: 'phone' };
-    const answer = await this.fetchNcco(this.options.answerUrl, this.options.answerMethod ?? 'GET', answerFields, 'answer', this.options.fallbackUrl);
+    const answer: NccoFetch = this.options.ncco
+      ? { ok: true, ncco: this.options.ncco, latencyMs: 0, status: 200, attempts: 0 }
+      : this.options.answerUrl
+        ? await this.fetchNcco(this.options.answerUrl, this.options.answerMethod ?? 'GET', answerFields, 'answer', this.options.fallbackUrl)
+        : { ok: false, error: 'neither an answer URL nor an NCCO', attempts: 0 };
     const outcome: AnswerOutcome = answer.ok
       ? { ok: true, attempts: answer.attempts, usedFallback: false, latencyMs: answer.latencyMs, status: answer.status }
       : { ok: false, attempts: answer.attempts, usedFallback: false, error: answer.error, ...(answer.status !== undefined ? { status: answer.status } : {}) };
@@ -265,10 +325,15 @@ class CallRun {
 
   private async runNcco(initial: Ncco): Promise<void> {
     let queue: NccoAction[] = [...initial];
-    while (queue.length > 0 && !this.callerHungUp) {
+    while ((queue.length > 0 || this.transferTo) && !this.callerHungUp) {
+      if (this.transferTo) {
+        queue = [...this.transferTo];
+        this.transferTo = undefined;
+      }
       const action = queue.shift()!;
       this.timeline.add('ncco', `${action.action}`);
       const replacement = await this.runAction(action);
+      if (this.transferTo) continue;
       if (replacement === 'end') return;
       if (replacement) {
         this.timeline.add('ncco', `replaced by a new NCCO of ${replacement.length} action(s)`);
@@ -350,7 +415,9 @@ class CallRun {
       ...(this.options.warmupMs ? { warmupMs: this.options.warmupMs } : {}),
       ...(authorization ? { authorization } : {}),
     });
+    this.activeLeg = { uuid: legB.uuid, leg };
     const finished = leg.run().then(async (result) => {
+      this.activeLeg = undefined;
       this.leg = result;
       for (const violation of result.violations) this.problem(`${violation.message} at ${violation.atMs} ms: Vonage stops listening and drops the socket (1006)`);
       if (result.end === 'buffer-overflow') this.problem(`app overran Vonage's ${this.switches.bufferFrames}-frame playback buffer`);
@@ -381,6 +448,11 @@ class CallRun {
       this.callerHungUp = true;
       this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'user' }));
       return 'end';
+    }
+    if (result.end === 'platform-hangup') {
+      // Ended through the REST API: no `disconnected`; the NCCO goes on (§5.3).
+      this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
+      return undefined;
     }
     if (result.end === 'app-closed') {
       // The app closed the socket: `disconnected`, whose answer may carry the next NCCO (§5.3).

@@ -55,7 +55,7 @@ export interface WebsocketLegOptions {
   timeline?: Timeline;
 }
 
-export type LegEnd = 'caller-hangup' | 'app-closed' | 'frame-violation' | 'buffer-overflow' | 'connect-failed' | 'aborted';
+export type LegEnd = 'caller-hangup' | 'platform-hangup' | 'app-closed' | 'frame-violation' | 'buffer-overflow' | 'connect-failed' | 'aborted';
 
 export interface FrameViolation {
   atMs: number;
@@ -182,6 +182,22 @@ export class WebsocketLeg {
     });
   }
 
+  /** Caller audio replaced by silence (REST `mute`); frames are still sent and tagged. */
+  muted = false;
+  /** The caller hears nothing of the app (REST `earmuff`). */
+  earmuffed = false;
+
+  /** Vonage ends the leg itself (REST hangup of this leg, a transfer): a close frame, no `disconnected` event. */
+  hangupByPlatform(): void {
+    if (!this.ws || this.endedBy) return;
+    this.endedBy = 'platform-hangup';
+    this.stopTasks();
+    if (this.hangupTimer) clearTimeout(this.hangupTimer);
+    if (this.ws.readyState !== WebSocket.OPEN) return void this.ws.terminate();
+    this.ws.close(1000, 'hangup');
+    this.hangupTimer = setTimeout(() => this.ws?.terminate(), HANGUP_CLOSE_WAIT_MS);
+  }
+
   /** The caller hangs up now. */
   hangup(): void {
     if (!this.ws || this.endedBy) return;
@@ -237,7 +253,8 @@ export class WebsocketLeg {
       this.options.timeline?.add('socket', `${item.label} sent`);
     }
     const frame = Buffer.allocUnsafe(this.frameBytes);
-    this.options.audio.fill(frame, n);
+    if (this.muted) frame.fill(0);
+    else this.options.audio.fill(frame, n);
     tagFrame(frame, n);
     const now = this.options.clock.now();
     this.sentAt[n] = now;
@@ -249,7 +266,7 @@ export class WebsocketLeg {
 
   private mixerTick(): void {
     const { frame, marks } = this.playback.tick();
-    if (this.options.record) this.heard.push(frame ?? Buffer.alloc(this.frameBytes));
+    if (this.options.record) this.heard.push(frame && !this.earmuffed ? frame : Buffer.alloc(this.frameBytes));
     for (const payload of marks) this.reportMark(payload);
   }
 

@@ -1,0 +1,127 @@
+/**
+ * The emulator as one object: places calls, keeps the ones in progress so the REST API can control
+ * them, and serves that REST API. `placeCall` alone is enough for one-off calls; this is for tests
+ * and tools that also drive calls through Vonage's REST API.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { CallRun, type CallResult, type PlaceCallOptions } from './call.js';
+import { createRestApi, type OutboundRequest, type RestCall } from './rest-api.js';
+import type { EmulatorSwitches } from './switches.js';
+import type { Signing } from './webhook-client.js';
+import type { NccoAction, WebsocketEndpoint } from '../protocol/ncco.js';
+
+/** A REST-created call with no length_timer ends after this long: a test never runs away. */
+export const DEFAULT_OUTBOUND_LENGTH_MS = 10 * 60_000;
+
+export interface VonageEmulatorOptions {
+  applicationId?: string;
+  /** PEM public key matching the application's private key (checks the REST JWT signature). */
+  publicKey?: string;
+  signing?: Signing;
+  switches?: Partial<EmulatorSwitches>;
+}
+
+interface Tracked {
+  run: CallRun;
+  done: Promise<CallResult>;
+  ended: boolean;
+}
+
+export class VonageEmulator {
+  private readonly calls = new Set<Tracked>();
+  private rest: FastifyInstance | undefined;
+  /** Base URL of the REST API once `listen` resolved, e.g. for `new Voice(auth, { apiHost })`. */
+  restUrl = '';
+
+  constructor(private readonly options: VonageEmulatorOptions = {}) {}
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.rest = await createRestApi({
+      ...(this.options.applicationId ? { applicationId: this.options.applicationId } : {}),
+      ...(this.options.publicKey ? { publicKey: this.options.publicKey } : {}),
+      findCall: (uuid) => this.find(uuid),
+      createCall: (request) => this.createOutbound(request),
+    });
+    await this.rest.listen({ port, host });
+    const address = this.rest.server.address() as AddressInfo;
+    this.restUrl = `http://${host}:${address.port}`;
+    return this.restUrl;
+  }
+
+  /** Places an inbound call; resolves when it has ended. The call is controllable meanwhile. */
+  placeCall(options: PlaceCallOptions): Promise<CallResult> {
+    return this.track(new CallRun(this.withDefaults(options))).done;
+  }
+
+  /** Calls in progress. */
+  get activeCalls(): number {
+    return [...this.calls].filter((call) => !call.ended).length;
+  }
+
+  /** Resolves when every call placed so far has ended. */
+  async settled(): Promise<CallResult[]> {
+    return Promise.all([...this.calls].map((call) => call.done));
+  }
+
+  async close(): Promise<void> {
+    for (const call of this.calls) if (!call.ended) for (const uuid of call.run.legUuids()) call.run.control(uuid, 'hangup');
+    await this.settled();
+    await this.rest?.close();
+  }
+
+  private withDefaults(options: PlaceCallOptions): PlaceCallOptions {
+    return {
+      ...(this.options.signing ? { signing: this.options.signing } : {}),
+      ...options,
+      switches: { ...this.options.switches, ...options.switches },
+    };
+  }
+
+  private track(run: CallRun): Tracked {
+    const tracked: Tracked = { run, done: undefined as unknown as Promise<CallResult>, ended: false };
+    tracked.done = run.run().finally(() => {
+      tracked.ended = true;
+    });
+    this.calls.add(tracked);
+    return tracked;
+  }
+
+  private find(uuid: string): RestCall | undefined {
+    for (const tracked of this.calls) {
+      if (tracked.ended || !tracked.run.legUuids().includes(uuid)) continue;
+      const { run } = tracked;
+      return {
+        uuid: run.uuid,
+        conversationUuid: run.conversationUuid,
+        legUuids: () => run.legUuids(),
+        control: (leg, action) => run.control(leg, action),
+        transfer: (ncco) => run.transfer(ncco),
+        status: () => (tracked.ended ? 'completed' : 'answered'),
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * A REST-created call to a websocket (`POST /v1/calls`): emulated as a call whose first action
+   * connects the socket and whose own NCCO runs once the socket is up.
+   */
+  private createOutbound(request: OutboundRequest): RestCall {
+    const endpoint = request.to as unknown as WebsocketEndpoint;
+    const connect: NccoAction = { action: 'connect', endpoint: [endpoint], ...(request.eventUrl ? { eventUrl: [request.eventUrl] } : {}) };
+    const lengthMs = Math.min((request.lengthTimerS ?? Infinity) * 1000, DEFAULT_OUTBOUND_LENGTH_MS);
+    const run = new CallRun(this.withDefaults({
+      ncco: [connect, ...(request.ncco ?? [])],
+      ...(request.answerUrl && !request.ncco ? { answerUrl: request.answerUrl } : {}),
+      ...(request.eventUrl ? { eventUrl: request.eventUrl } : {}),
+      from: request.from ?? 'Unknown',
+      to: endpoint.uri,
+      durationMs: lengthMs,
+      talk: 'skip',
+      switches: { ...this.options.switches, connectBlocks: false },
+    }));
+    this.track(run);
+    return this.find(run.uuid)!;
+  }
+}
