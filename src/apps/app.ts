@@ -10,5 +10,6 @@ export type CallApp = (session: CallSession) => void | Promise<void>;
 export interface AppDefinition {
   name: string;
   description: string;
+  /** Builds the app from its options; throws a CONFIG_INVALID error for a bad or missing one. */
   create(options: Record<string, unknown>): CallApp;
 }

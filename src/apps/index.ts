@@ -1,10 +1,18 @@
 import type { AppDefinition } from './app.js';
 import { echoApp } from './echo.js';
+import { delayEchoApp } from './delay-echo.js';
+import { playApp } from './play.js';
+import { recordApp } from './record.js';
+import { dtmfMenuApp } from './dtmf-menu.js';
 
 export * from './app.js';
 export { echo } from './echo.js';
+export { delayEcho } from './delay-echo.js';
+export { playPrompt } from './play.js';
+export { recordCalls } from './record.js';
+export { dtmfMenu } from './dtmf-menu.js';
 
 /** Built-in apps selectable with `--app`. */
-export const BUILT_IN_APPS: Record<string, AppDefinition> = {
-  [echoApp.name]: echoApp,
-};
+export const BUILT_IN_APPS: Record<string, AppDefinition> = Object.fromEntries(
+  [echoApp, delayEchoApp, playApp, recordApp, dtmfMenuApp].map((app) => [app.name, app]),
+);

@@ -6,3 +6,5 @@ export * from './resampler.js';
 export * from './tone.js';
 export * from './levels.js';
 export * from './wav.js';
+export * from './pacer.js';
+export * from './wav-file-writer.js';

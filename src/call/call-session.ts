@@ -6,9 +6,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { errorCode } from '../errors.js';
+import { readFile } from 'node:fs/promises';
 import { FrameSplitter } from '../audio/frame-splitter.js';
+import { FrameClock } from '../audio/frame-clock.js';
+import { Pacer } from '../audio/pacer.js';
+import { wavToCallPcm } from '../audio/wav.js';
 import { DEFAULT_SAMPLE_RATE, contentTypeFor, frameBytes, type SampleRate } from '../protocol/audio-format.js';
-import { parseVonageMessage, type VonageMessage } from '../protocol/socket-messages.js';
+import { clearCommand, notifyCommand, parseVonageMessage, type VonageMessage } from '../protocol/socket-messages.js';
 import { SampledLog, type Logger } from './logger.js';
 
 /** What a session needs from a socket. `ws` and any future transport adapt to this. */
@@ -79,9 +83,30 @@ export interface CallSessionOptions {
   id: string;
   transport: CallTransport;
   log: Logger;
-  /** Monotonic milliseconds; injected so tests and the pacer share one clock. */
-  now?: () => number;
+  /** The audio clock; the server shares one among all its calls (one timer for all pacers). */
+  clock?: FrameClock;
+  /** How far ahead of Vonage's playout paced audio is sent, ms. */
+  leadMs?: number;
+  /** Paced audio held locally before `write` applies backpressure, ms. */
+  maxQueueMs?: number;
 }
+
+/** What `play` accepts: PCM (s16le mono at the call rate), a WAV file path (any format, converted), or a stream of PCM chunks. */
+export type PlaySource = Buffer | string | { wav: Buffer } | AsyncIterable<Buffer>;
+
+export interface PlayResult {
+  /** True when the caller heard it all; false when it was cleared or the call ended first. */
+  completed: boolean;
+  /** True when Vonage confirmed the end of playout (websocket:notify), not only our playout model. */
+  confirmed: boolean;
+  playedMs: number;
+}
+
+/** Key added to notify payloads so the session can tell its own markers apart; removed before the app sees them. */
+const MARK_KEY = 'voicesocket_mark';
+/** How long to wait for Vonage's acknowledgement of clear/notify beyond what the audio needs. */
+const ACK_GRACE_MS = 2000;
+const defaultClock = new FrameClock();
 
 function headerText(headers: Record<string, unknown>, key: string): string | undefined {
   const value = headers[key];
@@ -106,12 +131,21 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   private readonly log: Logger;
   private readonly sampled: SampledLog;
   private readonly now: () => number;
+  private readonly clock: FrameClock;
+  private readonly leadMs: number | undefined;
+  private readonly maxQueueMs: number | undefined;
+  private pacer: Pacer | undefined;
+  private markSeq = 0;
+  private readonly pendingMarks = new Map<number, (confirmed: boolean) => void>();
+  private readonly pendingClears: Array<(acknowledged: boolean) => void> = [];
+  private outboundTap: ((frame: Buffer) => void) | undefined;
   private readonly openedAt: number;
   private splitter: FrameSplitter;
   private readonly sendFrame = (frame: Buffer) => {
     this.stats.framesOut++;
     this.stats.bytesOut += frame.length;
     this.transport.sendBinary(frame);
+    if (this.outboundTap) this.outboundTap(frame);
   };
 
   constructor(options: CallSessionOptions) {
@@ -120,7 +154,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     this.transport = options.transport;
     this.log = options.log;
     this.sampled = new SampledLog(options.log);
-    this.now = options.now ?? (() => performance.now());
+    this.clock = options.clock ?? defaultClock;
+    this.now = () => this.clock.now();
+    this.leadMs = options.leadMs;
+    this.maxQueueMs = options.maxQueueMs;
     this.openedAt = this.now();
     this.splitter = new FrameSplitter(this.frameBytes);
   }
@@ -175,6 +212,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.end = { code, reason, durationMs: this.now() - this.openedAt };
+    this.pacer?.stop();
+    for (const settle of this.pendingMarks.values()) settle(false);
+    this.pendingMarks.clear();
+    for (const settle of this.pendingClears.splice(0)) settle(false);
     this.emitSafely('end', this.end);
     this.removeAllListeners();
   }
@@ -188,6 +229,124 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   sendAudio(pcm: Buffer): void {
     if (this.state === 'ended') return;
     this.splitter.push(pcm, this.sendFrame);
+  }
+
+  /** Paced playback: queues PCM (s16le mono at the call rate) behind what is already queued; resolves when there is room again. */
+  write(pcm: Buffer): Promise<void> {
+    if (this.state === 'ended') return Promise.resolve();
+    return this.ensurePacer().write(pcm);
+  }
+
+  /**
+   * Plays audio through the pacer and resolves when the caller has heard all of it (Vonage's
+   * websocket:notify for a marker placed after it), or when it was cleared or the call ended.
+   */
+  async play(source: PlaySource): Promise<PlayResult> {
+    if (this.ended) return { completed: false, confirmed: false, playedMs: 0 };
+    const pacer = this.ensurePacer();
+    const clearsBefore = pacer.stats.clearedFrames;
+    const generation = this.clearGeneration;
+    if (typeof source === 'string') await pacer.write(wavToCallPcm(await readFile(source), this.sampleRate));
+    else if (Buffer.isBuffer(source)) await pacer.write(source);
+    else if ('wav' in source) await pacer.write(wavToCallPcm(source.wav, this.sampleRate));
+    else {
+      for await (const chunk of source) {
+        if (this.ended || this.clearGeneration !== generation) break;
+        await pacer.write(chunk);
+      }
+    }
+    if (this.ended || this.clearGeneration !== generation) return { completed: false, confirmed: false, playedMs: pacer.playedMs() };
+    const confirmed = await this.markInternal();
+    const completed = !this.ended && this.clearGeneration === generation && pacer.stats.clearedFrames === clearsBefore;
+    return { completed, confirmed: completed && confirmed, playedMs: pacer.playedMs() };
+  }
+
+  /**
+   * Places a marker after everything queued so far; resolves true when Vonage reports it played
+   * (websocket:notify), false when it was cleared, the call ended, or no acknowledgement came.
+   */
+  mark(payload: Record<string, unknown> = {}): Promise<boolean> {
+    return this.markInternal(payload);
+  }
+
+  /**
+   * Barge-in: drops all queued audio here and at Vonage (`clear`); resolves true on
+   * websocket:cleared, false if none came within the grace period.
+   */
+  clear(): Promise<boolean> {
+    if (this.state === 'ended') return Promise.resolve(false);
+    this.clearGeneration++;
+    this.pacer?.clear();
+    this.splitter.reset();
+    this.transport.sendText(clearCommand());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const index = this.pendingClears.indexOf(settle);
+        if (index >= 0) this.pendingClears.splice(index, 1);
+        resolve(false);
+      }, ACK_GRACE_MS);
+      const settle = (acknowledged: boolean) => {
+        clearTimeout(timer);
+        resolve(acknowledged);
+      };
+      this.pendingClears.push(settle);
+    });
+  }
+
+  /** Milliseconds of paced audio the caller has heard (cleared audio excluded). */
+  get playedMs(): number {
+    return this.pacer?.playedMs() ?? 0;
+  }
+
+  /** Audio queued for paced playback, not yet sent, ms. */
+  get queuedMs(): number {
+    return this.pacer?.queuedMs ?? 0;
+  }
+
+  /** Pacer counters (frames sent, underruns, furthest ahead of playout), once something was played. */
+  get pacerStats(): Pacer['stats'] | undefined {
+    return this.pacer?.stats;
+  }
+
+  /** Sees every frame sent to the caller (recording). One tap per session. */
+  tapOutbound(tap: ((frame: Buffer) => void) | undefined): void {
+    this.outboundTap = tap;
+  }
+
+  private clearGeneration = 0;
+
+  /** Not narrowed by TypeScript across awaits, unlike `state`. */
+  private get ended(): boolean {
+    return this.state === 'ended';
+  }
+
+  private ensurePacer(): Pacer {
+    this.pacer ??= new Pacer({
+      frameBytes: this.frameBytes,
+      clock: this.clock,
+      ...(this.leadMs !== undefined ? { leadMs: this.leadMs } : {}),
+      ...(this.maxQueueMs !== undefined ? { maxQueueMs: this.maxQueueMs } : {}),
+      sink: { sendFrame: this.sendFrame, sendMark: (payload) => this.transport.sendText(notifyCommand(payload)) },
+    });
+    return this.pacer;
+  }
+
+  private markInternal(payload: Record<string, unknown> = {}): Promise<boolean> {
+    if (this.state === 'ended') return Promise.resolve(false);
+    const pacer = this.ensurePacer();
+    const id = ++this.markSeq;
+    pacer.mark({ ...payload, [MARK_KEY]: id });
+    const waitMs = pacer.queuedMs + pacer.aheadMs() + ACK_GRACE_MS;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingMarks.delete(id);
+        resolve(false);
+      }, waitMs);
+      this.pendingMarks.set(id, (confirmed) => {
+        clearTimeout(timer);
+        resolve(confirmed);
+      });
+    });
   }
 
   sendText(text: string): void {
@@ -232,11 +391,25 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
         this.emitSafely('dtmf', { digit: message.digit, duration: message.duration });
         return;
       case 'cleared':
+        this.pendingClears.shift()?.(true);
+        // Markers Vonage held were discarded with the audio.
+        for (const settle of this.pendingMarks.values()) settle(false);
+        this.pendingMarks.clear();
         this.emitSafely('cleared');
         return;
-      case 'notify':
-        this.emitSafely('notify', message.payload);
+      case 'notify': {
+        const payload = message.payload;
+        if (payload !== null && typeof payload === 'object' && MARK_KEY in payload) {
+          const { [MARK_KEY]: id, ...rest } = payload as Record<string, unknown>;
+          const settle = this.pendingMarks.get(id as number);
+          this.pendingMarks.delete(id as number);
+          settle?.(true);
+          this.emitSafely('notify', rest);
+          return;
+        }
+        this.emitSafely('notify', payload);
         return;
+      }
     }
   }
 

@@ -6,6 +6,14 @@ import { VoicesocketError } from '../errors.js';
 import { BUILT_IN_APPS } from '../apps/index.js';
 import { SETTINGS, loadConfig, type RawSettings } from '../server/config.js';
 import { createServer } from '../server/server.js';
+import { loadApp } from '../server/load-app.js';
+
+interface AppFlags {
+  delay?: string;
+  file?: string;
+  loop?: boolean;
+  dir?: string;
+}
 import { ANSWER_PATHS } from '../server/answer-route.js';
 import { EVENT_PATHS } from '../server/event-route.js';
 import { SOCKET_PATH } from '../server/socket-url.js';
@@ -16,12 +24,19 @@ export const SHUTDOWN_DEADLINE_MS = 4500;
 export function serveCommand(): Command {
   const command = new Command('serve').description('answer Vonage calls and run an app on each call socket (echo by default)');
   for (const item of SETTINGS) {
-    const allowed = item.key === 'app' ? Object.keys(BUILT_IN_APPS).join(', ') : item.allowed;
+    const allowed = item.key === 'app' ? `${Object.keys(BUILT_IN_APPS).join(', ')}, or a module path` : item.allowed;
     command.option(item.flag, `${item.description} [env ${item.env}] (${allowed})`);
   }
-  command.action(async (flags: RawSettings) => {
+  command
+    .option('--delay <time>', 'delay-echo: the delay (default 1s)')
+    .option('--file <wav>', 'play: the prompt to play (any WAV)')
+    .option('--loop', 'play: repeat the prompt until a key is pressed')
+    .option('--dir <path>', 'record: where to write recordings (default recordings/)');
+  command.action(async (flags: RawSettings & AppFlags) => {
     const config = loadConfig(flags);
-    const server = createServer({ config });
+    const appOptions = { delay: flags.delay, file: flags.file, loop: flags.loop === true, dir: flags.dir };
+    const app = await loadApp(config.app, appOptions);
+    const server = createServer({ config, app });
     const address = await server.listen();
     const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     const base = `http://${shown}:${address.port}`;

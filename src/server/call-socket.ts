@@ -12,6 +12,7 @@ import { CallSession, CLOSE_CODES, type CallTransport } from '../call/call-sessi
 import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
 import type { CallApp } from '../apps/app.js';
+import type { FrameClock } from '../audio/frame-clock.js';
 import { SOCKET_PATH } from './socket-url.js';
 
 /**
@@ -26,6 +27,8 @@ export interface CallSocketOptions {
   registry: CallRegistry;
   app: CallApp;
   log: Logger;
+  clock: FrameClock;
+  leadMs: number;
 }
 
 export class CallSocketServer {
@@ -78,7 +81,7 @@ export class CallSocketServer {
         return ws.bufferedAmount;
       },
     };
-    const session = new CallSession({ id, transport, log });
+    const session = new CallSession({ id, transport, log, clock: this.options.clock, leadMs: this.options.leadMs });
     this.options.registry.addSession(session);
 
     session.once('connected', (identity) => {

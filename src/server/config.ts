@@ -19,7 +19,10 @@ export interface ServerConfig {
   /** `from` of the connect action; the number that was called when unset. */
   connectFrom: string | undefined;
   logLevel: LogLevel;
+  /** A built-in app name, or a path to a module whose default export is an app. */
   app: string;
+  /** How far ahead of Vonage's playout paced audio is sent, ms. */
+  leadMs: number;
 }
 
 /** The tutorial's greeting, kept so a caller of the original demo hears the same thing. */
@@ -36,6 +39,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   connectFrom: undefined,
   logLevel: 'info',
   app: 'echo',
+  leadMs: 200,
 };
 
 type Parser<T> = (raw: string) => T | undefined;
@@ -87,7 +91,13 @@ export const SETTINGS: Setting[] = [
   setting({ key: 'greetingLanguage', env: 'GREETING_LANGUAGE', flag: '--greeting-language <bcp47>', description: 'language of the greeting', allowed: 'a BCP-47 tag such as en-US', parse: (raw) => (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(raw) ? raw : undefined) }),
   setting({ key: 'connectFrom', env: 'CONNECT_FROM', flag: '--from <number>', description: 'caller ID of the websocket leg (default: the number that was called)', allowed: 'a phone number, digits only (E.164 without +)', parse: (raw) => (/^\d{1,15}$/.test(raw) ? raw : undefined) }),
   setting({ key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level <level>', description: 'log level', allowed: LOG_LEVELS.join(', '), parse: (raw) => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : undefined) }),
-  setting({ key: 'app', env: 'APP', flag: '--app <name>', description: 'what to do with each call', allowed: 'a built-in app name', parse: nonEmpty }),
+  setting({ key: 'app', env: 'APP', flag: '--app <name|path>', description: 'what to do with each call: a built-in app, or a module (.js/.mjs, or .ts with tsx installed) whose default export is an app', allowed: 'a built-in app name or a module path', parse: nonEmpty }),
+  setting({
+    key: 'leadMs', env: 'PACER_LEAD_MS', flag: '--lead <ms>', description: 'how far ahead of playout paced audio is sent',
+    // Under one frame cannot absorb any jitter; past 10 s, barge-in would have a lot to discard.
+    allowed: 'an integer from 20 to 10000',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
+  }),
 ];
 
 /** Raw values by setting key, as read from flags; commander gives camelCase keys. */

@@ -2,3 +2,4 @@ export * from './server.js';
 export * from './config.js';
 export * from './answer-ncco.js';
 export * from './socket-url.js';
+export * from './load-app.js';

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VoicesocketError } from '../errors.js';
+import { FrameClock } from '../audio/frame-clock.js';
 import { CallRegistry } from '../call/call-registry.js';
 import { BUILT_IN_APPS, type CallApp } from '../apps/index.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
@@ -22,7 +23,11 @@ export interface CreateServerOptions {
   config?: Partial<ServerConfig>;
   /** A call app; overrides `config.app`. */
   app?: CallApp;
+  /** Options for the built-in app named by `config.app` (e.g. `{ delay: '1s' }`). */
+  appOptions?: Record<string, unknown>;
   logger?: ServerLogger;
+  /** The audio clock shared by every call's pacer; injected in tests. */
+  clock?: FrameClock;
 }
 
 export interface VoicesocketServer {
@@ -36,19 +41,21 @@ export interface VoicesocketServer {
   close(): Promise<void>;
 }
 
-function resolveApp(config: ServerConfig, app: CallApp | undefined): CallApp {
+function resolveApp(config: ServerConfig, app: CallApp | undefined, options: Record<string, unknown>): CallApp {
   if (app) return app;
   const builtIn = BUILT_IN_APPS[config.app];
   if (!builtIn) {
-    throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(config.app)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')}`);
+    throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(config.app)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')} or a module path`);
   }
-  return builtIn.create({});
+  return builtIn.create(options);
 }
 
 export function createServer(options: CreateServerOptions = {}): VoicesocketServer {
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
   const logger = options.logger ?? createLogger(config.logLevel);
-  const app = resolveApp(config, options.app);
+  const app = resolveApp(config, options.app, options.appOptions ?? {});
+  // One clock for every call's pacer: one timer, however many calls.
+  const clock = options.clock ?? new FrameClock();
   const registry = new CallRegistry();
   const startedAt = Date.now();
 
@@ -62,7 +69,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   registerAnswerRoutes(http, config);
   registerEventRoutes(http, registry);
 
-  const sockets = new CallSocketServer({ registry, app, log: logger });
+  const sockets = new CallSocketServer({ registry, app, log: logger, clock, leadMs: config.leadMs });
   http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.

@@ -1,0 +1,41 @@
+/**
+ * Loads the app named by `--app`: a built-in, or a user's module whose default export is a
+ * `CallApp` function or an `AppDefinition`. TypeScript modules load through tsx when it is installed.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { VoicesocketError } from '../errors.js';
+import { BUILT_IN_APPS, type AppDefinition, type CallApp } from '../apps/index.js';
+
+function looksLikePath(name: string): boolean {
+  return /[\\/]/.test(name) || /\.(c|m)?[jt]s$/.test(name);
+}
+
+export async function loadApp(name: string, options: Record<string, unknown>): Promise<CallApp> {
+  const builtIn = BUILT_IN_APPS[name];
+  if (builtIn) return builtIn.create(options);
+  if (!looksLikePath(name)) {
+    throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')} or a module path`);
+  }
+  const path = resolve(name);
+  if (!existsSync(path)) throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; no such file`);
+  if (/\.(c|m)?ts$/.test(path)) {
+    try {
+      const tsx = (await import('tsx/esm/api')) as { register: () => unknown };
+      tsx.register();
+    } catch {
+      throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is TypeScript; install tsx (npm install tsx) or compile it to JavaScript`);
+    }
+  }
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} could not be loaded: ${(error as Error).message}`, { cause: error });
+  }
+  const exported = module.default;
+  if (typeof exported === 'function') return exported as CallApp;
+  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function') return (exported as AppDefinition).create(options);
+  throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; its default export must be a function (session) => void or { create(options) }`);
+}

@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FrameClock } from '../../src/audio/frame-clock.js';
+import { ManualTime } from '../../src/audio/time-source.js';
+import { Pacer } from '../../src/audio/pacer.js';
+
+function setUp(options: { leadMs?: number; maxQueueMs?: number } = {}) {
+  const time = new ManualTime();
+  const clock = new FrameClock(time);
+  const sent: Array<{ at: number; frame: Buffer }> = [];
+  const marks: Array<{ at: number; payload: unknown; framesBefore: number }> = [];
+  const pacer = new Pacer({
+    frameBytes: 320, clock, ...options,
+    sink: {
+      sendFrame: (frame) => sent.push({ at: time.now(), frame }),
+      sendMark: (payload) => marks.push({ at: time.now(), payload, framesBefore: sent.length }),
+    },
+  });
+  return { time, pacer, sent, marks };
+}
+
+/** Vonage's player: each frame plays at max(arrival, end of the previous). Returns gaps (underruns) and the largest amount buffered ahead. */
+function playout(sent: Array<{ at: number }>) {
+  let end = -Infinity;
+  let gaps = 0;
+  let maxAhead = 0;
+  for (const { at } of sent) {
+    if (end !== -Infinity && at > end) gaps++;
+    end = Math.max(end, at) + 20;
+    maxAhead = Math.max(maxAhead, end - at);
+  }
+  return { gaps, maxAhead, end };
+}
+
+test('an hour of bursty audio on late timers: exact frames, no underrun, never beyond the lead, zero drift', () => {
+  const { time, pacer, sent } = setUp({ leadMs: 200 });
+  const second = Buffer.alloc(16_000 + 6); // 1 s at 8 kHz plus an odd tail: never a frame boundary
+  let written = 0;
+  const hour = 3_600_000;
+  for (let t = 0; t < hour; t += 50) {
+    if (pacer.queuedMs < 2000 && written < hour / 1000) {
+      void pacer.write(second);
+      written++;
+    }
+    time.advance(50, 3); // every timer 3 ms late
+  }
+  pacer.flush();
+  time.advance(5000, 3);
+  assert.ok(sent.every(({ frame }) => frame.length === 320), 'every frame exact');
+  assert.equal(sent.length, Math.ceil((written * second.length) / 320));
+  const { gaps, maxAhead, end } = playout(sent);
+  assert.equal(gaps, 0, 'Vonage never ran dry');
+  assert.ok(maxAhead <= 200 + 20, `at most lead + one frame ahead (${maxAhead} ms)`);
+  assert.equal(pacer.stats.underruns, 0);
+  // Drift: playout of N frames takes exactly N × 20 ms from the first send.
+  assert.ok(Math.abs(end - sent[0]!.at - sent.length * 20) < 20, 'cumulative drift under one frame');
+  assert.equal(pacer.playedMs(time.now()), sent.length * 20);
+});
+
+test('50 ms event-loop stalls every second: no underrun and no burst beyond the lead', () => {
+  const { time, pacer, sent } = setUp({ leadMs: 200 });
+  void pacer.write(Buffer.alloc(16_000 * 30)); // 30 s at 8 kHz
+  for (let second = 0; second < 29; second++) {
+    time.advance(950);
+    time.stall(50);
+  }
+  time.advance(2000);
+  const { gaps, maxAhead } = playout(sent);
+  assert.equal(gaps, 0);
+  assert.ok(maxAhead <= 220, `${maxAhead} ms ahead`);
+});
+
+test('a stall longer than the lead is an underrun, and the catch-up refills only up to the lead', () => {
+  const { time, pacer, sent } = setUp({ leadMs: 100 });
+  void pacer.write(Buffer.alloc(16_000 * 5));
+  time.advance(1000);
+  time.stall(400);
+  const before = sent.length;
+  time.advance(0);
+  assert.ok(sent.length - before <= 100 / 20 + 1, `burst of ${sent.length - before} frames`);
+  assert.equal(pacer.stats.underruns, 1);
+});
+
+test('clear drops everything not yet sent; played position excludes the discarded audio', () => {
+  const { time, pacer, sent } = setUp({ leadMs: 200 });
+  void pacer.write(Buffer.alloc(16_000 * 10));
+  time.advance(1000);
+  const sentBefore = sent.length;
+  const dropped = pacer.clear();
+  assert.deepEqual(dropped, []);
+  time.advance(1000);
+  assert.equal(sent.length, sentBefore, 'no frame of the old audio after clear');
+  assert.ok(pacer.stats.clearedFrames > 0);
+  // Heard: about one second (what had played when clear came), not what was sent ahead.
+  assert.ok(Math.abs(pacer.playedMs(time.now()) - 1000) <= 40, `${pacer.playedMs(time.now())} ms heard`);
+  assert.equal(pacer.idle, true);
+});
+
+test('a mark goes out after every frame queued before it', () => {
+  const { time, pacer, sent, marks } = setUp();
+  void pacer.write(Buffer.alloc(320 * 10 + 100));
+  pacer.mark({ id: 'end-of-prompt' });
+  void pacer.write(Buffer.alloc(320 * 5));
+  time.advance(2000);
+  assert.equal(marks.length, 1);
+  assert.equal(marks[0]!.framesBefore, 11, 'ten frames and the padded partial one');
+  assert.equal(sent.length, 16);
+});
+
+test('write applies backpressure past maxQueueMs and resolves once drained', async () => {
+  const { time, pacer } = setUp({ maxQueueMs: 1000 });
+  let resolved = false;
+  void pacer.write(Buffer.alloc(16_000 * 3)).then(() => (resolved = true));
+  await Promise.resolve();
+  assert.equal(resolved, false, '3 s queued against a 1 s limit');
+  time.advance(2500);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(resolved, true);
+});
