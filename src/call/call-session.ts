@@ -17,7 +17,8 @@ import { SampledLog, type Logger } from './logger.js';
 
 /** What a session needs from a socket. `ws` and any future transport adapt to this. */
 export interface CallTransport {
-  sendBinary(frame: Buffer): void;
+  /** Sends one frame; false when the transport dropped it (a reader too slow to keep up). */
+  sendBinary(frame: Buffer): boolean;
   sendText(text: string): void;
   close(code: number, reason: string): void;
   /** Bytes queued in the socket but not yet written to the network. */
@@ -48,6 +49,8 @@ export interface CallStats {
   audioBeforeConnected: number;
   /** Inbound binary messages that were not exactly one frame. */
   offSizeFramesIn: number;
+  /** Outbound frames the transport dropped because the peer did not read them. */
+  framesDropped: number;
 }
 
 export interface CallEnd {
@@ -74,6 +77,7 @@ export interface CallSessionEvents {
 export const CLOSE_CODES = {
   normal: 1000,
   goingAway: 1001,
+  policyViolation: 1008,
   tooBig: 1009,
   internalError: 1011,
   tryAgainLater: 1013,
@@ -123,7 +127,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   identity: CallIdentity = { uuid: undefined, conversationUuid: undefined, from: undefined, to: undefined, headers: {} };
   readonly stats: CallStats = {
     framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, dtmfIn: 0, textIn: 0,
-    textRejected: 0, audioBeforeConnected: 0, offSizeFramesIn: 0,
+    textRejected: 0, audioBeforeConnected: 0, offSizeFramesIn: 0, framesDropped: 0,
   };
   end: CallEnd | undefined;
 
@@ -142,9 +146,12 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   private readonly openedAt: number;
   private splitter: FrameSplitter;
   private readonly sendFrame = (frame: Buffer) => {
+    if (!this.transport.sendBinary(frame)) {
+      this.stats.framesDropped++;
+      return;
+    }
     this.stats.framesOut++;
     this.stats.bytesOut += frame.length;
-    this.transport.sendBinary(frame);
     if (this.outboundTap) this.outboundTap(frame);
   };
 

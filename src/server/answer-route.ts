@@ -9,10 +9,12 @@ import { answerNcco } from './answer-ncco.js';
 import type { ServerConfig } from './config.js';
 import { socketUrl } from './socket-url.js';
 import { webhookFields } from './webhook-body.js';
+import type { RequestAuth } from './request-auth.js';
 
 export const ANSWER_PATHS = ['/webhooks/answer', '/ncco'] as const;
 
-export function registerAnswerRoutes(app: FastifyInstance, config: ServerConfig): void {
+export function registerAnswerRoutes(app: FastifyInstance, config: ServerConfig, auth: RequestAuth): void {
+  const authorization = auth.socketAuthorization();
   const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const { fields, error } = webhookFields(request);
     if (error) {
@@ -26,10 +28,11 @@ export function registerAnswerRoutes(app: FastifyInstance, config: ServerConfig)
       greeting: config.greeting,
       greetingLanguage: config.greetingLanguage,
       connectFrom: config.connectFrom,
+      ...(authorization ? { authorization } : {}),
     });
     request.log.debug({ uuid: answer.uuid, conversationUuid: answer.conversationUuid, from: answer.from, to: answer.to }, 'answered call');
     return reply.type('application/json').send(ncco);
   };
-  for (const path of ANSWER_PATHS) app.get(path, handler);
-  app.post(ANSWER_PATHS[0], handler);
+  for (const path of ANSWER_PATHS) app.get(path, { preHandler: auth.verifyWebhook }, handler);
+  app.post(ANSWER_PATHS[0], { preHandler: auth.verifyWebhook }, handler);
 }

@@ -8,18 +8,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { errorCode, ERRORS, type ErrorName } from '../errors.js';
+import { SampledLog } from '../call/logger.js';
+import type { RequestAuth } from './request-auth.js';
+import { TextRateLimiter, type Limits } from './limits.js';
 import { CallSession, CLOSE_CODES, type CallTransport } from '../call/call-session.js';
 import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
 import type { CallApp } from '../apps/app.js';
 import type { FrameClock } from '../audio/frame-clock.js';
 import { SOCKET_PATH } from './socket-url.js';
-
-/**
- * Largest message accepted. Audio frames are at most 960 bytes and Vonage's text messages are small
- * (headers ≤ 512 B); 64 KiB is far above both and far below what could hurt memory.
- */
-export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;
 
 const BINARY = { binary: true } as const;
 
@@ -29,28 +26,60 @@ export interface CallSocketOptions {
   log: Logger;
   clock: FrameClock;
   leadMs: number;
+  auth: RequestAuth;
+  limits: Limits;
+  maxCalls: number;
+  idleTimeoutS: number;
+}
+
+/** Per-socket bookkeeping for the limits; nothing here is touched per audio frame but `messages`. */
+interface SocketState {
+  session: CallSession;
+  messages: number;
+  messagesAtLastSweep: number;
+  quietSince: number;
+  alive: boolean;
+  closing: boolean;
+  text: TextRateLimiter;
 }
 
 export class CallSocketServer {
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    // Audio is incompressible, and deflate costs CPU and memory per socket (§1.3).
-    perMessageDeflate: false,
-    maxPayload: MAX_SOCKET_MESSAGE_BYTES,
-    // Vonage offers no subprotocol (§1.3); we select none.
-    handleProtocols: () => false,
-  });
-  private readonly sockets = new Set<WebSocket>();
+  private readonly wss: WebSocketServer;
+  private readonly sockets = new Map<WebSocket, SocketState>();
   private accepting = true;
+  private pending = 0;
+  private readonly sweepTimer: NodeJS.Timeout;
 
-  constructor(private readonly options: CallSocketOptions) {}
+  constructor(private readonly options: CallSocketOptions) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // Audio is incompressible, and deflate costs CPU and memory per socket (§1.3).
+      perMessageDeflate: false,
+      maxPayload: options.limits.maxMessageBytes,
+      // Vonage offers no subprotocol (§1.3); we select none.
+      handleProtocols: () => false,
+    });
+    // One timer for every socket: pings, dead peers, idle calls.
+    const sweepMs = Math.min(options.limits.pingIntervalMs, (options.idleTimeoutS * 1000) / 2);
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+    this.sweepTimer.unref();
+  }
 
-  /** Handles an HTTP upgrade request; anything but `/socket` is refused. */
+  /** Handles an HTTP upgrade request: path, shutdown, call limit and credentials are checked before upgrading. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (request.url ?? '/').split('?')[0];
-    if (path !== SOCKET_PATH) return refuse(socket, 404, 'SOCKET_PATH', this.options.log, { path });
-    if (!this.accepting) return refuse(socket, 503, 'SHUTTING_DOWN', this.options.log);
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+    const log = this.options.log;
+    socket.on('error', (error) => log.debug({ err: error }, 'upgrade socket error'));
+    if (path !== SOCKET_PATH) return refuse(socket, 404, 'SOCKET_PATH', log, { path });
+    if (!this.accepting) return refuse(socket, 503, 'SHUTTING_DOWN', log);
+    if (this.sockets.size + this.pending >= this.options.maxCalls) return refuse(socket, 503, 'TOO_MANY_CALLS', log, { limit: this.options.maxCalls });
+    this.pending++;
+    void this.options.auth.verifyUpgrade(request).then((verdict) => {
+      this.pending--;
+      if (!verdict.ok) return refuse(socket, 401, verdict.problem, log, { detail: verdict.detail, remote: request.socket.remoteAddress });
+      if (socket.destroyed) return;
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+    });
   }
 
   get openSockets(): number {
@@ -62,19 +91,62 @@ export class CallSocketServer {
     this.accepting = false;
     for (const session of this.options.registry.activeSessions()) session.hangup(CLOSE_CODES.goingAway, 'server shutting down');
     // Sockets without a session yet (none today) get the same close.
-    for (const ws of this.sockets) if (ws.readyState === ws.OPEN) ws.close(CLOSE_CODES.goingAway, 'server shutting down');
+    for (const ws of this.sockets.keys()) if (ws.readyState === ws.OPEN) ws.close(CLOSE_CODES.goingAway, 'server shutting down');
     const deadline = Date.now() + graceMs;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    for (const ws of this.sockets) ws.terminate();
+    for (const ws of this.sockets.keys()) ws.terminate();
+    clearInterval(this.sweepTimer);
     this.wss.close();
   }
 
+  private sweep(): void {
+    const now = Date.now();
+    const idleMs = this.options.idleTimeoutS * 1000;
+    for (const [ws, state] of this.sockets) {
+      if (state.closing) continue;
+      if (!state.alive) {
+        this.options.log.warn({ code: errorCode('PEER_DEAD'), call: state.session.id }, 'no pong since the last ping; cutting the socket');
+        ws.terminate();
+        continue;
+      }
+      state.alive = false;
+      ws.ping();
+      if (state.messages !== state.messagesAtLastSweep) {
+        state.messagesAtLastSweep = state.messages;
+        state.quietSince = now;
+      } else if (now - state.quietSince >= idleMs) {
+        this.options.log.warn({ code: errorCode('IDLE_TIMEOUT'), call: state.session.id, idleS: this.options.idleTimeoutS }, 'call socket idle; closing');
+        this.closeFor(ws, state, 'IDLE_TIMEOUT');
+      }
+    }
+  }
+
+  private closeFor(ws: WebSocket, state: SocketState, name: ErrorName, code: number = CLOSE_CODES.policyViolation): void {
+    if (state.closing) return;
+    state.closing = true;
+    ws.close(code, errorCode(name));
+    // A peer that does not read will not read our close frame either.
+    setTimeout(() => ws.terminate(), 1000).unref();
+  }
+
   private accept(ws: WebSocket, request: IncomingMessage): void {
-    this.sockets.add(ws);
     const id = randomUUID();
     const log = this.options.log.child({ call: id });
+    const { limits } = this.options;
+    let state: SocketState;
+    let dropped = 0;
     const transport: CallTransport = {
-      sendBinary: (frame) => ws.send(frame, BINARY),
+      sendBinary: (frame) => {
+        // Backpressure is one number: what the socket has not written yet. Past the limit, drop.
+        if (ws.bufferedAmount > limits.maxBufferedBytes) {
+          dropped++;
+          if (dropped === 1 || dropped % 50 === 0) log.warn({ code: errorCode('SLOW_CONSUMER'), dropped, buffered: ws.bufferedAmount }, 'peer is not reading; dropping outbound audio');
+          if (dropped >= limits.slowConsumerDropClose) this.closeFor(ws, state, 'SLOW_CONSUMER');
+          return false;
+        }
+        ws.send(frame, BINARY);
+        return true;
+      },
       sendText: (text) => ws.send(text),
       close: (code, reason) => ws.close(code, reason),
       get bufferedAmount() {
@@ -82,6 +154,8 @@ export class CallSocketServer {
       },
     };
     const session = new CallSession({ id, transport, log, clock: this.options.clock, leadMs: this.options.leadMs });
+    state = { session, messages: 0, messagesAtLastSweep: 0, quietSince: Date.now(), alive: true, closing: false, text: new TextRateLimiter(limits.textRatePerS, limits.textBurst) };
+    this.sockets.set(ws, state);
     this.options.registry.addSession(session);
 
     session.once('connected', (identity) => {
@@ -92,13 +166,32 @@ export class CallSocketServer {
       log.info({ uuid: session.identity.uuid, rate: session.sampleRate, framesIn: stats.framesIn, framesOut: stats.framesOut, dtmf: stats.dtmfIn, textRejected: stats.textRejected, durationMs: Math.round(end.durationMs), closeCode: end.code, closeReason: end.reason }, 'call ended');
     });
 
+    const sampled = new SampledLog(log);
     ws.on('message', (data, isBinary) => {
-      if (isBinary) session.receiveBinary(data as Buffer);
-      else session.receiveText((data as Buffer).toString('utf8'));
+      state.messages++;
+      if (isBinary) return session.receiveBinary(data as Buffer);
+      const text = data as Buffer;
+      if (text.length > limits.maxTextBytes) {
+        log.warn({ code: errorCode('MESSAGE_TOO_BIG'), bytes: text.length, limit: limits.maxTextBytes }, 'text message too big; closing');
+        return this.closeFor(ws, state, 'MESSAGE_TOO_BIG', CLOSE_CODES.tooBig);
+      }
+      if (!state.text.take()) {
+        sampled.warn(errorCode('TEXT_RATE'), { dropped: state.text.dropped }, 'text message dropped: rate limit');
+        if (state.text.dropped >= limits.textDropClose) this.closeFor(ws, state, 'TEXT_RATE');
+        return;
+      }
+      session.receiveText(text.toString('utf8'));
     });
-    ws.on('error', (error) => log.warn({ err: error }, 'call socket error'));
+    ws.on('pong', () => {
+      state.alive = true;
+    });
+    ws.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') log.warn({ code: errorCode('MESSAGE_TOO_BIG'), limit: limits.maxMessageBytes }, 'message over the size limit; closed with 1009');
+      else log.warn({ err: error }, 'call socket error');
+    });
     ws.on('close', (code, reason) => {
       this.sockets.delete(ws);
+      if (dropped > 0) log.warn({ code: errorCode('SLOW_CONSUMER'), dropped }, 'outbound frames dropped for a slow reader');
       session.transportClosed(code, reason.toString('utf8'));
     });
 
@@ -115,6 +208,6 @@ function refuse(socket: Duplex, status: number, name: ErrorName, log: Logger, de
   const code = errorCode(name);
   log.warn({ code, status, ...detail }, 'socket upgrade refused');
   const body = JSON.stringify({ error: code, message: ERRORS[name] });
-  const reason = status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Error';
+  const reason = status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Error';
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

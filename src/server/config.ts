@@ -23,6 +23,20 @@ export interface ServerConfig {
   app: string;
   /** How far ahead of Vonage's playout paced audio is sent, ms. */
   leadMs: number;
+  /** Vonage signature secret: answer/event webhooks must be signed, and sockets authenticate with a Vonage JWT. */
+  signatureSecret: string | undefined;
+  /** When set, signed requests must name this API key. */
+  apiKey: string | undefined;
+  /** When set, signed requests that name an application must name this one. */
+  applicationId: string | undefined;
+  /** A shared token the socket upgrade must carry (`Authorization: Bearer <token>`); Vonage sends it via the NCCO's custom authorization. */
+  socketToken: string | undefined;
+  /** Allowed age of a signed request, s (and the replay window). */
+  signatureMaxAgeS: number;
+  /** Concurrent call sockets; past this, upgrades get 503. */
+  maxCalls: number;
+  /** A call socket with no message for this long is closed, s. */
+  idleTimeoutS: number;
 }
 
 /** The tutorial's greeting, kept so a caller of the original demo hears the same thing. */
@@ -40,6 +54,15 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   app: 'echo',
   leadMs: 200,
+  signatureSecret: undefined,
+  apiKey: undefined,
+  applicationId: undefined,
+  socketToken: undefined,
+  signatureMaxAgeS: 300,
+  // A 2-core machine runs ~1 000 echo calls per core; 2 000 leaves headroom yet stops a flood.
+  maxCalls: 2000,
+  // Vonage sends a frame every 20 ms, silence included: 30 s without one is a dead peer.
+  idleTimeoutS: 30,
 };
 
 type Parser<T> = (raw: string) => T | undefined;
@@ -92,6 +115,18 @@ export const SETTINGS: Setting[] = [
   setting({ key: 'connectFrom', env: 'CONNECT_FROM', flag: '--from <number>', description: 'caller ID of the websocket leg (default: the number that was called)', allowed: 'a phone number, digits only (E.164 without +)', parse: (raw) => (/^\d{1,15}$/.test(raw) ? raw : undefined) }),
   setting({ key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level <level>', description: 'log level', allowed: LOG_LEVELS.join(', '), parse: (raw) => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : undefined) }),
   setting({ key: 'app', env: 'APP', flag: '--app <name|path>', description: 'what to do with each call: a built-in app, or a module (.js/.mjs, or .ts with tsx installed) whose default export is an app', allowed: 'a built-in app name or a module path', parse: nonEmpty }),
+  setting({ key: 'signatureSecret', env: 'VONAGE_SIGNATURE_SECRET', flag: '--signature-secret <secret>', description: 'verify signed webhooks and authenticate sockets with this Vonage signature secret', allowed: 'a non-empty string of at most 512 characters', parse: (raw) => (raw.length > 0 && raw.length <= 512 ? raw : undefined) }),
+  setting({ key: 'apiKey', env: 'VONAGE_API_KEY', flag: '--api-key <key>', description: 'signed requests must name this API key', allowed: 'a non-empty string', parse: nonEmpty }),
+  setting({ key: 'applicationId', env: 'VONAGE_APPLICATION_ID', flag: '--application-id <id>', description: 'signed requests naming an application must name this one', allowed: 'a non-empty string', parse: nonEmpty }),
+  setting({
+    key: 'socketToken', env: 'SOCKET_TOKEN', flag: '--socket-token <token>', description: 'shared token the socket upgrade must carry (sent by Vonage through custom authorization)',
+    // The NCCO carries it as a header value: printable ASCII, and long enough not to be guessed.
+    allowed: '16 to 512 printable ASCII characters without spaces',
+    parse: (raw) => (/^[\x21-\x7e]{16,512}$/.test(raw) ? raw : undefined),
+  }),
+  setting({ key: 'signatureMaxAgeS', env: 'SIGNATURE_MAX_AGE', flag: '--signature-max-age <s>', description: 'allowed age of a signed request, and the replay window', allowed: 'an integer from 10 to 3600', parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 10 && Number(raw) <= 3600 ? Number(raw) : undefined) }),
+  setting({ key: 'maxCalls', env: 'MAX_CALLS', flag: '--max-calls <n>', description: 'concurrent call sockets; more get 503', allowed: 'an integer from 1 to 100000', parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 100_000 ? Number(raw) : undefined) }),
+  setting({ key: 'idleTimeoutS', env: 'IDLE_TIMEOUT', flag: '--idle-timeout <s>', description: 'close a call socket silent for this long', allowed: 'an integer from 1 to 3600', parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 3600 ? Number(raw) : undefined) }),
   setting({
     key: 'leadMs', env: 'PACER_LEAD_MS', flag: '--lead <ms>', description: 'how far ahead of playout paced audio is sent',
     // Under one frame cannot absorb any jitter; past 10 s, barge-in would have a lot to discard.

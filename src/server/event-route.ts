@@ -1,17 +1,19 @@
 /**
  * The event webhook: `POST|GET /webhooks/event` and `/webhooks/events` (the tutorial registers one and
  * serves the other). Every request is acknowledged at once with 204, even a malformed one: a non-2xx
- * answer makes Vonage retry, and a retry cannot fix a malformed body.
+ * answer makes Vonage retry, and a retry cannot fix a malformed body. Only a forged one (signing on)
+ * gets 401.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorCode } from '../errors.js';
 import type { CallRegistry } from '../call/call-registry.js';
 import { parseCallEvent } from '../protocol/webhooks.js';
 import { webhookFields } from './webhook-body.js';
+import type { RequestAuth } from './request-auth.js';
 
 export const EVENT_PATHS = ['/webhooks/event', '/webhooks/events'] as const;
 
-export function registerEventRoutes(app: FastifyInstance, registry: CallRegistry): void {
+export function registerEventRoutes(app: FastifyInstance, registry: CallRegistry, auth: RequestAuth): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const { fields, error } = webhookFields(request);
     if (error) {
@@ -29,7 +31,7 @@ export function registerEventRoutes(app: FastifyInstance, registry: CallRegistry
     return reply.code(204).send();
   };
   for (const path of EVENT_PATHS) {
-    app.post(path, handler);
-    app.get(path, handler);
+    app.post(path, { preHandler: auth.verifyWebhook }, handler);
+    app.get(path, { preHandler: auth.verifyWebhook }, handler);
   }
 }

@@ -3,3 +3,4 @@ export * from './config.js';
 export * from './answer-ncco.js';
 export * from './socket-url.js';
 export * from './load-app.js';
+export * from './limits.js';

@@ -2,6 +2,7 @@
  * Assembles the server: fastify for the webhooks and health, `ws` for the call socket on the same
  * port, one registry, one app. `createServer` is the library entry point; the CLI's `serve` uses it.
  */
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -15,6 +16,8 @@ import { registerRawBodyParser, MAX_WEBHOOK_BODY_BYTES } from './webhook-body.js
 import { registerAnswerRoutes } from './answer-route.js';
 import { registerEventRoutes } from './event-route.js';
 import { CallSocketServer } from './call-socket.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { RequestAuth } from './request-auth.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -28,6 +31,8 @@ export interface CreateServerOptions {
   logger?: ServerLogger;
   /** The audio clock shared by every call's pacer; injected in tests. */
   clock?: FrameClock;
+  /** Protective limits; defaults in limits.ts. */
+  limits?: Partial<Limits>;
 }
 
 export interface VoicesocketServer {
@@ -59,17 +64,24 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   const registry = new CallRegistry();
   const startedAt = Date.now();
 
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const auth = new RequestAuth(config);
+  if (auth.open) {
+    logger.warn({}, 'no VONAGE_SIGNATURE_SECRET or SOCKET_TOKEN: webhooks are not verified and anyone can open a call socket (see docs/security.md)');
+  }
   const http: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // Slow or stuck clients: bounded header and request times, checked every second.
+    serverFactory: (handler) => createHttpServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 }, handler),
     // Per-request lines would be thousands per second under load; routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_WEBHOOK_BODY_BYTES,
   });
   registerRawBodyParser(http);
-  registerAnswerRoutes(http, config);
-  registerEventRoutes(http, registry);
+  registerAnswerRoutes(http, config, auth);
+  registerEventRoutes(http, registry, auth);
 
-  const sockets = new CallSocketServer({ registry, app, log: logger, clock, leadMs: config.leadMs });
+  const sockets = new CallSocketServer({ registry, app, log: logger, clock, leadMs: config.leadMs, auth, limits, maxCalls: config.maxCalls, idleTimeoutS: config.idleTimeoutS });
   http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.

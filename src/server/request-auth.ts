@@ -1,0 +1,78 @@
+/**
+ * Who may call in: signed webhooks (answer, event) and authenticated socket upgrades. With no secret
+ * and no token configured the server is open (and says so at start). The checks themselves are in
+ * protocol/signed-webhook.ts; this file decides which apply and reads the request.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, errorCode, type ErrorName } from '../errors.js';
+import { ReplayCache, bearerToken, queryHashInput, verifySignedWebhook } from '../protocol/signed-webhook.js';
+import type { WebsocketAuthorization } from '../protocol/ncco.js';
+import type { ServerConfig } from './config.js';
+import type { WebhookBody } from './webhook-body.js';
+
+export type AuthVerdict = { ok: true } | { ok: false; problem: ErrorName; detail: string };
+
+export class RequestAuth {
+  /** One replay window for webhooks and upgrades alike: a token is good once. */
+  private readonly replay = new ReplayCache();
+
+  constructor(private readonly config: ServerConfig) {}
+
+  get webhooksSigned(): boolean {
+    return this.config.signatureSecret !== undefined;
+  }
+
+  get open(): boolean {
+    return this.config.signatureSecret === undefined && this.config.socketToken === undefined;
+  }
+
+  /** What the answer NCCO asks Vonage to send on the upgrade. */
+  socketAuthorization(): WebsocketAuthorization | undefined {
+    if (this.config.socketToken) return { type: 'custom', value: `Bearer ${this.config.socketToken}` };
+    if (this.config.signatureSecret) return { type: 'vonage' };
+    return undefined;
+  }
+
+  /** fastify preHandler for the webhooks: 401 with a coded body unless the request is signed. */
+  readonly verifyWebhook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const secret = this.config.signatureSecret;
+    if (!secret) return;
+    const url = request.raw.url ?? '';
+    const payload = request.method === 'GET' ? queryHashInput(url.includes('?') ? url.slice(url.indexOf('?')) : '') : (request.body as WebhookBody | undefined)?.raw ?? Buffer.alloc(0);
+    const verdict = await verifySignedWebhook(bearerToken(request.headers.authorization), this.options(secret, payload));
+    if (verdict.ok) return;
+    const code = errorCode(verdict.problem);
+    // Never the token or the secret: the code and why.
+    request.log.warn({ code, detail: verdict.detail, route: request.routeOptions.url, remote: request.ip }, 'webhook refused');
+    await reply.code(401).send({ error: code, message: ERRORS[verdict.problem] });
+  };
+
+  /** Checks an upgrade request's credentials before the socket is accepted. */
+  async verifyUpgrade(request: IncomingMessage): Promise<AuthVerdict> {
+    const header = request.headers.authorization;
+    if (this.config.socketToken) {
+      const expected = Buffer.from(`Bearer ${this.config.socketToken}`);
+      const given = Buffer.from(header ?? '');
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true };
+      return { ok: false, problem: 'SOCKET_UNAUTHORIZED', detail: header ? 'wrong token' : 'no Authorization header' };
+    }
+    if (this.config.signatureSecret) {
+      const verdict = await verifySignedWebhook(bearerToken(header), this.options(this.config.signatureSecret, undefined));
+      return verdict.ok ? { ok: true } : { ok: false, problem: verdict.problem, detail: verdict.detail };
+    }
+    return { ok: true };
+  }
+
+  private options(secret: string, payload: Buffer | string | undefined) {
+    return {
+      secret,
+      ...(this.config.apiKey ? { apiKey: this.config.apiKey } : {}),
+      ...(this.config.applicationId ? { applicationId: this.config.applicationId } : {}),
+      ...(payload !== undefined ? { payload } : {}),
+      maxAgeS: this.config.signatureMaxAgeS,
+      replay: this.replay,
+    };
+  }
+}
