@@ -168,6 +168,8 @@ export class CallSocketServer {
 
     const sampled = new SampledLog(log);
     ws.on('message', (data, isBinary) => {
+      // A socket we are closing for abuse gets no more processing (nor log lines).
+      if (state.closing) return;
       state.messages++;
       if (isBinary) return session.receiveBinary(data as Buffer);
       const text = data as Buffer;

@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import fc from 'fast-check';
+import WebSocket from 'ws';
+import { startTestServer, waitFor } from '../helpers/server.js';
+import { SocketClient, patternFrame } from '../helpers/socket-client.js';
+import { CallSession, type CallTransport } from '../../src/call/call-session.js';
+import { silentLogger } from '../../src/call/logger.js';
+import { echo } from '../../src/apps/echo.js';
+
+test('a 1 MiB frame is refused with 1009; another call is untouched', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const bystander = await SocketClient.call(server.socketUrl);
+  const abuser = await SocketClient.call(server.socketUrl);
+  abuser.sendBinary(Buffer.alloc(1024 * 1024));
+  await waitFor(() => abuser.closed !== undefined, 3000, 'abuser closed');
+  assert.equal(abuser.closed?.code, 1009);
+  assert.ok(server.logs.some((line) => line.code === 'VS_ERR_MESSAGE_TOO_BIG'));
+  bystander.sendBinary(patternFrame(640, 1));
+  await waitFor(() => bystander.received.binary.length === 1);
+  await bystander.close();
+});
+
+test('an oversized text message closes with 1009', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const client = await SocketClient.call(server.socketUrl);
+  client.sendText(JSON.stringify({ event: 'websocket:dtmf', digit: '1', pad: 'x'.repeat(10_000) }));
+  await waitFor(() => client.closed !== undefined);
+  assert.equal(client.closed?.code, 1009);
+});
+
+test('beyond the call limit upgrades get 503 with a coded body', async (t) => {
+  const server = await startTestServer({ config: { maxCalls: 2 } });
+  t.after(() => server.close());
+  const a = await SocketClient.call(server.socketUrl);
+  const b = await SocketClient.call(server.socketUrl);
+  await assert.rejects(SocketClient.open(server.socketUrl), /unexpected response 503/);
+  assert.ok(server.logs.some((line) => line.code === 'VS_ERR_TOO_MANY_CALLS'));
+  await a.close();
+  await waitFor(() => server.server.registry.activeCalls === 1);
+  const c = await SocketClient.call(server.socketUrl);
+  await Promise.all([b.close(), c.close()]);
+});
+
+test('an idle socket is closed with 1008 and a coded reason', async (t) => {
+  const server = await startTestServer({ config: { idleTimeoutS: 1 } });
+  t.after(() => server.close());
+  const client = await SocketClient.call(server.socketUrl);
+  const started = Date.now();
+  await waitFor(() => client.closed !== undefined, 4000, 'idle close');
+  assert.equal(client.closed?.code, 1008);
+  assert.equal(client.closed?.reason, 'VS_ERR_IDLE_TIMEOUT');
+  assert.ok(Date.now() - started >= 900);
+});
+
+test('a peer that stops answering pings is cut', async (t) => {
+  const server = await startTestServer({ limits: { pingIntervalMs: 200 } });
+  t.after(() => server.close());
+  const client = await SocketClient.open(server.socketUrl, { autoPong: false });
+  client.sendText(JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000' }));
+  // Keep sending audio (not idle), but never pong.
+  const timer = setInterval(() => client.ws.readyState === WebSocket.OPEN && client.sendBinary(Buffer.alloc(640)), 20);
+  t.after(() => clearInterval(timer));
+  await waitFor(() => client.closed !== undefined, 3000, 'cut');
+  assert.equal(client.closed?.code, 1006);
+  assert.ok(server.logs.some((line) => line.code === 'VS_ERR_PEER_DEAD'));
+});
+
+test('a text flood is rate-limited, logged by sample, then closed; audio of other calls flows', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const bystander = await SocketClient.call(server.socketUrl);
+  const flooder = await SocketClient.call(server.socketUrl);
+  for (let i = 0; i < 5000 && flooder.ws.readyState === WebSocket.OPEN; i++) flooder.sendText('{"event":"websocket:dtmf","digit":"1"}');
+  await waitFor(() => flooder.closed !== undefined, 5000, 'flooder closed');
+  assert.equal(flooder.closed?.code, 1008);
+  assert.equal(flooder.closed?.reason, 'VS_ERR_TEXT_RATE');
+  const lines = server.logs.filter((line) => line.code === 'VS_ERR_TEXT_RATE');
+  assert.ok(lines.length > 0 && lines.length < 30, `${lines.length} log lines for thousands of dropped messages`);
+  bystander.sendBinary(patternFrame(640, 5));
+  await waitFor(() => bystander.received.binary.length === 1);
+  await bystander.close();
+});
+
+test('a reader that stops reading: outbound audio is dropped, memory stays bounded, the call is closed', async (t) => {
+  const server = await startTestServer({ limits: { maxBufferedBytes: 64 * 1024, slowConsumerDropClose: 100 } });
+  t.after(() => server.close());
+  let buffered = 0;
+  const sessions: CallSession[] = [];
+  server.server.registry.activeSessions(); // (the registry is what we inspect)
+  const client = await SocketClient.call(server.socketUrl);
+  (client.ws as unknown as { _socket: net.Socket })._socket.pause(); // stop reading
+  const frame = Buffer.alloc(640, 3);
+  for (let i = 0; i < 20_000 && client.ws.readyState === WebSocket.OPEN; i++) {
+    client.sendBinary(frame);
+    if (i % 1000 === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const session of server.server.registry.activeSessions()) {
+        sessions.push(session);
+        buffered = Math.max(buffered, session.bufferedAmount);
+      }
+    }
+  }
+  await waitFor(() => server.logs.some((line) => line.code === 'VS_ERR_SLOW_CONSUMER'), 10_000, 'slow consumer detected');
+  await waitFor(() => server.server.registry.activeCalls === 0, 5000, 'the slow call closed');
+  assert.ok(buffered <= 64 * 1024 + 640, `buffered at most the limit plus a frame (${buffered})`);
+  assert.ok(sessions[0]!.stats.framesDropped > 0);
+});
+
+test('slow HTTP: headers that never finish are cut by the header timeout', async (t) => {
+  const server = await startTestServer({ limits: { headersTimeoutMs: 500, requestTimeoutMs: 1000 } });
+  t.after(() => server.close());
+  const port = Number(new URL(server.baseUrl).port);
+  const socket = net.connect(port, '127.0.0.1');
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+  let response = '';
+  socket.on('data', (chunk) => (response += chunk));
+  const started = Date.now();
+  await new Promise((resolve) => socket.on('close', resolve));
+  assert.ok(Date.now() - started < 3000, 'closed within the timeout and its check interval');
+  assert.match(response, /408/);
+});
+
+test('property: no text or binary input throws out of the socket handler', () => {
+  const transport: CallTransport = { sendBinary: () => true, sendText: () => {}, close: () => {}, bufferedAmount: 0 };
+  const session = new CallSession({ id: 'p', transport, log: silentLogger });
+  echo(session);
+  fc.assert(fc.property(fc.array(fc.oneof(
+    fc.string().map((text) => ({ text })),
+    fc.jsonValue().map((value) => ({ text: JSON.stringify(value) })),
+    fc.record({ event: fc.constantFrom('websocket:connected', 'websocket:dtmf', 'websocket:notify', 'websocket:cleared'), 'content-type': fc.oneof(fc.string(), fc.constant('audio/l16;rate=8000')), digit: fc.anything(), payload: fc.anything() }).map((value) => ({ text: JSON.stringify(value) })),
+    fc.uint8Array({ maxLength: 3000 }).map((bytes) => ({ binary: Buffer.from(bytes) })),
+  ), { maxLength: 30 }), (messages) => {
+    for (const message of messages) {
+      if ('text' in message) session.receiveText(message.text);
+      else session.receiveBinary(message.binary);
+    }
+    return true;
+  }), { numRuns: 300 });
+});
