@@ -3,7 +3,23 @@
  * conversation uuid) and every open call socket. Memory is bounded: old legs are forgotten first.
  */
 import { FINAL_STATUSES, type CallEvent } from '../protocol/webhooks.js';
-import type { CallSession } from './call-session.js';
+import type { CallSession, CallStats } from './call-session.js';
+
+/** Outcome of a call socket, from its close code. */
+export type CallOutcome = 'normal' | 'dropped' | 'app_error' | 'refused' | 'other';
+
+export function callOutcome(code: number): CallOutcome {
+  if (code === 1000 || code === 1001 || code === 1005) return 'normal';
+  if (code === 1006) return 'dropped';
+  if (code === 1011) return 'app_error';
+  if (code === 1008 || code === 1009) return 'refused';
+  return 'other';
+}
+
+/** Counters of ended calls, kept as plain numbers (metrics add the live calls at scrape time). */
+export interface EndedTotals extends Record<keyof CallStats, number> {
+  pacerUnderruns: number;
+}
 
 /** Legs remembered at most. A busy server has a few thousand live legs; each record is a few KB. */
 export const MAX_LEGS = 10_000;
@@ -37,6 +53,11 @@ export class CallRegistry {
   private readonly conversationLegs = new Map<string, Set<string>>();
   private readonly conversationEvents = new Map<string, CallEvent[]>();
   private readonly sessions = new Set<CallSession>();
+  readonly endedTotals: EndedTotals = {
+    framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, dtmfIn: 0, textIn: 0, textRejected: 0,
+    audioBeforeConnected: 0, offSizeFramesIn: 0, framesDropped: 0, pacerUnderruns: 0,
+  };
+  readonly outcomes: Record<CallOutcome, number> = { normal: 0, dropped: 0, app_error: 0, refused: 0, other: 0 };
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -98,7 +119,12 @@ export class CallRegistry {
 
   addSession(session: CallSession): void {
     this.sessions.add(session);
-    session.once('end', () => this.sessions.delete(session));
+    session.once('end', (end) => {
+      this.sessions.delete(session);
+      for (const key of Object.keys(session.stats) as Array<keyof CallStats>) this.endedTotals[key] += session.stats[key];
+      this.endedTotals.pacerUnderruns += session.pacerStats?.underruns ?? 0;
+      this.outcomes[callOutcome(end.code)]++;
+    });
   }
 
   /** Call sockets open now. */

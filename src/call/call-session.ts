@@ -93,6 +93,8 @@ export interface CallSessionOptions {
   leadMs?: number;
   /** Paced audio held locally before `write` applies backpressure, ms. */
   maxQueueMs?: number;
+  /** Receives the app's handling time of one audio frame in 64, seconds (metrics). */
+  onAppTiming?: (seconds: number) => void;
 }
 
 /** What `play` accepts: PCM (s16le mono at the call rate), a WAV file path (any format, converted), or a stream of PCM chunks. */
@@ -143,6 +145,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   private readonly pendingMarks = new Map<number, (confirmed: boolean) => void>();
   private readonly pendingClears: Array<(acknowledged: boolean) => void> = [];
   private outboundTap: ((frame: Buffer) => void) | undefined;
+  private readonly onAppTiming: ((seconds: number) => void) | undefined;
   private readonly openedAt: number;
   private splitter: FrameSplitter;
   private readonly sendFrame = (frame: Buffer) => {
@@ -165,6 +168,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     this.now = () => this.clock.now();
     this.leadMs = options.leadMs;
     this.maxQueueMs = options.maxQueueMs;
+    this.onAppTiming = options.onAppTiming;
     this.openedAt = this.now();
     this.splitter = new FrameSplitter(this.frameBytes);
   }
@@ -211,7 +215,14 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
         this.sampled.warn(errorCode('AUDIO_ODD_LENGTH'), { call: this.id, bytes: data.length }, 'odd-length audio message');
       }
     }
-    this.emitSafely('audio', data);
+    // Timing every frame would cost more than most apps; one in 64 shows the distribution.
+    if (this.onAppTiming && (this.stats.framesIn & 63) === 0) {
+      const started = performance.now();
+      this.emitSafely('audio', data);
+      this.onAppTiming((performance.now() - started) / 1000);
+    } else {
+      this.emitSafely('audio', data);
+    }
   }
 
   /** The socket is gone, whoever closed it. Idempotent. */

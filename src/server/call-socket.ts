@@ -30,6 +30,7 @@ export interface CallSocketOptions {
   limits: Limits;
   maxCalls: number;
   idleTimeoutS: number;
+  onAppTiming?: (seconds: number) => void;
 }
 
 /** Per-socket bookkeeping for the limits; nothing here is touched per audio frame but `messages`. */
@@ -153,7 +154,7 @@ export class CallSocketServer {
         return ws.bufferedAmount;
       },
     };
-    const session = new CallSession({ id, transport, log, clock: this.options.clock, leadMs: this.options.leadMs });
+    const session = new CallSession({ id, transport, log, clock: this.options.clock, leadMs: this.options.leadMs, ...(this.options.onAppTiming ? { onAppTiming: this.options.onAppTiming } : {}) });
     state = { session, messages: 0, messagesAtLastSweep: 0, quietSince: Date.now(), alive: true, closing: false, text: new TextRateLimiter(limits.textRatePerS, limits.textBurst) };
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);

@@ -18,6 +18,7 @@ import { registerEventRoutes } from './event-route.js';
 import { CallSocketServer } from './call-socket.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { RequestAuth } from './request-auth.js';
+import { createMetrics } from './metrics.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -81,12 +82,19 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   registerAnswerRoutes(http, config, auth);
   registerEventRoutes(http, registry, auth);
 
-  const sockets = new CallSocketServer({ registry, app, log: logger, clock, leadMs: config.leadMs, auth, limits, maxCalls: config.maxCalls, idleTimeoutS: config.idleTimeoutS });
-  http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
-
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  const metrics = createMetrics(registry, loopDelay);
+  http.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route !== undefined && (route.startsWith('/webhooks') || route === '/ncco')) metrics.webhook(route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  const sockets = new CallSocketServer({ registry, app, log: logger, clock, leadMs: config.leadMs, auth, limits, maxCalls: config.maxCalls, idleTimeoutS: config.idleTimeoutS, onAppTiming: metrics.appFrame });
+  http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
+
   http.get('/healthz', async () => ({
     status: 'ok',
     uptime: Math.round((Date.now() - startedAt) / 1000),
