@@ -6,7 +6,8 @@ export type FrameSink = (frame: Buffer) => void;
 
 export class FrameSplitter {
   readonly frameBytes: number;
-  private pending: Buffer;
+  /** Allocated on the first partial frame only: the echo path, all whole frames, never needs it. */
+  private pending: Buffer | undefined;
   private pendingLength = 0;
 
   constructor(frameBytes: number) {
@@ -14,7 +15,6 @@ export class FrameSplitter {
       throw new RangeError(`frame size must be a positive even number of bytes, got ${frameBytes}`);
     }
     this.frameBytes = frameBytes;
-    this.pending = Buffer.alloc(frameBytes);
   }
 
   /** Bytes held back until a frame is full. */
@@ -33,7 +33,7 @@ export class FrameSplitter {
       return;
     }
     let offset = 0;
-    if (this.pendingLength > 0) {
+    if (this.pendingLength > 0 && this.pending) {
       const take = Math.min(size - this.pendingLength, chunk.length);
       chunk.copy(this.pending, this.pendingLength, 0, take);
       this.pendingLength += take;
@@ -41,7 +41,7 @@ export class FrameSplitter {
       if (this.pendingLength < size) return;
       // The pending buffer is handed out, so the next partial frame needs a fresh one.
       const frame = this.pending;
-      this.pending = Buffer.alloc(size);
+      this.pending = undefined;
       this.pendingLength = 0;
       emit(frame);
     }
@@ -50,6 +50,7 @@ export class FrameSplitter {
       offset += size;
     }
     if (offset < chunk.length) {
+      this.pending ??= Buffer.alloc(size);
       chunk.copy(this.pending, 0, offset);
       this.pendingLength = chunk.length - offset;
     }
@@ -57,10 +58,10 @@ export class FrameSplitter {
 
   /** Pads what is held back with silence to a whole frame; `undefined` when nothing is pending. */
   flush(): Buffer | undefined {
-    if (this.pendingLength === 0) return undefined;
+    if (this.pendingLength === 0 || !this.pending) return undefined;
     const frame = this.pending;
     frame.fill(0, this.pendingLength);
-    this.pending = Buffer.alloc(this.frameBytes);
+    this.pending = undefined;
     this.pendingLength = 0;
     return frame;
   }

@@ -159,8 +159,10 @@ export class CallSocketServer {
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);
 
+    // Keep the address, not the request: the request would stay in memory for the whole call.
+    const remote = request.socket.remoteAddress;
     session.once('connected', (identity) => {
-      log.info({ uuid: identity.uuid, conversationUuid: identity.conversationUuid, from: identity.from, to: identity.to, rate: session.sampleRate, remote: request.socket.remoteAddress }, 'call started');
+      log.info({ uuid: identity.uuid, conversationUuid: identity.conversationUuid, from: identity.from, to: identity.to, rate: session.sampleRate, remote }, 'call started');
     });
     session.once('end', (end) => {
       const { stats } = session;

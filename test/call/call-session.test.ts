@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CallSession, type CallTransport } from '../../src/call/call-session.js';
+import { silentLogger } from '../../src/call/logger.js';
+
+function session() {
+  const sent: Buffer[] = [];
+  const transport: CallTransport = { sendBinary: (frame) => (sent.push(frame), true), sendText: () => {}, close: () => {}, bufferedAmount: 0 };
+  return { call: new CallSession({ id: 't', transport, log: silentLogger }), sent };
+}
+
+test('audio listeners keep EventEmitter semantics: on, once, off, removeAllListeners, listenerCount', () => {
+  const { call } = session();
+  const seen: string[] = [];
+  const a = () => seen.push('a');
+  const b = () => seen.push('b');
+  call.on('audio', a);
+  call.once('audio', b);
+  assert.equal(call.listenerCount('audio'), 2);
+  call.receiveBinary(Buffer.alloc(640));
+  call.receiveBinary(Buffer.alloc(640));
+  assert.deepEqual(seen, ['a', 'b', 'a'], 'once fires once');
+  call.off('audio', a);
+  call.receiveBinary(Buffer.alloc(640));
+  assert.deepEqual(seen, ['a', 'b', 'a']);
+  call.on('audio', a);
+  call.removeAllListeners();
+  call.receiveBinary(Buffer.alloc(640));
+  assert.equal(seen.length, 3);
+});
+
+test('a listener removed while audio is being delivered does not skip the others', () => {
+  const { call } = session();
+  const seen: string[] = [];
+  const first = () => {
+    seen.push('first');
+    call.off('audio', first);
+  };
+  call.on('audio', first);
+  call.on('audio', () => seen.push('second'));
+  call.receiveBinary(Buffer.alloc(640));
+  assert.deepEqual(seen, ['first', 'second']);
+});
