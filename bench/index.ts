@@ -1,0 +1,116 @@
+/**
+ * `npm run bench`: every benchmark side by side in one run, bounded, on loopback. Prints the tables
+ * and (unless --no-write) appends them to docs/benchmarks.md with the date, the machine and the
+ * command, and redraws docs/bench-echo.svg.
+ *
+ *   npm run bench                      full run (~8 min)
+ *   npm run bench -- --quick           smoke run (~1 min; what CI runs)
+ *   npm run bench -- --calls 300 --rounds 3 --duration 20
+ */
+import { appendFile, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { measureEcho, type EchoResult, type Target } from './echo-cpu.js';
+import { measureAnswer } from './answer-latency.js';
+import { clearLatency, injectedHour, realTime, type PacingResult } from './pacer.js';
+import { canPin } from './processes.js';
+import { chart } from './plot.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string, fallback: string) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
+};
+const quick = flag('quick');
+const callLevels = option('calls', quick ? '20' : '100,300,500').split(',').map(Number);
+const durationS = Number(option('duration', quick ? '5' : '15'));
+const rounds = Number(option('rounds', quick ? '1' : '2'));
+const targets: Target[] = quick ? ['voicesocket', 'bare-ws'] : ['voicesocket', 'bare-ws', 'bare-uws'];
+const realSeconds = quick ? 3 : 60;
+const root = join(import.meta.dirname, '..');
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const fixed = (value: number | undefined, digits = 2) => (value === undefined ? '—' : value.toFixed(digits));
+
+async function echoSuite(): Promise<Map<string, EchoResult[]>> {
+  const results = new Map<string, EchoResult[]>();
+  // Interleaved rounds: a machine-wide hiccup hits every target alike.
+  for (let round = 0; round < rounds; round++) {
+    for (const calls of callLevels) {
+      for (const target of targets) {
+        process.stderr.write(`echo: ${target} at ${calls} calls, round ${round + 1}/${rounds}\n`);
+        const result = await measureEcho(target, calls, durationS);
+        const key = `${target}@${calls}`;
+        results.set(key, [...(results.get(key) ?? []), result]);
+      }
+    }
+  }
+  return results;
+}
+
+function echoTable(results: Map<string, EchoResult[]>): string {
+  const rows = ['| calls | server | CPU % of a core | CPU % per call | × bare ws | RSS KB per call | RTT p50 ms | RTT p99 ms | loss % | generator CPU % |', '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const calls of callLevels) {
+    const baseline = median((results.get(`bare-ws@${calls}`) ?? []).map((r) => r.cpuPercentPerCall));
+    for (const target of targets) {
+      const runs = results.get(`${target}@${calls}`) ?? [];
+      if (runs.length === 0) continue;
+      const perCall = median(runs.map((r) => r.cpuPercentPerCall));
+      const saturated = runs.some((r) => r.generatorSaturated) ? ' ⚠ saturated' : '';
+      rows.push(`| ${calls} | ${target} | ${fixed(median(runs.map((r) => r.cpuPercent)), 1)} | ${fixed(perCall, 4)} | ${fixed(perCall / baseline)} | ${fixed(median(runs.map((r) => r.rssPerCallKb)), 1)} | ${fixed(median(runs.map((r) => r.rtt?.p50 ?? NaN)))} | ${fixed(median(runs.map((r) => r.rtt?.p99 ?? NaN)))} | ${fixed(Math.max(...runs.map((r) => r.lossPercent)), 3)} | ${fixed(median(runs.map((r) => r.generatorCpuPercent)), 0)}${saturated} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+function pacingTable(results: PacingResult[]): string {
+  const rows = ['| run | frames | exact frames | player underruns | max ahead of playout (lead) | cumulative drift |', '|---|---|---|---|---|---|'];
+  for (const r of results) rows.push(`| ${r.label} | ${r.frames} | ${fixed(r.exactFramesPercent, 1)} % | ${r.underruns} | ${fixed(r.maxAheadMs, 1)} ms (${r.leadMs}) | ${fixed(r.driftMs, 2)} ms |`);
+  return rows.join('\n');
+}
+
+const started = new Date();
+const echo = await echoSuite();
+process.stderr.write('answer webhook under autocannon\n');
+const answer = await measureAnswer(quick ? 2 : 10);
+process.stderr.write('pacer\n');
+const pacing = [injectedHour(), await realTime(realSeconds, false), await realTime(realSeconds, true)];
+const clear = await clearLatency(quick ? 3 : 20);
+
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${canPin ? '; server pinned to core 0, load generator to core 1' : '; processes not pinned'}`;
+const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+const report = [
+  `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${quick ? ' (quick)' : ''}`,
+  '',
+  `Command: \`${command}\`. Machine: ${machine}. Echo calls at 16 kHz, ${durationS} s each after the ramp, CPU and RSS read from /proc over the steady part, median of ${rounds} interleaved round(s).`,
+  '',
+  '### Echo: server cost side by side',
+  '',
+  echoTable(echo),
+  '',
+  '### Answer webhook under load (autocannon, 50 connections)',
+  '',
+  `${fixed(answer.requestsPerSecond, 0)} requests/s, latency p50 ${answer.p50Ms} ms, p99 ${answer.p99Ms} ms, ${answer.errors} errors, ${answer.non2xx} non-2xx.`,
+  '',
+  '### Pacer',
+  '',
+  pacingTable(pacing),
+  '',
+  `Barge-in: ${clear.bargeIns} clears; clear() → websocket:cleared p50 ${fixed(clear.clearToClearedMs?.p50)} ms, max ${fixed(clear.clearToClearedMs?.max)} ms; frames of the old audio sent after clear(): ${clear.oldFramesAfterClear}.`,
+  '',
+].join('\n');
+process.stdout.write(`${report}\n`);
+
+if (!flag('no-write')) {
+  await appendFile(join(root, 'docs', 'benchmarks.md'), `\n${report}`);
+  const series = (metric: (r: EchoResult) => number, name: Target, color: string) => ({
+    name, color, points: callLevels.filter((c) => echo.has(`${name}@${c}`)).map((c): [number, number] => [c, median(echo.get(`${name}@${c}`)!.map(metric))]),
+  });
+  const colors: Record<Target, string> = { voicesocket: '#d9480f', 'bare-ws': '#1971c2', 'bare-uws': '#2f9e44' };
+  await writeFile(join(root, 'docs', 'bench-echo.svg'), chart([
+    { title: 'Server CPU per call', unit: '% of a core', series: targets.map((t) => series((r) => r.cpuPercentPerCall, t, colors[t])) },
+    { title: 'Echo round trip p99', unit: 'ms', series: targets.map((t) => series((r) => r.rtt?.p99 ?? 0, t, colors[t])) },
+  ]));
+  process.stderr.write('appended to docs/benchmarks.md; plot in docs/bench-echo.svg\n');
+}

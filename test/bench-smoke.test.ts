@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+
+test('npm run bench -- --quick: the suite runs end to end and prints sane figures (the full run is not for CI)', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--no-write'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.resume();
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /\| 20 \| voicesocket \|/);
+  assert.match(stdout, /\| 20 \| bare-ws \|/);
+  for (const line of stdout.split('\n').filter((l) => /^\| 20 \|/.test(l))) assert.match(line, /\| 0\.000 \|/, `no loss: ${line}`);
+  assert.match(stdout, /requests\/s/);
+  assert.equal((stdout.match(/\| 100\.0 % \| 0 \|/g) ?? []).length, 3, 'every pacer run: all frames exact, no underrun');
+  assert.match(stdout, /frames of the old audio sent after clear\(\): 0\./);
+});
