@@ -27,16 +27,17 @@ export interface EchoResult {
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'voicesocket.js');
-let nextPort = 3300;
 
 async function startTarget(target: Target): Promise<{ stop(): Promise<void>; pid: number; answerUrl: string; closeAnswer?: () => Promise<void> }> {
-  const port = nextPort++;
+  // Ephemeral ports: a benchmark must not collide with anything else on the machine.
   if (target === 'voicesocket') {
-    const started = await startNode([CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--max-calls', '20000'], 0, (line) => line.includes('voicesocket listening'));
-    return { stop: started.stop, pid: nodePid(started), answerUrl: `http://127.0.0.1:${port}/webhooks/answer` };
+    const started = await startNode([CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-calls', '20000', '--log-level', 'info'], 0, (line) => line.includes('voicesocket listening'));
+    const answerUrl = String((JSON.parse(started.readyLine) as { answerUrl: string }).answerUrl);
+    return { stop: started.stop, pid: nodePid(started), answerUrl };
   }
   const fixture = join(ROOT, 'bench', 'fixtures', target === 'bare-ws' ? 'bare-ws-echo.mjs' : 'bare-uws-echo.mjs');
-  const started = await startNode([fixture, String(port)], 0, (line) => line.includes('"ready":true'));
+  const started = await startNode([fixture, '0'], 0, (line) => line.includes('"ready":true'));
+  const { port } = JSON.parse(started.readyLine) as { port: number };
   const answer = await staticAnswer(`ws://127.0.0.1:${port}/socket`);
   return { stop: started.stop, pid: nodePid(started), answerUrl: answer.url, closeAnswer: answer.close };
 }
@@ -47,16 +48,19 @@ export async function measureEcho(target: Target, calls: number, durationS: numb
     await sleep(500);
     const idleRss = rssBytes(server.pid);
     const rampMs = Math.min(10_000, calls * 10);
-    const load = spawnNode([CLI, 'load', server.answerUrl, '--calls', String(calls), '--duration', `${durationS}s`, '--warmup', '2s', '--json'], 1);
+    // Round trips count only after the ramp plus 2 s, the same steady window as the CPU reading:
+    // during the ramp our server also answers webhooks and upgrades, the bare echoes do not.
+    const warmupS = rampMs / 1000 + 2;
+    const load = spawnNode([CLI, 'load', server.answerUrl, '--calls', String(calls), '--duration', `${durationS + warmupS}s`, '--warmup', `${warmupS}s`, '--json'], 1);
     let json = '';
     load.stdout!.on('data', (chunk) => (json += chunk));
     load.stderr!.resume();
     const finished = new Promise<void>((resolve) => load.once('exit', () => resolve()));
-    // Steady state: all calls up and warmed, until a second before they hang up.
-    await sleep(rampMs + 3000);
+    // Steady state: all calls up and warmed, until a second before the first hangs up.
+    await sleep(rampMs + warmupS * 1000 + 500);
     const cpuStart = cpuSeconds(server.pid);
     const wallStart = performance.now();
-    await sleep(Math.max(1000, durationS * 1000 - 4000));
+    await sleep(Math.max(1000, durationS * 1000 - 1500));
     const cpuUsed = cpuSeconds(server.pid) - cpuStart;
     const wall = (performance.now() - wallStart) / 1000;
     const rss = rssBytes(server.pid);

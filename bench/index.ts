@@ -27,6 +27,7 @@ const callLevels = option('calls', quick ? '20' : '100,300,500').split(',').map(
 const durationS = Number(option('duration', quick ? '5' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets: Target[] = quick ? ['voicesocket', 'bare-ws'] : ['voicesocket', 'bare-ws', 'bare-uws'];
+const suites = new Set(option('suites', 'echo,answer,pacer').split(','));
 const realSeconds = quick ? 3 : 60;
 const root = join(import.meta.dirname, '..');
 
@@ -71,38 +72,29 @@ function pacingTable(results: PacingResult[]): string {
 }
 
 const started = new Date();
-const echo = await echoSuite();
+const echo = suites.has('echo') ? await echoSuite() : new Map<string, EchoResult[]>();
 process.stderr.write('answer webhook under autocannon\n');
-const answer = await measureAnswer(quick ? 2 : 10);
+const answer = suites.has('answer') ? await measureAnswer(quick ? 2 : 10) : undefined;
 process.stderr.write('pacer\n');
-const pacing = [injectedHour(), await realTime(realSeconds, false), await realTime(realSeconds, true)];
-const clear = await clearLatency(quick ? 3 : 20);
+const pacing = suites.has('pacer') ? [injectedHour(), await realTime(realSeconds, false), await realTime(realSeconds, true)] : [];
+const clear = suites.has('pacer') ? await clearLatency(quick ? 3 : 20) : undefined;
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${canPin ? '; server pinned to core 0, load generator to core 1' : '; processes not pinned'}`;
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const report = [
   `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${quick ? ' (quick)' : ''}`,
   '',
-  `Command: \`${command}\`. Machine: ${machine}. Echo calls at 16 kHz, ${durationS} s each after the ramp, CPU and RSS read from /proc over the steady part, median of ${rounds} interleaved round(s).`,
+  `Command: \`${command}\`. Machine: ${machine}. Echo calls at 16 kHz; CPU, RSS and round trips measured over the same ${durationS} s steady window after the ramp and a 2 s warm-up; median of ${rounds} interleaved round(s).`,
   '',
-  '### Echo: server cost side by side',
-  '',
-  echoTable(echo),
-  '',
-  '### Answer webhook under load (autocannon, 50 connections)',
-  '',
-  `${fixed(answer.requestsPerSecond, 0)} requests/s, latency p50 ${answer.p50Ms} ms, p99 ${answer.p99Ms} ms, ${answer.errors} errors, ${answer.non2xx} non-2xx.`,
-  '',
-  '### Pacer',
-  '',
-  pacingTable(pacing),
-  '',
-  `Barge-in: ${clear.bargeIns} clears; clear() → websocket:cleared p50 ${fixed(clear.clearToClearedMs?.p50)} ms, max ${fixed(clear.clearToClearedMs?.max)} ms; frames of the old audio sent after clear(): ${clear.oldFramesAfterClear}.`,
-  '',
+  ...(echo.size ? ['### Echo: server cost side by side', '', echoTable(echo), ''] : []),
+  ...(answer ? ['### Answer webhook under load (autocannon, 50 connections)', '', `${fixed(answer.requestsPerSecond, 0)} requests/s, latency p50 ${answer.p50Ms} ms, p99 ${answer.p99Ms} ms, ${answer.errors} errors, ${answer.non2xx} non-2xx.`, ''] : []),
+  ...(pacing.length ? ['### Pacer', '', pacingTable(pacing), ''] : []),
+  ...(clear ? [`Barge-in: ${clear.bargeIns} clears; clear() → websocket:cleared p50 ${fixed(clear.clearToClearedMs?.p50)} ms, max ${fixed(clear.clearToClearedMs?.max)} ms; frames of the old audio sent after clear(): ${clear.oldFramesAfterClear}.`, ''] : []),
 ].join('\n');
 process.stdout.write(`${report}\n`);
 
 if (!flag('no-write')) {
+  if (!echo.size) process.exit(0);
   await appendFile(join(root, 'docs', 'benchmarks.md'), `\n${report}`);
   const series = (metric: (r: EchoResult) => number, name: Target, color: string) => ({
     name, color, points: callLevels.filter((c) => echo.has(`${name}@${c}`)).map((c): [number, number] => [c, median(echo.get(`${name}@${c}`)!.map(metric))]),

@@ -11,6 +11,8 @@ const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toStri
 
 export interface Started {
   child: ChildProcess;
+  /** The output line that said it was ready (it carries the bound port). */
+  readyLine: string;
   stop(): Promise<void>;
 }
 
@@ -29,13 +31,15 @@ export function startNode(args: string[], core: number | undefined, ready: (line
     const timer = setTimeout(() => reject(new Error(`not ready in 15 s: ${args.join(' ')}\n${output}`)), 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk;
-      if (output.split('\n').some(ready)) {
+      const readyLine = output.split('\n').find(ready);
+      if (readyLine !== undefined) {
         clearTimeout(timer);
         child.stdout!.off('data', onData);
         child.stdout!.resume();
         child.stderr!.resume();
         resolve({
           child,
+          readyLine,
           stop: () => new Promise((done) => {
             if (child.exitCode !== null) return done();
             child.once('exit', () => done());

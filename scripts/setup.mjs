@@ -15,6 +15,7 @@ const args = new Set(process.argv.slice(2));
 export const SYSTEM_TOOLS = {
   'espeak-ng': 'espeak-ng', // the emulator's talk action and speech caller audio
   sox: 'sox', // an independent reader of the WAV files we write
+  chromium: 'chromium', // the dashboard and softphone tests (driven by playwright-core)
 };
 
 function run(command, commandArgs, options = {}) {
@@ -61,4 +62,7 @@ function ensureSystemTools() {
 
 ensureNodeModules();
 if (args.has('--test-deps')) ensureSystemTools();
-if (args.has('--build')) run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+if (args.has('--build')) {
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  run(process.execPath, [join(root, 'scripts', 'build-web.mjs')]);
+}

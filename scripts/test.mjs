@@ -16,10 +16,12 @@ function testFiles(dir) {
   });
 }
 
-const typecheck = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
-if (typecheck.status !== 0) {
-  console.error('test: type check failed');
-  process.exit(typecheck.status ?? 1);
+for (const project of ['tsconfig.json', join('web', 'tsconfig.json')]) {
+  const typecheck = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--noEmit'], { cwd: root, stdio: 'inherit' });
+  if (typecheck.status !== 0) {
+    console.error(`test: type check of ${project} failed`);
+    process.exit(typecheck.status ?? 1);
+  }
 }
 
 const selected = process.argv.slice(2);

@@ -9,10 +9,11 @@ const ROOT = join(import.meta.dirname, '..');
 test('npm run bench -- --quick: the suite runs end to end and prints sane figures (the full run is not for CI)', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--no-write'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
+  let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.resume();
+  child.stderr.on('data', (chunk) => (stderr += chunk));
   const [code] = (await once(child, 'exit')) as [number];
-  assert.equal(code, 0, stdout);
+  assert.equal(code, 0, `${stdout}\n${stderr.slice(-2000)}`);
   assert.match(stdout, /\| 20 \| voicesocket \|/);
   assert.match(stdout, /\| 20 \| bare-ws \|/);
   for (const line of stdout.split('\n').filter((l) => /^\| 20 \|/.test(l))) assert.match(line, /\| 0\.000 \|/, `no loss: ${line}`);

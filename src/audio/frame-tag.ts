@@ -1,5 +1,5 @@
 /**
- * Inaudible sequence tags in caller audio, so returned audio can be matched to what was sent: the
+ * Inaudible sequence tags in PCM frames (used by the emulator and the browser softphone), so returned audio can be matched to what was sent: the
  * least significant bit of the first 32 samples of a frame carries a 20-bit sequence number and a
  * 12-bit check (a change of at most 1/32768 of full scale, ~-90 dBFS). An app that echoes returns
  * the tag; an app that transforms the audio returns none, and no round trip is claimed.

@@ -8,3 +8,4 @@ export * from './levels.js';
 export * from './wav.js';
 export * from './pacer.js';
 export * from './wav-file-writer.js';
+export * from './frame-tag.js';

@@ -25,6 +25,10 @@ export interface EndedTotals extends Record<keyof CallStats, number> {
 export const MAX_LEGS = 10_000;
 /** Events kept per leg; a normal leg has under ten (started … completed). */
 export const MAX_EVENTS_PER_LEG = 32;
+/** Ended call sockets kept for the dashboard, and for how long. */
+export const MAX_RECENT_CALLS = 50;
+export const RECENT_CALL_MS = 10 * 60_000;
+
 /** Conversations whose leg-less events (notify, error) are remembered at most. */
 export const MAX_CONVERSATIONS = 10_000;
 
@@ -58,6 +62,7 @@ export class CallRegistry {
     audioBeforeConnected: 0, offSizeFramesIn: 0, framesDropped: 0, pacerUnderruns: 0,
   };
   readonly outcomes: Record<CallOutcome, number> = { normal: 0, dropped: 0, app_error: 0, refused: 0, other: 0 };
+  private readonly recent: CallSession[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -124,7 +129,15 @@ export class CallRegistry {
       for (const key of Object.keys(session.stats) as Array<keyof CallStats>) this.endedTotals[key] += session.stats[key];
       this.endedTotals.pacerUnderruns += session.pacerStats?.underruns ?? 0;
       this.outcomes[callOutcome(end.code)]++;
+      this.recent.push(session);
+      if (this.recent.length > MAX_RECENT_CALLS) this.recent.shift();
     });
+  }
+
+  /** Recently ended call sockets, newest last (bounded in count and age). */
+  recentSessions(now = Date.now()): CallSession[] {
+    while (this.recent.length > 0 && now - (this.recent[0]!.startedAt + this.recent[0]!.durationMs) > RECENT_CALL_MS) this.recent.shift();
+    return [...this.recent];
   }
 
   /** Call sockets open now. */

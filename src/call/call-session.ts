@@ -53,6 +53,15 @@ export interface CallStats {
   framesDropped: number;
 }
 
+/** One line of a call's socket timeline (for people: the dashboard). */
+export interface SocketEvent {
+  at: number;
+  text: string;
+}
+
+/** Socket events kept per call: enough to read a call's story, bounded whatever a peer sends. */
+const MAX_SOCKET_EVENTS = 40;
+
 export interface CallEnd {
   code: number;
   reason: string;
@@ -132,6 +141,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     textRejected: 0, audioBeforeConnected: 0, offSizeFramesIn: 0, framesDropped: 0,
   };
   end: CallEnd | undefined;
+  /** The latest frame each way (level meters read them on demand; nothing is computed per frame). */
+  lastFrameIn: Buffer | undefined;
+  lastFrameOut: Buffer | undefined;
+  readonly socketEvents: SocketEvent[] = [];
 
   private readonly transport: CallTransport;
   private readonly log: Logger;
@@ -155,6 +168,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
     this.stats.framesOut++;
     this.stats.bytesOut += frame.length;
+    this.lastFrameOut = frame;
     if (this.outboundTap) this.outboundTap(frame);
   };
 
@@ -209,6 +223,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
     this.stats.framesIn++;
     this.stats.bytesIn += data.length;
+    this.lastFrameIn = data;
     if (data.length !== this.frameBytes) {
       this.stats.offSizeFramesIn++;
       if (data.length % 2 !== 0) {
@@ -275,9 +290,16 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     return event === 'audio' ? this.audioHandlers.length : super.listenerCount(event);
   }
 
+  /** Notes a socket event on the call's timeline (bounded). */
+  note(text: string): void {
+    if (this.socketEvents.length >= MAX_SOCKET_EVENTS) this.socketEvents.splice(0, this.socketEvents.length - MAX_SOCKET_EVENTS + 1);
+    this.socketEvents.push({ at: Date.now(), text });
+  }
+
   /** The socket is gone, whoever closed it. Idempotent. */
   transportClosed(code: number, reason: string): void {
     if (this.state === 'ended') return;
+    this.note(`closed ${code}${reason ? ` (${reason})` : ''}`);
     this.state = 'ended';
     this.end = { code, reason, durationMs: this.now() - this.openedAt };
     this.pacer?.stop();
@@ -344,6 +366,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   clear(): Promise<boolean> {
     if (this.state === 'ended') return Promise.resolve(false);
     this.clearGeneration++;
+    this.note('clear sent');
     this.pacer?.clear();
     this.splitter.reset();
     this.transport.sendText(clearCommand());
@@ -456,9 +479,11 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
         return;
       case 'dtmf':
         this.stats.dtmfIn++;
+        this.note(`dtmf ${message.digit}`);
         this.emitSafely('dtmf', { digit: message.digit, duration: message.duration });
         return;
       case 'cleared':
+        this.note('websocket:cleared');
         this.pendingClears.shift()?.(true);
         // Markers Vonage held were discarded with the audio.
         for (const settle of this.pendingMarks.values()) settle(false);
@@ -466,6 +491,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
         this.emitSafely('cleared');
         return;
       case 'notify': {
+        this.note('websocket:notify');
         const payload = message.payload;
         if (payload !== null && typeof payload === 'object' && MARK_KEY in payload) {
           const { [MARK_KEY]: id, ...rest } = payload as Record<string, unknown>;
@@ -482,6 +508,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   private activate(): void {
+    this.note(`connected ${this.contentType}`);
     this.state = 'active';
     this.emitSafely('connected', this.identity);
   }

@@ -11,7 +11,7 @@ import { DEFAULT_SAMPLE_RATE, FRAME_MS, contentTypeFor, frameBytes, frameSamples
 import { clearedMessage, connectedMessage, dtmfMessage, notifiedMessage, parseAppCommand } from '../protocol/socket-messages.js';
 import type { WebsocketEndpoint } from '../protocol/ncco.js';
 import type { CallerAudio } from './caller-audio.js';
-import { readFrameTag, tagFrame } from './frame-tag.js';
+import { readFrameTag, tagFrame } from '../audio/frame-tag.js';
 import { PlaybackBuffer, type Underrun } from './playback-buffer.js';
 import { distribution, jitter, type Distribution } from './stats.js';
 import type { EmulatorSwitches } from './switches.js';

@@ -19,6 +19,7 @@ import { CallSocketServer } from './call-socket.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { RequestAuth } from './request-auth.js';
 import { createMetrics } from './metrics.js';
+import { registerWebRoutes } from './web-routes.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -81,6 +82,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   registerRawBodyParser(http);
   registerAnswerRoutes(http, config, auth);
   registerEventRoutes(http, registry, auth);
+  const closeWeb = registerWebRoutes(http, registry);
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -115,6 +117,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     close() {
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
+        closeWeb();
         await http.close();
         loopDelay.disable();
       })();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFrameTag, tagFrame } from '../../src/emulator/frame-tag.js';
+import { readFrameTag, tagFrame } from '../../src/audio/frame-tag.js';
 
 test('a tagged frame reads back its sequence number; untagged frames almost never do', () => {
   for (const seq of [0, 1, 999, 123_456, (1 << 20) - 1]) {

@@ -1,0 +1,114 @@
+/**
+ * The web UI's routes: the dashboard (`/`), the softphone (`/phone`), their built assets, the calls
+ * as JSON (`GET /api/calls`) and a live stream of the same (`GET /api/stream`, Server-Sent Events, one
+ * snapshot a second shared by every viewer: no polling storms).
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { CallRegistry } from '../call/call-registry.js';
+import { snapshotCall } from './call-snapshot.js';
+
+/** How often the stream pushes a snapshot. */
+export const STREAM_INTERVAL_MS = 1000;
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
+
+/** The package root, whether running compiled (dist/server) or from source (src/server). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** The built UI, read once: a handful of small files. */
+function loadAssets(): Map<string, Buffer> {
+  const dir = join(packageRoot(), 'dist', 'web');
+  const files = new Map<string, Buffer>();
+  if (!existsSync(dir)) return files;
+  for (const name of readdirSync(dir)) files.set(name, readFileSync(join(dir, name)));
+  return files;
+}
+
+export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry): () => void {
+  const assets = loadAssets();
+  const send = (reply: FastifyReply, name: string) => {
+    const file = assets.get(name);
+    if (!file) return reply.code(503).send({ error: 'VS_ERR_UI_NOT_BUILT', message: 'the web UI is not built: run npm run build' });
+    return reply.type(TYPES[extname(name)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(file);
+  };
+  app.get('/', (_request, reply) => send(reply, 'dashboard.html'));
+  app.get('/phone', (_request, reply) => send(reply, 'phone.html'));
+  app.get<{ Params: { file: string } }>('/assets/:file', (request, reply) => {
+    const name = request.params.file;
+    // Only the files the build produced: no paths, no traversal.
+    if (!/^[\w.-]+$/.test(name) || !assets.has(name)) return reply.code(404).send({ error: 'not found' });
+    return send(reply, name);
+  });
+
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  let lastFrames = 0;
+  let lastAt = performance.now();
+  const snapshot = () => {
+    const now = performance.now();
+    let frames = registry.endedTotals.framesIn + registry.endedTotals.framesOut;
+    for (const session of registry.activeSessions()) frames += session.stats.framesIn + session.stats.framesOut;
+    const framesPerSecond = Math.max(0, ((frames - lastFrames) * 1000) / (now - lastAt));
+    lastFrames = frames;
+    lastAt = now;
+    const memory = process.memoryUsage();
+    const server = {
+      at: Date.now(),
+      activeCalls: registry.activeCalls,
+      framesPerSecond: Math.round(framesPerSecond),
+      // Minus the histogram's own 10 ms sampling period.
+      eventLoopLagMs: Math.max(0, Math.round((lag.percentile(99) / 1e6 - 10) * 10) / 10),
+      rssMb: Math.round(memory.rss / 2 ** 20),
+      heapMb: Math.round(memory.heapUsed / 2 ** 20),
+      uptimeS: Math.round(process.uptime()),
+    };
+    lag.reset();
+    return {
+      server,
+      calls: [...registry.activeSessions()].map((session) => snapshotCall(session, registry)),
+      recent: registry.recentSessions().reverse().map((session) => snapshotCall(session, registry)),
+    };
+  };
+
+  app.get('/api/calls', async () => {
+    const { calls, recent } = snapshot();
+    return { calls, recent };
+  });
+
+  const viewers = new Set<FastifyReply>();
+  let timer: NodeJS.Timeout | undefined;
+  const broadcast = () => {
+    if (viewers.size === 0) return;
+    const line = `data: ${JSON.stringify(snapshot())}\n\n`;
+    for (const reply of viewers) reply.raw.write(line);
+  };
+  app.get('/api/stream', (request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    reply.raw.write(`retry: 2000\ndata: ${JSON.stringify(snapshot())}\n\n`);
+    viewers.add(reply);
+    timer ??= setInterval(broadcast, STREAM_INTERVAL_MS);
+    request.raw.on('close', () => {
+      viewers.delete(reply);
+      if (viewers.size === 0 && timer) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    });
+  });
+
+  return () => {
+    if (timer) clearInterval(timer);
+    for (const reply of viewers) reply.raw.end();
+    viewers.clear();
+    lag.disable();
+  };
+}
