@@ -76,40 +76,37 @@ function callLabel(call: Call, row: HTMLTableRowElement): HTMLElement {
   return button;
 }
 
-function renderCalls(calls: Call[]): void {
-  const body = $('#calls tbody');
+/** Fills a table body with one row per call (cells from `columns`), each followed by its timeline when opened. */
+function renderTable(selector: string, calls: Call[], columns: Array<(call: Call) => string | HTMLElement>): void {
+  const body = $(`${selector} tbody`);
   body.replaceChildren();
   for (const call of calls) {
     const row = document.createElement('tr');
     row.dataset.uuid = call.uuid ?? call.id;
     cell(row, callLabel(call, row), 'mono');
-    cell(row, `${text(call.from)} → ${text(call.to)}`);
-    cell(row, call.state);
-    cell(row, duration(call.durationMs));
-    cell(row, `${call.rate / 1000} kHz`);
-    cell(row, `${call.framesIn} / ${call.framesOut}${call.framesDropped ? ` (${call.framesDropped} dropped)` : ''}`);
-    cell(row, meter(call.levelInDb));
-    cell(row, meter(call.levelOutDb));
+    for (const column of columns) cell(row, column(call));
     body.append(row);
-    if (expanded.has(call.id)) body.append(timelineRow(call, 8));
+    if (expanded.has(call.id)) body.append(timelineRow(call, columns.length + 1));
   }
+}
+
+const parties = (call: Call) => `${text(call.from)} → ${text(call.to)}`;
+
+function renderCalls(calls: Call[]): void {
+  renderTable('#calls', calls, [
+    parties,
+    (call) => call.state,
+    (call) => duration(call.durationMs),
+    (call) => `${call.rate / 1000} kHz`,
+    (call) => `${call.framesIn} / ${call.framesOut}${call.framesDropped ? ` (${call.framesDropped} dropped)` : ''}`,
+    (call) => meter(call.levelInDb),
+    (call) => meter(call.levelOutDb),
+  ]);
   $('#no-calls').hidden = calls.length > 0;
 }
 
 function renderRecent(calls: Call[]): void {
-  const body = $('#recent tbody');
-  body.replaceChildren();
-  for (const call of calls) {
-    const row = document.createElement('tr');
-    row.dataset.uuid = call.uuid ?? call.id;
-    cell(row, callLabel(call, row), 'mono');
-    cell(row, `${text(call.from)} → ${text(call.to)}`);
-    cell(row, duration(call.durationMs));
-    cell(row, `${call.framesIn} / ${call.framesOut}`);
-    cell(row, text(call.closeCode));
-    body.append(row);
-    if (expanded.has(call.id)) body.append(timelineRow(call, 5));
-  }
+  renderTable('#recent', calls, [parties, (call) => duration(call.durationMs), (call) => `${call.framesIn} / ${call.framesOut}`, (call) => text(call.closeCode)]);
 }
 
 function renderServer(server: ServerStats): void {

@@ -189,24 +189,22 @@ export class WebsocketLeg {
 
   /** Vonage ends the leg itself (REST hangup of this leg, a transfer): a close frame, no `disconnected` event. */
   hangupByPlatform(): void {
-    if (!this.ws || this.endedBy) return;
-    this.endedBy = 'platform-hangup';
-    this.stopTasks();
-    if (this.hangupTimer) clearTimeout(this.hangupTimer);
-    if (this.ws.readyState !== WebSocket.OPEN) return void this.ws.terminate();
-    this.ws.close(1000, 'hangup');
-    this.hangupTimer = setTimeout(() => this.ws?.terminate(), HANGUP_CLOSE_WAIT_MS);
+    this.closeFromVonage('platform-hangup', 1000, 'hangup');
   }
 
   /** The caller hangs up now. */
   hangup(): void {
+    this.closeFromVonage('caller-hangup', this.options.switches.callerHangupCode, 'caller hung up');
+  }
+
+  private closeFromVonage(end: LegEnd, code: number, reason: string): void {
     if (!this.ws || this.endedBy) return;
-    this.endedBy = 'caller-hangup';
+    this.endedBy = end;
     this.stopTasks();
     if (this.hangupTimer) clearTimeout(this.hangupTimer);
     if (this.ws.readyState !== WebSocket.OPEN) return void this.ws.terminate();
     this.hangupAt = performance.now();
-    this.ws.close(this.options.switches.callerHangupCode, 'caller hung up');
+    this.ws.close(code, reason);
     // An app that never answers the close frame would hold the leg for ws's 30 s close timeout.
     this.hangupTimer = setTimeout(() => this.ws?.terminate(), HANGUP_CLOSE_WAIT_MS);
   }
