@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameClock } from '../audio/frame-clock.js';
 import { DEFAULT_SAMPLE_RATE, parseContentType } from '../protocol/audio-format.js';
+import { CONTENT_TYPE_KEY } from '../protocol/socket-messages.js';
 import { NCCO_SYNTAX_ERROR, validateNcco, type Ncco, type NccoAction, type WebsocketEndpoint } from '../protocol/ncco.js';
 import { signWebhook } from '../protocol/signed-webhook.js';
 import { createCallerAudio, synthesizeSpeech, type CallerAudioSpec } from './caller-audio.js';
@@ -410,7 +411,7 @@ export class CallRun {
       else this.timeline.add('socket', 'endpoint asks for Vonage authorization but the emulator has no signature secret; sending none', true);
     }
     const leg = new WebsocketLeg({
-      endpoint: ws, clock: this.clock, audio: await createCallerAudio(this.options.audio ?? { kind: 'silence' }, parseContentType(ws['content-type']) ?? DEFAULT_SAMPLE_RATE),
+      endpoint: ws, clock: this.clock, audio: await createCallerAudio(this.options.audio ?? { kind: 'silence' }, parseContentType(ws[CONTENT_TYPE_KEY]) ?? DEFAULT_SAMPLE_RATE),
       durationMs: this.remainingMs(), dtmf: this.options.dtmf, inject: this.options.inject, binaryFirst: this.options.binaryFirst, switches: this.switches, record: this.options.record, timeline: this.timeline,
       ...(this.options.warmupMs ? { warmupMs: this.options.warmupMs } : {}),
       ...(authorization ? { authorization } : {}),

@@ -8,7 +8,7 @@
 import WebSocket from 'ws';
 import { FrameClock, FrameSchedule } from '../audio/frame-clock.js';
 import { DEFAULT_SAMPLE_RATE, FRAME_MS, contentTypeFor, frameBytes, frameSamples, parseContentType, type SampleRate } from '../protocol/audio-format.js';
-import { clearedMessage, connectedMessage, dtmfMessage, notifiedMessage, parseAppCommand } from '../protocol/socket-messages.js';
+import { CONTENT_TYPE_KEY, clearedMessage, connectedMessage, dtmfMessage, notifiedMessage, parseAppCommand } from '../protocol/socket-messages.js';
 import type { WebsocketEndpoint } from '../protocol/ncco.js';
 import type { CallerAudio } from './caller-audio.js';
 import { readFrameTag, tagFrame } from '../audio/frame-tag.js';
@@ -133,7 +133,7 @@ export class WebsocketLeg {
 
   constructor(options: WebsocketLegOptions) {
     this.options = options;
-    this.sampleRate = parseContentType(options.endpoint['content-type']) ?? DEFAULT_SAMPLE_RATE;
+    this.sampleRate = parseContentType(options.endpoint[CONTENT_TYPE_KEY]) ?? DEFAULT_SAMPLE_RATE;
     this.frameBytes = frameBytes(this.sampleRate);
     this.playback = new PlaybackBuffer(options.switches);
     this.result = {
