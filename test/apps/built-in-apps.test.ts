@@ -121,3 +121,17 @@ test('dtmf-menu: 1 plays a tone, 0 hangs up', async (t) => {
   const heard = frames(result.leg!.heard!, 640);
   assert.ok(heard.slice(15, 50).some((frame) => toneLevel(frame, 440, 16000) > 0.01), 'the tone was heard');
 });
+
+for (const [name, make] of [
+  ['echo', async () => (await import('../../src/apps/echo.js')).echo],
+  ['delay-echo', async () => delayEcho(300)],
+  ['record', async () => recordCalls(await mkdtemp(join(tmpdir(), 'voicesocket-rec-')))],
+  ['dtmf-menu', async () => dtmfMenu],
+] as const) {
+  test(`${name} passes the conformance checks`, async (t) => {
+    const server = await startTestServer({ app: await make() });
+    t.after(() => server.close());
+    const results = await runChecks({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 1500 });
+    assert.deepEqual(results.filter((r) => r.status === 'fail'), []);
+  });
+}
