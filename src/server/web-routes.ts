@@ -48,8 +48,8 @@ export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry):
     return send(reply, name);
   });
 
+  // A per-second event-loop figure for viewers, sampled only while someone watches.
   const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
   let lastFrames = 0;
   let lastAt = performance.now();
   const snapshot = () => {
@@ -95,12 +95,16 @@ export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry):
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     reply.raw.write(`retry: 2000\ndata: ${JSON.stringify(snapshot())}\n\n`);
     viewers.add(reply);
-    timer ??= setInterval(broadcast, STREAM_INTERVAL_MS);
+    if (!timer) {
+      lag.enable();
+      timer = setInterval(broadcast, STREAM_INTERVAL_MS);
+    }
     request.raw.on('close', () => {
       viewers.delete(reply);
       if (viewers.size === 0 && timer) {
         clearInterval(timer);
         timer = undefined;
+        lag.disable();
       }
     });
   });
