@@ -16,7 +16,6 @@ export const ERRORS = {
   SOCKET_PATH: 'a WebSocket upgrade asked for a path that is not a call socket',
   SHUTTING_DOWN: 'the server is shutting down and accepts no new calls',
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
-  NCCO_INVALID: 'an NCCO is not valid for Vonage',
   SOCKET_UNAUTHORIZED: 'a socket upgrade carries no valid credentials',
   TOO_MANY_CALLS: 'the server is at its concurrent call limit',
   MESSAGE_TOO_BIG: 'a WebSocket message is larger than allowed',

@@ -3,17 +3,15 @@
  */
 import { existsSync } from 'node:fs';
 import { VoicesocketError } from '../errors.js';
+import { parseDurationMs } from '../duration.js';
 
 export type AppOptions = Record<string, unknown>;
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
 export function durationOption(options: AppOptions, name: string, fallbackMs: number, maxMs: number): number {
   const raw = options[name];
   if (raw === undefined) return fallbackMs;
-  const match = typeof raw === 'number' ? [String(raw), String(raw), 'ms'] : /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(raw).trim());
-  const value = match ? Number(match[1]) * UNITS[match[2] ?? 's']! : NaN;
-  if (!(value >= 0 && value <= maxMs)) {
+  const value = parseDurationMs(raw);
+  if (value === undefined || value > maxMs) {
     throw new VoicesocketError('CONFIG_INVALID', `--${name}=${JSON.stringify(raw)} is not allowed; expected a duration from 0 to ${maxMs / 1000} s, such as 1s or 500ms`);
   }
   return value;

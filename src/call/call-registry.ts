@@ -118,10 +118,6 @@ export class CallRegistry {
     return { legs, events: this.conversationEvents.get(conversationUuid) ?? [] };
   }
 
-  get legCount(): number {
-    return this.legs.size;
-  }
-
   addSession(session: CallSession): void {
     this.sessions.add(session);
     session.once('end', (end) => {
@@ -132,6 +128,16 @@ export class CallRegistry {
       this.recent.push(session);
       if (this.recent.length > MAX_RECENT_CALLS) this.recent.shift();
     });
+  }
+
+  /** Counters of every call so far: the ended ones' plus the live ones' current values. */
+  totals(): EndedTotals {
+    const sum: EndedTotals = { ...this.endedTotals };
+    for (const session of this.sessions) {
+      for (const key of Object.keys(session.stats) as Array<keyof CallStats>) sum[key] += session.stats[key];
+      sum.pacerUnderruns += session.pacerStats?.underruns ?? 0;
+    }
+    return sum;
   }
 
   /** Recently ended call sockets, newest last (bounded in count and age). */

@@ -13,6 +13,7 @@ import { Pacer } from '../audio/pacer.js';
 import { wavToCallPcm } from '../audio/wav.js';
 import { DEFAULT_SAMPLE_RATE, contentTypeFor, frameBytes, type SampleRate } from '../protocol/audio-format.js';
 import { clearCommand, notifyCommand, parseVonageMessage, type VonageMessage } from '../protocol/socket-messages.js';
+import { lenientText } from '../protocol/lenient.js';
 import { SampledLog, type Logger } from './logger.js';
 
 /** What a session needs from a socket. `ws` and any future transport adapt to this. */
@@ -89,7 +90,6 @@ export const CLOSE_CODES = {
   policyViolation: 1008,
   tooBig: 1009,
   internalError: 1011,
-  tryAgainLater: 1013,
 } as const;
 
 export interface CallSessionOptions {
@@ -122,11 +122,6 @@ const MARK_KEY = 'voicesocket_mark';
 /** How long to wait for Vonage's acknowledgement of clear/notify beyond what the audio needs. */
 const ACK_GRACE_MS = 2000;
 const defaultClock = new FrameClock();
-
-function headerText(headers: Record<string, unknown>, key: string): string | undefined {
-  const value = headers[key];
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
-}
 
 export class CallSession extends EventEmitter<CallSessionEvents> {
   readonly id: string;
@@ -469,10 +464,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
           this.log.warn({ call: this.id, contentType: message.contentType, rate: this.sampleRate }, 'websocket:connected without a usable content-type; assumed the default rate');
         }
         this.identity = {
-          uuid: headerText(message.headers, 'uuid'),
-          conversationUuid: headerText(message.headers, 'conversation_uuid'),
-          from: headerText(message.headers, 'from'),
-          to: headerText(message.headers, 'to'),
+          uuid: lenientText(message.headers.uuid),
+          conversationUuid: lenientText(message.headers.conversation_uuid),
+          from: lenientText(message.headers.from),
+          to: lenientText(message.headers.to),
           headers: message.headers,
         };
         this.activate();

@@ -38,7 +38,4 @@ export class SampledLog {
     if (count <= this.first || count % this.every === 0) this.log.warn({ code, count, ...object }, message);
   }
 
-  count(code: string): number {
-    return this.counts.get(code) ?? 0;
-  }
 }

@@ -3,15 +3,14 @@
  * with one clear line.
  */
 import { VoicesocketError } from '../errors.js';
+import { parseDurationMs } from '../duration.js';
 import type { DtmfPress } from '../emulator/websocket-leg.js';
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `10s`, `500ms`, `2m`, `1h`, or a bare number of seconds. */
 export function parseDuration(raw: string, option: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-  if (!match) throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected a duration such as 10s, 500ms or 2m`);
-  return Number(match[1]) * UNITS[match[2] ?? 's']!;
+  const ms = parseDurationMs(raw);
+  if (ms === undefined) throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected a duration such as 10s, 500ms or 2m`);
+  return ms;
 }
 
 export function parseInteger(raw: string, option: string, min: number, max: number): number {

@@ -13,7 +13,6 @@ export type L16ContentType = `audio/l16;rate=${SampleRate}`;
 export const DEFAULT_SAMPLE_RATE: SampleRate = 16000;
 export const FRAME_MS = 20;
 export const BYTES_PER_SAMPLE = 2;
-export const FRAMES_PER_SECOND = 1000 / FRAME_MS;
 
 export function isSampleRate(value: unknown): value is SampleRate {
   return typeof value === 'number' && (SAMPLE_RATES as readonly number[]).includes(value);
@@ -31,11 +30,6 @@ export function frameSamples(rate: number): number {
 /** Bytes in one 20 ms frame: 320 / 640 / 960. */
 export function frameBytes(rate: number): number {
   return frameSamples(rate) * BYTES_PER_SAMPLE;
-}
-
-/** Milliseconds of audio in `bytes` of L16 at `rate`. */
-export function bytesToMs(bytes: number, rate: number): number {
-  return (bytes / BYTES_PER_SAMPLE / rate) * 1000;
 }
 
 const L16_PATTERN = /^\s*audio\/l16\s*;\s*rate\s*=\s*(\d+)\s*$/i;

@@ -2,4 +2,5 @@ export * from './audio-format.js';
 export * from './socket-messages.js';
 export * from './ncco.js';
 export * from './webhooks.js';
+export * from './lenient.js';
 export * from './signed-webhook.js';

@@ -5,6 +5,7 @@
  */
 import type { ErrorName } from '../errors.js';
 import { DEFAULT_SAMPLE_RATE, type SampleRate, parseContentType } from './audio-format.js';
+import { lenientNumber } from './lenient.js';
 
 export const SOCKET_EVENTS = {
   connected: 'websocket:connected',
@@ -54,12 +55,6 @@ function parseJsonObject(text: string): { ok: true; value: Record<string, unknow
     return fail('TEXT_INVALID', 'expected a JSON object');
   }
   return { ok: true, value: value as Record<string, unknown> };
-}
-
-function lenientNumber(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return undefined;
 }
 
 function parseDtmf(object: Record<string, unknown>): ParseResult<VonageMessage> {

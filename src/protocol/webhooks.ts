@@ -4,6 +4,7 @@
  * is typed, everything is kept in `raw`.
  */
 import { MAX_WEBSOCKET_HEADERS_BYTES } from './ncco.js';
+import { asRecord, lenientNumber, lenientText as text } from './lenient.js';
 
 export const CALL_STATUSES = [
   'started', 'ringing', 'answered', 'busy', 'cancelled', 'unanswered', 'rejected', 'failed',
@@ -24,22 +25,6 @@ export interface AnswerRequest {
   endpointType?: string;
   customData?: unknown;
   raw: Record<string, unknown>;
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-function lenientNumber(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return undefined;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** Reads the answer webhook's fields, from a GET query or a POST body alike. */

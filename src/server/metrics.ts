@@ -6,7 +6,6 @@
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallRegistry, EndedTotals } from '../call/call-registry.js';
-import type { CallStats } from '../call/call-session.js';
 
 export interface Metrics {
   registry: Registry;
@@ -17,15 +16,6 @@ export interface Metrics {
 }
 
 type Totals = EndedTotals;
-
-function totals(calls: CallRegistry): Totals {
-  const sum: Totals = { ...calls.endedTotals };
-  for (const session of calls.activeSessions()) {
-    for (const key of Object.keys(session.stats) as Array<keyof CallStats>) sum[key] += session.stats[key];
-    sum.pacerUnderruns += session.pacerStats?.underruns ?? 0;
-  }
-  return sum;
-}
 
 /** A counter that follows a running total read at scrape time. */
 function followingCounter(registry: Registry, name: string, help: string, read: () => number): void {
@@ -45,7 +35,7 @@ export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram)
   collectDefaultMetrics({ register: registry });
   let snapshot: Totals | undefined;
   // One sum per scrape, shared by every counter below.
-  const current = () => (snapshot ??= totals(calls));
+  const current = () => (snapshot ??= calls.totals());
   new Gauge({
     name: 'voicesocket_active_calls', help: 'Call sockets open now', registers: [registry],
     collect() {

@@ -54,8 +54,8 @@ export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry):
   let lastAt = performance.now();
   const snapshot = () => {
     const now = performance.now();
-    let frames = registry.endedTotals.framesIn + registry.endedTotals.framesOut;
-    for (const session of registry.activeSessions()) frames += session.stats.framesIn + session.stats.framesOut;
+    const totals = registry.totals();
+    const frames = totals.framesIn + totals.framesOut;
     const framesPerSecond = Math.max(0, ((frames - lastFrames) * 1000) / (now - lastAt));
     lastFrames = frames;
     lastAt = now;
