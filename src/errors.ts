@@ -5,6 +5,7 @@
  */
 export const ERRORS = {
   CONFIG_INVALID: 'a configuration value is not allowed',
+  PORT_IN_USE: 'the server cannot listen on the configured address',
   TEXT_NOT_JSON: 'a WebSocket text message is not JSON',
   TEXT_INVALID: 'a WebSocket text message is JSON but not a message this protocol defines',
   TEXT_UNKNOWN_EVENT: 'a WebSocket text message has an event this protocol does not define',

@@ -1,15 +1,21 @@
 /**
- * The `voicesocket` command. Usage errors (a bad setting) exit 2 with one line naming the setting;
- * anything else unexpected exits 1.
+ * The `voicesocket` command. Usage errors (a bad setting, a port that cannot be used) exit 2 with one
+ * line naming the setting; anything else unexpected exits 1.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { serveCommand, isUsageError } from './serve.js';
 import { callCommand } from './call.js';
 import { loadCommand } from './load.js';
 import { checkCommand } from './check.js';
+import { loadDotEnv } from './env-file.js';
+
+// Both src/cli (tsx) and dist/cli sit two levels under the package root.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('voicesocket')
   .description('Connect Vonage Voice API calls to a WebSocket: echo server, audio engine and a local Vonage emulator')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(callCommand())
@@ -17,6 +23,7 @@ const program = new Command('voicesocket')
   .addCommand(checkCommand());
 
 try {
+  loadDotEnv();
   await program.parseAsync(process.argv);
 } catch (error) {
   if (isUsageError(error)) {

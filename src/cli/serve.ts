@@ -1,25 +1,39 @@
 /**
  * `voicesocket serve`: the echo server (or another app) on :3000 with no configuration needed.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { VoicesocketError } from '../errors.js';
 import { BUILT_IN_APPS } from '../apps/index.js';
-import { SETTINGS, loadConfig, type RawSettings } from '../server/config.js';
+import { SETTINGS, loadConfig, printableConfig, type RawSettings } from '../server/config.js';
 import { createServer } from '../server/server.js';
 import { loadApp } from '../server/load-app.js';
+import { ANSWER_PATHS } from '../server/answer-route.js';
+import { EVENT_PATHS } from '../server/event-route.js';
+import { SOCKET_PATH } from '../server/socket-url.js';
+import { installShutdown } from './shutdown.js';
 
 interface AppFlags {
   delay?: string;
   file?: string;
   loop?: boolean;
   dir?: string;
+  printConfig?: boolean;
 }
-import { ANSWER_PATHS } from '../server/answer-route.js';
-import { EVENT_PATHS } from '../server/event-route.js';
-import { SOCKET_PATH } from '../server/socket-url.js';
 
-/** Shutdown must finish within 5 s (systemd and container runtimes escalate soon after). */
-export const SHUTDOWN_DEADLINE_MS = 4500;
+/**
+ * Each setting's flag as commander names its value (`--rate` → `rate`), mapped to the setting's key
+ * (`sampleRate`). The two names differ for several settings; reading one for the other ignored them.
+ */
+const SETTING_OPTIONS = SETTINGS.map((item) => ({ item, option: new Option(item.flag) }));
+
+export function settingsFromFlags(flags: Record<string, unknown>): RawSettings {
+  const raw: RawSettings = {};
+  for (const { item, option } of SETTING_OPTIONS) {
+    const value = flags[option.attributeName()];
+    if (typeof value === 'string') raw[item.key] = value;
+  }
+  return raw;
+}
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('answer Vonage calls and run an app on each call socket (echo by default)');
@@ -31,9 +45,14 @@ export function serveCommand(): Command {
     .option('--delay <time>', 'delay-echo: the delay (default 1s)')
     .option('--file <wav>', 'play: the prompt to play (any WAV)')
     .option('--loop', 'play: repeat the prompt until a key is pressed')
-    .option('--dir <path>', 'record: where to write recordings (default recordings/)');
-  command.action(async (flags: RawSettings & AppFlags) => {
-    const config = loadConfig(flags);
+    .option('--dir <path>', 'record: where to write recordings (default recordings/)')
+    .option('--print-config', 'print the settings as resolved from flags, environment and .env (secrets hidden), then exit');
+  command.action(async (flags: Record<string, unknown> & AppFlags) => {
+    const config = loadConfig(settingsFromFlags(flags));
+    if (flags.printConfig) {
+      process.stdout.write(`${JSON.stringify(printableConfig(config), null, 2)}\n`);
+      return;
+    }
     const appOptions = { delay: flags.delay, file: flags.file, loop: flags.loop === true, dir: flags.dir };
     const app = await loadApp(config.app, appOptions);
     const server = createServer({ config, app });
@@ -41,37 +60,19 @@ export function serveCommand(): Command {
     const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     const base = `http://${shown}:${address.port}`;
     server.logger.info(
-      { answerUrl: `${base}${ANSWER_PATHS[0]}`, eventUrl: `${base}${EVENT_PATHS[0]}`, socket: `ws://${shown}:${address.port}${SOCKET_PATH}`, app: config.app, rate: config.sampleRate },
-      `voicesocket listening on ${base}`,
+      {
+        answerUrl: `${base}${ANSWER_PATHS[0]}`, eventUrl: `${base}${EVENT_PATHS[0]}`, socket: `ws://${shown}:${address.port}${SOCKET_PATH}`,
+        dashboard: `${base}/`, softphone: `${base}/phone`, app: config.app, rate: config.sampleRate,
+      },
+      `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]} · ` +
+        'for a real number, expose this port over HTTPS and point your Vonage application\'s answer and event URLs here (README: "Connect a real Vonage number")',
     );
-
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      server.logger.info({ signal, activeCalls: server.registry.activeCalls }, 'shutting down');
-      const deadline = setTimeout(() => {
-        server.logger.error({ code: 'VS_ERR_SHUTTING_DOWN' }, 'shutdown took too long; exiting');
-        process.exit(1);
-      }, SHUTDOWN_DEADLINE_MS);
-      deadline.unref();
-      server.close().then(
-        () => {
-          server.logger.info({}, 'stopped');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          server.logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    installShutdown(server);
   });
   return command;
 }
 
+/** Errors that are the user's to fix by changing a setting: one line, exit 2. */
 export function isUsageError(error: unknown): error is VoicesocketError {
-  return error instanceof VoicesocketError && error.code === 'VS_ERR_CONFIG_INVALID';
+  return error instanceof VoicesocketError && (error.code === 'VS_ERR_CONFIG_INVALID' || error.code === 'VS_ERR_PORT_IN_USE');
 }

@@ -10,7 +10,7 @@ import { VoicesocketError } from '../errors.js';
 import { FrameClock } from '../audio/frame-clock.js';
 import { CallRegistry } from '../call/call-registry.js';
 import { BUILT_IN_APPS, type CallApp } from '../apps/index.js';
-import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+import { DEFAULT_CONFIG, checkConsistency, type ServerConfig } from './config.js';
 import { createLogger, type ServerLogger } from './logger.js';
 import { registerRawBodyParser, MAX_WEBHOOK_BODY_BYTES } from './webhook-body.js';
 import { registerAnswerRoutes } from './answer-route.js';
@@ -58,7 +58,7 @@ function resolveApp(config: ServerConfig, app: CallApp | undefined, options: Rec
 }
 
 export function createServer(options: CreateServerOptions = {}): VoicesocketServer {
-  const config: ServerConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const config: ServerConfig = checkConsistency({ ...DEFAULT_CONFIG, ...options.config });
   const logger = options.logger ?? createLogger(config.logLevel);
   const app = resolveApp(config, options.app, options.appOptions ?? {});
   // One clock for every call's pacer: one timer, however many calls.
@@ -111,7 +111,16 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     http,
     logger,
     async listen() {
-      await http.listen({ port: config.port, host: config.host });
+      try {
+        await http.listen({ port: config.port, host: config.host });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          const why = code === 'EADDRINUSE' ? 'another process is listening there' : code === 'EACCES' ? 'permission denied' : 'no such local address';
+          throw new VoicesocketError('PORT_IN_USE', `--port=${config.port} --host=${config.host}: ${why} (${code}); choose another with --port or PORT`, { cause: error });
+        }
+        throw error;
+      }
       return http.server.address() as AddressInfo;
     },
     close() {

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { runCli, spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, runCli, runCliIn, spawnCli, waitForLogLine } from '../helpers/cli.js';
 import { SocketClient, patternFrame } from '../helpers/socket-client.js';
 import { waitFor } from '../helpers/server.js';
 
@@ -44,4 +48,43 @@ test('SIGTERM closes call sockets with 1001 and exits 0 within 5 s', async () =>
   assert.ok(Date.now() - started < 5000, 'exited within 5 s');
   await waitFor(() => client.closed !== undefined, 1000, 'close seen');
   assert.equal(client.closed?.code, 1001);
+});
+
+test('serve --rate 8000 answers with rate=8000 (the flag is read, not only AUDIO_RATE), and beats AUDIO_RATE', async (t) => {
+  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--rate', '8000'], { AUDIO_RATE: '24000' });
+  t.after(() => child.kill('SIGKILL'));
+  const ready = await waitForLogLine(child, (line) => typeof line.answerUrl === 'string');
+  const ncco = (await (await fetch(String(ready.answerUrl))).json()) as Array<{ endpoint?: Array<Record<string, unknown>> }>;
+  assert.equal(ncco[1]!.endpoint![0]!['content-type'], 'audio/l16;rate=8000');
+});
+
+test('--version prints the package version', async () => {
+  const { code, stdout } = await runCli(['--version']);
+  assert.equal(code, 0);
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(stdout.trim(), version);
+});
+
+test('a .env file in the working directory is read; the environment and flags win over it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vs-dotenv-'));
+  writeFileSync(join(dir, '.env'), '# Vonage sample style\nAUDIO_RATE=8000\nGREETING="Hello from dotenv"\nPACER_LEAD_MS=300\n');
+  const { code, stdout, stderr } = await runCliIn(dir, ['serve', '--print-config', '--lead', '120'], { GREETING: 'from the environment', AUDIO_RATE: undefined, PACER_LEAD_MS: undefined });
+  assert.equal(code, 0, stderr);
+  const config = JSON.parse(stdout) as Record<string, unknown>;
+  assert.equal(config.sampleRate, 8000, '.env read');
+  assert.equal(config.greeting, 'from the environment', 'the environment beats .env');
+  assert.equal(config.leadMs, 120, 'a flag beats .env');
+});
+
+test('a port already in use exits 2 with one coded line, no stack', async (t) => {
+  const blocker = createNetServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const { code, stderr } = await runCli(['serve', '--port', String(port), '--host', '127.0.0.1'], { LOG_LEVEL: 'silent' });
+  assert.equal(code, 2, stderr);
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0]!, /VS_ERR_PORT_IN_USE/);
+  assert.match(lines[0]!, new RegExp(`--port=${port}`));
 });

@@ -5,6 +5,7 @@ import { SignJWT } from 'jose';
 import { queryHashInput, signWebhook } from '../../src/protocol/signed-webhook.js';
 import { placeCall } from '../../src/emulator/call.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createServer } from '../../src/server/server.js';
 import { SocketClient } from '../helpers/socket-client.js';
 
 const SECRET = 'a-signature-secret-for-tests';
@@ -86,15 +87,22 @@ test('socket upgrades need a valid Vonage JWT when a secret is set; the emulator
   assert.ok(result.events.every((event) => event.status === 204), 'signed events accepted');
 });
 
-test('a custom socket token: the NCCO carries it, the upgrade must match it', async (t) => {
+test('a custom socket token: only a verified answer request gets it in the NCCO; the upgrade must match it', async (t) => {
   const socketToken = 'tok_0123456789abcdef';
-  const server = await startTestServer({ config: { socketToken } });
+  const server = await startTestServer({ config: { ...config, socketToken } });
   t.after(() => server.close());
-  const ncco = (await (await fetch(`${server.baseUrl}/webhooks/answer`)).json()) as Array<{ endpoint?: Array<{ authorization?: unknown }> }>;
-  assert.deepEqual(ncco[1]!.endpoint![0]!.authorization, { type: 'custom', value: `Bearer ${socketToken}` });
-  await assert.rejects(SocketClient.open(server.socketUrl, { headers: { authorization: 'Bearer tok_wrong_wrong_wrong' } }), /401/);
-  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 300, talk: 'skip' });
+  const unsigned = await fetch(`${server.baseUrl}/webhooks/answer`);
+  assert.equal(unsigned.status, 401, 'an unsigned answer request gets no NCCO, so no token');
+  assert.ok(!(await unsigned.text()).includes(socketToken));
+  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 300, talk: 'skip', signing });
   assert.equal(result.accepted, true, result.problems.join('; '));
+  const endpoint = (result.ncco as Array<{ endpoint?: Array<{ authorization?: unknown }> }>)[1]!.endpoint![0]!;
+  assert.deepEqual(endpoint.authorization, { type: 'custom', value: `Bearer ${socketToken}` });
+  await assert.rejects(SocketClient.open(server.socketUrl, { headers: { authorization: 'Bearer tok_wrong_wrong_wrong' } }), /401/);
+});
+
+test('a socket token without a signature secret is refused: the NCCO would hand it to anyone', () => {
+  assert.throws(() => createServer({ config: { socketToken: 'tok_0123456789abcdef' } }), /VS_ERR_CONFIG_INVALID|signature-secret/);
 });
 
 test('without a secret or token the server runs open and says so once', async (t) => {

@@ -1,0 +1,40 @@
+/**
+ * Signals for `serve`: the first SIGTERM/SIGINT closes the server in order, a second one stops at
+ * once; both leave a final log line. Exit 0 on an orderly stop.
+ */
+import type { VoicesocketServer } from '../server/server.js';
+
+/** Shutdown must finish within 5 s (systemd and container runtimes escalate soon after). */
+export const SHUTDOWN_DEADLINE_MS = 4500;
+
+/** Exit status for a stop forced by a second signal: 128 + the signal's number, as shells report it. */
+const SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 } as const;
+
+export function installShutdown(server: VoicesocketServer): void {
+  let stopping = false;
+  const stop = (signal: keyof typeof SIGNAL_EXIT) => {
+    if (stopping) {
+      server.logger.warn({ code: 'VS_ERR_SHUTTING_DOWN', signal }, 'second signal: stopping now');
+      process.exit(SIGNAL_EXIT[signal]);
+    }
+    stopping = true;
+    server.logger.info({ signal, activeCalls: server.registry.activeCalls }, 'shutting down');
+    const deadline = setTimeout(() => {
+      server.logger.error({ code: 'VS_ERR_SHUTTING_DOWN' }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    server.close().then(
+      () => {
+        server.logger.info({}, 'stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        server.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

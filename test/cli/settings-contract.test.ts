@@ -1,0 +1,82 @@
+/**
+ * The settings contract, table-driven over every setting: each works as a flag and as an environment
+ * variable, the flag beats the environment, and each bad value exits 2 with one line naming it.
+ * A new setting is covered the moment it is added to the table; one that does not work both ways
+ * fails here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SETTINGS, type Setting } from '../../src/server/config.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+
+/** Settings that need another one to be valid (the socket token only travels behind verified webhooks). */
+const COMPANIONS: Record<string, Record<string, string>> = { socketToken: { VONAGE_SIGNATURE_SECRET: 'a-companion-secret' } };
+const companionsFor = (items: Setting[]) => Object.assign({}, ...items.map((item) => COMPANIONS[item.key] ?? {})) as Record<string, string>;
+/** The variables of every setting cleared, so the machine's own environment cannot leak in. */
+const CLEAN_ENV = Object.fromEntries(SETTINGS.map((item) => [item.env, undefined]));
+const flagName = (item: Setting) => item.flag.split(' ')[0]!;
+
+function expected(item: Setting): unknown {
+  return item.secret ? '(set)' : item.parse(item.example);
+}
+
+async function printConfig(args: string[], env: Record<string, string | undefined>): Promise<Record<string, unknown>> {
+  const { code, stdout, stderr } = await runCli(['serve', '--print-config', ...args], { ...CLEAN_ENV, ...env });
+  assert.equal(code, 0, stderr);
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+test('every setting has an example that parses to something other than its default, and an invalid value that does not parse', () => {
+  for (const item of SETTINGS) {
+    assert.notEqual(item.parse(item.example), undefined, `${item.key}: example ${item.example} parses`);
+    assert.equal(item.parse(item.invalid), undefined, `${item.key}: ${JSON.stringify(item.invalid)} is refused`);
+  }
+});
+
+test('every setting works as a flag', async () => {
+  const args = SETTINGS.flatMap((item) => [flagName(item), item.example]);
+  const printed = await printConfig(args, companionsFor(SETTINGS));
+  for (const item of SETTINGS) assert.deepEqual(printed[item.key], expected(item), `${flagName(item)} ${item.example}`);
+});
+
+test('every setting works as an environment variable', async () => {
+  const env = { ...companionsFor(SETTINGS), ...Object.fromEntries(SETTINGS.map((item) => [item.env, item.example])) };
+  const printed = await printConfig([], env);
+  for (const item of SETTINGS) assert.deepEqual(printed[item.key], expected(item), `${item.env}=${item.example}`);
+});
+
+test('a flag beats its environment variable (the variable is not even read)', async () => {
+  const args = SETTINGS.flatMap((item) => [flagName(item), item.example]);
+  const env = { ...companionsFor(SETTINGS), ...Object.fromEntries(SETTINGS.map((item) => [item.env, item.invalid])) };
+  const printed = await printConfig(args, env);
+  for (const item of SETTINGS) assert.deepEqual(printed[item.key], expected(item), `${flagName(item)} over ${item.env}`);
+});
+
+test('every bad value exits 2 with one line naming the flag or the variable', async () => {
+  const cases = SETTINGS.flatMap((item) => [
+    { item, source: flagName(item), args: [flagName(item), item.invalid], env: companionsFor([item]) },
+    { item, source: item.env, args: [], env: { ...companionsFor([item]), [item.env]: item.invalid } },
+  ]);
+  // Eight at a time: each is a process start.
+  for (let i = 0; i < cases.length; i += 8) {
+    await Promise.all(cases.slice(i, i + 8).map(async ({ item, source, args, env }) => {
+      const { code, stderr } = await runCli(['serve', '--print-config', ...args], { ...CLEAN_ENV, ...env });
+      assert.equal(code, 2, `${source}=${JSON.stringify(item.invalid)}: ${stderr}`);
+      const lines = stderr.trim().split('\n');
+      assert.equal(lines.length, 1, stderr);
+      assert.match(lines[0]!, /VS_ERR_CONFIG_INVALID/);
+      assert.ok(lines[0]!.includes(source), `${lines[0]} names ${source}`);
+      if (!item.secret) assert.match(lines[0]!, /expected /);
+    }));
+  }
+});
+
+test('the README documents every setting, flag and variable', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  for (const item of SETTINGS) {
+    assert.ok(readme.includes(`\`${flagName(item)}\``), `README names ${flagName(item)}`);
+    assert.ok(readme.includes(`\`${item.env}\``), `README names ${item.env}`);
+  }
+});
