@@ -10,6 +10,9 @@ export type CallApp = (session: CallSession) => void | Promise<void>;
 export interface AppDefinition {
   name: string;
   description: string;
-  /** Builds the app from its options; throws a CONFIG_INVALID error for a bad or missing one. */
-  create(options: Record<string, unknown>): CallApp;
+  /**
+   * Builds the app from its options, at start: throws (or rejects) with a CONFIG_INVALID error for a
+   * bad or missing one, so a server never starts with an app that would fail on its first call.
+   */
+  create(options: Record<string, unknown>): CallApp | Promise<CallApp>;
 }

@@ -1,18 +1,21 @@
 /**
  * `play --file prompt.wav [--loop]`: plays a prompt through the pacer (any WAV, converted to the call
  * rate). Any DTMF key barges in: `clear`, the prompt stops at once, and the app echoes the caller.
+ * The prompt is read and checked when the app is created: an unplayable file stops the server at start.
  */
-import { readFile } from 'node:fs/promises';
-import { wavToCallPcm } from '../audio/wav.js';
+import { readFileSync } from 'node:fs';
+import { readWav, wavAudioToCallPcm, type WavAudio } from '../audio/wav.js';
 import type { AppDefinition, CallApp } from './app.js';
-import { fileOption } from './options.js';
+import { wavOption } from './options.js';
 
-export function playPrompt(path: string, loop: boolean): CallApp {
-  const cache = new Map<number, Promise<Buffer>>();
+/** `prompt`: decoded audio, or a WAV file's path (read and checked now, not on the first call). */
+export function playPrompt(prompt: WavAudio | string, loop: boolean): CallApp {
+  const audio = typeof prompt === 'string' ? readWav(readFileSync(prompt)) : prompt;
+  const cache = new Map<number, Buffer>();
   const promptAt = (rate: number) => {
     let pcm = cache.get(rate);
     if (!pcm) {
-      pcm = readFile(path).then((file) => wavToCallPcm(file, rate));
+      pcm = wavAudioToCallPcm(audio, rate);
       cache.set(rate, pcm);
     }
     return pcm;
@@ -27,7 +30,7 @@ export function playPrompt(path: string, loop: boolean): CallApp {
       void session.clear();
     });
     session.once('connected', async () => {
-      const pcm = await promptAt(session.sampleRate);
+      const pcm = promptAt(session.sampleRate);
       do {
         const result = await session.play(pcm);
         if (!result.completed) return;
@@ -40,5 +43,5 @@ export function playPrompt(path: string, loop: boolean): CallApp {
 export const playApp: AppDefinition = {
   name: 'play',
   description: 'plays --file (any WAV) [--loop]; a DTMF key barges in, then echo',
-  create: (options) => playPrompt(fileOption(options, 'file', 'play'), options.loop === true),
+  create: async (options) => playPrompt((await wavOption(options, 'file', 'play')).wav, options.loop === true),
 };

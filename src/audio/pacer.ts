@@ -143,13 +143,14 @@ export class Pacer extends EventEmitter<PacerEvents> {
     return dropped;
   }
 
-  /** Stops the clock task; queued audio is dropped. */
+  /** Stops the clock task; queued audio is dropped, and writers waiting for room are released. */
   stop(): void {
     this.removeTask?.();
     this.removeTask = undefined;
     this.queue.length = 0;
     this.head = 0;
     this.queuedFrames = 0;
+    this.emit('drain');
   }
 
   private enqueue(item: Item): void {

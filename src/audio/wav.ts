@@ -18,6 +18,11 @@ export interface WavAudio {
 
 export class WavError extends Error {}
 
+/** WAV rates we convert: telephone-grade 4 kHz up to studio 192 kHz. */
+export const MIN_WAV_RATE = 4000;
+export const MAX_WAV_RATE = 192_000;
+export const MAX_WAV_CHANNELS = 32;
+
 export function readWav(file: Buffer): WavAudio {
   if (file.length < 12 || file.toString('ascii', 0, 4) !== 'RIFF' || file.toString('ascii', 8, 12) !== 'WAVE') {
     throw new WavError('not a RIFF/WAVE file');
@@ -42,8 +47,12 @@ export function readWav(file: Buffer): WavAudio {
   }
   if (!format) throw new WavError('no fmt chunk');
   if (!data) throw new WavError('no data chunk');
+  if (data.length === 0) throw new WavError('no audio in the data chunk');
   const { code, channels: channelCount, rate, bits } = format;
-  if (channelCount < 1 || rate < 1) throw new WavError(`bad format: ${channelCount} channels at ${rate} Hz`);
+  // Outside these, a "valid" file is a trap: 1 Hz resampled to a call rate is 16 000× the samples
+  // (seconds of CPU, then out of memory), and hundreds of channels are no recording anyone plays.
+  if (rate < MIN_WAV_RATE || rate > MAX_WAV_RATE) throw new WavError(`unplayable rate ${rate} Hz (expected ${MIN_WAV_RATE} to ${MAX_WAV_RATE} Hz)`);
+  if (channelCount < 1 || channelCount > MAX_WAV_CHANNELS) throw new WavError(`unplayable channel count ${channelCount} (expected 1 to ${MAX_WAV_CHANNELS})`);
   const bytes = bits / 8;
   const read = sampleReader(code, bits);
   const frames = Math.floor(data.length / (bytes * channelCount));
@@ -72,7 +81,11 @@ function sampleReader(code: number, bits: number): (data: Buffer, offset: number
 
 /** Any WAV → mono s16le at `rate`: channels averaged, rate converted with the anti-aliasing resampler. */
 export function wavToCallPcm(file: Buffer, rate: number): Buffer {
-  const wav = readWav(file);
+  return wavAudioToCallPcm(readWav(file), rate);
+}
+
+/** Decoded WAV audio → mono s16le at `rate`. */
+export function wavAudioToCallPcm(wav: WavAudio, rate: number): Buffer {
   return floatToPcm16(resample(downmix(wav.channels), wav.sampleRate, rate));
 }
 

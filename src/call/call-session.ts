@@ -95,6 +95,7 @@ export const CLOSE_CODES = {
 export interface CallSessionOptions {
   id: string;
   transport: CallTransport;
+  /** The call's logger, already bound to the call (its lines carry `call` once). */
   log: Logger;
   /** The audio clock; the server shares one among all its calls (one timer for all pacers). */
   clock?: FrameClock;
@@ -116,6 +117,9 @@ export interface PlayResult {
   confirmed: boolean;
   playedMs: number;
 }
+
+/** Messages of audio held before websocket:connected: one second at Vonage's 50 frames/s. */
+const EARLY_AUDIO_MAX_MESSAGES = 50;
 
 /** Key added to notify payloads so the session can tell its own markers apart; removed before the app sees them. */
 const MARK_KEY = 'voicesocket_mark';
@@ -142,7 +146,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   readonly socketEvents: SocketEvent[] = [];
 
   private readonly transport: CallTransport;
-  private readonly log: Logger;
+  /** The call's logger: apps log through it, and every line names the call. */
+  readonly log: Logger;
   private readonly sampled: SampledLog;
   private readonly now: () => number;
   private readonly clock: FrameClock;
@@ -168,7 +173,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   };
 
   constructor(options: CallSessionOptions) {
-    super();
+    super({ captureRejections: true });
     this.id = options.id;
     this.transport = options.transport;
     this.log = options.log;
@@ -202,7 +207,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     const parsed = parseVonageMessage(text);
     if (!parsed.ok) {
       this.stats.textRejected++;
-      this.sampled.warn(errorCode(parsed.problem), { call: this.id, detail: parsed.detail, sample: text.slice(0, 120) }, 'text message ignored');
+      this.sampled.warn(errorCode(parsed.problem), { detail: parsed.detail, sample: text.slice(0, 120) }, 'text message ignored');
       return;
     }
     this.handleMessage(parsed.message);
@@ -211,10 +216,17 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   receiveBinary(data: Buffer): void {
     if (this.state === 'ended') return;
     if (this.state === 'connecting') {
-      // A defensive server tolerates audio before the connected message (§2): assume 16 kHz.
+      // Audio before websocket:connected (docs/protocol.md §2): its rate is not known yet. Hold it
+      // until the connected message says the rate; only a peer that never says it gets the default.
       this.stats.audioBeforeConnected++;
-      this.sampled.warn(errorCode('AUDIO_BEFORE_CONNECTED'), { call: this.id, rate: this.sampleRate }, 'audio before websocket:connected');
+      this.sampled.warn(errorCode('AUDIO_BEFORE_CONNECTED'), { rate: this.sampleRate }, 'audio before websocket:connected');
+      this.early ??= [];
+      if (this.early.length < EARLY_AUDIO_MAX_MESSAGES) {
+        this.early.push(data);
+        return;
+      }
       this.activate();
+      this.replayEarlyAudio();
     }
     this.stats.framesIn++;
     this.stats.bytesIn += data.length;
@@ -222,7 +234,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     if (data.length !== this.frameBytes) {
       this.stats.offSizeFramesIn++;
       if (data.length % 2 !== 0) {
-        this.sampled.warn(errorCode('AUDIO_ODD_LENGTH'), { call: this.id, bytes: data.length }, 'odd-length audio message');
+        this.sampled.warn(errorCode('AUDIO_ODD_LENGTH'), { bytes: data.length }, 'odd-length audio message');
       }
     }
     // Timing every frame would cost more than most apps; one in 64 shows the distribution.
@@ -236,40 +248,50 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   /**
-   * The per-frame path: audio listeners live in a plain array and are called directly, without
-   * EventEmitter's dispatch (the largest cost our echo path had over a bare `ws` echo).
+   * The per-frame path: audio listeners are called from a plain array, without EventEmitter's
+   * dispatch (the largest cost our echo path had over a bare `ws` echo). The emitter stays the one
+   * store of listeners; the array is a copy refreshed on every change, so `once`, `prependListener`,
+   * `off` of a `once` listener and `removeAllListeners` behave exactly as on any emitter.
    */
   private emitAudio(frame: Buffer): void {
     const handlers = this.audioHandlers;
     try {
-      for (let i = 0; i < handlers.length; i++) handlers[i]!(frame);
+      for (let i = 0; i < handlers.length; i++) {
+        const returned = handlers[i]!(frame) as unknown;
+        // An async listener's rejection is its call's failure, as for every other event.
+        if (returned !== undefined && typeof (returned as Promise<unknown>).then === 'function') (returned as Promise<unknown>).then(undefined, (error: unknown) => this.fail(error));
+      }
     } catch (error) {
       this.fail(error);
     }
   }
 
-  private audioHandlers: Array<(frame: Buffer) => void> = [];
+  private audioHandlers: Array<(frame: Buffer) => unknown> = [];
 
-  // `on('audio', …)` and friends keep the EventEmitter API but feed the direct array.
+  private refreshAudio(event: string | symbol | undefined): void {
+    if (event === undefined || event === 'audio') this.audioHandlers = super.rawListeners('audio') as Array<(frame: Buffer) => unknown>;
+  }
+
   override on<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
-    if (event === 'audio') {
-      this.audioHandlers = [...this.audioHandlers, listener as (frame: Buffer) => void];
-      return this;
-    }
-    return super.on(event, listener as never);
+    super.on(event, listener as never);
+    this.refreshAudio(event);
+    return this;
   }
 
   override addListener<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
     return this.on(event, listener);
   }
 
+  override prependListener<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
+    super.prependListener(event, listener as never);
+    this.refreshAudio(event);
+    return this;
+  }
+
   override off<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
-    if (event === 'audio') {
-      const index = this.audioHandlers.lastIndexOf(listener as (frame: Buffer) => void);
-      if (index >= 0) this.audioHandlers = this.audioHandlers.filter((_, i) => i !== index);
-      return this;
-    }
-    return super.off(event, listener as never);
+    super.removeListener(event, listener as never);
+    this.refreshAudio(event);
+    return this;
   }
 
   override removeListener<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
@@ -277,12 +299,18 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   override removeAllListeners(event?: keyof CallSessionEvents): this {
-    if (event === undefined || event === 'audio') this.audioHandlers = [];
-    return event === 'audio' ? this : super.removeAllListeners(event);
+    super.removeAllListeners(event);
+    this.refreshAudio(event);
+    return this;
   }
 
-  override listenerCount<K extends keyof CallSessionEvents>(event: K): number {
-    return event === 'audio' ? this.audioHandlers.length : super.listenerCount(event);
+  /**
+   * A listener that returns a rejected promise (an `async` listener that throws) fails its own call,
+   * like one that throws: EventEmitter's `captureRejections` routes the rejection here.
+   */
+  [Symbol.for('nodejs.rejection')](error: unknown, event: string | symbol): void {
+    if (event === 'end') this.log.error({ code: errorCode('APP_FAILED'), err: error }, 'call app failed while ending');
+    else this.fail(error);
   }
 
   /** Notes a socket event on the call's timeline (bounded). */
@@ -446,22 +474,23 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
 
   /** Ends the call because the app failed; the server and other calls go on. */
   fail(error: unknown): void {
-    this.log.error({ code: errorCode('APP_FAILED'), call: this.id, err: error }, 'call app failed; ending its call');
+    this.log.error({ code: errorCode('APP_FAILED'), err: error }, 'call app failed; ending its call');
     this.hangup(CLOSE_CODES.internalError, 'app error');
   }
 
   private handleMessage(message: VonageMessage): void {
     switch (message.type) {
       case 'connected':
-        if (this.state !== 'connecting') {
-          this.sampled.warn(errorCode('TEXT_INVALID'), { call: this.id }, 'second websocket:connected ignored');
+        if (this.connectedSeen) {
+          this.sampled.warn(errorCode('TEXT_INVALID'), {}, 'second websocket:connected ignored');
           return;
         }
+        this.connectedSeen = true;
         this.sampleRate = message.sampleRate;
         this.frameBytes = frameBytes(message.sampleRate);
         this.splitter = new FrameSplitter(this.frameBytes);
         if (!message.rateStated) {
-          this.log.warn({ call: this.id, contentType: message.contentType, rate: this.sampleRate }, 'websocket:connected without a usable content-type; assumed the default rate');
+          this.log.warn({ contentType: message.contentType, rate: this.sampleRate }, 'websocket:connected without a usable content-type; assumed the default rate');
         }
         this.identity = {
           uuid: lenientText(message.headers.uuid),
@@ -470,7 +499,14 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
           to: lenientText(message.headers.to),
           headers: message.headers,
         };
-        this.activate();
+        if (this.state === 'connecting') {
+          this.activate();
+          this.replayEarlyAudio();
+        } else {
+          // The peer sent over a second of audio before saying its rate: the call started at the
+          // default; from here on it runs at the rate and with the identity now known.
+          this.note(`connected late ${this.contentType}`);
+        }
         return;
       case 'dtmf':
         this.stats.dtmfIn++;
@@ -502,6 +538,20 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
   }
 
+  /** Audio that came before websocket:connected, in order, played to the app once the rate is known. */
+  private early: Buffer[] | undefined;
+  private connectedSeen = false;
+
+  private replayEarlyAudio(): void {
+    const early = this.early;
+    this.early = undefined;
+    if (!early) return;
+    for (const frame of early) {
+      if (this.state !== 'active') return;
+      this.receiveBinary(frame);
+    }
+  }
+
   private activate(): void {
     this.note(`connected ${this.contentType}`);
     this.state = 'active';
@@ -513,7 +563,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     try {
       (this.emit as (event: K, ...args: CallSessionEvents[K]) => boolean)(event, ...args);
     } catch (error) {
-      if (event === 'end') this.log.error({ code: errorCode('APP_FAILED'), call: this.id, err: error }, 'call app failed while ending');
+      if (event === 'end') this.log.error({ code: errorCode('APP_FAILED'), err: error }, 'call app failed while ending');
       else this.fail(error);
     }
   }

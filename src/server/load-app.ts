@@ -14,7 +14,7 @@ function looksLikePath(name: string): boolean {
 
 export async function loadApp(name: string, options: Record<string, unknown>): Promise<CallApp> {
   const builtIn = BUILT_IN_APPS[name];
-  if (builtIn) return builtIn.create(options);
+  if (builtIn) return await builtIn.create(options);
   if (!looksLikePath(name)) {
     throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')} or a module path`);
   }
@@ -22,8 +22,10 @@ export async function loadApp(name: string, options: Record<string, unknown>): P
   if (!existsSync(path)) throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; no such file`);
   if (/\.(c|m)?ts$/.test(path)) {
     try {
-      const tsx = (await import('tsx/esm/api')) as { register: () => unknown };
-      tsx.register();
+      // Both hooks: a .ts file in a CommonJS package (no "type": "module") loads through the CJS one.
+      const [esm, cjs] = (await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])) as Array<{ register: () => unknown }>;
+      esm!.register();
+      cjs!.register();
     } catch {
       throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is TypeScript; install tsx (npm install tsx) or compile it to JavaScript`);
     }
@@ -34,8 +36,10 @@ export async function loadApp(name: string, options: Record<string, unknown>): P
   } catch (error) {
     throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} could not be loaded: ${(error as Error).message}`, { cause: error });
   }
-  const exported = module.default;
+  let exported = module.default;
+  // A CommonJS module compiled from `export default` (tsc, tsx, babel) arrives as { default: app }.
+  if (exported && typeof exported === 'object' && !('create' in exported) && 'default' in exported) exported = (exported as { default: unknown }).default;
   if (typeof exported === 'function') return exported as CallApp;
-  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function') return (exported as AppDefinition).create(options);
+  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function') return await (exported as AppDefinition).create(options);
   throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; its default export must be a function (session) => void or { create(options) }`);
 }

@@ -9,7 +9,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { VoicesocketError } from '../errors.js';
 import { FrameClock } from '../audio/frame-clock.js';
 import { CallRegistry } from '../call/call-registry.js';
-import { BUILT_IN_APPS, type CallApp } from '../apps/index.js';
+import type { CallApp } from '../apps/index.js';
+import { loadApp } from './load-app.js';
 import { DEFAULT_CONFIG, checkConsistency, type ServerConfig } from './config.js';
 import { createLogger, type ServerLogger } from './logger.js';
 import { registerRawBodyParser, MAX_WEBHOOK_BODY_BYTES } from './webhook-body.js';
@@ -26,7 +27,7 @@ export const SHUTDOWN_GRACE_MS = 2000;
 
 export interface CreateServerOptions {
   config?: Partial<ServerConfig>;
-  /** A call app; overrides `config.app`. */
+  /** A call app; overrides `config.app` (a built-in name or a module path, loaded by `listen()`). */
   app?: CallApp;
   /** Options for the built-in app named by `config.app` (e.g. `{ delay: '1s' }`). */
   appOptions?: Record<string, unknown>;
@@ -48,19 +49,11 @@ export interface VoicesocketServer {
   close(): Promise<void>;
 }
 
-function resolveApp(config: ServerConfig, app: CallApp | undefined, options: Record<string, unknown>): CallApp {
-  if (app) return app;
-  const builtIn = BUILT_IN_APPS[config.app];
-  if (!builtIn) {
-    throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(config.app)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')} or a module path`);
-  }
-  return builtIn.create(options);
-}
-
 export function createServer(options: CreateServerOptions = {}): VoicesocketServer {
   const config: ServerConfig = checkConsistency({ ...DEFAULT_CONFIG, ...options.config });
   const logger = options.logger ?? createLogger(config.logLevel);
-  const app = resolveApp(config, options.app, options.appOptions ?? {});
+  // A built-in or a module path is loaded (and its options checked) by listen(): loading is async.
+  let app: CallApp | undefined = options.app;
   // One clock for every call's pacer: one timer, however many calls.
   const clock = options.clock ?? new FrameClock();
   const registry = new CallRegistry();
@@ -94,7 +87,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   });
   http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  const sockets = new CallSocketServer({ registry, app, log: logger, clock, leadMs: config.leadMs, auth, limits, maxCalls: config.maxCalls, idleTimeoutS: config.idleTimeoutS, onAppTiming: metrics.appFrame });
+  const sockets = new CallSocketServer({ registry, app: (session) => app!(session), log: logger, clock, leadMs: config.leadMs, auth, limits, maxCalls: config.maxCalls, idleTimeoutS: config.idleTimeoutS, onAppTiming: metrics.appFrame });
   http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
 
   http.get('/healthz', async () => ({
@@ -111,6 +104,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     http,
     logger,
     async listen() {
+      app ??= await loadApp(config.app, options.appOptions ?? {});
       try {
         await http.listen({ port: config.port, host: config.host });
       } catch (error) {

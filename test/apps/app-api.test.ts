@@ -82,7 +82,7 @@ test('serve --app loads a user module (default export); a module that throws at 
   const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--app', good]);
   t.after(() => child.kill('SIGTERM'));
   const ready = await waitForLogLine(child, (line) => typeof line.socket === 'string');
-  const base = String(ready.msg).replace('voicesocket listening on ', '');
+  const base = String(ready.answerUrl).replace('/webhooks/answer', '');
   const echoed = await placeCall({ answerUrl: `${base}/webhooks/answer`, durationMs: 500, talk: 'skip' });
   assert.equal(echoed.leg?.lost, 0);
   const failing = await placeCall({ answerUrl: `${base}/webhooks/answer`, durationMs: 2000, talk: 'skip', dtmf: [{ digit: '1', atMs: 100 }] });

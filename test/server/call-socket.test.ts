@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { connectedMessage } from '../../src/protocol/socket-messages.js';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startTestServer, waitFor } from '../helpers/server.js';
@@ -102,12 +103,19 @@ test('DTMF (flat and nested forms), notify and cleared arrive as typed session e
 test('malformed text and binary-first survive: the socket stays up and the log says why', async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
-  // Binary before websocket:connected: accepted at the default 16 kHz.
+  // Binary before websocket:connected: held until the connected message gives its rate (8 kHz
+  // here), then echoed at that rate with the identity the message carried.
   const early = await SocketClient.open(server.socketUrl);
-  early.sendBinary(patternFrame(640, 3));
-  await waitFor(() => early.received.binary.length === 1, 3000, 'binary-first echo');
-  assert.deepEqual(early.received.binary[0], patternFrame(640, 3));
-  assert.ok(server.logs.some((line) => line.code === 'VS_ERR_AUDIO_BEFORE_CONNECTED'));
+  const earlyFrames = [1, 2, 3].map((seed) => patternFrame(320, seed));
+  for (const frame of earlyFrames) early.sendBinary(frame);
+  await waitFor(() => server.logs.some((line) => line.code === 'VS_ERR_AUDIO_BEFORE_CONNECTED'), 3000, 'the early audio to be seen');
+  early.sendText(connectedMessage('audio/l16;rate=8000', { uuid: 'early-uuid' }));
+  early.sendBinary(patternFrame(320, 4));
+  await waitFor(() => early.received.binary.length === 4, 3000, 'binary-first echo');
+  assert.deepEqual(early.received.binary, [...earlyFrames, patternFrame(320, 4)], 'every frame back, at 8 kHz, in order');
+  const earlySession = [...server.server.registry.activeSessions()].find((session) => session.identity.uuid === 'early-uuid');
+  assert.equal(earlySession?.sampleRate, 8000, 'the late connected message set the rate and the identity');
+  assert.ok(!server.logs.some((line) => /second websocket:connected/.test(line.msg)));
 
   const client = await SocketClient.call(server.socketUrl);
   for (const text of ['{broken', '[]', '{"event":42}', '{"event":"websocket:dtmf","digit":"x"}', '\u0000\uffff']) client.sendText(text);
