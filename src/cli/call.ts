@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { placeCall } from '../emulator/call.js';
 import { writeWav } from '../audio/wav.js';
 import { addSharedOptions, audioSpec, signing, switches, urls, type SharedFlags } from './emulator-options.js';
-import { parseChoice, parseDtmfScript, parseDuration } from './parse.js';
+import { checkWritableFile, parseChoice, parseDtmfScript, parseDuration } from './parse.js';
 import { distributionRow, ms, table } from './format.js';
 
 interface CallFlags extends SharedFlags {
@@ -34,6 +34,8 @@ export function callCommand(): Command {
   addSharedOptions(command);
   command.action(async (answerUrl: string, flags: CallFlags) => {
     const durationMs = parseDuration(flags.duration, '--duration');
+    // The recording's place is checked before the call, not after it ran.
+    if (flags.record) await checkWritableFile(flags.record, '--record');
     const result = await placeCall({
       ...urls(answerUrl, flags),
       durationMs,
@@ -43,6 +45,7 @@ export function callCommand(): Command {
       talk: parseChoice(flags.talk, '--talk', ['realtime', 'skip'] as const),
       record: Boolean(flags.record),
       switches: switches(flags),
+      ...(flags.plainWs ? { plainWs: true } : {}),
       ...(signing(flags) ? { signing: signing(flags)! } : {}),
       onTimeline: flags.json ? undefined : (entry) => process.stdout.write(`${String(entry.atMs).padStart(6)} ms  ${entry.source.padEnd(6)} ${entry.problem ? '✗ ' : ''}${entry.text}\n`),
     });
@@ -51,10 +54,10 @@ export function callCommand(): Command {
       result.problems.push(`the NCCO asks for ${leg.sampleRate} Hz, expected ${flags.rate}`);
       result.accepted = false;
     }
-    if (flags.record && leg?.heard) await writeFile(flags.record, writeWav(leg.heard, leg.sampleRate));
+    if (flags.record && result.heard) await writeFile(flags.record, writeWav(result.heard.pcm, result.heard.sampleRate));
     if (flags.json) {
       const { heard: _heard, rttSamples: _samples, ...legSummary } = leg ?? ({} as NonNullable<typeof leg>);
-      process.stdout.write(`${JSON.stringify({ ...result, leg: leg ? legSummary : undefined }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...result, heard: undefined, leg: leg ? legSummary : undefined }, null, 2)}\n`);
     } else {
       const rows: Array<[string, string]> = [
         ['answer', result.answer.ok ? `${result.answer.status} in ${ms(result.answer.latencyMs)} (${result.answer.attempts} attempt(s))` : `failed: ${result.answer.error}`],
@@ -62,7 +65,8 @@ export function callCommand(): Command {
       if (leg) {
         rows.push(
           ['socket', leg.connected ? `${leg.sampleRate} Hz, ended: ${leg.end}${leg.closeCode !== undefined ? ` (${leg.closeCode})` : ''}` : `not connected: ${leg.connectError}`],
-          ['frames', `sent ${leg.framesSent}, received ${leg.framesReceived}, echoed ${leg.echoed}, lost ${leg.lost}, duplicated ${leg.duplicated}`],
+          ['frames', `sent ${leg.framesSent}, received ${leg.framesReceived}`],
+          ['echo', leg.echoed > 0 ? `${leg.echoed} of the caller's frames returned, ${leg.lost} not returned, ${leg.duplicated} duplicated` : 'not measured: the app returned none of the caller\'s frames (not an echo app)'],
           ['round trip', distributionRow(leg.rtt)],
           ['jitter', ms(leg.jitterMs)],
           ['first audio', ms(leg.timeToFirstAudioMs)],

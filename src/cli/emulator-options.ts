@@ -22,6 +22,7 @@ export interface SharedFlags {
   overflow?: string;
   connectNonBlocking?: boolean;
   headersAsHttp?: boolean;
+  plainWs?: boolean;
 }
 
 export function addSharedOptions(command: Command): Command {
@@ -38,7 +39,8 @@ export function addSharedOptions(command: Command): Command {
     .option('--buffer <frames>', 'playback buffer capacity: 3072 (current) or 1024 (2021 guide)')
     .option('--overflow <policy>', 'full playback buffer: drop-newest, drop-oldest or disconnect')
     .option('--connect-non-blocking', 'run actions after connect once the socket is up')
-    .option('--headers-as-http', 'also send the NCCO headers as HTTP headers on the upgrade');
+    .option('--headers-as-http', 'also send the NCCO headers as HTTP headers on the upgrade')
+    .option('--plain-ws', 'connect wss:// endpoints as ws:// (test an app on this machine whose NCCO says wss://; Vonage itself needs TLS)');
 }
 
 export function audioSpec(flags: SharedFlags): CallerAudioSpec {

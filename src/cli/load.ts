@@ -17,11 +17,18 @@ interface LoadFlags extends SharedFlags {
   json?: boolean;
 }
 
+/** Loss is only a measurement when the app echoes; for any other app it would read like a fault. */
+function echoRow(report: LoadReport): string {
+  if (report.connected === 0) return 'not measured: no call connected';
+  if (report.echoed === 0) return 'not measured: the app returned none of the caller\'s frames (not an echo app)';
+  return `${report.echoed} frames returned, lost ${report.lost} (${report.lossPercent.toFixed(3)} %), duplicated ${report.duplicated}`;
+}
+
 export function formatLoadReport(report: LoadReport): string {
   return table([
     ['calls', `${report.calls} placed, ${report.connected} connected, ${report.failed} failed, ${report.accepted} accepted`],
     ['frames', `sent ${report.framesSent}, received ${report.framesReceived}`],
-    ['lost', `${report.lost} (${report.lossPercent.toFixed(3)} %), duplicated ${report.duplicated}`],
+    ['echo', echoRow(report)],
     ['violations', `${report.violations} wrong-size frames, ${report.underruns} underruns`],
     ['round trip', distributionRow(report.rtt)],
     ['answer webhook', distributionRow(report.answerLatency)],
@@ -55,11 +62,13 @@ export function loadCommand(): Command {
       ...(flags.workers ? { workers: parseInteger(flags.workers, '--workers', 1, 64) } : {}),
       audio: audioSpec(flags),
       switches: switches(flags),
+      ...(flags.plainWs ? { plainWs: true } : {}),
       ...(signing(flags) ? { signing: signing(flags)! } : {}),
       onProgress: (p) => {
         const width = 30;
-        const filled = Math.round((p.ended / p.calls) * width);
-        const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] started ${p.started}/${p.calls}  live ${p.connected - p.ended}  ended ${p.ended}`;
+        // Time, not ended calls: every call ends at about the same moment, at the very end.
+        const filled = Math.round(p.elapsed * width);
+        const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] started ${p.started}/${p.calls}  live ${p.live}  ended ${p.ended}${p.failed > 0 ? `  failed ${p.failed}` : ''}`;
         if (tty) process.stderr.write(`\r${line}`);
         else if (Date.now() - lastLine > 5000) {
           lastLine = Date.now();

@@ -2,6 +2,7 @@
  * Parsers for CLI values. Each throws a CONFIG_INVALID error naming the option, so a typo exits 2
  * with one clear line.
  */
+import { writeFile } from 'node:fs/promises';
 import { VoicesocketError } from '../errors.js';
 import { parseDurationMs } from '../duration.js';
 import type { DtmfPress } from '../emulator/websocket-leg.js';
@@ -43,4 +44,13 @@ export function parseUrl(raw: string, option: string): string {
 export function parseChoice<T extends string>(raw: string, option: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(raw)) return raw as T;
   throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected one of ${choices.join(', ')}`);
+}
+
+/** A file the command will write at the end: created empty now, so a bad path fails before the work. */
+export async function checkWritableFile(path: string, option: string): Promise<void> {
+  try {
+    await writeFile(path, '');
+  } catch (error) {
+    throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(path)} is not allowed; expected a file this process can write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 }

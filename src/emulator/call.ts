@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameClock } from '../audio/frame-clock.js';
+import { wavToCallPcm, writeWav } from '../audio/wav.js';
 import { DEFAULT_SAMPLE_RATE, parseContentType } from '../protocol/audio-format.js';
 import { CONTENT_TYPE_KEY } from '../protocol/socket-messages.js';
 import { NCCO_SYNTAX_ERROR, validateNcco, type Ncco, type NccoAction, type WebsocketEndpoint } from '../protocol/ncco.js';
@@ -21,6 +22,8 @@ import { WebsocketLeg, type DtmfPress, type LegResult } from './websocket-leg.js
 export const WEBHOOK_TIMEOUTS = { answerConnectMs: 1000, answerSocketMs: 5000, eventConnectMs: 1000, eventSocketMs: 10_000 };
 /** Statuses whose answer Vonage retries once (§7). */
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
+/** The rate talk actions are synthesized at. */
+const TALK_RATE = 16000;
 export const DEFAULT_CALLER = '447700900000';
 export const DEFAULT_CALLED = '442079460000';
 
@@ -42,6 +45,8 @@ export interface PlaceCallOptions {
   /** Extra text messages on the socket at given times. */
   inject?: Array<{ atMs: number; text: string }>;
   binaryFirst?: boolean;
+  /** Connect wss:// endpoints as ws:// (testing an app on this machine; see WebsocketLegOptions.plainWs). */
+  plainWs?: boolean;
   /** Digits the caller enters at each `input` action, in order. */
   inputDigits?: string[];
   /** `talk` in real time with speech (default), or skipped (load tests). */
@@ -83,6 +88,8 @@ export interface CallResult {
   websocketLegUuid?: string;
   events: PostedEvent[];
   timeline: TimelineEntry[];
+  /** With `record`: everything the caller heard, in order — talk actions, then the websocket leg — at the leg's rate. */
+  heard?: { pcm: Buffer; sampleRate: number };
   /** Everything Vonage would not have accepted. Empty means the call was accepted. */
   problems: string[];
   accepted: boolean;
@@ -112,6 +119,8 @@ export class CallRun {
   private readonly nccoIssues: string[] = [];
   private readonly inputDigits: string[];
   private readonly records: Array<{ action: NccoAction; startedAt: number }> = [];
+  /** Talk audio the caller heard before the socket, at TALK_RATE (with `record`). */
+  private readonly talkHeard: Buffer[] = [];
   private eventChain: Promise<unknown> = Promise.resolve();
   private leg: LegResult | undefined;
   private websocketLegUuid: string | undefined;
@@ -221,10 +230,18 @@ export class CallRun {
       ...(this.websocketLegUuid ? { websocketLegUuid: this.websocketLegUuid } : {}),
       events: this.events,
       timeline: this.timeline.entries,
+      ...(this.options.record ? { heard: this.heard() } : {}),
       problems: this.problems,
       accepted: this.problems.length === 0,
       durationMs: performance.now() - this.started,
     };
+  }
+
+  /** Talk audio (kept at the synthesis rate) converted to the leg's rate, followed by the leg's audio. */
+  private heard(): { pcm: Buffer; sampleRate: number } {
+    const sampleRate = this.leg?.sampleRate ?? TALK_RATE;
+    const talk = this.talkHeard.map((pcm) => (sampleRate === TALK_RATE ? pcm : wavToCallPcm(writeWav(pcm, TALK_RATE), sampleRate)));
+    return { pcm: Buffer.concat([...talk, ...(this.leg?.heard ? [this.leg.heard] : [])]), sampleRate };
   }
 
   private problem(text: string): void {
@@ -347,9 +364,10 @@ export class CallRun {
     switch (action.action) {
       case 'talk': {
         if (this.options.talk === 'skip') return undefined;
-        const { pcm, engine } = await synthesizeSpeech(action.text, 16000);
+        const { pcm, engine } = await synthesizeSpeech(action.text, TALK_RATE);
         const loops = action.loop === 0 ? 1 : action.loop ?? 1;
-        const ms = (pcm.length / 2 / 16000) * 1000 * loops;
+        const ms = (pcm.length / 2 / TALK_RATE) * 1000 * loops;
+        if (this.options.record) for (let i = 0; i < loops; i++) this.talkHeard.push(pcm);
         this.timeline.add('ncco', `talk ${Math.round(ms)} ms (${engine}): ${JSON.stringify(action.text.slice(0, 60))}`);
         await sleep(ms);
         return undefined;
@@ -412,7 +430,7 @@ export class CallRun {
     }
     const leg = new WebsocketLeg({
       endpoint: ws, clock: this.clock, audio: await createCallerAudio(this.options.audio ?? { kind: 'silence' }, parseContentType(ws[CONTENT_TYPE_KEY]) ?? DEFAULT_SAMPLE_RATE),
-      durationMs: this.remainingMs(), dtmf: this.options.dtmf, inject: this.options.inject, binaryFirst: this.options.binaryFirst, switches: this.switches, record: this.options.record, timeline: this.timeline,
+      durationMs: this.remainingMs(), dtmf: this.options.dtmf, inject: this.options.inject, binaryFirst: this.options.binaryFirst, switches: this.switches, ...(this.options.plainWs ? { plainWs: true } : {}), record: this.options.record, timeline: this.timeline,
       ...(this.options.warmupMs ? { warmupMs: this.options.warmupMs } : {}),
       ...(authorization ? { authorization } : {}),
     });

@@ -6,13 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameClock } from '../audio/frame-clock.js';
 import { placeCall, type CallResult } from './call.js';
-import type { LoadOptions, WorkerReport } from './load.js';
+import type { LoadOptions, WorkerProgress, WorkerReport } from './load.js';
 
 type WorkerInput = Omit<LoadOptions, 'onProgress'> & { calls: number; rampMs: number; offsetMs: number; totalCalls: number; workerIndex: number; workers: number };
 
 const input = workerData as WorkerInput;
 const clock = new FrameClock();
-const progress = { started: 0, connected: 0, ended: 0, calls: input.calls };
+const progress: WorkerProgress = { started: 0, connected: 0, live: 0, ended: 0, failed: 0 };
 const results: CallResult[] = [];
 const elu = performance.eventLoopUtilization();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -33,18 +33,25 @@ async function one(index: number): Promise<void> {
     audio: input.audio ?? { kind: 'silence' },
     clock,
     ...(input.switches ? { switches: input.switches } : {}),
+    ...(input.plainWs ? { plainWs: true } : {}),
     ...(input.signing ? { signing: input.signing } : {}),
     ...(input.warmupMs ? { warmupMs: input.warmupMs } : {}),
     onTimeline: (entry) => {
-      if (entry.source === 'socket' && entry.text.startsWith('connected ')) progress.connected++;
+      if (entry.source === 'socket' && entry.text.startsWith('connected ')) {
+        progress.connected++;
+        progress.live++;
+      }
     },
   });
   progress.ended++;
+  if (result.leg?.connected) progress.live--;
+  else progress.failed++;
   results.push(result);
 }
 
 await Promise.all(Array.from({ length: input.calls }, (_, index) => one(index)));
 clearInterval(ticker);
+parentPort!.postMessage({ type: 'progress', progress });
 
 const rtts: number[] = [];
 const answers: number[] = [];

@@ -22,6 +22,7 @@ export interface LoadOptions {
   workers?: number;
   audio?: CallerAudioSpec;
   switches?: Partial<EmulatorSwitches>;
+  plainWs?: boolean;
   signing?: Signing;
   /** Measure round trips only after this long into each call (warm-up). */
   warmupMs?: number;
@@ -31,9 +32,18 @@ export interface LoadOptions {
 export interface LoadProgress {
   started: number;
   connected: number;
+  /** Calls whose socket is up now. */
+  live: number;
   ended: number;
+  /** Calls that ended without their socket ever connecting. */
+  failed: number;
   calls: number;
+  /** Share of the run's planned time (ramp + duration) gone, 0 to 1. */
+  elapsed: number;
 }
+
+/** What a worker counts as its calls go (the parent adds the workers up). */
+export type WorkerProgress = Pick<LoadProgress, 'started' | 'connected' | 'live' | 'ended' | 'failed'>;
 
 /** What a worker reports for its share of calls. */
 export interface WorkerReport {
@@ -65,8 +75,11 @@ export interface LoadReport {
   failures: string[];
   framesSent: number;
   framesReceived: number;
+  /** Caller frames an echoing app did not return; 0 and meaningless when the app does not echo (see `echoed`). */
   lost: number;
   lossPercent: number;
+  /** Caller frames that came back: 0 means the app does not echo, and `lost` says nothing. */
+  echoed: number;
   duplicated: number;
   violations: number;
   underruns: number;
@@ -117,13 +130,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const rampMs = options.rampMs ?? Math.min(10_000, options.calls * 10);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  const progress = Array.from({ length: workers }, () => ({ started: 0, connected: 0, ended: 0 }));
+  const progress: WorkerProgress[] = Array.from({ length: workers }, () => ({ started: 0, connected: 0, live: 0, ended: 0, failed: 0 }));
   const report = (): void => {
+    const total = (key: keyof WorkerProgress) => progress.reduce((sum, p) => sum + p[key], 0);
     options.onProgress?.({
       calls: options.calls,
-      started: progress.reduce((sum, p) => sum + p.started, 0),
-      connected: progress.reduce((sum, p) => sum + p.connected, 0),
-      ended: progress.reduce((sum, p) => sum + p.ended, 0),
+      started: total('started'),
+      connected: total('connected'),
+      live: total('live'),
+      ended: total('ended'),
+      failed: total('failed'),
+      elapsed: Math.min(1, (performance.now() - started) / (rampMs + options.durationMs)),
     });
   };
   const deadline = rampMs + options.durationMs + DEADLINE_SLACK_MS;
@@ -180,6 +197,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     framesReceived: sum((r) => r.framesReceived),
     lost,
     lossPercent: framesSent > 0 ? (100 * lost) / framesSent : 0,
+    echoed: sum((r) => r.echoed),
     duplicated: sum((r) => r.duplicated),
     violations: sum((r) => r.violations),
     underruns: sum((r) => r.underruns),

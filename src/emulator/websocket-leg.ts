@@ -41,8 +41,13 @@ export interface WebsocketLegOptions {
   dtmf?: DtmfPress[];
   /** Extra text messages at given times (unknown events, to test tolerance). */
   inject?: Array<{ atMs: number; text: string }>;
-  /** Send one audio frame before websocket:connected (a defensive app must cope, §2). */
+  /** Send one audio frame before websocket:connected (a defensive app must cope, docs/protocol.md §2). */
   binaryFirst?: boolean;
+  /**
+   * Connect a `wss://` endpoint as `ws://`: not Vonage's behaviour (Vonage needs TLS on the public
+   * internet), a way to test an app on your own machine whose NCCO says wss:// as every sample's does.
+   */
+  plainWs?: boolean;
   switches: EmulatorSwitches;
   /** Value of the upgrade's Authorization header, already computed from `endpoint.authorization`. */
   authorization?: string;
@@ -68,6 +73,10 @@ export interface LegResult {
   connected: boolean;
   /** Why the socket could not be opened (status code, refusal, timeout). */
   connectError?: string;
+  /** A WebSocket protocol error the app caused after the socket was up (e.g. a malformed close frame). */
+  protocolError?: string;
+  /** When each scripted text message (DTMF, injected events) was sent, ms since the socket opened; absent if the socket was gone by then. */
+  scriptSentAtMs: Record<string, number>;
   connectStatus?: number;
   end: LegEnd;
   closeCode?: number;
@@ -108,6 +117,15 @@ export function frameSizeMessage(bytes: number, rate: number): string {
   return `unexpected frame size ${bytes / 2}, when required ${frameSamples(rate)}`;
 }
 
+/** A connection failure as a person can act on it; a TLS handshake against plain HTTP says so. */
+function describeConnectError(uri: string, error: Error & { code?: string }): string {
+  if (uri.startsWith('wss://') && (error.code === 'EPROTO' || /wrong version number|packet length too long/i.test(error.message))) {
+    return `${uri} is wss:// but the server there does not speak TLS (${error.code ?? 'TLS handshake failed'}). Vonage only connects to wss:// over TLS: ` +
+      'put the app behind HTTPS (a tunnel or proxy), or test it on this machine with --plain-ws (connects wss:// as ws://)';
+  }
+  return error.message;
+}
+
 export class WebsocketLeg {
   readonly sampleRate: SampleRate;
   private readonly frameBytes: number;
@@ -139,7 +157,7 @@ export class WebsocketLeg {
     this.result = {
       sampleRate: this.sampleRate, connected: false, end: 'aborted', durationMs: 0, framesSent: 0, framesReceived: 0,
       rttSamples: [], echoed: 0, lost: 0, duplicated: 0, violations: [], unexpectedText: [], clears: 0, marksSent: 0, marksReported: 0,
-      underruns: [], overflowDropped: 0, maxBufferedFrames: 0, maxSendLatenessMs: 0,
+      underruns: [], overflowDropped: 0, maxBufferedFrames: 0, maxSendLatenessMs: 0, scriptSentAtMs: {},
     };
   }
 
@@ -154,8 +172,9 @@ export class WebsocketLeg {
         for (const [key, value] of Object.entries(endpoint.headers ?? {})) headers[key] = typeof value === 'string' ? value : JSON.stringify(value);
       }
       let ws: WebSocket;
+      const uri = this.options.plainWs && endpoint.uri.startsWith('wss://') ? `ws://${endpoint.uri.slice('wss://'.length)}` : endpoint.uri;
       try {
-        ws = new WebSocket(endpoint.uri, { perMessageDeflate: false, headers, handshakeTimeout: switches.socketConnectTimeoutMs });
+        ws = new WebSocket(uri, { perMessageDeflate: false, headers, handshakeTimeout: switches.socketConnectTimeoutMs });
       } catch (error) {
         this.result.connectError = (error as Error).message;
         return this.finish('connect-failed');
@@ -168,8 +187,9 @@ export class WebsocketLeg {
         response.resume();
         ws.terminate();
       });
-      ws.on('error', (error) => {
-        if (!this.result.connected) this.result.connectError ??= error.message;
+      ws.on('error', (error: Error & { code?: string }) => {
+        if (this.result.connected) this.result.protocolError ??= error.message;
+        else this.result.connectError ??= describeConnectError(uri, error);
       });
       ws.on('open', () => this.onOpen());
       ws.on('message', (data, isBinary) => (isBinary ? this.onAppAudio(data as Buffer) : this.onAppText((data as Buffer).toString('utf8'))));
@@ -248,6 +268,7 @@ export class WebsocketLeg {
     while (this.scriptIndex < script.length && script[this.scriptIndex]!.atMs <= n * FRAME_MS) {
       const item = script[this.scriptIndex++]!;
       ws.send(item.text);
+      this.result.scriptSentAtMs[item.label] = Math.round(n * FRAME_MS);
       this.options.timeline?.add('socket', `${item.label} sent`);
     }
     const frame = Buffer.allocUnsafe(this.frameBytes);

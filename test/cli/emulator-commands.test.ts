@@ -9,7 +9,9 @@ import { runCli } from '../helpers/cli.js';
 import { startTestServer } from '../helpers/server.js';
 import { startBrokenApp } from '../fixtures/broken-app.js';
 import { readWav } from '../../src/audio/wav.js';
-import type { LoadReport } from '../../src/emulator/load.js';
+import { runLoad, type LoadProgress, type LoadReport } from '../../src/emulator/load.js';
+import { formatLoadReport } from '../../src/cli/load.js';
+import { startSampleApp } from '../fixtures/sample-apps.js';
 
 const run = promisify(execFile);
 
@@ -54,16 +56,71 @@ test('voicesocket load: bounded concurrent calls, zero loss, a report with the g
   assert.equal(typeof report.generatorLoad, 'number');
 });
 
-test('voicesocket check: exit 0 against our server, 1 against a broken app', async (t) => {
+test('voicesocket check: exit 0 against our server, 0 with WARN for what Vonage tolerates, 1 on a FAIL', async (t) => {
   const server = await startTestServer();
-  const app = await startBrokenApp('text-echo');
-  t.after(() => Promise.all([server.close(), app.close()]));
+  const echoesText = await startBrokenApp('text-echo');
+  const shortFrame = await startBrokenApp('short-final-frame');
+  t.after(() => Promise.all([server.close(), echoesText.close(), shortFrame.close()]));
   const good = await runCli(['check', `${server.baseUrl}/webhooks/answer`, '--duration', '1s']);
   assert.equal(good.code, 0, good.stdout);
-  assert.match(good.stdout, /0 failed/);
-  const bad = await runCli(['check', app.answerUrl, '--duration', '1s']);
+  assert.match(good.stdout, /0 warned, 0 failed/);
+  const warned = await runCli(['check', echoesText.answerUrl, '--duration', '1s']);
+  assert.equal(warned.code, 0, warned.stdout);
+  assert.match(warned.stdout, /WARN\s+no-stray-text/);
+  const bad = await runCli(['check', shortFrame.answerUrl, '--duration', '1s']);
   assert.equal(bad.code, 1);
-  assert.match(bad.stdout, /FAIL\s+no-stray-text/);
+  assert.match(bad.stdout, /FAIL\s+exact-frames/);
+});
+
+test('voicesocket call --record: the WAV holds the talk greeting before the socket audio', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-'));
+  const wav = join(dir, 'heard.wav');
+  const { code, stdout } = await runCli(['call', `${server.baseUrl}/webhooks/answer`, '--duration', '1s', '--record', wav]);
+  assert.equal(code, 0, stdout);
+  const heard = readWav(await readFile(wav));
+  const samples = heard.channels[0]!;
+  const seconds = samples.length / heard.sampleRate;
+  const talkMs = Number(/talk (\d+) ms/.exec(stdout)?.[1]);
+  assert.ok(talkMs > 1000, `the greeting was spoken (${talkMs} ms)`);
+  assert.ok(seconds * 1000 >= talkMs + 900, `${seconds.toFixed(2)} s recorded: greeting and the call`);
+  const firstSecond = samples.subarray(0, heard.sampleRate);
+  const rms = Math.sqrt(firstSecond.reduce((sum, x) => sum + x * x, 0) / firstSecond.length);
+  assert.ok(rms > 0.01, `speech at the start of the recording (rms ${rms.toFixed(4)})`);
+});
+
+test('voicesocket call --record into a folder that does not exist fails at once, before the call', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const started = Date.now();
+  const { code, stderr } = await runCli(['call', `${server.baseUrl}/webhooks/answer`, '--duration', '5s', '--talk', 'skip', '--record', join(tmpdir(), 'no-such-dir-vs', 'x.wav')]);
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /VS_ERR_CONFIG_INVALID.*--record.*ENOENT/);
+  // Bound with a reason: the call would have taken 5 s; a refusal before it takes one process start.
+  assert.ok(Date.now() - started < 4000);
+});
+
+test('voicesocket load when every socket fails: no negative live count, failures counted, loss not claimed', async (t) => {
+  const app = await startSampleApp('python-tutorial'); // wss:// over plain HTTP: every socket fails
+  t.after(() => app.close());
+  const progress: LoadProgress[] = [];
+  const report = await runLoad({ answerUrl: app.answerUrl, calls: 6, durationMs: 1200, rampMs: 100, workers: 1, onProgress: (p) => progress.push(p) });
+  assert.equal(report.connected, 0);
+  assert.equal(report.failed, 6);
+  assert.ok(progress.length > 0);
+  assert.ok(progress.every((p) => p.live >= 0), JSON.stringify(progress));
+  assert.ok(progress.some((p) => p.failed > 0));
+  assert.match(formatLoadReport(report), /echo\s+not measured: no call connected/);
+});
+
+test('voicesocket load progress follows time, not ended calls', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const progress: LoadProgress[] = [];
+  await runLoad({ answerUrl: `${server.baseUrl}/webhooks/answer`, calls: 4, durationMs: 1500, rampMs: 100, workers: 1, onProgress: (p) => progress.push(p) });
+  const beforeAnyEnded = progress.filter((p) => p.ended === 0);
+  assert.ok(beforeAnyEnded.some((p) => p.elapsed > 0.2 && p.live === 4), JSON.stringify(progress));
 });
 
 test('bad emulator options exit 2 with one line naming the option', async () => {
