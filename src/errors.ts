@@ -14,6 +14,7 @@ export const ERRORS = {
   FRAME_SIZE: 'an outbound audio frame is not exactly one 20 ms frame',
   EVENT_MALFORMED: 'an event webhook body could not be read as a Vonage event',
   ANSWER_MALFORMED: 'an answer webhook body could not be read',
+  ANSWER_HOOK_FAILED: 'the answer hook threw, timed out or returned an invalid NCCO; the default NCCO was sent',
   SOCKET_PATH: 'a WebSocket upgrade asked for a path that is not a call socket',
   SHUTTING_DOWN: 'the server is shutting down and accepts no new calls',
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',

@@ -47,7 +47,6 @@ export function readWav(file: Buffer): WavAudio {
   }
   if (!format) throw new WavError('no fmt chunk');
   if (!data) throw new WavError('no data chunk');
-  if (data.length === 0) throw new WavError('no audio in the data chunk');
   const { code, channels: channelCount, rate, bits } = format;
   // Outside these, a "valid" file is a trap: 1 Hz resampled to a call rate is 16 000× the samples
   // (seconds of CPU, then out of memory), and hundreds of channels are no recording anyone plays.
@@ -55,6 +54,7 @@ export function readWav(file: Buffer): WavAudio {
   if (channelCount < 1 || channelCount > MAX_WAV_CHANNELS) throw new WavError(`unplayable channel count ${channelCount} (expected 1 to ${MAX_WAV_CHANNELS})`);
   const bytes = bits / 8;
   const read = sampleReader(code, bits);
+  if (data.length === 0) throw new WavError('no audio in the data chunk');
   const frames = Math.floor(data.length / (bytes * channelCount));
   const channels = Array.from({ length: channelCount }, () => new Float32Array(frames));
   for (let frame = 0; frame < frames; frame++) {

@@ -299,7 +299,9 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   override removeAllListeners(event?: keyof CallSessionEvents): this {
-    super.removeAllListeners(event);
+    // EventEmitter tells "all" from "this event" by the argument count, not by undefined.
+    if (event === undefined) super.removeAllListeners();
+    else super.removeAllListeners(event);
     this.refreshAudio(event);
     return this;
   }

@@ -54,8 +54,8 @@ export function serveCommand(): Command {
       return;
     }
     const appOptions = { delay: flags.delay, file: flags.file, loop: flags.loop === true, dir: flags.dir };
-    const app = await loadApp(config.app, appOptions);
-    const server = createServer({ config, app });
+    const { app, answer } = await loadApp(config.app, appOptions);
+    const server = createServer({ config, app, ...(answer ? { answer } : {}) });
     const address = await server.listen();
     const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     const base = `http://${shown}:${address.port}`;

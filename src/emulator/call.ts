@@ -12,6 +12,9 @@ import { CONTENT_TYPE_KEY } from '../protocol/socket-messages.js';
 import { NCCO_SYNTAX_ERROR, validateNcco, type Ncco, type NccoAction, type WebsocketEndpoint } from '../protocol/ncco.js';
 import { signWebhook } from '../protocol/signed-webhook.js';
 import { createCallerAudio, synthesizeSpeech, type CallerAudioSpec } from './caller-audio.js';
+import { dtmfMessage } from '../protocol/socket-messages.js';
+import { floatToPcm16 } from '../audio/pcm.js';
+import { dtmfTone } from '../audio/tone.js';
 import { errorEvent, statusEvent, type Leg } from './event-payloads.js';
 import { DEFAULT_SWITCHES, type EmulatorSwitches } from './switches.js';
 import { Timeline, type TimelineEntry } from './timeline.js';
@@ -31,6 +34,11 @@ export interface PlaceCallOptions {
   /** Where the NCCO comes from; or give `ncco` directly (a REST-created call). */
   answerUrl?: string;
   ncco?: Ncco;
+  /**
+   * Actions run before the answer fetch: a REST-created call reaches its `to` endpoint first, then
+   * Vonage fetches `answer_url` for the NCCO to run on it.
+   */
+  prelude?: Ncco;
   answerMethod?: 'GET' | 'POST';
   eventUrl?: string;
   eventMethod?: 'GET' | 'POST';
@@ -96,6 +104,43 @@ export interface CallResult {
   durationMs: number;
 }
 
+/** What REST audio to play: synthesized talk, DTMF digits, or decoded stream audio at a given rate. */
+export type InjectRequest =
+  | { kind: 'talk'; text: string; loop: number; level: number }
+  | { kind: 'dtmf'; digits: string }
+  | { kind: 'stream'; pcm: (rate: number) => Buffer; loop: number; level: number };
+
+/** One leg as `GET /v1/calls` lists it. */
+export interface LegRecord {
+  uuid: string;
+  conversation_uuid: string;
+  status: string;
+  direction: 'inbound' | 'outbound';
+  from: { type: string; number?: string; uri?: string };
+  to: { type: string; number?: string; uri?: string };
+  rate: string;
+  price: string;
+  duration: string;
+  start_time: string;
+  end_time?: string;
+  network: string;
+}
+
+function endpointOf(address: string): { type: string; number?: string; uri?: string } {
+  return /^wss?:\/\//.test(address) ? { type: 'websocket', uri: address } : { type: 'phone', number: address };
+}
+
+function legRecord(leg: Leg, endedAt: number | undefined, status: string): LegRecord {
+  return {
+    uuid: leg.uuid, conversation_uuid: leg.conversationUuid, status, direction: leg.direction,
+    from: endpointOf(leg.from), to: endpointOf(leg.to), rate: '0.00', price: '0.00',
+    duration: String(Math.round(((endedAt ?? Date.now()) - leg.startedAt) / 1000)),
+    start_time: new Date(leg.startedAt).toISOString(),
+    ...(endedAt ? { end_time: new Date(endedAt).toISOString() } : {}),
+    network: 'emulator',
+  };
+}
+
 type NccoFetch = { ok: true; ncco: Ncco | undefined; latencyMs: number; status: number; attempts: number } | { ok: false; error: string; status?: number; attempts: number };
 
 const sharedClock = new FrameClock();
@@ -124,6 +169,9 @@ export class CallRun {
   private eventChain: Promise<unknown> = Promise.resolve();
   private leg: LegResult | undefined;
   private websocketLegUuid: string | undefined;
+  private legB: Leg | undefined;
+  private legBEndedAt: number | undefined;
+  private endedAt: number | undefined;
   private callerHungUp = false;
   private readonly started = performance.now();
   private readonly pendingLegs: Array<Promise<void>> = [];
@@ -188,6 +236,50 @@ export class CallRun {
     }
   }
 
+  /**
+   * REST audio into a leg of the call (`PUT /v1/calls/:uuid/talk|stream|dtmf`): played to the caller,
+   * and to the websocket as a switch says. False for an unknown leg or when no socket is up to carry
+   * it (the emulator models audio only while the websocket leg runs).
+   */
+  async playInto(legUuid: string, request: InjectRequest): Promise<boolean> {
+    if (!this.legUuids().includes(legUuid)) return false;
+    const active = this.activeLeg?.leg;
+    if (!active) {
+      this.timeline.add('ncco', `REST ${request.kind} with no websocket leg up: not emulated`, true);
+      return true;
+    }
+    const rate = active.sampleRate;
+    let pcm: Buffer;
+    if (request.kind === 'talk') pcm = (await synthesizeSpeech(request.text, rate)).pcm;
+    else if (request.kind === 'dtmf') {
+      // Vonage's DTMF timing is not documented: 100 ms tones, 50 ms gaps, 500 ms for "p" (UNCONFIRMED).
+      pcm = floatToPcm16(Float32Array.from([...request.digits].flatMap((digit) => (digit === 'p' ? [...new Float32Array(rate / 2)] : [...dtmfTone(digit, 100, rate), ...new Float32Array(rate / 20)]))));
+      if (this.switches.restDtmfAsEvent) for (const digit of request.digits.replace(/p/g, '')) active.sendText(dtmfMessage(digit, 100));
+    } else pcm = request.pcm(rate);
+    if (this.activeLeg?.leg !== active) return true;
+    active.inject(request.kind, pcm, 'loop' in request ? request.loop : 1, 'level' in request ? request.level : 0);
+    this.timeline.add('ncco', `REST ${request.kind} started (${Math.round((pcm.length / 2 / rate) * 1000)} ms)`);
+    return true;
+  }
+
+  /** Stops REST talk or stream audio; false for an unknown leg. */
+  stopPlaying(legUuid: string, kind: 'talk' | 'stream'): boolean {
+    if (!this.legUuids().includes(legUuid)) return false;
+    const stopped = this.activeLeg?.leg.stopInjected(kind) ?? false;
+    this.timeline.add('ncco', `REST ${kind} ${stopped ? 'stopped' : 'stop: nothing was playing'}`);
+    return true;
+  }
+
+  /** The call's legs as Vonage's `GET /v1/calls` reports them. */
+  legRecords(): LegRecord[] {
+    const records: LegRecord[] = [legRecord(this.legA, this.endedAt, this.endedAt ? 'completed' : 'answered')];
+    if (this.legB) {
+      const status = this.leg && !this.leg.connected ? 'failed' : this.legBEndedAt ? 'completed' : 'answered';
+      records.push(legRecord(this.legB, this.legBEndedAt, status));
+    }
+    return records;
+  }
+
   /** REST transfer to a new NCCO: the current one stops (a socket leg in progress ends) and this one runs. */
   transfer(ncco: Ncco): void {
     this.transferTo = ncco;
@@ -199,6 +291,7 @@ export class CallRun {
     const leg = this.legA;
     if (this.switches.eventsBeforeAnswer) this.postCallerEvents();
     const answerFields = { to: leg.to, from: leg.from, uuid: leg.uuid, conversation_uuid: leg.conversationUuid, region_url: 'https://api-emulator.invalid', endpoint_type: 'phone' };
+    if (this.options.prelude) await this.runNcco(this.options.prelude);
     const answer: NccoFetch = this.options.ncco
       ? { ok: true, ncco: this.options.ncco, latencyMs: 0, status: 200, attempts: 0 }
       : this.options.answerUrl
@@ -219,6 +312,7 @@ export class CallRun {
       this.problem(`answer failed: ${answer.ok ? 'empty NCCO' : answer.error}; Vonage ends the call`);
     }
     await this.eventChain;
+    this.endedAt = Date.now();
     return {
       uuid: leg.uuid,
       conversationUuid: leg.conversationUuid,
@@ -420,6 +514,7 @@ export class CallRun {
       direction: 'outbound', startedAt: Date.now(), ...(ws.headers ? { headers: ws.headers } : {}),
     };
     this.websocketLegUuid = legB.uuid;
+    this.legB = legB;
     for (const status of this.switches.websocketLegEvents) this.postEvent(eventUrl, statusEvent(legB, status, this.switches));
 
     let authorization: string | undefined;
@@ -437,6 +532,7 @@ export class CallRun {
     this.activeLeg = { uuid: legB.uuid, leg };
     const finished = leg.run().then(async (result) => {
       this.activeLeg = undefined;
+      this.legBEndedAt = Date.now();
       this.leg = result;
       for (const violation of result.violations) this.problem(`${violation.message} at ${violation.atMs} ms: Vonage stops listening and drops the socket (1006)`);
       if (result.end === 'buffer-overflow') this.problem(`app overran Vonage's ${this.switches.bufferFrames}-frame playback buffer`);

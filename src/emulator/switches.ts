@@ -30,6 +30,13 @@ export interface EmulatorSwitches {
   mixerPhaseMs: number;
   /** A gap in the app's audio shorter than this is an underrun; longer is a pause between utterances. */
   underrunWindowMs: number;
+  /**
+   * Whether audio Vonage plays into the call on a REST request (talk, stream, DTMF tones) also reaches
+   * the websocket, mixed into the caller's audio, as it would for a member of the conversation (UNCONFIRMED).
+   */
+  restAudioToSocket: boolean;
+  /** Whether a REST DTMF request also sends the websocket a `websocket:dtmf` message per digit (UNCONFIRMED). */
+  restDtmfAsEvent: boolean;
 }
 
 export const DEFAULT_SWITCHES: EmulatorSwitches = {
@@ -47,4 +54,6 @@ export const DEFAULT_SWITCHES: EmulatorSwitches = {
   // Half a frame: the app's echo of a caller frame lands mid-period, away from the mixer tick.
   mixerPhaseMs: 10,
   underrunWindowMs: 200,
+  restAudioToSocket: true,
+  restDtmfAsEvent: false,
 };

@@ -14,6 +14,9 @@ import type { NccoAction, WebsocketEndpoint } from '../protocol/ncco.js';
 /** A REST-created call with no length_timer ends after this long: a test never runs away. */
 export const DEFAULT_OUTBOUND_LENGTH_MS = 10 * 60_000;
 
+/** Ended calls kept for `GET /v1/calls`: plenty for any test or session, bounded for a long load run. */
+const MAX_ENDED_CALLS = 1000;
+
 export interface VonageEmulatorOptions {
   applicationId?: string;
   /** PEM public key matching the application's private key (checks the REST JWT signature). */
@@ -41,6 +44,7 @@ export class VonageEmulator {
       ...(this.options.applicationId ? { applicationId: this.options.applicationId } : {}),
       ...(this.options.publicKey ? { publicKey: this.options.publicKey } : {}),
       findCall: (uuid) => this.find(uuid),
+      allCalls: () => [...this.calls].map((tracked) => this.restCall(tracked)),
       createCall: (request) => this.createOutbound(request),
     });
     await this.rest.listen({ port, host });
@@ -56,6 +60,7 @@ export class VonageEmulator {
 
   /** Calls in progress. */
   get activeCalls(): number {
+    // (ended calls stay in the set for GET /v1/calls)
     return [...this.calls].filter((call) => !call.ended).length;
   }
 
@@ -84,23 +89,32 @@ export class VonageEmulator {
       tracked.ended = true;
     });
     this.calls.add(tracked);
+    // Ended calls stay listed for GET /v1/calls, the oldest forgotten past a bound.
+    const ended = [...this.calls].filter((call) => call.ended);
+    for (const old of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_CALLS))) this.calls.delete(old);
     return tracked;
   }
 
+  /** The call holding a leg: a live one first, else the latest ended one (Vonage keeps call records). */
   private find(uuid: string): RestCall | undefined {
-    for (const tracked of this.calls) {
-      if (tracked.ended || !tracked.run.legUuids().includes(uuid)) continue;
-      const { run } = tracked;
-      return {
-        uuid: run.uuid,
-        conversationUuid: run.conversationUuid,
-        legUuids: () => run.legUuids(),
-        control: (leg, action) => run.control(leg, action),
-        transfer: (ncco) => run.transfer(ncco),
-        status: () => (tracked.ended ? 'completed' : 'answered'),
-      };
-    }
-    return undefined;
+    const holding = [...this.calls].filter((tracked) => tracked.run.legUuids().includes(uuid));
+    const tracked = holding.find((call) => !call.ended) ?? holding.at(-1);
+    return tracked ? this.restCall(tracked) : undefined;
+  }
+
+  private restCall(tracked: Tracked): RestCall {
+    const { run } = tracked;
+    return {
+      uuid: run.uuid,
+      conversationUuid: run.conversationUuid,
+      live: !tracked.ended,
+      legUuids: () => run.legUuids(),
+      control: (leg, action) => run.control(leg, action),
+      transfer: (ncco) => run.transfer(ncco),
+      playInto: (leg, request) => run.playInto(leg, request),
+      stopPlaying: (leg, kind) => run.stopPlaying(leg, kind),
+      records: () => run.legRecords(),
+    };
   }
 
   /**
@@ -111,9 +125,10 @@ export class VonageEmulator {
     const endpoint = request.to as unknown as WebsocketEndpoint;
     const connect: NccoAction = { action: 'connect', endpoint: [endpoint], ...(request.eventUrl ? { eventUrl: [request.eventUrl] } : {}) };
     const lengthMs = Math.min((request.lengthTimerS ?? Infinity) * 1000, DEFAULT_OUTBOUND_LENGTH_MS);
+    // With an NCCO it runs once the socket is up; with only an answer_url, Vonage fetches it once the
+    // endpoint answered, and runs what it returns.
     const run = new CallRun(this.withDefaults({
-      ncco: [connect, ...(request.ncco ?? [])],
-      ...(request.answerUrl && !request.ncco ? { answerUrl: request.answerUrl } : {}),
+      ...(request.ncco ? { ncco: [connect, ...request.ncco] } : { prelude: [connect], answerUrl: request.answerUrl! }),
       ...(request.eventUrl ? { eventUrl: request.eventUrl } : {}),
       from: request.from ?? 'Unknown',
       to: endpoint.uri,

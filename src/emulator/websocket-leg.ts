@@ -12,6 +12,7 @@ import { CONTENT_TYPE_KEY, clearedMessage, connectedMessage, dtmfMessage, notifi
 import type { WebsocketEndpoint } from '../protocol/ncco.js';
 import type { CallerAudio } from './caller-audio.js';
 import { readFrameTag, tagFrame } from '../audio/frame-tag.js';
+import { InjectedAudio, type InjectedKind } from './injected-audio.js';
 import { PlaybackBuffer, type Underrun } from './playback-buffer.js';
 import { distribution, jitter, type Distribution } from './stats.js';
 import type { EmulatorSwitches } from './switches.js';
@@ -202,6 +203,27 @@ export class WebsocketLeg {
     });
   }
 
+  /** REST talk/stream/DTMF audio: what the caller hears of it, and what the socket receives of it. */
+  private readonly injectedHeard = new InjectedAudio();
+  private readonly injectedToSocket = new InjectedAudio();
+
+  /** Plays audio into the call (REST talk, stream, DTMF); `pcm` at the leg's rate. */
+  inject(kind: InjectedKind, pcm: Buffer, loop: number, level: number): void {
+    this.injectedHeard.start(kind, pcm, loop, level);
+    if (this.options.switches.restAudioToSocket) this.injectedToSocket.start(kind, pcm, loop, level);
+  }
+
+  /** Stops REST audio of one kind; false when none was playing. */
+  stopInjected(kind: InjectedKind): boolean {
+    const heard = this.injectedHeard.stop(kind);
+    return this.injectedToSocket.stop(kind) || heard;
+  }
+
+  /** Sends a text message on the socket now (REST DTMF as events, when that switch is on). */
+  sendText(text: string): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(text);
+  }
+
   /** Caller audio replaced by silence (REST `mute`); frames are still sent and tagged. */
   muted = false;
   /** The caller hears nothing of the app (REST `earmuff`). */
@@ -274,6 +296,7 @@ export class WebsocketLeg {
     const frame = Buffer.allocUnsafe(this.frameBytes);
     if (this.muted) frame.fill(0);
     else this.options.audio.fill(frame, n);
+    if (this.injectedToSocket.active) this.injectedToSocket.mixInto(frame);
     tagFrame(frame, n);
     const now = this.options.clock.now();
     this.sentAt[n] = now;
@@ -285,7 +308,12 @@ export class WebsocketLeg {
 
   private mixerTick(): void {
     const { frame, marks } = this.playback.tick();
-    if (this.options.record) this.heard.push(frame && !this.earmuffed ? frame : Buffer.alloc(this.frameBytes));
+    if (this.options.record) {
+      // Copied only when REST audio is mixed in: the app's frame is not ours to change.
+      const heard = frame && !this.earmuffed ? (this.injectedHeard.active ? Buffer.from(frame) : frame) : Buffer.alloc(this.frameBytes);
+      if (this.injectedHeard.active) this.injectedHeard.mixInto(heard);
+      this.heard.push(heard);
+    } else if (this.injectedHeard.active) this.injectedHeard.mixInto(Buffer.alloc(this.frameBytes));
     for (const payload of marks) this.reportMark(payload);
   }
 

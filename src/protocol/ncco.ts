@@ -180,8 +180,24 @@ export function findWebsocketEndpoint(ncco: Ncco): WebsocketEndpoint | undefined
 
 // ---- builders ----
 
-export function talkAction(text: string, options: { language?: string; bargeIn?: boolean } = {}): NccoAction {
-  return { action: 'talk', text, ...(options.language ? { language: options.language } : {}), ...(options.bargeIn ? { bargeIn: true } : {}) };
+export function talkAction(text: string, options: { language?: string; bargeIn?: boolean; loop?: number; level?: number } = {}): NccoAction {
+  return {
+    action: 'talk', text,
+    ...(options.language ? { language: options.language } : {}),
+    ...(options.bargeIn ? { bargeIn: true } : {}),
+    ...(options.loop !== undefined ? { loop: options.loop } : {}),
+    ...(options.level !== undefined ? { level: options.level } : {}),
+  };
+}
+
+/** `record`: Vonage records the call and posts the recording's URL to `eventUrl` (docs/protocol.md §6.6). */
+export function recordAction(options: { eventUrl?: string[]; split?: 'conversation'; channels?: number; beepStart?: boolean; format?: 'mp3' | 'wav' | 'ogg' } = {}): NccoAction {
+  return { action: 'record', ...options } as NccoAction;
+}
+
+/** `stream`: plays an audio file from a URL (docs/protocol.md §6.3). */
+export function streamAction(url: string, options: { loop?: number; level?: number; bargeIn?: boolean } = {}): NccoAction {
+  return { action: 'stream', streamUrl: [url], ...options } as NccoAction;
 }
 
 export interface WebsocketConnectOptions {

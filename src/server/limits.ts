@@ -23,6 +23,8 @@ export interface Limits {
   headersTimeoutMs: number;
   /** Time for a whole HTTP request, body included, ms. Webhooks are small. */
   requestTimeoutMs: number;
+  /** Time an answer hook gets before the default NCCO goes out: Vonage waits 5 s for the whole answer. */
+  answerHookTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -36,6 +38,7 @@ export const DEFAULT_LIMITS: Limits = {
   pingIntervalMs: 10_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 15_000,
+  answerHookTimeoutMs: 3000,
 };
 
 /** A token bucket for text messages on one socket; `take` is false when the message must be dropped. */

@@ -7,14 +7,21 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VoicesocketError } from '../errors.js';
 import { BUILT_IN_APPS, type AppDefinition, type CallApp } from '../apps/index.js';
+import type { AnswerHook } from './answer-hook.js';
 
 function looksLikePath(name: string): boolean {
   return /[\\/]/.test(name) || /\.(c|m)?[jt]s$/.test(name);
 }
 
-export async function loadApp(name: string, options: Record<string, unknown>): Promise<CallApp> {
+/** An app and, when its module exports one, its answer hook. */
+export interface LoadedApp {
+  app: CallApp;
+  answer?: AnswerHook;
+}
+
+export async function loadApp(name: string, options: Record<string, unknown>): Promise<LoadedApp> {
   const builtIn = BUILT_IN_APPS[name];
-  if (builtIn) return await builtIn.create(options);
+  if (builtIn) return { app: await builtIn.create(options) };
   if (!looksLikePath(name)) {
     throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')} or a module path`);
   }
@@ -30,16 +37,19 @@ export async function loadApp(name: string, options: Record<string, unknown>): P
       throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is TypeScript; install tsx (npm install tsx) or compile it to JavaScript`);
     }
   }
-  let module: { default?: unknown };
+  let module: { default?: unknown; answer?: unknown };
   try {
-    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    module = (await import(pathToFileURL(path).href)) as { default?: unknown; answer?: unknown };
   } catch (error) {
     throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} could not be loaded: ${(error as Error).message}`, { cause: error });
   }
   let exported = module.default;
   // A CommonJS module compiled from `export default` (tsc, tsx, babel) arrives as { default: app }.
   if (exported && typeof exported === 'object' && !('create' in exported) && 'default' in exported) exported = (exported as { default: unknown }).default;
-  if (typeof exported === 'function') return exported as CallApp;
-  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function') return await (exported as AppDefinition).create(options);
+  // The answer hook: `export const answer = …`, or `answer` beside `create` in the default export.
+  const hook = [module.answer, (exported as { answer?: unknown } | undefined)?.answer, (module.default as { answer?: unknown } | undefined)?.answer].find((candidate) => typeof candidate === 'function') as AnswerHook | undefined;
+  const withHook = (app: CallApp): LoadedApp => (hook ? { app, answer: hook } : { app });
+  if (typeof exported === 'function') return withHook(exported as CallApp);
+  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function') return withHook(await (exported as AppDefinition).create(options));
   throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; its default export must be a function (session) => void or { create(options) }`);
 }

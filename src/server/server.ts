@@ -11,6 +11,7 @@ import { FrameClock } from '../audio/frame-clock.js';
 import { CallRegistry } from '../call/call-registry.js';
 import type { CallApp } from '../apps/index.js';
 import { loadApp } from './load-app.js';
+import type { AnswerHook } from './answer-hook.js';
 import { DEFAULT_CONFIG, checkConsistency, type ServerConfig } from './config.js';
 import { createLogger, type ServerLogger } from './logger.js';
 import { registerRawBodyParser, MAX_WEBHOOK_BODY_BYTES } from './webhook-body.js';
@@ -29,6 +30,8 @@ export interface CreateServerOptions {
   config?: Partial<ServerConfig>;
   /** A call app; overrides `config.app` (a built-in name or a module path, loaded by `listen()`). */
   app?: CallApp;
+  /** Decides the NCCO per call (sync or async); the default answer when absent or when it fails. */
+  answer?: AnswerHook;
   /** Options for the built-in app named by `config.app` (e.g. `{ delay: '1s' }`). */
   appOptions?: Record<string, unknown>;
   logger?: ServerLogger;
@@ -73,7 +76,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     bodyLimit: MAX_WEBHOOK_BODY_BYTES,
   });
   registerRawBodyParser(http);
-  registerAnswerRoutes(http, config, auth);
+  let answerHook: AnswerHook | undefined = options.answer;
+  registerAnswerRoutes(http, config, auth, () => answerHook, limits.answerHookTimeoutMs);
   registerEventRoutes(http, registry, auth);
   const closeWeb = registerWebRoutes(http, registry);
 
@@ -104,7 +108,11 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     http,
     logger,
     async listen() {
-      app ??= await loadApp(config.app, options.appOptions ?? {});
+      if (!app) {
+        const loaded = await loadApp(config.app, options.appOptions ?? {});
+        app = loaded.app;
+        answerHook ??= loaded.answer;
+      }
       try {
         await http.listen({ port: config.port, host: config.host });
       } catch (error) {

@@ -2,11 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallSession, type CallTransport } from '../../src/call/call-session.js';
 import { silentLogger } from '../../src/call/logger.js';
+import { connectedMessage } from '../../src/protocol/socket-messages.js';
 
 function session() {
   const sent: Buffer[] = [];
   const transport: CallTransport = { sendBinary: (frame) => (sent.push(frame), true), sendText: () => {}, close: () => {}, bufferedAmount: 0 };
-  return { call: new CallSession({ id: 't', transport, log: silentLogger }), sent };
+  const call = new CallSession({ id: 't', transport, log: silentLogger });
+  // Audio before websocket:connected is held until the rate is known; these tests start connected.
+  call.receiveText(connectedMessage('audio/l16;rate=16000', {}));
+  return { call, sent };
 }
 
 test('audio listeners keep EventEmitter semantics: on, once, off, removeAllListeners, listenerCount', () => {

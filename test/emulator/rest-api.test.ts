@@ -6,6 +6,12 @@ import { Voice } from '@vonage/voice';
 import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
 import { startScriptedApp } from '../fixtures/scripted-app.js';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { floatToPcm16, pcm16ToFloat } from '../../src/audio/pcm.js';
+import { sine } from '../../src/audio/tone.js';
+import { writeWav } from '../../src/audio/wav.js';
 
 const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
 
@@ -93,4 +99,86 @@ test('a REST request signed with another key is refused with 401', async (t) => 
   });
   const unsigned = await fetch(`${emulator.restUrl}/v1/calls/x`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"action":"hangup"}' });
   assert.equal(unsigned.status, 401);
+});
+
+/** RMS of a slice of s16le PCM, 0..1. */
+function rms(pcm: Buffer, fromMs: number, toMs: number, rate: number): number {
+  const samples = pcm16ToFloat(pcm.subarray(Math.floor((fromMs * rate) / 1000) * 2, Math.floor((toMs * rate) / 1000) * 2));
+  return Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / Math.max(1, samples.length));
+}
+
+/** Serves one WAV over plain HTTP, as a stream_url points at. */
+async function serveFile(body: Buffer, contentType: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createHttpServer((_request, response) => response.writeHead(200, { 'content-type': contentType }).end(body));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/prompt`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test('@vonage/voice createOutboundCall with only an answer_url: the emulator fetches it and runs its NCCO', async (t) => {
+  const { emulator, server, voice } = await setUp(t);
+  const app = await startScriptedApp((request) => (request.path === '/answer' ? { json: [{ action: 'notify', payload: { step: 'answered' }, eventUrl: [`${app.base}/notify`] }] } : { status: 204 }));
+  t.after(() => app.close());
+  const created = (await voice.createOutboundCall({ to: [{ type: 'websocket', uri: server.socketUrl, 'content-type': 'audio/l16;rate=16000' }], answer_url: [`${app.base}/answer`] } as never)) as unknown as { uuid: string };
+  await waitFor(() => app.requests.some((r) => r.path === '/notify'), 5000, 'the answer_url NCCO to run');
+  const answer = app.requests.find((r) => r.path === '/answer')!;
+  assert.equal(answer.method, 'GET');
+  assert.equal(answer.query.uuid, created.uuid);
+  await voice.hangupCall(created.uuid);
+  await waitFor(() => emulator.activeCalls === 0, 5000, 'the call to end');
+});
+
+test('@vonage/voice playTTS/stopTTS, streamAudio/stopStreamAudio and playDTMF: the caller hears each, the app receives it', async (t) => {
+  const { emulator, server, voice } = await setUp(t);
+  let dtmfSeen = 0;
+  const prompt = await serveFile(writeWav(floatToPcm16(sine(500, 600, 16000, 0.4)), 16000), 'audio/wav');
+  const mp3 = await serveFile(Buffer.from('ID3\x03\x00not really mp3'), 'audio/mpeg');
+  t.after(() => Promise.all([prompt.close(), mp3.close()]));
+  const call = emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 6000, talk: 'skip', record: true, switches: { restDtmfAsEvent: true } });
+  await waitFor(() => server.server.registry.activeSessions().next().value?.identity.uuid !== undefined, 5000, 'the call socket');
+  const session = server.server.registry.activeSessions().next().value!;
+  session.on('dtmf', () => dtmfSeen++);
+  const uuid = session.identity.uuid!;
+  const marks: Record<string, number> = {};
+  const at = (name: string) => (marks[name] = session.durationMs);
+
+  at('talk');
+  assert.deepEqual(await voice.playTTS(uuid, { text: 'Hello from the REST API, this is a long sentence to interrupt' } as never), { message: 'Talk started', uuid });
+  await sleep(800);
+  assert.deepEqual(await voice.stopTTS(uuid), { message: 'Talk stopped', uuid });
+  at('talk-stopped');
+  await sleep(600);
+  at('stream');
+  assert.deepEqual(await voice.streamAudio(uuid, prompt.url, 1, 0), { message: 'Stream started', uuid });
+  await sleep(900);
+  at('dtmf');
+  assert.deepEqual(await voice.playDTMF(uuid, '12'), { message: 'DTMF sent', uuid });
+  await assert.rejects(voice.streamAudio(uuid, mp3.url), (error: Error & { response?: { status?: number } }) => error.response?.status === 400);
+
+  const result = await call;
+  const heard = result.heard!;
+  // The call socket opened about when the session started; offsets are relative to it.
+  const level = (from: number, to: number) => rms(heard.pcm, from, to, heard.sampleRate);
+  assert.ok(level(marks.talk! + 150, marks.talk! + 700) > 0.01, 'talk heard');
+  assert.ok(level(marks['talk-stopped']! + 150, marks.stream! - 50) < 0.005, 'silence after stopTTS');
+  assert.ok(level(marks.stream! + 100, marks.stream! + 500) > 0.1, 'the stream heard');
+  assert.ok(level(marks.dtmf! + 50, marks.dtmf! + 100) > 0.05, 'DTMF tones heard');
+  assert.equal(dtmfSeen, 2, 'with the switch on, the app gets a websocket:dtmf per digit');
+  assert.ok(session.stats.framesIn > 0);
+});
+
+test('@vonage/voice search and getCall: completed calls stay listed with their details; unknown routes are problem+json', async (t) => {
+  const { emulator, server, voice, privateKey } = await setUp(t);
+  const result = await emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 300, talk: 'skip' });
+  const detail = (await voice.getCall(result.uuid)) as unknown as Record<string, unknown>;
+  assert.equal(detail.status, 'completed');
+  for (const field of ['uuid', 'conversationUUID', 'to', 'from', 'direction', 'startTime', 'endTime', 'duration', 'rate', 'price', 'network']) assert.ok(detail[field] !== undefined, `getCall has ${field}`);
+  const page = (await voice.search({ pageSize: 10 } as never)) as unknown as { count: number; _embedded: { calls: Array<{ uuid: string; status: string }> } };
+  assert.ok(page._embedded.calls.some((call) => call.uuid === result.uuid && call.status === 'completed'));
+  assert.ok(page.count >= 2, 'both legs listed (caller and websocket)');
+  const all: string[] = [];
+  for await (const call of voice.getAllCalls({ pageSize: 1 } as never)) all.push((call as unknown as { uuid: string }).uuid);
+  assert.equal(all.length, page.count, 'getAllCalls follows the next links page by page');
+  const token = await new Auth({ applicationId: APPLICATION_ID, privateKey }).createBearerHeader();
+  const unknown = await fetch(`${emulator.restUrl}/v1/nothing-here`, { headers: { authorization: token } });
+  assert.equal(unknown.headers.get('content-type')?.split(';')[0], 'application/problem+json');
 });

@@ -1,0 +1,56 @@
+/**
+ * Audio Vonage plays into a call on a REST request (`PUT /v1/calls/:uuid/talk|stream|dtmf`), mixed
+ * into a stream of frames: what the caller hears, and (a switch) what the websocket receives. One
+ * source per kind, as Vonage has one talk, one stream and one DTMF playback per call.
+ */
+export type InjectedKind = 'talk' | 'stream' | 'dtmf';
+
+interface Source {
+  pcm: Buffer;
+  offset: number;
+  /** Plays left after this one; Infinity for `loop: 0`. */
+  loopsLeft: number;
+  gain: number;
+}
+
+export class InjectedAudio {
+  private readonly sources = new Map<InjectedKind, Source>();
+
+  /**
+   * Starts `pcm` (s16le at the stream's rate), replacing the same kind. `loop` 0 repeats until
+   * stopped. `level` is Vonage's -1..1 volume, 0 being as recorded; the mapping to gain (level + 1)
+   * is ours: Vonage documents the range, not the curve (UNCONFIRMED, docs/protocol.md §10).
+   */
+  start(kind: InjectedKind, pcm: Buffer, loop: number, level: number): void {
+    if (pcm.length < 2) return;
+    this.sources.set(kind, { pcm, offset: 0, loopsLeft: loop === 0 ? Infinity : Math.max(1, loop) - 1, gain: Math.min(2, Math.max(0, level + 1)) });
+  }
+
+  /** Stops a kind; false when it was not playing. */
+  stop(kind: InjectedKind): boolean {
+    return this.sources.delete(kind);
+  }
+
+  get active(): boolean {
+    return this.sources.size > 0;
+  }
+
+  /** Adds the next frame of every playing source into `frame` (s16le), in place, clipped. */
+  mixInto(frame: Buffer): void {
+    for (const [kind, source] of this.sources) {
+      for (let i = 0; i + 1 < frame.length; i += 2) {
+        if (source.offset + 1 >= source.pcm.length) {
+          if (source.loopsLeft <= 0) {
+            this.sources.delete(kind);
+            break;
+          }
+          source.loopsLeft--;
+          source.offset = 0;
+        }
+        const mixed = frame.readInt16LE(i) + Math.round(source.pcm.readInt16LE(source.offset) * source.gain);
+        frame.writeInt16LE(Math.max(-32768, Math.min(32767, mixed)), i);
+        source.offset += 2;
+      }
+    }
+  }
+}
