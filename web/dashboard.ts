@@ -2,6 +2,8 @@
  * The live dashboard: one Server-Sent Events stream (`/api/stream`) drives everything; the chart is
  * drawn on a canvas from the last five minutes of snapshots.
  */
+import { describeCloseCode } from '../src/protocol/close-codes.js';
+
 interface TimelineItem { at: number; source: 'webhook' | 'socket'; text: string }
 interface Call {
   id: string; uuid?: string; conversationUuid?: string; from?: string; to?: string; state: string;
@@ -62,17 +64,19 @@ function timelineRow(call: Call, columns: number): HTMLTableRowElement {
   return row;
 }
 
-function callLabel(call: Call, row: HTMLTableRowElement): HTMLElement {
+/** Opens or closes a call's timeline. */
+function toggle(call: Call): void {
+  if (expanded.has(call.id)) expanded.delete(call.id);
+  else expanded.add(call.id);
+  render(lastSnapshot!);
+}
+
+function callLabel(call: Call): HTMLElement {
+  // A button for the keyboard; a click anywhere on the row does the same (the row's handler).
   const button = document.createElement('button');
   button.className = 'link';
   button.textContent = call.uuid ?? call.id.slice(0, 8);
   button.title = `conversation ${text(call.conversationUuid)} · click for the timeline`;
-  button.addEventListener('click', () => {
-    if (expanded.has(call.id)) expanded.delete(call.id);
-    else expanded.add(call.id);
-    row.dataset.toggle = '1';
-    render(lastSnapshot!);
-  });
   return button;
 }
 
@@ -83,7 +87,9 @@ function renderTable(selector: string, calls: Call[], columns: Array<(call: Call
   for (const call of calls) {
     const row = document.createElement('tr');
     row.dataset.uuid = call.uuid ?? call.id;
-    cell(row, callLabel(call, row), 'mono');
+    row.className = 'call';
+    row.addEventListener('click', () => toggle(call));
+    cell(row, callLabel(call), 'mono');
     for (const column of columns) cell(row, column(call));
     body.append(row);
     if (expanded.has(call.id)) body.append(timelineRow(call, columns.length + 1));
@@ -106,7 +112,7 @@ function renderCalls(calls: Call[]): void {
 }
 
 function renderRecent(calls: Call[]): void {
-  renderTable('#recent', calls, [parties, (call) => duration(call.durationMs), (call) => `${call.framesIn} / ${call.framesOut}`, (call) => text(call.closeCode)]);
+  renderTable('#recent', calls, [parties, (call) => duration(call.durationMs), (call) => `${call.framesIn} / ${call.framesOut}`, (call) => (call.closeCode === undefined ? '–' : describeCloseCode(call.closeCode))]);
 }
 
 function renderServer(server: ServerStats): void {
@@ -117,33 +123,80 @@ function renderServer(server: ServerStats): void {
   $('#uptime').textContent = duration(server.uptimeS * 1000);
 }
 
+const SERIES: Array<{ label: string; color: string; pick: (s: ServerStats) => number }> = [
+  { label: 'active calls', color: '#d9480f', pick: (s) => s.activeCalls },
+  { label: 'frames/s', color: '#1971c2', pick: (s) => s.framesPerSecond },
+];
+/** Plot margins: the left and right axes carry each series' scale, the bottom axis the time. */
+const MARGIN = { left: 44, right: 56, top: 8, bottom: 22 };
+
+/** A round upper bound for an axis: 1, 2, 5 × 10^n. */
+function niceMax(value: number): number {
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, value)));
+  return [1, 2, 5, 10].map((step) => step * power).find((bound) => bound >= value) ?? 10 * power;
+}
+
 function drawChart(): void {
   const canvas = $<HTMLCanvasElement>('#chart');
   const context = canvas.getContext('2d');
   if (!context) return;
   const { width, height } = canvas;
+  const plot = { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - MARGIN.bottom };
   context.clearRect(0, 0, width, height);
-  if (history.length < 2) return;
-  const end = history[history.length - 1]!.at;
+  context.font = '11px sans-serif';
+  const end = history.at(-1)?.at ?? Date.now();
   // The axis spans what we have, up to five minutes, so a fresh page is not a sliver at the edge.
-  const span = Math.max(10_000, Math.min(HISTORY_MS, end - history[0]!.at));
-  const x = (at: number) => width - ((end - at) / span) * width;
-  const series: Array<[string, (s: ServerStats) => number]> = [['#d9480f', (s) => s.activeCalls], ['#1971c2', (s) => s.framesPerSecond]];
-  series.forEach(([color, pick], index) => {
-    const max = Math.max(1, ...history.map(pick));
-    context.strokeStyle = color;
+  const span = Math.max(10_000, Math.min(HISTORY_MS, end - (history[0]?.at ?? end)));
+  const x = (at: number) => plot.right - ((end - at) / span) * (plot.right - plot.left);
+
+  // Axes and grid.
+  context.strokeStyle = '#ced4da';
+  context.lineWidth = 1;
+  context.beginPath();
+  for (const fraction of [0, 0.5, 1]) {
+    const y = plot.bottom - fraction * (plot.bottom - plot.top);
+    context.moveTo(plot.left, y);
+    context.lineTo(plot.right, y);
+  }
+  context.stroke();
+  context.fillStyle = '#495057';
+  context.textAlign = 'center';
+  const ticks = [span, span / 2, 0];
+  const tickLabels = ticks.map((ago) => (ago === 0 ? 'now' : `−${ago >= 60_000 ? `${+(ago / 60_000).toFixed(1)} min` : `${Math.round(ago / 1000)} s`}`));
+  ticks.forEach((ago, i) => context.fillText(tickLabels[i]!, x(end - ago), height - 6));
+
+  const axes: string[] = [];
+  SERIES.forEach((series, index) => {
+    const max = niceMax(Math.max(1, ...history.map(series.pick)));
+    axes.push(`${series.label}:0-${max}`);
+    legend(index, series, max);
+    // Scale labels: active calls on the left axis, frames/s on the right.
+    context.fillStyle = series.color;
+    context.textAlign = index === 0 ? 'right' : 'left';
+    const labelX = index === 0 ? plot.left - 6 : plot.right + 6;
+    context.fillText(String(max), labelX, plot.top + 8);
+    context.fillText(String(max / 2), labelX, (plot.top + plot.bottom) / 2 + 4);
+    context.fillText('0', labelX, plot.bottom);
+    if (history.length < 2) return;
+    context.strokeStyle = series.color;
     context.lineWidth = 2;
     context.beginPath();
     history.forEach((s, i) => {
-      const y = height - 8 - (pick(s) / max) * (height - 24);
+      const y = plot.bottom - (series.pick(s) / max) * (plot.bottom - plot.top);
       if (i === 0) context.moveTo(x(s.at), y);
       else context.lineTo(x(s.at), y);
     });
     context.stroke();
-    context.fillStyle = color;
-    context.font = '12px sans-serif';
-    context.fillText(`${index === 0 ? 'active calls' : 'frames/s'} (max ${max})`, 8 + index * 170, 14);
   });
+  // What was drawn, for people using assistive technology and for the browser tests.
+  canvas.dataset.axes = `${axes.join(' ')} time:${tickLabels.join(',')}`;
+}
+
+/** The legend sits above the chart, in the page: it never covers the lines. */
+function legend(index: number, series: (typeof SERIES)[number], max: number): void {
+  const item = $(`#chart-legend li:nth-child(${index + 1})`);
+  item.style.color = series.color;
+  item.textContent = `${series.label} (axis 0–${max}, ${index === 0 ? 'left' : 'right'})`;
 }
 
 let lastSnapshot: Snapshot | undefined;

@@ -195,6 +195,10 @@ function stop(): void {
   microphone = undefined;
   void context?.close();
   context = undefined;
+  // Levels are of a live call: an ended one shows empty meters, not its last level.
+  stats.micLevelDb = null;
+  stats.receivedLevelDb = null;
+  showLevels();
   if (state !== 'idle') setState('ended');
 }
 
@@ -231,5 +235,6 @@ window.voicesocket = {
 
 keypad();
 $('#call').addEventListener('click', () => (state === 'connected' || state === 'connecting' ? stop() : void start()));
+showLevels();
 setInterval(showLevels, 200);
 if (params.get('autostart') === '1') void start();

@@ -14,6 +14,7 @@ import { wavToCallPcm } from '../audio/wav.js';
 import { DEFAULT_SAMPLE_RATE, contentTypeFor, frameBytes, type SampleRate } from '../protocol/audio-format.js';
 import { clearCommand, notifyCommand, parseVonageMessage, type VonageMessage } from '../protocol/socket-messages.js';
 import { lenientText } from '../protocol/lenient.js';
+import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { SampledLog, type Logger } from './logger.js';
 
 /** What a session needs from a socket. `ws` and any future transport adapt to this. */
@@ -83,14 +84,7 @@ export interface CallSessionEvents {
   end: [end: CallEnd];
 }
 
-/** Close codes used by the server (RFC 6455 §7.4.1). */
-export const CLOSE_CODES = {
-  normal: 1000,
-  goingAway: 1001,
-  policyViolation: 1008,
-  tooBig: 1009,
-  internalError: 1011,
-} as const;
+export { CLOSE_CODES } from '../protocol/close-codes.js';
 
 export interface CallSessionOptions {
   id: string;

@@ -4,3 +4,4 @@ export * from './ncco.js';
 export * from './webhooks.js';
 export * from './lenient.js';
 export * from './signed-webhook.js';
+export * from './close-codes.js';

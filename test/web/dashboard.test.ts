@@ -42,10 +42,15 @@ test('the dashboard shows a call placed by a test client within seconds, with no
   await page.waitForSelector(`#calls tr[data-uuid="${uuid}"]`, { timeout: 5000 });
   assert.ok(Date.now() - started < 5000);
   assert.equal(await page.textContent('#active-calls'), '1');
-  // Its timeline: click the call, see webhook and socket events.
-  await page.click(`#calls tr[data-uuid="${uuid}"] button`);
+  // Its timeline: a click anywhere on the call's row (here its From → To cell) shows webhook and socket events.
+  await page.click(`#calls tr[data-uuid="${uuid}"] td:nth-child(2)`);
   await page.waitForSelector('#calls tr.timeline li.socket', { timeout: 3000 });
+  // The chart has labelled axes (both series' scales and the time) and its legend outside the plot.
+  const axes = await page.getAttribute('#chart', 'data-axes');
+  assert.match(axes ?? '', /active calls:0-\d+ frames\/s:0-\d+ time:−\d+ s,−\d+ s,now/);
+  assert.match((await page.textContent('#chart-legend')) ?? '', /active calls \(axis 0–\d+, left\)frames\/s \(axis 0–\d+, right\)/);
   await call;
   await page.waitForSelector(`#recent tr[data-uuid="${uuid}"]`, { timeout: 5000 });
+  assert.equal(await page.textContent(`#recent tr[data-uuid="${uuid}"] td:last-child`), '1000 normal', 'the close code with its meaning');
   assert.deepEqual(errors, []);
 });

@@ -28,7 +28,10 @@ test('the softphone calls the echo server from Chromium with a fake microphone a
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  await page.goto(`${server.baseUrl}/phone?autostart=1&fast=1`);
+  await page.goto(`${server.baseUrl}/phone?fast=1`);
+  const meterWidths = async () => Promise.all(['#mic-level span', '#out-level span'].map(async (selector) => (await page.locator(selector).boundingBox())?.width));
+  assert.deepEqual(await meterWidths(), [0, 0], 'idle: empty meters');
+  await page.evaluate(() => window.voicesocket.start());
   await page.waitForFunction(() => window.voicesocket?.state === 'connected', undefined, { timeout: 10_000 });
   await page.waitForFunction(() => window.voicesocket.stats.framesReceived > 150, undefined, { timeout: 10_000 });
   const stats = (await page.evaluate(() => window.voicesocket.stats)) as PhoneStats;
@@ -46,5 +49,6 @@ test('the softphone calls the echo server from Chromium with a fake microphone a
   await page.evaluate(() => window.voicesocket.hangup());
   await waitFor(() => server.server.registry.activeCalls === 0, 3000);
   assert.equal(await page.evaluate(() => window.voicesocket.state), 'ended');
+  assert.deepEqual(await meterWidths(), [0, 0], 'after the call: empty meters');
   assert.deepEqual(errors, []);
 });
