@@ -8,7 +8,8 @@ import type { AnswerRequest } from '../protocol/webhooks.js';
 import type { Ncco, NccoAction, recordAction, streamAction, talkAction } from '../protocol/ncco.js';
 import type { SampleRate } from '../protocol/audio-format.js';
 
-export type CallApp = (session: CallSession) => void | Promise<void>;
+/** Whatever it returns is fine; a promise that rejects ends the call, like a throw. */
+export type CallApp = (session: CallSession) => unknown;
 
 /** What the hook gets: the parsed request, typed NCCO builders, and the NCCO the server would send. */
 export interface AnswerContext {
