@@ -31,7 +31,9 @@ const CLI = join(ROOT, 'bin', 'voicesocket.js');
 async function startTarget(target: Target): Promise<{ stop(): Promise<void>; pid: number; answerUrl: string; closeAnswer?: () => Promise<void> }> {
   // Ephemeral ports: a benchmark must not collide with anything else on the machine.
   if (target === 'voicesocket') {
-    const started = await startNode([CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-calls', '20000', '--log-level', 'info'], 0, (line) => line.includes('voicesocket listening'));
+    const started = await startNode([CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-calls', '20000', '--log-level', 'info'], 0, (line) =>
+      line.includes('voicesocket listening'),
+    );
     const answerUrl = String((JSON.parse(started.readyLine) as { answerUrl: string }).answerUrl);
     return { stop: started.stop, pid: nodePid(started), answerUrl };
   }
@@ -51,7 +53,10 @@ export async function measureEcho(target: Target, calls: number, durationS: numb
     // Round trips count only after the ramp plus 2 s, the same steady window as the CPU reading:
     // during the ramp our server also answers webhooks and upgrades, the bare echoes do not.
     const warmupS = rampMs / 1000 + 2;
-    const load = spawnNode([CLI, 'load', server.answerUrl, '--calls', String(calls), '--duration', `${durationS + warmupS}s`, '--warmup', `${warmupS}s`, '--json'], 1);
+    const load = spawnNode(
+      [CLI, 'load', server.answerUrl, '--calls', String(calls), '--duration', `${durationS + warmupS}s`, '--warmup', `${warmupS}s`, '--json'],
+      1,
+    );
     let json = '';
     load.stdout!.on('data', (chunk) => (json += chunk));
     load.stderr!.resume();
@@ -68,11 +73,16 @@ export async function measureEcho(target: Target, calls: number, durationS: numb
     const report = JSON.parse(json) as LoadReport;
     const cpuPercent = (100 * cpuUsed) / wall;
     return {
-      target, calls, cpuPercent, cpuPercentPerCall: cpuPercent / calls,
+      target,
+      calls,
+      cpuPercent,
+      cpuPercentPerCall: cpuPercent / calls,
       rssPerCallKb: Math.max(0, rss - idleRss) / 1024 / calls,
       rtt: report.rtt ? { p50: report.rtt.p50, p99: report.rtt.p99 } : undefined,
-      lossPercent: report.lossPercent, connected: report.connected,
-      generatorCpuPercent: report.generatorCpuPercent, generatorSaturated: report.generatorSaturated,
+      lossPercent: report.lossPercent,
+      connected: report.connected,
+      generatorCpuPercent: report.generatorCpuPercent,
+      generatorSaturated: report.generatorSaturated,
     };
   } finally {
     await server.stop();

@@ -23,7 +23,9 @@ const option = (name: string, fallback: string) => {
   return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
 };
 const quick = flag('quick');
-const callLevels = option('calls', quick ? '20' : '100,300,500').split(',').map(Number);
+const callLevels = option('calls', quick ? '20' : '100,300,500')
+  .split(',')
+  .map(Number);
 const durationS = Number(option('duration', quick ? '5' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets: Target[] = quick ? ['voicesocket', 'bare-ws'] : ['voicesocket', 'bare-ws', 'bare-uws'];
@@ -51,7 +53,10 @@ async function echoSuite(): Promise<Map<string, EchoResult[]>> {
 }
 
 function echoTable(results: Map<string, EchoResult[]>): string {
-  const rows = ['| calls | server | CPU % of a core | CPU % per call | × bare ws | RSS KB per call | RTT p50 ms | RTT p99 ms | loss % | generator CPU % |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const rows = [
+    '| calls | server | CPU % of a core | CPU % per call | × bare ws | RSS KB per call | RTT p50 ms | RTT p99 ms | loss % | generator CPU % |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const calls of callLevels) {
     const baseline = median((results.get(`bare-ws@${calls}`) ?? []).map((r) => r.cpuPercentPerCall));
     for (const target of targets) {
@@ -59,7 +64,9 @@ function echoTable(results: Map<string, EchoResult[]>): string {
       if (runs.length === 0) continue;
       const perCall = median(runs.map((r) => r.cpuPercentPerCall));
       const saturated = runs.some((r) => r.generatorSaturated) ? ' ⚠ saturated' : '';
-      rows.push(`| ${calls} | ${target} | ${fixed(median(runs.map((r) => r.cpuPercent)), 1)} | ${fixed(perCall, 4)} | ${fixed(perCall / baseline)} | ${fixed(median(runs.map((r) => r.rssPerCallKb)), 1)} | ${fixed(median(runs.map((r) => r.rtt?.p50 ?? NaN)))} | ${fixed(median(runs.map((r) => r.rtt?.p99 ?? NaN)))} | ${fixed(Math.max(...runs.map((r) => r.lossPercent)), 3)} | ${fixed(median(runs.map((r) => r.generatorCpuPercent)), 0)}${saturated} |`);
+      rows.push(
+        `| ${calls} | ${target} | ${fixed(median(runs.map((r) => r.cpuPercent)), 1)} | ${fixed(perCall, 4)} | ${fixed(perCall / baseline)} | ${fixed(median(runs.map((r) => r.rssPerCallKb)), 1)} | ${fixed(median(runs.map((r) => r.rtt?.p50 ?? NaN)))} | ${fixed(median(runs.map((r) => r.rtt?.p99 ?? NaN)))} | ${fixed(Math.max(...runs.map((r) => r.lossPercent)), 3)} | ${fixed(median(runs.map((r) => r.generatorCpuPercent)), 0)}${saturated} |`,
+      );
     }
   }
   return rows.join('\n');
@@ -67,7 +74,10 @@ function echoTable(results: Map<string, EchoResult[]>): string {
 
 function pacingTable(results: PacingResult[]): string {
   const rows = ['| run | frames | exact frames | player underruns | max ahead of playout (lead) | cumulative drift |', '|---|---|---|---|---|---|'];
-  for (const r of results) rows.push(`| ${r.label} | ${r.frames} | ${fixed(r.exactFramesPercent, 1)} % | ${r.underruns} | ${fixed(r.maxAheadMs, 1)} ms (${r.leadMs}) | ${fixed(r.driftMs, 2)} ms |`);
+  for (const r of results)
+    rows.push(
+      `| ${r.label} | ${r.frames} | ${fixed(r.exactFramesPercent, 1)} % | ${r.underruns} | ${fixed(r.maxAheadMs, 1)} ms (${r.leadMs}) | ${fixed(r.driftMs, 2)} ms |`,
+    );
   return rows.join('\n');
 }
 
@@ -87,9 +97,21 @@ const report = [
   `Command: \`${command}\`. Machine: ${machine}. Echo calls at 16 kHz; CPU, RSS and round trips measured over the same ${durationS} s steady window after the ramp and a 2 s warm-up; median of ${rounds} interleaved round(s).`,
   '',
   ...(echo.size ? ['### Echo: server cost side by side', '', echoTable(echo), ''] : []),
-  ...(answer ? ['### Answer webhook under load (autocannon, 50 connections)', '', `${fixed(answer.requestsPerSecond, 0)} requests/s, latency p50 ${answer.p50Ms} ms, p99 ${answer.p99Ms} ms, ${answer.errors} errors, ${answer.non2xx} non-2xx.`, ''] : []),
+  ...(answer
+    ? [
+        '### Answer webhook under load (autocannon, 50 connections)',
+        '',
+        `${fixed(answer.requestsPerSecond, 0)} requests/s, latency p50 ${answer.p50Ms} ms, p99 ${answer.p99Ms} ms, ${answer.errors} errors, ${answer.non2xx} non-2xx.`,
+        '',
+      ]
+    : []),
   ...(pacing.length ? ['### Pacer', '', pacingTable(pacing), ''] : []),
-  ...(clear ? [`Barge-in: ${clear.bargeIns} clears; clear() → websocket:cleared p50 ${fixed(clear.clearToClearedMs?.p50)} ms, max ${fixed(clear.clearToClearedMs?.max)} ms; frames of the old audio sent after clear(): ${clear.oldFramesAfterClear}.`, ''] : []),
+  ...(clear
+    ? [
+        `Barge-in: ${clear.bargeIns} clears; clear() → websocket:cleared p50 ${fixed(clear.clearToClearedMs?.p50)} ms, max ${fixed(clear.clearToClearedMs?.max)} ms; frames of the old audio sent after clear(): ${clear.oldFramesAfterClear}.`,
+        '',
+      ]
+    : []),
 ].join('\n');
 process.stdout.write(`${report}\n`);
 
@@ -97,12 +119,17 @@ if (!flag('no-write')) {
   if (!echo.size) process.exit(0);
   await appendFile(join(root, 'docs', 'benchmarks.md'), `\n${report}`);
   const series = (metric: (r: EchoResult) => number, name: Target, color: string) => ({
-    name, color, points: callLevels.filter((c) => echo.has(`${name}@${c}`)).map((c): [number, number] => [c, median(echo.get(`${name}@${c}`)!.map(metric))]),
+    name,
+    color,
+    points: callLevels.filter((c) => echo.has(`${name}@${c}`)).map((c): [number, number] => [c, median(echo.get(`${name}@${c}`)!.map(metric))]),
   });
   const colors: Record<Target, string> = { voicesocket: '#d9480f', 'bare-ws': '#1971c2', 'bare-uws': '#2f9e44' };
-  await writeFile(join(root, 'docs', 'bench-echo.svg'), chart([
-    { title: 'Server CPU per call', unit: '% of a core', series: targets.map((t) => series((r) => r.cpuPercentPerCall, t, colors[t])) },
-    { title: 'Echo round trip p99', unit: 'ms', series: targets.map((t) => series((r) => r.rtt?.p99 ?? 0, t, colors[t])) },
-  ]));
+  await writeFile(
+    join(root, 'docs', 'bench-echo.svg'),
+    chart([
+      { title: 'Server CPU per call', unit: '% of a core', series: targets.map((t) => series((r) => r.cpuPercentPerCall, t, colors[t])) },
+      { title: 'Echo round trip p99', unit: 'ms', series: targets.map((t) => series((r) => r.rtt?.p99 ?? 0, t, colors[t])) },
+    ]),
+  );
   process.stderr.write('appended to docs/benchmarks.md; plot in docs/bench-echo.svg\n');
 }

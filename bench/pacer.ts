@@ -42,18 +42,32 @@ function analyse(label: string, sends: Array<{ at: number; bytes: number }>, lea
   }
   // After the initial lead burst, frame k is due lead ms before its playout at first + k·20.
   const first = sends[0]!.at;
-  const offsets = sends.slice(-50).map((send, i, tail) => Math.abs(send.at - (first + (sends.length - tail.length + i) * 20 - leadMs))).sort((a, b) => a - b);
+  const offsets = sends
+    .slice(-50)
+    .map((send, i, tail) => Math.abs(send.at - (first + (sends.length - tail.length + i) * 20 - leadMs)))
+    .sort((a, b) => a - b);
   return {
-    label, seconds, frames: sends.length, leadMs,
+    label,
+    seconds,
+    frames: sends.length,
+    leadMs,
     exactFramesPercent: (100 * sends.filter((s) => s.bytes === FRAME).length) / sends.length,
-    underruns, maxAheadMs: maxAhead, driftMs: offsets[Math.floor(offsets.length / 2)]!,
+    underruns,
+    maxAheadMs: maxAhead,
+    driftMs: offsets[Math.floor(offsets.length / 2)]!,
   };
 }
 
 export function injectedHour(leadMs = 200): PacingResult {
   const time = new ManualTime();
   const sends: Array<{ at: number; bytes: number }> = [];
-  const pacer = new Pacer({ frameBytes: FRAME, clock: new FrameClock(time), leadMs, maxQueueMs: Infinity, sink: { sendFrame: (f) => sends.push({ at: time.now(), bytes: f.length }), sendMark: () => {} } });
+  const pacer = new Pacer({
+    frameBytes: FRAME,
+    clock: new FrameClock(time),
+    leadMs,
+    maxQueueMs: Infinity,
+    sink: { sendFrame: (f) => sends.push({ at: time.now(), bytes: f.length }), sendMark: () => {} },
+  });
   const chunk = Buffer.alloc(32_000 + 6); // 1 s of 16 kHz plus an odd tail
   for (let t = 0; t < 3_600_000; t += 50) {
     if (pacer.queuedMs < 2000) void pacer.write(chunk);
@@ -65,11 +79,20 @@ export function injectedHour(leadMs = 200): PacingResult {
 export async function realTime(seconds: number, stalls: boolean, leadMs = 200): Promise<PacingResult> {
   const clock = new FrameClock();
   const sends: Array<{ at: number; bytes: number }> = [];
-  const pacer = new Pacer({ frameBytes: FRAME, clock, leadMs, sink: { sendFrame: (f) => sends.push({ at: clock.now(), bytes: f.length }), sendMark: () => {} } });
-  const stall = stalls ? setInterval(() => {
-    const until = performance.now() + 50;
-    while (performance.now() < until) { /* a 50 ms event-loop stall */ }
-  }, 1000) : undefined;
+  const pacer = new Pacer({
+    frameBytes: FRAME,
+    clock,
+    leadMs,
+    sink: { sendFrame: (f) => sends.push({ at: clock.now(), bytes: f.length }), sendMark: () => {} },
+  });
+  const stall = stalls
+    ? setInterval(() => {
+        const until = performance.now() + 50;
+        while (performance.now() < until) {
+          /* a 50 ms event-loop stall */
+        }
+      }, 1000)
+    : undefined;
   const chunk = Buffer.alloc(3200 + 2); // 100 ms and an odd tail, like a TTS stream
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) await pacer.write(chunk);

@@ -18,7 +18,14 @@ execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', wav, 'synth', '
 const server = createServer({ logger: memoryLogger().logger, config: { port: 0, host: '127.0.0.1' } });
 const { port } = await server.listen();
 const base = `http://127.0.0.1:${port}`;
-const call = placeCall({ answerUrl: `${base}/webhooks/answer`, eventUrl: `${base}/webhooks/event`, durationMs: 12_000, talk: 'skip', audio: { kind: 'tone', frequency: 440 }, dtmf: [{ digit: '4', atMs: 1000 }] });
+const call = placeCall({
+  answerUrl: `${base}/webhooks/answer`,
+  eventUrl: `${base}/webhooks/event`,
+  durationMs: 12_000,
+  talk: 'skip',
+  audio: { kind: 'tone', frequency: 440 },
+  dtmf: [{ digit: '4', atMs: 1000 }],
+});
 const browser = await launchBrowser(fakeMicrophone(wav));
 const phone = await browser.newPage({ viewport: { width: 1100, height: 700 } });
 await phone.goto(`${base}/phone?autostart=1&fast=1`);

@@ -44,7 +44,9 @@ function hasCommand(command) {
 }
 
 function ensureSystemTools() {
-  const missing = Object.entries(SYSTEM_TOOLS).filter(([command]) => !hasCommand(command)).map(([, pkg]) => pkg);
+  const missing = Object.entries(SYSTEM_TOOLS)
+    .filter(([command]) => !hasCommand(command))
+    .map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   const packages = [...new Set(missing)];
   const root = typeof process.getuid === 'function' && process.getuid() === 0;

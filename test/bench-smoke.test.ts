@@ -7,7 +7,10 @@ import { join } from 'node:path';
 const ROOT = join(import.meta.dirname, '..');
 
 test('npm run bench -- --quick: the suite runs end to end and prints sane figures (the full run is not for CI)', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--no-write'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--no-write'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));

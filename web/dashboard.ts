@@ -4,14 +4,42 @@
  */
 import { describeCloseCode } from '../src/protocol/close-codes.js';
 
-interface TimelineItem { at: number; source: 'webhook' | 'socket'; text: string }
-interface Call {
-  id: string; uuid?: string; conversationUuid?: string; from?: string; to?: string; state: string;
-  durationMs: number; rate: number; framesIn: number; framesOut: number; framesDropped: number;
-  levelInDb: number | null; levelOutDb: number | null; closeCode?: number; timeline: TimelineItem[];
+interface TimelineItem {
+  at: number;
+  source: 'webhook' | 'socket';
+  text: string;
 }
-interface ServerStats { at: number; activeCalls: number; framesPerSecond: number; eventLoopLagMs: number; rssMb: number; heapMb: number; uptimeS: number }
-interface Snapshot { server: ServerStats; calls: Call[]; recent: Call[] }
+interface Call {
+  id: string;
+  uuid?: string;
+  conversationUuid?: string;
+  from?: string;
+  to?: string;
+  state: string;
+  durationMs: number;
+  rate: number;
+  framesIn: number;
+  framesOut: number;
+  framesDropped: number;
+  levelInDb: number | null;
+  levelOutDb: number | null;
+  closeCode?: number;
+  timeline: TimelineItem[];
+}
+interface ServerStats {
+  at: number;
+  activeCalls: number;
+  framesPerSecond: number;
+  eventLoopLagMs: number;
+  rssMb: number;
+  heapMb: number;
+  uptimeS: number;
+}
+interface Snapshot {
+  server: ServerStats;
+  calls: Call[];
+  recent: Call[];
+}
 
 const HISTORY_MS = 5 * 60_000;
 const history: ServerStats[] = [];
@@ -112,7 +140,12 @@ function renderCalls(calls: Call[]): void {
 }
 
 function renderRecent(calls: Call[]): void {
-  renderTable('#recent', calls, [parties, (call) => duration(call.durationMs), (call) => `${call.framesIn} / ${call.framesOut}`, (call) => (call.closeCode === undefined ? '–' : describeCloseCode(call.closeCode))]);
+  renderTable('#recent', calls, [
+    parties,
+    (call) => duration(call.durationMs),
+    (call) => `${call.framesIn} / ${call.framesOut}`,
+    (call) => (call.closeCode === undefined ? '–' : describeCloseCode(call.closeCode)),
+  ]);
 }
 
 function renderServer(server: ServerStats): void {

@@ -28,7 +28,12 @@ interface Stats {
   sampleRate: number | null;
 }
 
-interface Endpoint { type: string; uri: string; 'content-type'?: string; headers?: Record<string, unknown> }
+interface Endpoint {
+  type: string;
+  uri: string;
+  'content-type'?: string;
+  headers?: Record<string, unknown>;
+}
 type NccoAction = { action: string; text?: string; endpoint?: Endpoint[] };
 
 const params = new URLSearchParams(location.search);
@@ -95,7 +100,9 @@ async function fetchNcco(): Promise<NccoAction[]> {
 async function startAudio(rate: SampleRate, socket: WebSocket): Promise<AudioWorkletNode> {
   context = new AudioContext({ latencyHint: 'interactive' });
   await context.audioWorklet.addModule('/assets/worklets.js');
-  microphone = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: false } });
+  microphone = await navigator.mediaDevices.getUserMedia({
+    audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: false },
+  });
   const capture = new AudioWorkletNode(context, 'capture');
   context.createMediaStreamSource(microphone).connect(capture);
   const player = new AudioWorkletNode(context, 'player', { outputChannelCount: [2] });

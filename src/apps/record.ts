@@ -36,18 +36,20 @@ export function recordCalls(dir: string): CallApp {
     const opened = new Promise<void>((resolve) => {
       session.once('connected', (identity) => {
         const base = join(folder, `${safeName(identity.uuid ?? session.id)}-${Date.now()}`);
-        Promise.allSettled([WavFileWriter.create(`${base}-caller.wav`, session.sampleRate), WavFileWriter.create(`${base}-app.wav`, session.sampleRate)]).then((results) => {
-          const created = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-          const rejected = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-          if (rejected || created.length !== 2) {
-            fail(rejected?.reason as Error);
-            return Promise.all(created.map((writer) => writer.close()));
-          }
-          writers = [created[0]!, created[1]!];
-          for (const writer of writers) writer.onError = fail;
-          pending.forEach((frames, channel) => frames.forEach((frame) => void created[channel]!.write(frame)));
-          return undefined;
-        }).finally(resolve);
+        void Promise.allSettled([WavFileWriter.create(`${base}-caller.wav`, session.sampleRate), WavFileWriter.create(`${base}-app.wav`, session.sampleRate)])
+          .then((results) => {
+            const created = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+            const rejected = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+            if (rejected || created.length !== 2) {
+              fail(rejected?.reason as Error);
+              return Promise.all(created.map((writer) => writer.close()));
+            }
+            writers = [created[0]!, created[1]!];
+            for (const writer of writers) writer.onError = fail;
+            pending.forEach((frames, channel) => frames.forEach((frame) => void created[channel]!.write(frame)));
+            return undefined;
+          })
+          .finally(resolve);
       });
     });
     const write = (channel: 0 | 1, frame: Buffer) => {

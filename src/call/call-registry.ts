@@ -58,8 +58,17 @@ export class CallRegistry {
   private readonly conversationEvents = new Map<string, CallEvent[]>();
   private readonly sessions = new Set<CallSession>();
   readonly endedTotals: EndedTotals = {
-    framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, dtmfIn: 0, textIn: 0, textRejected: 0,
-    audioBeforeConnected: 0, offSizeFramesIn: 0, framesDropped: 0, pacerUnderruns: 0,
+    framesIn: 0,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    dtmfIn: 0,
+    textIn: 0,
+    textRejected: 0,
+    audioBeforeConnected: 0,
+    offSizeFramesIn: 0,
+    framesDropped: 0,
+    pacerUnderruns: 0,
   };
   readonly outcomes: Record<CallOutcome, number> = { normal: 0, dropped: 0, app_error: 0, refused: 0, other: 0 };
   private readonly recent: CallSession[] = [];
@@ -81,8 +90,17 @@ export class CallRegistry {
     let leg = this.legs.get(event.legUuid);
     if (!leg) {
       leg = {
-        uuid: event.legUuid, conversationUuid: undefined, status: undefined, direction: undefined,
-        from: undefined, to: undefined, events: [], eventCount: 0, firstSeen: at, lastSeen: at, ended: false,
+        uuid: event.legUuid,
+        conversationUuid: undefined,
+        status: undefined,
+        direction: undefined,
+        from: undefined,
+        to: undefined,
+        events: [],
+        eventCount: 0,
+        firstSeen: at,
+        lastSeen: at,
+        ended: false,
       };
       this.legs.set(leg.uuid, leg);
       this.evictLegs();

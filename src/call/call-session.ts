@@ -86,6 +86,9 @@ export interface CallSessionEvents {
 
 export { CLOSE_CODES } from '../protocol/close-codes.js';
 
+/** A listener of a session event; it may be async (a rejection ends the call like a throw). */
+export type CallListener<K extends keyof CallSessionEvents> = (...args: CallSessionEvents[K]) => unknown;
+
 export interface CallSessionOptions {
   id: string;
   transport: CallTransport;
@@ -130,8 +133,16 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   frameBytes = frameBytes(DEFAULT_SAMPLE_RATE);
   identity: CallIdentity = { uuid: undefined, conversationUuid: undefined, from: undefined, to: undefined, headers: {} };
   readonly stats: CallStats = {
-    framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, dtmfIn: 0, textIn: 0,
-    textRejected: 0, audioBeforeConnected: 0, offSizeFramesIn: 0, framesDropped: 0,
+    framesIn: 0,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    dtmfIn: 0,
+    textIn: 0,
+    textRejected: 0,
+    audioBeforeConnected: 0,
+    offSizeFramesIn: 0,
+    framesDropped: 0,
   };
   end: CallEnd | undefined;
   /** The latest frame each way (level meters read them on demand; nothing is computed per frame). */
@@ -186,7 +197,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   get durationMs(): number {
-    return (this.end?.durationMs ?? this.now() - this.openedAt);
+    return this.end?.durationMs ?? this.now() - this.openedAt;
   }
 
   get bufferedAmount(): number {
@@ -253,7 +264,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       for (let i = 0; i < handlers.length; i++) {
         const returned = handlers[i]!(frame) as unknown;
         // An async listener's rejection is its call's failure, as for every other event.
-        if (returned !== undefined && typeof (returned as Promise<unknown>).then === 'function') (returned as Promise<unknown>).then(undefined, (error: unknown) => this.fail(error));
+        if (returned !== undefined && typeof (returned as Promise<unknown>).then === 'function')
+          (returned as Promise<unknown>).then(undefined, (error: unknown) => this.fail(error));
       }
     } catch (error) {
       this.fail(error);
@@ -266,29 +278,38 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     if (event === undefined || event === 'audio') this.audioHandlers = super.rawListeners('audio') as Array<(frame: Buffer) => unknown>;
   }
 
-  override on<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
+  // Listeners may be async: a rejection fails the call (captureRejections below), so the types say so.
+  override on<K extends keyof CallSessionEvents>(event: K, listener: CallListener<K>): this {
     super.on(event, listener as never);
     this.refreshAudio(event);
     return this;
   }
 
-  override addListener<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
+  override addListener<K extends keyof CallSessionEvents>(event: K, listener: CallListener<K>): this {
     return this.on(event, listener);
   }
 
-  override prependListener<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
+  override prependListener<K extends keyof CallSessionEvents>(event: K, listener: CallListener<K>): this {
     super.prependListener(event, listener as never);
     this.refreshAudio(event);
     return this;
   }
 
-  override off<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
+  override once<K extends keyof CallSessionEvents>(event: K, listener: CallListener<K>): this {
+    return super.once(event, listener as never);
+  }
+
+  override prependOnceListener<K extends keyof CallSessionEvents>(event: K, listener: CallListener<K>): this {
+    return super.prependOnceListener(event, listener as never);
+  }
+
+  override off<K extends keyof CallSessionEvents>(event: K, listener: CallListener<K>): this {
     super.removeListener(event, listener as never);
     this.refreshAudio(event);
     return this;
   }
 
-  override removeListener<K extends keyof CallSessionEvents>(event: K, listener: (...args: CallSessionEvents[K]) => void): this {
+  override removeListener<K extends keyof CallSessionEvents>(event: K, listener: CallListener<K>): this {
     return this.off(event, listener);
   }
 
@@ -486,7 +507,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
         this.frameBytes = frameBytes(message.sampleRate);
         this.splitter = new FrameSplitter(this.frameBytes);
         if (!message.rateStated) {
-          this.log.warn({ contentType: message.contentType, rate: this.sampleRate }, 'websocket:connected without a usable content-type; assumed the default rate');
+          this.log.warn(
+            { contentType: message.contentType, rate: this.sampleRate },
+            'websocket:connected without a usable content-type; assumed the default rate',
+          );
         }
         this.identity = {
           uuid: lenientText(message.headers.uuid),

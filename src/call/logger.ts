@@ -37,5 +37,4 @@ export class SampledLog {
     this.counts.set(code, count);
     if (count <= this.first || count % this.every === 0) this.log.warn({ code, count, ...object }, message);
   }
-
 }

@@ -23,7 +23,7 @@ interface CallFlags extends SharedFlags {
 export function callCommand(): Command {
   const command = new Command('call')
     .description('place one emulated Vonage call against an answer URL')
-    .argument('<answer-url>', 'the app\'s answer webhook, e.g. http://localhost:3000/webhooks/answer')
+    .argument('<answer-url>', "the app's answer webhook, e.g. http://localhost:3000/webhooks/answer")
     .option('--duration <time>', 'how long the caller stays on the socket', '10s')
     .option('--dtmf <script>', 'DTMF on the socket, digit@time pairs: 1@2s,#@4s')
     .option('--input <digits>', 'digits entered at input actions, comma-separated per action: 12#,3')
@@ -47,7 +47,9 @@ export function callCommand(): Command {
       switches: switches(flags),
       ...(flags.plainWs ? { plainWs: true } : {}),
       ...(signing(flags) ? { signing: signing(flags)! } : {}),
-      onTimeline: flags.json ? undefined : (entry) => process.stdout.write(`${String(entry.atMs).padStart(6)} ms  ${entry.source.padEnd(6)} ${entry.problem ? '✗ ' : ''}${entry.text}\n`),
+      onTimeline: flags.json
+        ? undefined
+        : (entry) => process.stdout.write(`${String(entry.atMs).padStart(6)} ms  ${entry.source.padEnd(6)} ${entry.problem ? '✗ ' : ''}${entry.text}\n`),
     });
     const leg = result.leg;
     if (flags.rate && leg && String(leg.sampleRate) !== flags.rate) {
@@ -60,13 +62,28 @@ export function callCommand(): Command {
       process.stdout.write(`${JSON.stringify({ ...result, heard: undefined, leg: leg ? legSummary : undefined }, null, 2)}\n`);
     } else {
       const rows: Array<[string, string]> = [
-        ['answer', result.answer.ok ? `${result.answer.status} in ${ms(result.answer.latencyMs)} (${result.answer.attempts} attempt(s))` : `failed: ${result.answer.error}`],
+        [
+          'answer',
+          result.answer.ok
+            ? `${result.answer.status} in ${ms(result.answer.latencyMs)} (${result.answer.attempts} attempt(s))`
+            : `failed: ${result.answer.error}`,
+        ],
       ];
       if (leg) {
         rows.push(
-          ['socket', leg.connected ? `${leg.sampleRate} Hz, ended: ${leg.end}${leg.closeCode !== undefined ? ` (${leg.closeCode})` : ''}` : `not connected: ${leg.connectError}`],
+          [
+            'socket',
+            leg.connected
+              ? `${leg.sampleRate} Hz, ended: ${leg.end}${leg.closeCode !== undefined ? ` (${leg.closeCode})` : ''}`
+              : `not connected: ${leg.connectError}`,
+          ],
           ['frames', `sent ${leg.framesSent}, received ${leg.framesReceived}`],
-          ['echo', leg.echoed > 0 ? `${leg.echoed} of the caller's frames returned, ${leg.lost} not returned, ${leg.duplicated} duplicated` : 'not measured: the app returned none of the caller\'s frames (not an echo app)'],
+          [
+            'echo',
+            leg.echoed > 0
+              ? `${leg.echoed} of the caller's frames returned, ${leg.lost} not returned, ${leg.duplicated} duplicated`
+              : "not measured: the app returned none of the caller's frames (not an echo app)",
+          ],
           ['round trip', distributionRow(leg.rtt)],
           ['jitter', ms(leg.jitterMs)],
           ['first audio', ms(leg.timeToFirstAudioMs)],

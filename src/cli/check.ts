@@ -18,7 +18,7 @@ const MARK = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' } as const
 export function checkCommand(): Command {
   return new Command('check')
     .description('run the conformance checks of a Vonage WebSocket app against its answer URL')
-    .argument('<answer-url>', 'the app\'s answer webhook')
+    .argument('<answer-url>', "the app's answer webhook")
     .option('--event-url <url>', 'event webhook URL')
     .option('--duration <time>', 'length of the main test call', '3s')
     .option('--secret <secret>', 'sign webhooks and socket upgrades [env VONAGE_SIGNATURE_SECRET]')

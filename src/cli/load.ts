@@ -20,7 +20,7 @@ interface LoadFlags extends SharedFlags {
 /** Loss is only a measurement when the app echoes; for any other app it would read like a fault. */
 function echoRow(report: LoadReport): string {
   if (report.connected === 0) return 'not measured: no call connected';
-  if (report.echoed === 0) return 'not measured: the app returned none of the caller\'s frames (not an echo app)';
+  if (report.echoed === 0) return "not measured: the app returned none of the caller's frames (not an echo app)";
   return `${report.echoed} frames returned, lost ${report.lost} (${report.lossPercent.toFixed(3)} %), duplicated ${report.duplicated}`;
 }
 
@@ -32,7 +32,10 @@ export function formatLoadReport(report: LoadReport): string {
     ['violations', `${report.violations} wrong-size frames, ${report.underruns} underruns`],
     ['round trip', distributionRow(report.rtt)],
     ['answer webhook', distributionRow(report.answerLatency)],
-    ['generator', `${report.workers} worker(s), CPU ${report.generatorCpuPercent.toFixed(1)} % of a core, busiest loop ${(report.generatorLoad * 100).toFixed(0)} %, loop delay p99 ${report.generatorLoopDelayP99Ms.toFixed(1)} / max ${report.generatorLoopDelayMaxMs.toFixed(1)} ms, max send gap ${report.maxSendLatenessMs.toFixed(1)} ms${report.generatorSaturated ? '  ⚠ SATURATED: figures show the generator, not the server' : ''}`],
+    [
+      'generator',
+      `${report.workers} worker(s), CPU ${report.generatorCpuPercent.toFixed(1)} % of a core, busiest loop ${(report.generatorLoad * 100).toFixed(0)} %, loop delay p99 ${report.generatorLoopDelayP99Ms.toFixed(1)} / max ${report.generatorLoopDelayMaxMs.toFixed(1)} ms, max send gap ${report.maxSendLatenessMs.toFixed(1)} ms${report.generatorSaturated ? '  ⚠ SATURATED: figures show the generator, not the server' : ''}`,
+    ],
     ...report.failures.slice(0, 3).map((failure): [string, string] => ['failure', failure]),
   ]);
 }
@@ -40,7 +43,7 @@ export function formatLoadReport(report: LoadReport): string {
 export function loadCommand(): Command {
   const command = new Command('load')
     .description('run many concurrent emulated calls against an answer URL and report round trips and loss')
-    .argument('<answer-url>', 'the app\'s answer webhook')
+    .argument('<answer-url>', "the app's answer webhook")
     .requiredOption('--calls <n>', 'concurrent calls (1–10000)')
     .option('--duration <time>', 'how long each call stays on the socket', '20s')
     .option('--ramp <time>', 'start the calls evenly over this time (default 10 ms per call, at most 10 s)')

@@ -10,7 +10,8 @@ import type { DtmfPress } from '../emulator/websocket-leg.js';
 /** `10s`, `500ms`, `2m`, `1h`, or a bare number of seconds. */
 export function parseDuration(raw: string, option: string): number {
   const ms = parseDurationMs(raw);
-  if (ms === undefined) throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected a duration such as 10s, 500ms or 2m`);
+  if (ms === undefined)
+    throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected a duration such as 10s, 500ms or 2m`);
   return ms;
 }
 
@@ -24,11 +25,14 @@ export function parseInteger(raw: string, option: string, min: number, max: numb
 
 /** `1@2s,#@4.5s`: digit at time since the socket opened. */
 export function parseDtmfScript(raw: string, option = '--dtmf'): DtmfPress[] {
-  return raw.split(',').filter(Boolean).map((item) => {
-    const match = /^([0-9*#])@(.+)$/.exec(item.trim());
-    if (!match) throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected digit@time pairs such as 1@2s,#@4s`);
-    return { digit: match[1]!, atMs: parseDuration(match[2]!, option) };
-  });
+  return raw
+    .split(',')
+    .filter(Boolean)
+    .map((item) => {
+      const match = /^([0-9*#])@(.+)$/.exec(item.trim());
+      if (!match) throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected digit@time pairs such as 1@2s,#@4s`);
+      return { digit: match[1]!, atMs: parseDuration(match[2]!, option) };
+    });
 }
 
 export function parseUrl(raw: string, option: string): string {
@@ -51,6 +55,9 @@ export async function checkWritableFile(path: string, option: string): Promise<v
   try {
     await writeFile(path, '');
   } catch (error) {
-    throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(path)} is not allowed; expected a file this process can write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new VoicesocketError(
+      'CONFIG_INVALID',
+      `${option}=${JSON.stringify(path)} is not allowed; expected a file this process can write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }

@@ -61,8 +61,13 @@ export function serveCommand(): Command {
     const base = `http://${shown}:${address.port}`;
     server.logger.info(
       {
-        answerUrl: `${base}${ANSWER_PATHS[0]}`, eventUrl: `${base}${EVENT_PATHS[0]}`, socket: `ws://${shown}:${address.port}${SOCKET_PATH}`,
-        dashboard: `${base}/`, softphone: `${base}/phone`, app: config.app, rate: config.sampleRate,
+        answerUrl: `${base}${ANSWER_PATHS[0]}`,
+        eventUrl: `${base}${EVENT_PATHS[0]}`,
+        socket: `ws://${shown}:${address.port}${SOCKET_PATH}`,
+        dashboard: `${base}/`,
+        softphone: `${base}/phone`,
+        app: config.app,
+        rate: config.sampleRate,
       },
       `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]} · ` +
         'for a real number, expose this port over HTTPS and point your Vonage application\'s answer and event URLs here (README: "Connect a real Vonage number")',

@@ -132,8 +132,14 @@ function endpointOf(address: string): { type: string; number?: string; uri?: str
 
 function legRecord(leg: Leg, endedAt: number | undefined, status: string): LegRecord {
   return {
-    uuid: leg.uuid, conversation_uuid: leg.conversationUuid, status, direction: leg.direction,
-    from: endpointOf(leg.from), to: endpointOf(leg.to), rate: '0.00', price: '0.00',
+    uuid: leg.uuid,
+    conversation_uuid: leg.conversationUuid,
+    status,
+    direction: leg.direction,
+    from: endpointOf(leg.from),
+    to: endpointOf(leg.to),
+    rate: '0.00',
+    price: '0.00',
     duration: String(Math.round(((endedAt ?? Date.now()) - leg.startedAt) / 1000)),
     start_time: new Date(leg.startedAt).toISOString(),
     ...(endedAt ? { end_time: new Date(endedAt).toISOString() } : {}),
@@ -141,7 +147,8 @@ function legRecord(leg: Leg, endedAt: number | undefined, status: string): LegRe
   };
 }
 
-type NccoFetch = { ok: true; ncco: Ncco | undefined; latencyMs: number; status: number; attempts: number } | { ok: false; error: string; status?: number; attempts: number };
+type NccoFetch =
+  { ok: true; ncco: Ncco | undefined; latencyMs: number; status: number; attempts: number } | { ok: false; error: string; status?: number; attempts: number };
 
 const sharedClock = new FrameClock();
 
@@ -253,7 +260,13 @@ export class CallRun {
     if (request.kind === 'talk') pcm = (await synthesizeSpeech(request.text, rate)).pcm;
     else if (request.kind === 'dtmf') {
       // Vonage's DTMF timing is not documented: 100 ms tones, 50 ms gaps, 500 ms for "p" (UNCONFIRMED).
-      pcm = floatToPcm16(Float32Array.from([...request.digits].flatMap((digit) => (digit === 'p' ? [...new Float32Array(rate / 2)] : [...dtmfTone(digit, 100, rate), ...new Float32Array(rate / 20)]))));
+      pcm = floatToPcm16(
+        Float32Array.from(
+          [...request.digits].flatMap((digit) =>
+            digit === 'p' ? [...new Float32Array(rate / 2)] : [...dtmfTone(digit, 100, rate), ...new Float32Array(rate / 20)],
+          ),
+        ),
+      );
       if (this.switches.restDtmfAsEvent) for (const digit of request.digits.replace(/p/g, '')) active.sendText(dtmfMessage(digit, 100));
     } else pcm = request.pcm(rate);
     if (this.activeLeg?.leg !== active) return true;
@@ -290,7 +303,14 @@ export class CallRun {
   async run(): Promise<CallResult> {
     const leg = this.legA;
     if (this.switches.eventsBeforeAnswer) this.postCallerEvents();
-    const answerFields = { to: leg.to, from: leg.from, uuid: leg.uuid, conversation_uuid: leg.conversationUuid, region_url: 'https://api-emulator.invalid', endpoint_type: 'phone' };
+    const answerFields = {
+      to: leg.to,
+      from: leg.from,
+      uuid: leg.uuid,
+      conversation_uuid: leg.conversationUuid,
+      region_url: 'https://api-emulator.invalid',
+      endpoint_type: 'phone',
+    };
     if (this.options.prelude) await this.runNcco(this.options.prelude);
     const answer: NccoFetch = this.options.ncco
       ? { ok: true, ncco: this.options.ncco, latencyMs: 0, status: 200, attempts: 0 }
@@ -357,7 +377,14 @@ export class CallRun {
     const entry: PostedEvent = { url, body };
     this.events.push(entry);
     this.eventChain = this.eventChain.then(async () => {
-      const response = await sendWebhook({ url, method: this.options.eventMethod ?? 'POST', fields: body, connectTimeoutMs: this.timeouts.eventConnectMs, socketTimeoutMs: this.timeouts.eventSocketMs, signing: this.options.signing });
+      const response = await sendWebhook({
+        url,
+        method: this.options.eventMethod ?? 'POST',
+        fields: body,
+        connectTimeoutMs: this.timeouts.eventConnectMs,
+        socketTimeoutMs: this.timeouts.eventSocketMs,
+        signing: this.options.signing,
+      });
       if (response.ok) entry.status = response.status;
       else entry.error = response.error;
       this.timeline.add('event', `${String(body.status ?? (body.reason ? 'error' : 'event'))} → ${response.ok ? response.status : response.error}`);
@@ -381,7 +408,13 @@ export class CallRun {
    * Fetches an NCCO the way Vonage does (§7): one retry on timeouts, resets and 429/503/504; then the
    * fallback URL (twice on retryable failures) with `reason` and `original_request`.
    */
-  private async fetchNcco(url: string, method: 'GET' | 'POST', fields: Record<string, unknown>, type: 'answer' | 'event', fallbackUrl?: string): Promise<NccoFetch> {
+  private async fetchNcco(
+    url: string,
+    method: 'GET' | 'POST',
+    fields: Record<string, unknown>,
+    type: 'answer' | 'event',
+    fallbackUrl?: string,
+  ): Promise<NccoFetch> {
     const connectTimeoutMs = type === 'answer' ? this.timeouts.answerConnectMs : this.timeouts.eventConnectMs;
     const socketTimeoutMs = type === 'answer' ? this.timeouts.answerSocketMs : this.timeouts.eventSocketMs;
     let attempts = 0;
@@ -398,7 +431,13 @@ export class CallRun {
       }
       if (type === 'event' && response.body.trim() === '') return { ok: true, ncco: undefined, latencyMs: response.ms, status: response.status, attempts };
       if (!/^(application\/json|text\/plain)\b/i.test(response.contentType)) {
-        return { ok: false, error: `content type ${JSON.stringify(response.contentType)} is not application/json`, status: response.status, attempts, retryable: false };
+        return {
+          ok: false,
+          error: `content type ${JSON.stringify(response.contentType)} is not application/json`,
+          status: response.status,
+          attempts,
+          retryable: false,
+        };
       }
       let parsed: unknown;
       try {
@@ -459,7 +498,7 @@ export class CallRun {
       case 'talk': {
         if (this.options.talk === 'skip') return undefined;
         const { pcm, engine } = await synthesizeSpeech(action.text, TALK_RATE);
-        const loops = action.loop === 0 ? 1 : action.loop ?? 1;
+        const loops = action.loop === 0 ? 1 : (action.loop ?? 1);
         const ms = (pcm.length / 2 / TALK_RATE) * 1000 * loops;
         if (this.options.record) for (let i = 0; i < loops; i++) this.talkHeard.push(pcm);
         this.timeline.add('ncco', `talk ${Math.round(ms)} ms (${engine}): ${JSON.stringify(action.text.slice(0, 60))}`);
@@ -475,10 +514,13 @@ export class CallRun {
         return undefined;
       }
       case 'input': {
-        const digits = action.type.includes('dtmf') ? this.inputDigits.shift() ?? '' : '';
+        const digits = action.type.includes('dtmf') ? (this.inputDigits.shift() ?? '') : '';
         const body: Record<string, unknown> = {
           dtmf: { digits, timed_out: digits === '' },
-          from: this.legA.from, to: this.legA.to, uuid: this.legA.uuid, conversation_uuid: this.legA.conversationUuid,
+          from: this.legA.from,
+          to: this.legA.to,
+          uuid: this.legA.uuid,
+          conversation_uuid: this.legA.conversationUuid,
           timestamp: new Date().toISOString(),
         };
         if (action.type.includes('speech')) body.speech = { results: [], timeout_reason: 'start_timeout' };
@@ -486,7 +528,11 @@ export class CallRun {
         return this.postForNcco(this.eventUrl(action.eventUrl), body, action.eventMethod);
       }
       case 'notify':
-        return this.postForNcco(action.eventUrl[0], { payload: action.payload, conversation_uuid: this.legA.conversationUuid, timestamp: new Date().toISOString() }, action.eventMethod);
+        return this.postForNcco(
+          action.eventUrl[0],
+          { payload: action.payload, conversation_uuid: this.legA.conversationUuid, timestamp: new Date().toISOString() },
+          action.eventMethod,
+        );
       case 'record':
         this.records.push({ action, startedAt: Date.now() });
         return undefined;
@@ -510,8 +556,13 @@ export class CallRun {
     const ws = endpoint as WebsocketEndpoint;
     const eventUrl = this.eventUrl(action.eventUrl);
     const legB: Leg = {
-      uuid: randomUUID(), conversationUuid: this.legA.conversationUuid, from: action.from ?? this.legA.from, to: ws.uri,
-      direction: 'outbound', startedAt: Date.now(), ...(ws.headers ? { headers: ws.headers } : {}),
+      uuid: randomUUID(),
+      conversationUuid: this.legA.conversationUuid,
+      from: action.from ?? this.legA.from,
+      to: ws.uri,
+      direction: 'outbound',
+      startedAt: Date.now(),
+      ...(ws.headers ? { headers: ws.headers } : {}),
     };
     this.websocketLegUuid = legB.uuid;
     this.legB = legB;
@@ -524,8 +575,17 @@ export class CallRun {
       else this.timeline.add('socket', 'endpoint asks for Vonage authorization but the emulator has no signature secret; sending none', true);
     }
     const leg = new WebsocketLeg({
-      endpoint: ws, clock: this.clock, audio: await createCallerAudio(this.options.audio ?? { kind: 'silence' }, parseContentType(ws[CONTENT_TYPE_KEY]) ?? DEFAULT_SAMPLE_RATE),
-      durationMs: this.remainingMs(), dtmf: this.options.dtmf, inject: this.options.inject, binaryFirst: this.options.binaryFirst, switches: this.switches, ...(this.options.plainWs ? { plainWs: true } : {}), record: this.options.record, timeline: this.timeline,
+      endpoint: ws,
+      clock: this.clock,
+      audio: await createCallerAudio(this.options.audio ?? { kind: 'silence' }, parseContentType(ws[CONTENT_TYPE_KEY]) ?? DEFAULT_SAMPLE_RATE),
+      durationMs: this.remainingMs(),
+      dtmf: this.options.dtmf,
+      inject: this.options.inject,
+      binaryFirst: this.options.binaryFirst,
+      switches: this.switches,
+      ...(this.options.plainWs ? { plainWs: true } : {}),
+      record: this.options.record,
+      timeline: this.timeline,
       ...(this.options.warmupMs ? { warmupMs: this.options.warmupMs } : {}),
       ...(authorization ? { authorization } : {}),
     });
@@ -534,9 +594,11 @@ export class CallRun {
       this.activeLeg = undefined;
       this.legBEndedAt = Date.now();
       this.leg = result;
-      for (const violation of result.violations) this.problem(`${violation.message} at ${violation.atMs} ms: Vonage stops listening and drops the socket (1006)`);
+      for (const violation of result.violations)
+        this.problem(`${violation.message} at ${violation.atMs} ms: Vonage stops listening and drops the socket (1006)`);
       if (result.end === 'buffer-overflow') this.problem(`app overran Vonage's ${this.switches.bufferFrames}-frame playback buffer`);
-      if (result.overflowDropped > 0) this.problem(`app overran Vonage's ${this.switches.bufferFrames}-frame playback buffer: ${result.overflowDropped} frames dropped`);
+      if (result.overflowDropped > 0)
+        this.problem(`app overran Vonage's ${this.switches.bufferFrames}-frame playback buffer: ${result.overflowDropped} frames dropped`);
       return result;
     });
     if (!this.switches.connectBlocks) {
@@ -555,7 +617,11 @@ export class CallRun {
       this.problems.push(`websocket ${legB.to} could not be connected: ${result.connectError ?? 'unknown error'}`);
       if (action.eventType === 'synchronous') {
         const status = result.connectError?.includes('timed out') ? 'unanswered' : 'failed';
-        return this.postForNcco(eventUrl, statusEvent(legB, status, this.switches, { detail: status === 'unanswered' ? 'timeout' : 'cannot_route' }), action.eventMethod);
+        return this.postForNcco(
+          eventUrl,
+          statusEvent(legB, status, this.switches, { detail: status === 'unanswered' ? 'timeout' : 'cannot_route' }),
+          action.eventMethod,
+        );
       }
       return undefined;
     }
@@ -583,11 +649,14 @@ export class CallRun {
     for (const { action, startedAt } of this.records) {
       const recordingUuid = randomUUID();
       this.postEvent(this.eventUrl((action as { eventUrl?: string[] }).eventUrl), {
-        start_time: new Date(startedAt).toISOString(), end_time: new Date().toISOString(),
-        recording_url: `https://api-emulator.invalid/v1/files/${recordingUuid}`, size: 0, recording_uuid: recordingUuid,
-        conversation_uuid: this.legA.conversationUuid, timestamp: new Date().toISOString(),
+        start_time: new Date(startedAt).toISOString(),
+        end_time: new Date().toISOString(),
+        recording_url: `https://api-emulator.invalid/v1/files/${recordingUuid}`,
+        size: 0,
+        recording_uuid: recordingUuid,
+        conversation_uuid: this.legA.conversationUuid,
+        timestamp: new Date().toISOString(),
       });
     }
   }
 }
-

@@ -46,11 +46,11 @@ export const CHECKS: Record<string, string> = {
   'wire-keys': `the websocket endpoint spells "${CONTENT_TYPE_KEY}" (Vonage ignores "contentType") with a rate Vonage offers`,
   'socket-accepts': 'the socket accepts the upgrade and the websocket:connected message and stays up',
   'exact-frames': 'every audio frame the app sends is exactly one 20 ms frame',
-  'no-stray-text': 'the app does not echo Vonage\'s control messages back (other text is ignored by Vonage)',
+  'no-stray-text': "the app does not echo Vonage's control messages back (other text is ignored by Vonage)",
   'survives-dtmf': 'a DTMF message does not break the call',
   'survives-unknown-message': 'an unknown event does not break the call',
   'survives-binary-first': 'audio before websocket:connected does not break the call',
-  'pacing': "the app never overruns Vonage's playback buffer and never underruns while it plays",
+  pacing: "the app never overruns Vonage's playback buffer and never underruns while it plays",
   'caller-hangup': 'when the caller hangs up, the app completes the close handshake promptly',
   'clear-notify': 'clear and notify round trips complete when the app uses them',
 };
@@ -67,7 +67,12 @@ function answerFailure(call: CallResult): string {
 function strayTextVerdict(texts: string[]): CheckResult {
   if (texts.length === 0) return result('no-stray-text', 'pass', 'no stray text');
   const echoed = texts.filter((text) => /"event"\s*:\s*"websocket:/.test(text));
-  if (echoed.length > 0) return result('no-stray-text', 'warn', `the app sent back ${echoed.length} of Vonage's own control message(s), e.g. ${JSON.stringify(echoed[0]!.slice(0, 80))}: Vonage ignores them, but an echo of text is usually a bug`);
+  if (echoed.length > 0)
+    return result(
+      'no-stray-text',
+      'warn',
+      `the app sent back ${echoed.length} of Vonage's own control message(s), e.g. ${JSON.stringify(echoed[0]!.slice(0, 80))}: Vonage ignores them, but an echo of text is usually a bug`,
+    );
   return result('no-stray-text', 'pass', `${texts.length} text message(s) Vonage ignores, e.g. ${JSON.stringify(texts[0]!.slice(0, 40))}`);
 }
 
@@ -79,8 +84,13 @@ function survivedMessage(leg: LegResult, name: string, label: string, what: stri
   const sentAt = leg.scriptSentAtMs[label];
   if (sentAt === undefined) return result(name, 'skip', `the socket had ended before ${what} was due (${leg.end} at ${Math.round(leg.durationMs)} ms)`);
   if (leg.end === 'caller-hangup') return result(name, 'pass', 'the call went on');
-  if (leg.end === 'frame-violation' || leg.end === 'buffer-overflow') return result(name, 'skip', `Vonage dropped the call for another fault (${leg.end}) ${Math.round(leg.durationMs - sentAt)} ms after ${what}`);
-  return result(name, 'fail', `the app ended the call (${leg.end}, code ${leg.closeCode ?? '—'}${leg.closeCode === 1006 ? ': no close frame, the connection dropped' : ''}) ${Math.round(leg.durationMs - sentAt)} ms after ${what}`);
+  if (leg.end === 'frame-violation' || leg.end === 'buffer-overflow')
+    return result(name, 'skip', `Vonage dropped the call for another fault (${leg.end}) ${Math.round(leg.durationMs - sentAt)} ms after ${what}`);
+  return result(
+    name,
+    'fail',
+    `the app ended the call (${leg.end}, code ${leg.closeCode ?? '—'}${leg.closeCode === 1006 ? ': no close frame, the connection dropped' : ''}) ${Math.round(leg.durationMs - sentAt)} ms after ${what}`,
+  );
 }
 
 export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
@@ -94,16 +104,27 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
     talk: 'skip',
   };
   const [main, posted, binaryFirst] = await Promise.all([
-    placeCall({ ...base, durationMs, audio: { kind: 'tone', frequency: 440 }, dtmf: [{ digit: '5', atMs: durationMs / 3 }], inject: [{ atMs: durationMs / 2, text: UNKNOWN_EVENT }] }),
+    placeCall({
+      ...base,
+      durationMs,
+      audio: { kind: 'tone', frequency: 440 },
+      dtmf: [{ digit: '5', atMs: durationMs / 3 }],
+      inject: [{ atMs: durationMs / 2, text: UNKNOWN_EVENT }],
+    }),
     placeCall({ ...base, answerMethod: 'POST', durationMs: 500 }),
     placeCall({ ...base, durationMs: 1000, binaryFirst: true }),
   ]);
   const results: CheckResult[] = [];
 
-  results.push(main.answer.ok ? result('answer-get', 'pass', `200 in ${main.answer.latencyMs?.toFixed(1)} ms`) : result('answer-get', 'fail', answerFailure(main)));
+  results.push(
+    main.answer.ok ? result('answer-get', 'pass', `200 in ${main.answer.latencyMs?.toFixed(1)} ms`) : result('answer-get', 'fail', answerFailure(main)),
+  );
   // GET is Vonage's default answer method: a GET-only app is right as long as its application says GET.
   if (posted.answer.ok) results.push(result('answer-post', 'pass', `200 in ${posted.answer.latencyMs?.toFixed(1)} ms`));
-  else if (main.answer.ok) results.push(result('answer-post', 'warn', `POST is not served (${answerFailure(posted)}); fine while the Vonage application's answer_method is GET, the default`));
+  else if (main.answer.ok)
+    results.push(
+      result('answer-post', 'warn', `POST is not served (${answerFailure(posted)}); fine while the Vonage application's answer_method is GET, the default`),
+    );
   else results.push(result('answer-post', 'fail', answerFailure(posted)));
   const latencies = [main, posted, binaryFirst].map((call) => call.answer.latencyMs).filter((value): value is number => value !== undefined);
   const timedOut = [main, posted].some((call) => call.answer.error?.includes('timeout'));
@@ -117,40 +138,105 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   const validation = main.ncco !== undefined ? validateNcco(main.ncco) : undefined;
   const endpoint = validation?.ok ? findWebsocketEndpoint(validation.ncco) : undefined;
   if (!validation?.ok) results.push(result('connects-websocket', 'skip', 'no valid NCCO'));
-  else results.push(endpoint ? result('connects-websocket', 'pass', endpoint.uri) : result('connects-websocket', 'fail', `the NCCO has no connect to a websocket endpoint (actions: ${validation.ncco.map((action) => action.action).join(', ')})`));
+  else
+    results.push(
+      endpoint
+        ? result('connects-websocket', 'pass', endpoint.uri)
+        : result(
+            'connects-websocket',
+            'fail',
+            `the NCCO has no connect to a websocket endpoint (actions: ${validation.ncco.map((action) => action.action).join(', ')})`,
+          ),
+    );
 
   if (!endpoint) results.push(result('wire-keys', 'skip', 'no websocket endpoint'));
   else if (main.nccoWarnings.length > 0) results.push(result('wire-keys', 'fail', main.nccoWarnings.join('; ')));
-  else if (endpoint[CONTENT_TYPE_KEY] === undefined) results.push(result('wire-keys', 'fail', `no "${CONTENT_TYPE_KEY}": Vonage uses 16 kHz; say so explicitly`));
+  else if (endpoint[CONTENT_TYPE_KEY] === undefined)
+    results.push(result('wire-keys', 'fail', `no "${CONTENT_TYPE_KEY}": Vonage uses 16 kHz; say so explicitly`));
   else results.push(result('wire-keys', 'pass', String(endpoint[CONTENT_TYPE_KEY])));
 
   const leg = main.leg;
   if (!leg) {
-    for (const name of ['socket-accepts', 'exact-frames', 'no-stray-text', 'survives-dtmf', 'survives-unknown-message', 'pacing', 'caller-hangup', 'clear-notify']) results.push(result(name, 'skip', 'no websocket leg'));
+    for (const name of [
+      'socket-accepts',
+      'exact-frames',
+      'no-stray-text',
+      'survives-dtmf',
+      'survives-unknown-message',
+      'pacing',
+      'caller-hangup',
+      'clear-notify',
+    ])
+      results.push(result(name, 'skip', 'no websocket leg'));
   } else if (!leg.connected) {
     results.push(result('socket-accepts', 'fail', leg.connectError ?? 'not connected'));
-    for (const name of ['exact-frames', 'no-stray-text', 'survives-dtmf', 'survives-unknown-message', 'pacing', 'caller-hangup', 'clear-notify']) results.push(result(name, 'skip', 'socket not connected'));
+    for (const name of ['exact-frames', 'no-stray-text', 'survives-dtmf', 'survives-unknown-message', 'pacing', 'caller-hangup', 'clear-notify'])
+      results.push(result(name, 'skip', 'socket not connected'));
   } else {
     const survived = leg.end === 'caller-hangup';
-    results.push(survived || leg.end === 'frame-violation' ? result('socket-accepts', 'pass', `${leg.sampleRate} Hz, up ${Math.round(leg.durationMs)} ms`) : result('socket-accepts', 'fail', `the socket ended early: ${leg.end} (${leg.closeCode ?? 'no code'}) after ${Math.round(leg.durationMs)} ms`));
-    results.push(leg.violations.length === 0
-      ? result('exact-frames', leg.framesReceived > 0 ? 'pass' : 'skip', leg.framesReceived > 0 ? `${leg.framesReceived} frames, all ${leg.sampleRate / 50 * 2} bytes` : 'the app sent no audio')
-      : result('exact-frames', 'fail', `${leg.violations[0]!.message} (${leg.violations[0]!.bytes} bytes at ${leg.violations[0]!.atMs} ms): Vonage drops the socket`));
+    results.push(
+      survived || leg.end === 'frame-violation'
+        ? result('socket-accepts', 'pass', `${leg.sampleRate} Hz, up ${Math.round(leg.durationMs)} ms`)
+        : result('socket-accepts', 'fail', `the socket ended early: ${leg.end} (${leg.closeCode ?? 'no code'}) after ${Math.round(leg.durationMs)} ms`),
+    );
+    results.push(
+      leg.violations.length === 0
+        ? result(
+            'exact-frames',
+            leg.framesReceived > 0 ? 'pass' : 'skip',
+            leg.framesReceived > 0 ? `${leg.framesReceived} frames, all ${(leg.sampleRate / 50) * 2} bytes` : 'the app sent no audio',
+          )
+        : result(
+            'exact-frames',
+            'fail',
+            `${leg.violations[0]!.message} (${leg.violations[0]!.bytes} bytes at ${leg.violations[0]!.atMs} ms): Vonage drops the socket`,
+          ),
+    );
     results.push(strayTextVerdict(leg.unexpectedText));
     results.push(survivedMessage(leg, 'survives-dtmf', 'dtmf 5', 'the DTMF message'));
     results.push(survivedMessage(leg, 'survives-unknown-message', `text ${UNKNOWN_EVENT.slice(0, 60)}`, 'the unknown event'));
     const echoing = leg.framesReceived > 0 && leg.echoed >= leg.framesReceived * 0.9;
-    if (leg.overflowDropped > 0 || leg.end === 'buffer-overflow') results.push(result('pacing', 'fail', `overran the playback buffer (${leg.overflowDropped} frames dropped, max buffered ${leg.maxBufferedFrames})`));
+    if (leg.overflowDropped > 0 || leg.end === 'buffer-overflow')
+      results.push(result('pacing', 'fail', `overran the playback buffer (${leg.overflowDropped} frames dropped, max buffered ${leg.maxBufferedFrames})`));
     else if (leg.framesReceived === 0) results.push(result('pacing', 'skip', 'the app sent no audio'));
     else if (echoing) results.push(result('pacing', 'pass', `echo: paced by the caller, max buffered ${leg.maxBufferedFrames} frames`));
-    else results.push(leg.underruns.length === 0 ? result('pacing', 'pass', `no underrun, max buffered ${leg.maxBufferedFrames} frames`) : result('pacing', 'fail', `${leg.underruns.length} underrun(s) while playing (first at frame ${leg.underruns[0]!.tick}, ${leg.underruns[0]!.frames * 20} ms gap)`));
+    else
+      results.push(
+        leg.underruns.length === 0
+          ? result('pacing', 'pass', `no underrun, max buffered ${leg.maxBufferedFrames} frames`)
+          : result(
+              'pacing',
+              'fail',
+              `${leg.underruns.length} underrun(s) while playing (first at frame ${leg.underruns[0]!.tick}, ${leg.underruns[0]!.frames * 20} ms gap)`,
+            ),
+      );
     if (!survived) results.push(result('caller-hangup', 'skip', 'the call did not end with the caller hanging up'));
-    else if (leg.protocolError) results.push(result('caller-hangup', 'warn', `the app answered with a malformed close frame (${leg.protocolError}); the caller is gone by then, but it is a protocol error`));
+    else if (leg.protocolError)
+      results.push(
+        result(
+          'caller-hangup',
+          'warn',
+          `the app answered with a malformed close frame (${leg.protocolError}); the caller is gone by then, but it is a protocol error`,
+        ),
+      );
     else if (leg.hangupCloseMs === undefined) results.push(result('caller-hangup', 'fail', 'the app never answered the close frame'));
-    else results.push(result('caller-hangup', leg.hangupCloseMs < HANGUP_CLOSE_SLOW_MS ? 'pass' : 'fail', `close answered in ${leg.hangupCloseMs.toFixed(1)} ms`));
+    else
+      results.push(result('caller-hangup', leg.hangupCloseMs < HANGUP_CLOSE_SLOW_MS ? 'pass' : 'fail', `close answered in ${leg.hangupCloseMs.toFixed(1)} ms`));
     if (leg.clears === 0 && leg.marksSent === 0) results.push(result('clear-notify', 'skip', 'the app used neither clear nor notify'));
-    else if (leg.clears > 0) results.push(result('clear-notify', 'pass', `${leg.clears} clear(s) acknowledged with websocket:cleared; ${leg.marksReported}/${leg.marksSent} notify reported (markers discarded by a clear are not reported)`));
-    else results.push(leg.marksReported >= leg.marksSent ? result('clear-notify', 'pass', `${leg.clears} clear(s) acknowledged, ${leg.marksReported}/${leg.marksSent} notify reported`) : result('clear-notify', 'fail', `${leg.marksSent - leg.marksReported} notify marker(s) never reported before the call ended`));
+    else if (leg.clears > 0)
+      results.push(
+        result(
+          'clear-notify',
+          'pass',
+          `${leg.clears} clear(s) acknowledged with websocket:cleared; ${leg.marksReported}/${leg.marksSent} notify reported (markers discarded by a clear are not reported)`,
+        ),
+      );
+    else
+      results.push(
+        leg.marksReported >= leg.marksSent
+          ? result('clear-notify', 'pass', `${leg.clears} clear(s) acknowledged, ${leg.marksReported}/${leg.marksSent} notify reported`)
+          : result('clear-notify', 'fail', `${leg.marksSent - leg.marksReported} notify marker(s) never reported before the call ended`),
+      );
   }
 
   const early = binaryFirst.leg;
@@ -159,7 +245,13 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   else if (early.end === 'frame-violation' && early.violations[0]) {
     // Vonage (the emulator) dropped the socket, for the app's frames: say which, not "the app ended it".
     const first = early.violations[0];
-    results.push(result('survives-binary-first', 'fail', `after audio that came before websocket:connected, the app sent ${first.bytes}-byte frames where ${early.sampleRate} Hz needs ${(early.sampleRate / 50) * 2}: it kept a rate it assumed before the connected message; Vonage drops the socket for that`));
+    results.push(
+      result(
+        'survives-binary-first',
+        'fail',
+        `after audio that came before websocket:connected, the app sent ${first.bytes}-byte frames where ${early.sampleRate} Hz needs ${(early.sampleRate / 50) * 2}: it kept a rate it assumed before the connected message; Vonage drops the socket for that`,
+      ),
+    );
   } else results.push(result('survives-binary-first', 'fail', `the app ended the call: ${early.end} (${early.closeCode ?? '—'})`));
 
   const order = Object.keys(CHECKS);

@@ -17,7 +17,12 @@ function numeric(value: number, switches: Pick<EmulatorSwitches, 'numbersAsStrin
   return switches.numbersAsStrings ? String(value) : value;
 }
 
-export function statusEvent(leg: Leg, status: string, switches: Pick<EmulatorSwitches, 'numbersAsStrings'>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function statusEvent(
+  leg: Leg,
+  status: string,
+  switches: Pick<EmulatorSwitches, 'numbersAsStrings'>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const now = Date.now();
   const body: Record<string, unknown> = {
     from: leg.from,

@@ -8,7 +8,14 @@ import { FrameClock } from '../audio/frame-clock.js';
 import { placeCall, type CallResult } from './call.js';
 import type { LoadOptions, WorkerProgress, WorkerReport } from './load.js';
 
-type WorkerInput = Omit<LoadOptions, 'onProgress'> & { calls: number; rampMs: number; offsetMs: number; totalCalls: number; workerIndex: number; workers: number };
+type WorkerInput = Omit<LoadOptions, 'onProgress'> & {
+  calls: number;
+  rampMs: number;
+  offsetMs: number;
+  totalCalls: number;
+  workerIndex: number;
+  workers: number;
+};
 
 const input = workerData as WorkerInput;
 const clock = new FrameClock();
@@ -56,11 +63,24 @@ parentPort!.postMessage({ type: 'progress', progress });
 const rtts: number[] = [];
 const answers: number[] = [];
 const report: WorkerReport = {
-  calls: input.calls, connected: 0, accepted: 0, failures: [], framesSent: 0, framesReceived: 0, echoed: 0, lost: 0,
-  duplicated: 0, violations: 0, underruns: 0, rtts: new Float64Array(0), answerLatencies: new Float64Array(0),
-  maxSendLatenessMs: 0, eventLoopUtilization: performance.eventLoopUtilization(elu).utilization,
+  calls: input.calls,
+  connected: 0,
+  accepted: 0,
+  failures: [],
+  framesSent: 0,
+  framesReceived: 0,
+  echoed: 0,
+  lost: 0,
+  duplicated: 0,
+  violations: 0,
+  underruns: 0,
+  rtts: new Float64Array(0),
+  answerLatencies: new Float64Array(0),
+  maxSendLatenessMs: 0,
+  eventLoopUtilization: performance.eventLoopUtilization(elu).utilization,
   // The histogram's resolution timer adds ~1 ms to every sample; subtract it.
-  loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - 1), loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - 1),
+  loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - 1),
+  loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - 1),
 };
 for (const result of results) {
   if (result.answer.latencyMs !== undefined) answers.push(result.answer.latencyMs);

@@ -146,30 +146,43 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const deadline = rampMs + options.durationMs + DEADLINE_SLACK_MS;
   const shares = Array.from({ length: workers }, (_, w) => Math.floor(options.calls / workers) + (w < options.calls % workers ? 1 : 0));
   const { onProgress: _onProgress, ...serializable } = options;
-  const reports = await Promise.all(shares.map((share, index) => new Promise<WorkerReport>((resolve, reject) => {
-    const worker = new Worker(fromSource ? sourceBootstrap() : workerUrl(), {
-      ...(fromSource ? { eval: true } : {}),
-      workerData: { ...serializable, calls: share, rampMs, offsetMs: (index * rampMs) / options.calls, totalCalls: options.calls, workerIndex: index, workers },
-    });
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new Error(`load worker ${index} passed its deadline of ${deadline} ms`));
-    }, deadline);
-    worker.on('message', (message: { type: 'progress'; progress: LoadProgress } | { type: 'done'; report: WorkerReport }) => {
-      if (message.type === 'progress') {
-        progress[index] = message.progress;
-        report();
-      } else {
-        clearTimeout(timer);
-        resolve(message.report);
-        void worker.terminate();
-      }
-    });
-    worker.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  })));
+  const reports = await Promise.all(
+    shares.map(
+      (share, index) =>
+        new Promise<WorkerReport>((resolve, reject) => {
+          const worker = new Worker(fromSource ? sourceBootstrap() : workerUrl(), {
+            ...(fromSource ? { eval: true } : {}),
+            workerData: {
+              ...serializable,
+              calls: share,
+              rampMs,
+              offsetMs: (index * rampMs) / options.calls,
+              totalCalls: options.calls,
+              workerIndex: index,
+              workers,
+            },
+          });
+          const timer = setTimeout(() => {
+            void worker.terminate();
+            reject(new Error(`load worker ${index} passed its deadline of ${deadline} ms`));
+          }, deadline);
+          worker.on('message', (message: { type: 'progress'; progress: LoadProgress } | { type: 'done'; report: WorkerReport }) => {
+            if (message.type === 'progress') {
+              progress[index] = message.progress;
+              report();
+            } else {
+              clearTimeout(timer);
+              resolve(message.report);
+              void worker.terminate();
+            }
+          });
+          worker.on('error', (error) => {
+            clearTimeout(timer);
+            reject(error);
+          });
+        }),
+    ),
+  );
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const sum = (pick: (r: WorkerReport) => number) => reports.reduce((total, r) => total + pick(r), 0);

@@ -75,7 +75,10 @@ function withLinks(record: LegRecord): LegRecord & { _links: { self: { href: str
 
 function problem(reply: FastifyReply, status: number, title: string, detail: string) {
   // Vonage answers errors as RFC 7807 problem details.
-  return reply.code(status).type('application/problem+json').send({ type: `https://developer.vonage.com/api-errors#${status}`, title, detail });
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: `https://developer.vonage.com/api-errors#${status}`, title, detail });
 }
 
 export async function createRestApi(options: RestApiOptions): Promise<FastifyInstance> {
@@ -88,7 +91,8 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
     try {
       if (decodeProtectedHeader(token).alg !== 'RS256') return { ok: false, status: 401, title: 'Unauthorized', detail: 'the application JWT must be RS256' };
       const claims = key ? (await jwtVerify(token, key, { algorithms: ['RS256'] })).payload : decodeJwt(token);
-      if (options.applicationId && claims.application_id !== options.applicationId) return { ok: false, status: 401, title: 'Unauthorized', detail: 'application_id does not match' };
+      if (options.applicationId && claims.application_id !== options.applicationId)
+        return { ok: false, status: 401, title: 'Unauthorized', detail: 'application_id does not match' };
       return { ok: true };
     } catch (error) {
       return { ok: false, status: 401, title: 'Unauthorized', detail: (error as Error).message };
@@ -100,8 +104,12 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
     if (!auth.ok) return problem(reply, auth.status, auth.title, auth.detail);
   });
 
-  app.setNotFoundHandler((request, reply) => problem(reply, 404, 'Not Found', `${request.method} ${request.url.split('?')[0]} is not part of the emulated Voice API`));
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => problem(reply, error.statusCode ?? 500, error.statusCode === 400 ? 'Bad Request' : 'Internal Server Error', error.message));
+  app.setNotFoundHandler((request, reply) =>
+    problem(reply, 404, 'Not Found', `${request.method} ${request.url.split('?')[0]} is not part of the emulated Voice API`),
+  );
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) =>
+    problem(reply, error.statusCode ?? 500, error.statusCode === 400 ? 'Bad Request' : 'Internal Server Error', error.message),
+  );
 
   /** A live call holding the leg, or a problem reply: Vonage refuses call control on a completed call. */
   const liveCall = (uuid: string, reply: FastifyReply): RestCall | undefined => {
@@ -130,14 +138,22 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
     let audio;
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(STREAM_FETCH_TIMEOUT_MS) });
-      if (!response.ok) return problem(reply, 400, 'Bad Request', `stream_url answered ${response.status}`);
+      if (!response.ok) return await problem(reply, 400, 'Bad Request', `stream_url answered ${response.status}`);
       audio = readWav(Buffer.from(await response.arrayBuffer()));
     } catch (error) {
-      const why = error instanceof WavError ? `not a WAV the emulator can decode (${error.message}); Vonage also plays MP3, the emulator does not` : (error as Error).message;
+      const why =
+        error instanceof WavError
+          ? `not a WAV the emulator can decode (${error.message}); Vonage also plays MP3, the emulator does not`
+          : (error as Error).message;
       return problem(reply, 400, 'Bad Request', `stream_url: ${why}`);
     }
     const decoded = audio;
-    await call.playInto(request.params.uuid, { kind: 'stream', pcm: (rate) => wavAudioToCallPcm(decoded, rate), loop: loopOf(body.loop), level: levelOf(body.level) });
+    await call.playInto(request.params.uuid, {
+      kind: 'stream',
+      pcm: (rate) => wavAudioToCallPcm(decoded, rate),
+      loop: loopOf(body.loop),
+      level: levelOf(body.level),
+    });
     return { message: 'Stream started', uuid: request.params.uuid };
   });
 
@@ -145,7 +161,8 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
     const call = liveCall(request.params.uuid, reply);
     if (!call) return reply;
     const digits = request.body?.digits;
-    if (typeof digits !== 'string' || !/^[0-9*#p]{1,100}$/.test(digits)) return problem(reply, 400, 'Bad Request', 'digits must be 1 to 100 of 0-9, *, # and p (a pause)');
+    if (typeof digits !== 'string' || !/^[0-9*#p]{1,100}$/.test(digits))
+      return problem(reply, 400, 'Bad Request', 'digits must be 1 to 100 of 0-9, *, # and p (a pause)');
     await call.playInto(request.params.uuid, { kind: 'dtmf', digits });
     return { message: 'DTMF sent', uuid: request.params.uuid };
   });
@@ -166,15 +183,25 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
     const from = query.date_start ? Date.parse(query.date_start) : -Infinity;
     const to = query.date_end ? Date.parse(query.date_end) : Infinity;
     if (Number.isNaN(from) || Number.isNaN(to)) return problem(reply, 400, 'Bad Request', 'date_start and date_end must be ISO 8601 times');
-    let records = options.allCalls().flatMap((call) => call.records()).filter((record) => {
-      const started = Date.parse(record.start_time);
-      return (!query.status || record.status === query.status) && (!query.conversation_uuid || record.conversation_uuid === query.conversation_uuid) && started >= from && started <= to;
-    });
+    let records = options
+      .allCalls()
+      .flatMap((call) => call.records())
+      .filter((record) => {
+        const started = Date.parse(record.start_time);
+        return (
+          (!query.status || record.status === query.status) &&
+          (!query.conversation_uuid || record.conversation_uuid === query.conversation_uuid) &&
+          started >= from &&
+          started <= to
+        );
+      });
     if (query.order !== 'asc') records = records.reverse();
     const page = records.slice(recordIndex, recordIndex + pageSize);
     const base = `/v1/calls?page_size=${pageSize}`;
     return {
-      count: records.length, page_size: pageSize, record_index: recordIndex,
+      count: records.length,
+      page_size: pageSize,
+      record_index: recordIndex,
       _links: {
         self: { href: `${base}&record_index=${recordIndex}` },
         ...(recordIndex + pageSize < records.length ? { next: { href: `${restBase(request)}${base}&record_index=${recordIndex + pageSize}` } } : {}),
@@ -190,7 +217,8 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
     const action = body.action;
     if (action === 'transfer') {
       const destination = body.destination as { type?: string; ncco?: unknown } | undefined;
-      if (destination?.type !== 'ncco' || destination.ncco === undefined) return problem(reply, 400, 'Bad Request', 'transfer needs destination {type: "ncco", ncco: [...]} (url transfers are not emulated)');
+      if (destination?.type !== 'ncco' || destination.ncco === undefined)
+        return problem(reply, 400, 'Bad Request', 'transfer needs destination {type: "ncco", ncco: [...]} (url transfers are not emulated)');
       const validation = validateNcco(destination.ncco);
       if (!validation.ok) return problem(reply, 400, 'Bad Request', `invalid NCCO: ${validation.issues.join('; ')}`);
       call.transfer(validation.ncco);
@@ -202,7 +230,10 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
   });
 
   app.get<{ Params: { uuid: string } }>('/v1/calls/:uuid', async (request, reply) => {
-    const record = options.findCall(request.params.uuid)?.records().find((leg) => leg.uuid === request.params.uuid);
+    const record = options
+      .findCall(request.params.uuid)
+      ?.records()
+      .find((leg) => leg.uuid === request.params.uuid);
     if (!record) return problem(reply, 404, 'Not Found', `no call leg ${request.params.uuid}`);
     return withLinks(record);
   });
@@ -210,7 +241,8 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
   app.post<{ Body: Record<string, unknown> }>('/v1/calls', async (request, reply) => {
     const body = request.body ?? {};
     const to = Array.isArray(body.to) ? (body.to[0] as Record<string, unknown> | undefined) : undefined;
-    if (!to || to.type !== 'websocket') return problem(reply, 400, 'Bad Request', 'the emulator places calls to websocket endpoints only (to: [{type: "websocket", ...}])');
+    if (!to || to.type !== 'websocket')
+      return problem(reply, 400, 'Bad Request', 'the emulator places calls to websocket endpoints only (to: [{type: "websocket", ...}])');
     let ncco: Ncco | undefined;
     if (body.ncco !== undefined) {
       const validation = validateNcco(body.ncco);

@@ -127,15 +127,17 @@ export class VonageEmulator {
     const lengthMs = Math.min((request.lengthTimerS ?? Infinity) * 1000, DEFAULT_OUTBOUND_LENGTH_MS);
     // With an NCCO it runs once the socket is up; with only an answer_url, Vonage fetches it once the
     // endpoint answered, and runs what it returns.
-    const run = new CallRun(this.withDefaults({
-      ...(request.ncco ? { ncco: [connect, ...request.ncco] } : { prelude: [connect], answerUrl: request.answerUrl! }),
-      ...(request.eventUrl ? { eventUrl: request.eventUrl } : {}),
-      from: request.from ?? 'Unknown',
-      to: endpoint.uri,
-      durationMs: lengthMs,
-      talk: 'skip',
-      switches: { ...this.options.switches, connectBlocks: false },
-    }));
+    const run = new CallRun(
+      this.withDefaults({
+        ...(request.ncco ? { ncco: [connect, ...request.ncco] } : { prelude: [connect], answerUrl: request.answerUrl! }),
+        ...(request.eventUrl ? { eventUrl: request.eventUrl } : {}),
+        from: request.from ?? 'Unknown',
+        to: endpoint.uri,
+        durationMs: lengthMs,
+        talk: 'skip',
+        switches: { ...this.options.switches, connectBlocks: false },
+      }),
+    );
     this.track(run);
     return this.find(run.uuid)!;
   }

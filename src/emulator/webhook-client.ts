@@ -99,7 +99,15 @@ export async function sendWebhook(request: WebhookRequest): Promise<WebhookRespo
         }
         chunks.push(chunk);
       });
-      response.on('end', () => done({ ok: true, status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), ms: elapsed() }));
+      response.on('end', () =>
+        done({
+          ok: true,
+          status: response.statusCode ?? 0,
+          contentType: String(response.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks).toString('utf8'),
+          ms: elapsed(),
+        }),
+      );
       response.on('error', (error) => done({ ok: false, error: 'connection-failed', detail: error.message, ms: elapsed() }));
     });
     req.end(body);

@@ -121,8 +121,10 @@ export function frameSizeMessage(bytes: number, rate: number): string {
 /** A connection failure as a person can act on it; a TLS handshake against plain HTTP says so. */
 function describeConnectError(uri: string, error: Error & { code?: string }): string {
   if (uri.startsWith('wss://') && (error.code === 'EPROTO' || /wrong version number|packet length too long/i.test(error.message))) {
-    return `${uri} is wss:// but the server there does not speak TLS (${error.code ?? 'TLS handshake failed'}). Vonage only connects to wss:// over TLS: ` +
-      'put the app behind HTTPS (a tunnel or proxy), or test it on this machine with --plain-ws (connects wss:// as ws://)';
+    return (
+      `${uri} is wss:// but the server there does not speak TLS (${error.code ?? 'TLS handshake failed'}). Vonage only connects to wss:// over TLS: ` +
+      'put the app behind HTTPS (a tunnel or proxy), or test it on this machine with --plain-ws (connects wss:// as ws://)'
+    );
   }
   return error.message;
 }
@@ -156,9 +158,26 @@ export class WebsocketLeg {
     this.frameBytes = frameBytes(this.sampleRate);
     this.playback = new PlaybackBuffer(options.switches);
     this.result = {
-      sampleRate: this.sampleRate, connected: false, end: 'aborted', durationMs: 0, framesSent: 0, framesReceived: 0,
-      rttSamples: [], echoed: 0, lost: 0, duplicated: 0, violations: [], unexpectedText: [], clears: 0, marksSent: 0, marksReported: 0,
-      underruns: [], overflowDropped: 0, maxBufferedFrames: 0, maxSendLatenessMs: 0, scriptSentAtMs: {},
+      sampleRate: this.sampleRate,
+      connected: false,
+      end: 'aborted',
+      durationMs: 0,
+      framesSent: 0,
+      framesReceived: 0,
+      rttSamples: [],
+      echoed: 0,
+      lost: 0,
+      duplicated: 0,
+      violations: [],
+      unexpectedText: [],
+      clears: 0,
+      marksSent: 0,
+      marksReported: 0,
+      underruns: [],
+      overflowDropped: 0,
+      maxBufferedFrames: 0,
+      maxSendLatenessMs: 0,
+      scriptSentAtMs: {},
     };
   }
 
@@ -198,7 +217,7 @@ export class WebsocketLeg {
         if (this.hangupAt !== undefined && code !== 1006) this.result.hangupCloseMs = performance.now() - this.hangupAt;
         this.result.closeCode = code;
         this.result.closeReason = reason.toString('utf8');
-        this.finish(this.result.connected ? this.endedBy ?? 'app-closed' : 'connect-failed');
+        this.finish(this.result.connected ? (this.endedBy ?? 'app-closed') : 'connect-failed');
       });
     });
   }
@@ -268,13 +287,19 @@ export class WebsocketLeg {
     const sender = new FrameSchedule(this.openedAt, FRAME_MS);
     const lastFrame = Math.ceil(this.options.durationMs / FRAME_MS);
     const script: ScriptedText[] = [
-      ...(this.options.dtmf ?? []).map((press) => ({ atMs: press.atMs, text: dtmfMessage(press.digit, press.durationMs ?? 260), label: `dtmf ${press.digit}` })),
+      ...(this.options.dtmf ?? []).map((press) => ({
+        atMs: press.atMs,
+        text: dtmfMessage(press.digit, press.durationMs ?? 260),
+        label: `dtmf ${press.digit}`,
+      })),
       ...(this.options.inject ?? []).map((item) => ({ atMs: item.atMs, text: item.text, label: `text ${item.text.slice(0, 60)}` })),
     ].sort((a, b) => a.atMs - b.atMs);
-    this.removeTasks.push(clock.add({
-      nextDueAt: () => (sender.next < lastFrame ? sender.nextDueAt() : Infinity),
-      run: (now) => sender.runDue(now, (n) => this.sendCallerFrame(n, script), lastFrame - sender.next),
-    }));
+    this.removeTasks.push(
+      clock.add({
+        nextDueAt: () => (sender.next < lastFrame ? sender.nextDueAt() : Infinity),
+        run: (now) => sender.runDue(now, (n) => this.sendCallerFrame(n, script), lastFrame - sender.next),
+      }),
+    );
 
     const mixer = new FrameSchedule(this.openedAt + switches.mixerPhaseMs, FRAME_MS);
     this.removeTasks.push(clock.add({ nextDueAt: () => mixer.nextDueAt(), run: (now) => mixer.runDue(now, () => this.mixerTick()) }));

@@ -25,7 +25,11 @@ const authorization = z.union([
   z.object({
     type: z.literal('custom'),
     // Java SDK validation mirrors the API: printable ASCII, under 8 KiB (§1.2).
-    value: z.string().min(1).max(8191).regex(/^[\x20-\x7e]+$/),
+    value: z
+      .string()
+      .min(1)
+      .max(8191)
+      .regex(/^[\x20-\x7e]+$/),
   }),
 ]);
 
@@ -46,9 +50,12 @@ const otherEndpoint = z.looseObject({ type: z.enum(['phone', 'app', 'sip', 'vbc'
 
 const talk = z.looseObject({
   action: z.literal('talk'),
-  text: z.string().min(1).refine((text) => text.replace(/<[^>]*>/g, '').length <= MAX_TALK_TEXT_CHARS, {
-    message: `text longer than ${MAX_TALK_TEXT_CHARS} characters`,
-  }),
+  text: z
+    .string()
+    .min(1)
+    .refine((text) => text.replace(/<[^>]*>/g, '').length <= MAX_TALK_TEXT_CHARS, {
+      message: `text longer than ${MAX_TALK_TEXT_CHARS} characters`,
+    }),
   bargeIn: z.boolean().optional(),
   loop: z.number().int().min(0).optional(),
   level: level.optional(),
@@ -105,7 +112,10 @@ const record = z.looseObject({
   action: z.literal('record'),
   format: z.enum(['mp3', 'wav', 'ogg']).optional(),
   endOnSilence: z.number().min(3).max(10).optional(),
-  endOnKey: z.string().regex(/^[0-9*#]$/).optional(),
+  endOnKey: z
+    .string()
+    .regex(/^[0-9*#]$/)
+    .optional(),
   timeOut: z.number().min(3).max(7200).optional(),
   beepStart: z.boolean().optional(),
   eventUrl: eventUrl.optional(),
@@ -133,8 +143,7 @@ export type WebsocketEndpoint = z.infer<typeof websocketEndpoint>;
 export type WebsocketAuthorization = z.infer<typeof authorization>;
 
 export type NccoValidation =
-  | { ok: true; ncco: Ncco; warnings: string[] }
-  | { ok: false; reason: typeof NCCO_SYNTAX_ERROR; issues: string[]; warnings: string[] };
+  { ok: true; ncco: Ncco; warnings: string[] } | { ok: false; reason: typeof NCCO_SYNTAX_ERROR; issues: string[]; warnings: string[] };
 
 /** Keys Vonage silently ignores but that show the author meant something else (§6.4 pitfall). */
 const MISSPELT_ENDPOINT_KEYS: Record<string, string> = {
@@ -182,7 +191,8 @@ export function findWebsocketEndpoint(ncco: Ncco): WebsocketEndpoint | undefined
 
 export function talkAction(text: string, options: { language?: string; bargeIn?: boolean; loop?: number; level?: number } = {}): NccoAction {
   return {
-    action: 'talk', text,
+    action: 'talk',
+    text,
     ...(options.language ? { language: options.language } : {}),
     ...(options.bargeIn ? { bargeIn: true } : {}),
     ...(options.loop !== undefined ? { loop: options.loop } : {}),
@@ -191,7 +201,9 @@ export function talkAction(text: string, options: { language?: string; bargeIn?:
 }
 
 /** `record`: Vonage records the call and posts the recording's URL to `eventUrl` (docs/protocol.md §6.6). */
-export function recordAction(options: { eventUrl?: string[]; split?: 'conversation'; channels?: number; beepStart?: boolean; format?: 'mp3' | 'wav' | 'ogg' } = {}): NccoAction {
+export function recordAction(
+  options: { eventUrl?: string[]; split?: 'conversation'; channels?: number; beepStart?: boolean; format?: 'mp3' | 'wav' | 'ogg' } = {},
+): NccoAction {
   return { action: 'record', ...options } as NccoAction;
 }
 

@@ -128,7 +128,10 @@ export async function verifySignedWebhook(token: string | undefined, options: Ve
   if (alg !== 'HS256') return { ok: false, problem: 'SIGNATURE_ALGORITHM', detail: `alg ${JSON.stringify(alg)} is not HS256` };
   let claims: WebhookClaims;
   try {
-    const verified = await jwtVerify(token, encoder.encode(options.secret), { algorithms: ['HS256'], currentDate: options.now !== undefined ? new Date(options.now * 1000) : undefined });
+    const verified = await jwtVerify(token, encoder.encode(options.secret), {
+      algorithms: ['HS256'],
+      currentDate: options.now !== undefined ? new Date(options.now * 1000) : undefined,
+    });
     claims = verified.payload as WebhookClaims;
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) return { ok: false, problem: 'SIGNATURE_STALE', detail: 'token expired (exp)' };
@@ -143,10 +146,12 @@ export async function verifySignedWebhook(token: string | undefined, options: Ve
   const maxAge = options.maxAgeS ?? DEFAULT_MAX_AGE_S;
   if (typeof claims.iat !== 'number') return { ok: false, problem: 'SIGNATURE_INVALID', detail: 'no iat' };
   if (claims.iat < now - maxAge) return { ok: false, problem: 'SIGNATURE_STALE', detail: `issued ${now - claims.iat} s ago (max ${maxAge})` };
-  if (claims.iat > now + (options.futureSkewS ?? DEFAULT_FUTURE_SKEW_S)) return { ok: false, problem: 'SIGNATURE_FUTURE', detail: `issued ${claims.iat - now} s in the future` };
+  if (claims.iat > now + (options.futureSkewS ?? DEFAULT_FUTURE_SKEW_S))
+    return { ok: false, problem: 'SIGNATURE_FUTURE', detail: `issued ${claims.iat - now} s in the future` };
   if (options.payload !== undefined) {
     if (typeof claims.payload_hash !== 'string') return { ok: false, problem: 'SIGNATURE_PAYLOAD', detail: 'no payload_hash' };
-    if (!safeEqualHex(claims.payload_hash.toLowerCase(), sha256Hex(options.payload))) return { ok: false, problem: 'SIGNATURE_PAYLOAD', detail: 'payload_hash does not match the body' };
+    if (!safeEqualHex(claims.payload_hash.toLowerCase(), sha256Hex(options.payload)))
+      return { ok: false, problem: 'SIGNATURE_PAYLOAD', detail: 'payload_hash does not match the body' };
   }
   if (options.replay) {
     if (typeof claims.jti !== 'string' || claims.jti === '') return { ok: false, problem: 'SIGNATURE_INVALID', detail: 'no jti' };

@@ -7,8 +7,19 @@ import { MAX_WEBSOCKET_HEADERS_BYTES } from './ncco.js';
 import { asRecord, lenientNumber, lenientText as text } from './lenient.js';
 
 export const CALL_STATUSES = [
-  'started', 'ringing', 'answered', 'busy', 'cancelled', 'unanswered', 'rejected', 'failed',
-  'timeout', 'human', 'machine', 'disconnected', 'completed',
+  'started',
+  'ringing',
+  'answered',
+  'busy',
+  'cancelled',
+  'unanswered',
+  'rejected',
+  'failed',
+  'timeout',
+  'human',
+  'machine',
+  'disconnected',
+  'completed',
 ] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 

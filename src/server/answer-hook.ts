@@ -19,7 +19,13 @@ export interface AnswerOutcome {
   failure?: string;
 }
 
-export async function runAnswerHook(hook: AnswerHook | undefined, request: AnswerRequest, options: AnswerNccoOptions, log: Logger, timeoutMs: number): Promise<AnswerOutcome> {
+export async function runAnswerHook(
+  hook: AnswerHook | undefined,
+  request: AnswerRequest,
+  options: AnswerNccoOptions,
+  log: Logger,
+  timeoutMs: number,
+): Promise<AnswerOutcome> {
   const defaultNcco = answerNcco(request, options);
   if (!hook) return { ncco: defaultNcco };
   const identity = { uuid: request.uuid, conversation_uuid: request.conversationUuid, from: request.from ?? request.fromUser, to: request.to };
@@ -30,14 +36,15 @@ export async function runAnswerHook(hook: AnswerHook | undefined, request: Answe
       talk: talkAction,
       stream: streamAction,
       record: recordAction,
-      connect: (connect = {}) => websocketConnectAction({
-        uri: options.socketUri,
-        sampleRate: connect.sampleRate ?? options.sampleRate,
-        // Identity first, so it survives when the 512-byte limit shortens the rest.
-        headers: fitHeaders({ ...identity, ...connect.headers, ...identity }),
-        ...(connect.from ?? options.connectFrom ? { from: connect.from ?? options.connectFrom } : {}),
-        ...(options.authorization ? { authorization: options.authorization } : {}),
-      }),
+      connect: (connect = {}) =>
+        websocketConnectAction({
+          uri: options.socketUri,
+          sampleRate: connect.sampleRate ?? options.sampleRate,
+          // Identity first, so it survives when the 512-byte limit shortens the rest.
+          headers: fitHeaders({ ...identity, ...connect.headers, ...identity }),
+          ...((connect.from ?? options.connectFrom) ? { from: connect.from ?? options.connectFrom } : {}),
+          ...(options.authorization ? { authorization: options.authorization } : {}),
+        }),
     },
   };
   let timer: NodeJS.Timeout | undefined;
@@ -58,7 +65,10 @@ export async function runAnswerHook(hook: AnswerHook | undefined, request: Answe
   }
 
   function fallback(reason: string, error?: unknown): AnswerOutcome {
-    log.error({ code: errorCode('ANSWER_HOOK_FAILED'), uuid: request.uuid, detail: reason, ...(error ? { err: error } : {}) }, 'answer hook failed; answered with the default NCCO');
+    log.error(
+      { code: errorCode('ANSWER_HOOK_FAILED'), uuid: request.uuid, detail: reason, ...(error ? { err: error } : {}) },
+      'answer hook failed; answered with the default NCCO',
+    );
     return { ncco: defaultNcco, failure: reason };
   }
 }

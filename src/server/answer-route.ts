@@ -13,7 +13,13 @@ import type { RequestAuth } from './request-auth.js';
 
 export const ANSWER_PATHS = ['/webhooks/answer', '/ncco'] as const;
 
-export function registerAnswerRoutes(app: FastifyInstance, config: ServerConfig, auth: RequestAuth, hook: () => AnswerHook | undefined, hookTimeoutMs: number): void {
+export function registerAnswerRoutes(
+  app: FastifyInstance,
+  config: ServerConfig,
+  auth: RequestAuth,
+  hook: () => AnswerHook | undefined,
+  hookTimeoutMs: number,
+): void {
   const authorization = auth.socketAuthorization();
   const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const { fields, error } = webhookFields(request);
@@ -22,14 +28,20 @@ export function registerAnswerRoutes(app: FastifyInstance, config: ServerConfig,
       request.log.warn({ code: errorCode('ANSWER_MALFORMED'), detail: error }, 'answer webhook body is not JSON; answering without call identity');
     }
     const answer = parseAnswerRequest(fields);
-    const { ncco } = await runAnswerHook(hook(), answer, {
-      socketUri: socketUrl({ headers: request.headers, encrypted: 'encrypted' in request.socket && request.socket.encrypted === true }, config.publicUrl),
-      sampleRate: config.sampleRate,
-      greeting: config.greeting,
-      greetingLanguage: config.greetingLanguage,
-      connectFrom: config.connectFrom,
-      ...(authorization ? { authorization } : {}),
-    }, request.log, hookTimeoutMs);
+    const { ncco } = await runAnswerHook(
+      hook(),
+      answer,
+      {
+        socketUri: socketUrl({ headers: request.headers, encrypted: 'encrypted' in request.socket && request.socket.encrypted === true }, config.publicUrl),
+        sampleRate: config.sampleRate,
+        greeting: config.greeting,
+        greetingLanguage: config.greetingLanguage,
+        connectFrom: config.connectFrom,
+        ...(authorization ? { authorization } : {}),
+      },
+      request.log,
+      hookTimeoutMs,
+    );
     request.log.debug({ uuid: answer.uuid, conversationUuid: answer.conversationUuid, from: answer.from, to: answer.to }, 'answered call');
     return reply.type('application/json').send(ncco);
   };

@@ -134,14 +134,14 @@ export class CallSocketServer {
     const id = randomUUID();
     const log = this.options.log.child({ call: id });
     const { limits } = this.options;
-    let state: SocketState;
     let dropped = 0;
     const transport: CallTransport = {
       sendBinary: (frame) => {
         // Backpressure is one number: what the socket has not written yet. Past the limit, drop.
         if (ws.bufferedAmount > limits.maxBufferedBytes) {
           dropped++;
-          if (dropped === 1 || dropped % 50 === 0) log.warn({ code: errorCode('SLOW_CONSUMER'), dropped, buffered: ws.bufferedAmount }, 'peer is not reading; dropping outbound audio');
+          if (dropped === 1 || dropped % 50 === 0)
+            log.warn({ code: errorCode('SLOW_CONSUMER'), dropped, buffered: ws.bufferedAmount }, 'peer is not reading; dropping outbound audio');
           if (dropped >= limits.slowConsumerDropClose) this.closeFor(ws, state, 'SLOW_CONSUMER');
           return false;
         }
@@ -154,19 +154,50 @@ export class CallSocketServer {
         return ws.bufferedAmount;
       },
     };
-    const session = new CallSession({ id, transport, log, clock: this.options.clock, leadMs: this.options.leadMs, ...(this.options.onAppTiming ? { onAppTiming: this.options.onAppTiming } : {}) });
-    state = { session, messages: 0, messagesAtLastSweep: 0, quietSince: Date.now(), alive: true, closing: false, text: new TextRateLimiter(limits.textRatePerS, limits.textBurst) };
+    const session = new CallSession({
+      id,
+      transport,
+      log,
+      clock: this.options.clock,
+      leadMs: this.options.leadMs,
+      ...(this.options.onAppTiming ? { onAppTiming: this.options.onAppTiming } : {}),
+    });
+    const state: SocketState = {
+      session,
+      messages: 0,
+      messagesAtLastSweep: 0,
+      quietSince: Date.now(),
+      alive: true,
+      closing: false,
+      text: new TextRateLimiter(limits.textRatePerS, limits.textBurst),
+    };
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);
 
     // Keep the address, not the request: the request would stay in memory for the whole call.
     const remote = request.socket.remoteAddress;
     session.once('connected', (identity) => {
-      log.info({ uuid: identity.uuid, conversationUuid: identity.conversationUuid, from: identity.from, to: identity.to, rate: session.sampleRate, remote }, 'call started');
+      log.info(
+        { uuid: identity.uuid, conversationUuid: identity.conversationUuid, from: identity.from, to: identity.to, rate: session.sampleRate, remote },
+        'call started',
+      );
     });
     session.once('end', (end) => {
       const { stats } = session;
-      log.info({ uuid: session.identity.uuid, rate: session.sampleRate, framesIn: stats.framesIn, framesOut: stats.framesOut, dtmf: stats.dtmfIn, textRejected: stats.textRejected, durationMs: Math.round(end.durationMs), closeCode: end.code, closeReason: end.reason }, 'call ended');
+      log.info(
+        {
+          uuid: session.identity.uuid,
+          rate: session.sampleRate,
+          framesIn: stats.framesIn,
+          framesOut: stats.framesOut,
+          dtmf: stats.dtmfIn,
+          textRejected: stats.textRejected,
+          durationMs: Math.round(end.durationMs),
+          closeCode: end.code,
+          closeReason: end.reason,
+        },
+        'call ended',
+      );
     });
 
     const sampled = new SampledLog(log);
@@ -191,7 +222,8 @@ export class CallSocketServer {
       state.alive = true;
     });
     ws.on('error', (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') log.warn({ code: errorCode('MESSAGE_TOO_BIG'), limit: limits.maxMessageBytes }, 'message over the size limit; closed with 1009');
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        log.warn({ code: errorCode('MESSAGE_TOO_BIG'), limit: limits.maxMessageBytes }, 'message over the size limit; closed with 1009');
       else log.warn({ err: error }, 'call socket error');
     });
     ws.on('close', (code, reason) => {
@@ -214,5 +246,7 @@ function refuse(socket: Duplex, status: number, name: ErrorName, log: Logger, de
   log.warn({ code, status, ...detail }, 'socket upgrade refused');
   const body = JSON.stringify({ error: code, message: ERRORS[name] });
   const reason = status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Error';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -89,16 +89,34 @@ const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? undefined : raw);
 
 export const SETTINGS: Setting[] = [
   setting({
-    key: 'port', env: 'PORT', flag: '--port <number>', description: 'TCP port to listen on',
+    key: 'port',
+    env: 'PORT',
+    flag: '--port <number>',
+    description: 'TCP port to listen on',
     allowed: 'an integer from 0 to 65535',
-    example: '3123', invalid: '70000', parse: (raw) => (/^\d+$/.test(raw) && Number(raw) <= 65535 ? Number(raw) : undefined),
+    example: '3123',
+    invalid: '70000',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) <= 65535 ? Number(raw) : undefined),
   }),
-  setting({ key: 'host', env: 'HOST', flag: '--host <address>', description: 'address to listen on', allowed: 'a host name or IP address', example: '127.0.0.1', invalid: ' ', parse: nonEmpty }),
   setting({
-    key: 'publicUrl', env: 'PUBLIC_URL', flag: '--public-url <url>',
+    key: 'host',
+    env: 'HOST',
+    flag: '--host <address>',
+    description: 'address to listen on',
+    allowed: 'a host name or IP address',
+    example: '127.0.0.1',
+    invalid: ' ',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'publicUrl',
+    env: 'PUBLIC_URL',
+    flag: '--public-url <url>',
     description: 'public base URL of this server (the tunnel or proxy); the socket URL in the NCCO is derived from it',
     allowed: 'an absolute http(s):// or ws(s):// URL',
-    example: 'https://voice.example.com', invalid: 'ftp://example.com', parse: (raw) => {
+    example: 'https://voice.example.com',
+    invalid: 'ftp://example.com',
+    parse: (raw) => {
       try {
         const url = new URL(raw);
         return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) ? raw : undefined;
@@ -108,35 +126,151 @@ export const SETTINGS: Setting[] = [
     },
   }),
   setting({
-    key: 'sampleRate', env: 'AUDIO_RATE', flag: '--rate <hz>', description: 'audio sample rate asked for in the NCCO',
+    key: 'sampleRate',
+    env: 'AUDIO_RATE',
+    flag: '--rate <hz>',
+    description: 'audio sample rate asked for in the NCCO',
     allowed: SAMPLE_RATES.join(', '),
-    example: '8000', invalid: '9999', parse: (raw) => {
+    example: '8000',
+    invalid: '9999',
+    parse: (raw) => {
       const rate = Number(raw);
       return isSampleRate(rate) ? rate : undefined;
     },
   }),
-  setting({ key: 'greeting', env: 'GREETING', flag: '--greeting <text>', description: 'text spoken before connecting', allowed: '1 to 1500 characters', example: 'Hello there', invalid: '', parse: (raw) => (raw.length >= 1 && raw.length <= 1500 ? raw : undefined) }),
-  setting({ key: 'greetingLanguage', env: 'GREETING_LANGUAGE', flag: '--greeting-language <bcp47>', description: 'language of the greeting', allowed: 'a BCP-47 tag such as en-US', example: 'en-GB', invalid: 'english please', parse: (raw) => (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(raw) ? raw : undefined) }),
-  setting({ key: 'connectFrom', env: 'CONNECT_FROM', flag: '--from <number>', description: 'caller ID of the websocket leg (default: the number that was called)', allowed: 'a phone number, digits only (E.164 without +)', example: '447700900000', invalid: '+44 7700', parse: (raw) => (/^\d{1,15}$/.test(raw) ? raw : undefined) }),
-  setting({ key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level <level>', description: 'log level', allowed: LOG_LEVELS.join(', '), example: 'debug', invalid: 'loud', parse: (raw) => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : undefined) }),
-  setting({ key: 'app', env: 'APP', flag: '--app <name|path>', description: 'what to do with each call: a built-in app, or a module (.js/.mjs, or .ts with tsx installed) whose default export is an app', allowed: 'a built-in app name or a module path', example: 'delay-echo', invalid: ' ', parse: nonEmpty }),
-  setting({ key: 'signatureSecret', secret: true, env: 'VONAGE_SIGNATURE_SECRET', flag: '--signature-secret <secret>', description: 'verify signed webhooks and authenticate sockets with this Vonage signature secret', allowed: 'a non-empty string of at most 512 characters', example: 's3cret-signature', invalid: 'x'.repeat(513), parse: (raw) => (raw.length > 0 && raw.length <= 512 ? raw : undefined) }),
-  setting({ key: 'apiKey', env: 'VONAGE_API_KEY', flag: '--api-key <key>', description: 'signed requests must name this API key', allowed: 'a non-empty string', example: 'abcd1234', invalid: ' ', parse: nonEmpty }),
-  setting({ key: 'applicationId', env: 'VONAGE_APPLICATION_ID', flag: '--application-id <id>', description: 'signed requests naming an application must name this one', allowed: 'a non-empty string', example: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', invalid: ' ', parse: nonEmpty }),
   setting({
-    key: 'socketToken', secret: true, env: 'SOCKET_TOKEN', flag: '--socket-token <token>', description: 'shared token the socket upgrade must carry (sent by Vonage through custom authorization)',
+    key: 'greeting',
+    env: 'GREETING',
+    flag: '--greeting <text>',
+    description: 'text spoken before connecting',
+    allowed: '1 to 1500 characters',
+    example: 'Hello there',
+    invalid: '',
+    parse: (raw) => (raw.length >= 1 && raw.length <= 1500 ? raw : undefined),
+  }),
+  setting({
+    key: 'greetingLanguage',
+    env: 'GREETING_LANGUAGE',
+    flag: '--greeting-language <bcp47>',
+    description: 'language of the greeting',
+    allowed: 'a BCP-47 tag such as en-US',
+    example: 'en-GB',
+    invalid: 'english please',
+    parse: (raw) => (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'connectFrom',
+    env: 'CONNECT_FROM',
+    flag: '--from <number>',
+    description: 'caller ID of the websocket leg (default: the number that was called)',
+    allowed: 'a phone number, digits only (E.164 without +)',
+    example: '447700900000',
+    invalid: '+44 7700',
+    parse: (raw) => (/^\d{1,15}$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    flag: '--log-level <level>',
+    description: 'log level',
+    allowed: LOG_LEVELS.join(', '),
+    example: 'debug',
+    invalid: 'loud',
+    parse: (raw) => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : undefined),
+  }),
+  setting({
+    key: 'app',
+    env: 'APP',
+    flag: '--app <name|path>',
+    description: 'what to do with each call: a built-in app, or a module (.js/.mjs, or .ts with tsx installed) whose default export is an app',
+    allowed: 'a built-in app name or a module path',
+    example: 'delay-echo',
+    invalid: ' ',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'signatureSecret',
+    secret: true,
+    env: 'VONAGE_SIGNATURE_SECRET',
+    flag: '--signature-secret <secret>',
+    description: 'verify signed webhooks and authenticate sockets with this Vonage signature secret',
+    allowed: 'a non-empty string of at most 512 characters',
+    example: 's3cret-signature',
+    invalid: 'x'.repeat(513),
+    parse: (raw) => (raw.length > 0 && raw.length <= 512 ? raw : undefined),
+  }),
+  setting({
+    key: 'apiKey',
+    env: 'VONAGE_API_KEY',
+    flag: '--api-key <key>',
+    description: 'signed requests must name this API key',
+    allowed: 'a non-empty string',
+    example: 'abcd1234',
+    invalid: ' ',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'applicationId',
+    env: 'VONAGE_APPLICATION_ID',
+    flag: '--application-id <id>',
+    description: 'signed requests naming an application must name this one',
+    allowed: 'a non-empty string',
+    example: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+    invalid: ' ',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'socketToken',
+    secret: true,
+    env: 'SOCKET_TOKEN',
+    flag: '--socket-token <token>',
+    description: 'shared token the socket upgrade must carry (sent by Vonage through custom authorization)',
     // The NCCO carries it as a header value: printable ASCII, and long enough not to be guessed.
     allowed: '16 to 512 printable ASCII characters without spaces',
-    example: 'a-long-shared-token-0123456789', invalid: 'short', parse: (raw) => (/^[\x21-\x7e]{16,512}$/.test(raw) ? raw : undefined),
+    example: 'a-long-shared-token-0123456789',
+    invalid: 'short',
+    parse: (raw) => (/^[\x21-\x7e]{16,512}$/.test(raw) ? raw : undefined),
   }),
-  setting({ key: 'signatureMaxAgeS', env: 'SIGNATURE_MAX_AGE', flag: '--signature-max-age <s>', description: 'allowed age of a signed request, and the replay window', allowed: 'an integer from 10 to 3600', example: '60', invalid: '5', parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 10 && Number(raw) <= 3600 ? Number(raw) : undefined) }),
-  setting({ key: 'maxCalls', env: 'MAX_CALLS', flag: '--max-calls <n>', description: 'concurrent call sockets; more get 503', allowed: 'an integer from 1 to 100000', example: '10', invalid: '0', parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 100_000 ? Number(raw) : undefined) }),
-  setting({ key: 'idleTimeoutS', env: 'IDLE_TIMEOUT', flag: '--idle-timeout <s>', description: 'close a call socket silent for this long', allowed: 'an integer from 1 to 3600', example: '12', invalid: '0', parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 3600 ? Number(raw) : undefined) }),
   setting({
-    key: 'leadMs', env: 'PACER_LEAD_MS', flag: '--lead <ms>', description: 'how far ahead of playout paced audio is sent',
+    key: 'signatureMaxAgeS',
+    env: 'SIGNATURE_MAX_AGE',
+    flag: '--signature-max-age <s>',
+    description: 'allowed age of a signed request, and the replay window',
+    allowed: 'an integer from 10 to 3600',
+    example: '60',
+    invalid: '5',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 10 && Number(raw) <= 3600 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'maxCalls',
+    env: 'MAX_CALLS',
+    flag: '--max-calls <n>',
+    description: 'concurrent call sockets; more get 503',
+    allowed: 'an integer from 1 to 100000',
+    example: '10',
+    invalid: '0',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 100_000 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'idleTimeoutS',
+    env: 'IDLE_TIMEOUT',
+    flag: '--idle-timeout <s>',
+    description: 'close a call socket silent for this long',
+    allowed: 'an integer from 1 to 3600',
+    example: '12',
+    invalid: '0',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 3600 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'leadMs',
+    env: 'PACER_LEAD_MS',
+    flag: '--lead <ms>',
+    description: 'how far ahead of playout paced audio is sent',
     // Under one frame cannot absorb any jitter; past 10 s, barge-in would have a lot to discard.
     allowed: 'an integer from 20 to 10000',
-    example: '120', invalid: '10', parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
+    example: '120',
+    invalid: '10',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
   }),
 ];
 
@@ -170,7 +304,10 @@ export function checkConsistency(result: ServerConfig): ServerConfig {
   // The NCCO carries the socket token to whoever fetches the answer URL: without verified webhooks
   // that is anyone, and the token would open sockets for them (docs/security.md).
   if (result.socketToken !== undefined && result.signatureSecret === undefined) {
-    throw new VoicesocketError('CONFIG_INVALID', '--socket-token (SOCKET_TOKEN) needs --signature-secret (VONAGE_SIGNATURE_SECRET): the token travels in the answer NCCO, and unverified answer requests would hand it to anyone');
+    throw new VoicesocketError(
+      'CONFIG_INVALID',
+      '--socket-token (SOCKET_TOKEN) needs --signature-secret (VONAGE_SIGNATURE_SECRET): the token travels in the answer NCCO, and unverified answer requests would hand it to anyone',
+    );
   }
   return result;
 }

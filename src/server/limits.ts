@@ -47,7 +47,10 @@ export class TextRateLimiter {
   private last = performance.now();
   dropped = 0;
 
-  constructor(private readonly ratePerS: number, private readonly burst: number) {
+  constructor(
+    private readonly ratePerS: number,
+    private readonly burst: number,
+  ) {
     this.tokens = burst;
   }
 

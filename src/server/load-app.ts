@@ -23,7 +23,10 @@ export async function loadApp(name: string, options: Record<string, unknown>): P
   const builtIn = BUILT_IN_APPS[name];
   if (builtIn) return { app: await builtIn.create(options) };
   if (!looksLikePath(name)) {
-    throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')} or a module path`);
+    throw new VoicesocketError(
+      'CONFIG_INVALID',
+      `--app=${JSON.stringify(name)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')} or a module path`,
+    );
   }
   const path = resolve(name);
   if (!existsSync(path)) throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; no such file`);
@@ -47,9 +50,15 @@ export async function loadApp(name: string, options: Record<string, unknown>): P
   // A CommonJS module compiled from `export default` (tsc, tsx, babel) arrives as { default: app }.
   if (exported && typeof exported === 'object' && !('create' in exported) && 'default' in exported) exported = (exported as { default: unknown }).default;
   // The answer hook: `export const answer = …`, or `answer` beside `create` in the default export.
-  const hook = [module.answer, (exported as { answer?: unknown } | undefined)?.answer, (module.default as { answer?: unknown } | undefined)?.answer].find((candidate) => typeof candidate === 'function') as AnswerHook | undefined;
+  const hook = [module.answer, (exported as { answer?: unknown } | undefined)?.answer, (module.default as { answer?: unknown } | undefined)?.answer].find(
+    (candidate) => typeof candidate === 'function',
+  ) as AnswerHook | undefined;
   const withHook = (app: CallApp): LoadedApp => (hook ? { app, answer: hook } : { app });
   if (typeof exported === 'function') return withHook(exported as CallApp);
-  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function') return withHook(await (exported as AppDefinition).create(options));
-  throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; its default export must be a function (session) => void or { create(options) }`);
+  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function')
+    return withHook(await (exported as AppDefinition).create(options));
+  throw new VoicesocketError(
+    'CONFIG_INVALID',
+    `--app=${JSON.stringify(name)} is not allowed; its default export must be a function (session) => void or { create(options) }`,
+  );
 }

@@ -21,7 +21,9 @@ type Totals = EndedTotals;
 function followingCounter(registry: Registry, name: string, help: string, read: () => number): void {
   let reported = 0;
   new Counter({
-    name, help, registers: [registry],
+    name,
+    help,
+    registers: [registry],
     collect() {
       const value = read();
       if (value > reported) this.inc(value - reported);
@@ -37,7 +39,9 @@ export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram)
   // One sum per scrape, shared by every counter below.
   const current = () => (snapshot ??= calls.totals());
   new Gauge({
-    name: 'voicesocket_active_calls', help: 'Call sockets open now', registers: [registry],
+    name: 'voicesocket_active_calls',
+    help: 'Call sockets open now',
+    registers: [registry],
     collect() {
       snapshot = undefined;
       this.set(calls.activeCalls);
@@ -57,7 +61,10 @@ export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram)
   for (const [name, help, key] of counters) followingCounter(registry, name, help, () => current()[key]);
   const reportedOutcomes: Record<string, number> = {};
   new Counter({
-    name: 'voicesocket_calls_total', help: 'Ended calls by outcome', labelNames: ['outcome'], registers: [registry],
+    name: 'voicesocket_calls_total',
+    help: 'Ended calls by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
     collect() {
       for (const [outcome, count] of Object.entries(calls.outcomes)) {
         const reported = reportedOutcomes[outcome] ?? 0;
@@ -67,7 +74,9 @@ export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram)
     },
   });
   new Gauge({
-    name: 'voicesocket_pacer_ahead_seconds', help: 'Largest amount of paced audio ahead of playout on any live call', registers: [registry],
+    name: 'voicesocket_pacer_ahead_seconds',
+    help: 'Largest amount of paced audio ahead of playout on any live call',
+    registers: [registry],
     collect() {
       let ahead = 0;
       for (const session of calls.activeSessions()) ahead = Math.max(ahead, session.pacerStats?.maxAheadMs ?? 0);
@@ -75,15 +84,34 @@ export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram)
     },
   });
   new Gauge({
-    name: 'voicesocket_event_loop_lag_seconds', help: 'Event-loop delay (p99 and max since start)', labelNames: ['quantile'], registers: [registry],
+    name: 'voicesocket_event_loop_lag_seconds',
+    help: 'Event-loop delay (p99 and max since start)',
+    labelNames: ['quantile'],
+    registers: [registry],
     collect() {
       this.set({ quantile: '0.99' }, loopDelay.percentile(99) / 1e9);
       this.set({ quantile: 'max' }, loopDelay.max / 1e9);
     },
   });
-  const webhookRequests = new Counter({ name: 'voicesocket_webhook_requests_total', help: 'Webhook requests by route and status', labelNames: ['route', 'status'], registers: [registry] });
-  const webhookSeconds = new Histogram({ name: 'voicesocket_webhook_duration_seconds', help: 'Webhook handling time by route', labelNames: ['route'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [registry] });
-  const appSeconds = new Histogram({ name: 'voicesocket_app_frame_seconds', help: 'Time the app took to handle one audio frame (sampled 1 in 64)', buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05], registers: [registry] });
+  const webhookRequests = new Counter({
+    name: 'voicesocket_webhook_requests_total',
+    help: 'Webhook requests by route and status',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
+  const webhookSeconds = new Histogram({
+    name: 'voicesocket_webhook_duration_seconds',
+    help: 'Webhook handling time by route',
+    labelNames: ['route'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [registry],
+  });
+  const appSeconds = new Histogram({
+    name: 'voicesocket_app_frame_seconds',
+    help: 'Time the app took to handle one audio frame (sampled 1 in 64)',
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
+    registers: [registry],
+  });
   return {
     registry,
     webhook(route, status, seconds) {

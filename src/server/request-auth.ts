@@ -40,7 +40,10 @@ export class RequestAuth {
     const secret = this.config.signatureSecret;
     if (!secret) return;
     const url = request.raw.url ?? '';
-    const payload = request.method === 'GET' ? queryHashInput(url.includes('?') ? url.slice(url.indexOf('?')) : '') : (request.body as WebhookBody | undefined)?.raw ?? Buffer.alloc(0);
+    const payload =
+      request.method === 'GET'
+        ? queryHashInput(url.includes('?') ? url.slice(url.indexOf('?')) : '')
+        : ((request.body as WebhookBody | undefined)?.raw ?? Buffer.alloc(0));
     const verdict = await verifySignedWebhook(bearerToken(request.headers.authorization), this.options(secret, payload));
     if (verdict.ok) return;
     const code = errorCode(verdict.problem);

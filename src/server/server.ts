@@ -70,7 +70,11 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   const http: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Slow or stuck clients: bounded header and request times, checked every second.
-    serverFactory: (handler) => createHttpServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 }, handler),
+    serverFactory: (handler) =>
+      createHttpServer(
+        { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 },
+        handler,
+      ),
     // Per-request lines would be thousands per second under load; routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_WEBHOOK_BODY_BYTES,
@@ -91,7 +95,18 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   });
   http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  const sockets = new CallSocketServer({ registry, app: (session) => app!(session), log: logger, clock, leadMs: config.leadMs, auth, limits, maxCalls: config.maxCalls, idleTimeoutS: config.idleTimeoutS, onAppTiming: metrics.appFrame });
+  const sockets = new CallSocketServer({
+    registry,
+    app: (session) => app!(session),
+    log: logger,
+    clock,
+    leadMs: config.leadMs,
+    auth,
+    limits,
+    maxCalls: config.maxCalls,
+    idleTimeoutS: config.idleTimeoutS,
+    onAppTiming: metrics.appFrame,
+  });
   http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
 
   http.get('/healthz', async () => ({
@@ -119,7 +134,9 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
           const why = code === 'EADDRINUSE' ? 'another process is listening there' : code === 'EACCES' ? 'permission denied' : 'no such local address';
-          throw new VoicesocketError('PORT_IN_USE', `--port=${config.port} --host=${config.host}: ${why} (${code}); choose another with --port or PORT`, { cause: error });
+          throw new VoicesocketError('PORT_IN_USE', `--port=${config.port} --host=${config.host}: ${why} (${code}); choose another with --port or PORT`, {
+            cause: error,
+          });
         }
         throw error;
       }

@@ -14,7 +14,12 @@ import { snapshotCall } from './call-snapshot.js';
 /** How often the stream pushes a snapshot. */
 export const STREAM_INTERVAL_MS = 1000;
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+};
 
 /** The package root, whether running compiled (dist/server) or from source (src/server). */
 function packageRoot(): string {
@@ -37,7 +42,10 @@ export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry):
   const send = (reply: FastifyReply, name: string) => {
     const file = assets.get(name);
     if (!file) return reply.code(503).send({ error: 'VS_ERR_UI_NOT_BUILT', message: 'the web UI is not built: run npm run build' });
-    return reply.type(TYPES[extname(name)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(file);
+    return reply
+      .type(TYPES[extname(name)] ?? 'application/octet-stream')
+      .header('cache-control', 'no-cache')
+      .send(file);
   };
   app.get('/', (_request, reply) => send(reply, 'dashboard.html'));
   app.get('/phone', (_request, reply) => send(reply, 'phone.html'));
@@ -74,7 +82,10 @@ export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry):
     return {
       server,
       calls: [...registry.activeSessions()].map((session) => snapshotCall(session, registry)),
-      recent: registry.recentSessions().reverse().map((session) => snapshotCall(session, registry)),
+      recent: registry
+        .recentSessions()
+        .reverse()
+        .map((session) => snapshotCall(session, registry)),
     };
   };
 

@@ -11,7 +11,7 @@ import { writeWav } from '../../src/audio/wav.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
 import { runCli, spawnCli, waitForLogLine } from '../helpers/cli.js';
 
-test('play resolves completed and confirmed by Vonage\'s notify; played position matches the audio', async (t) => {
+test("play resolves completed and confirmed by Vonage's notify; played position matches the audio", async (t) => {
   let outcome: PlayResult | undefined;
   const notified: unknown[] = [];
   const server = await startTestServer({
@@ -72,13 +72,19 @@ test('play accepts a WAV path and an async stream of chunks', async (t) => {
   t.after(() => server.close());
   const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 1500, talk: 'skip' });
   assert.equal(result.accepted, true, result.problems.join('; '));
-  assert.deepEqual(outcomes.map((o) => o.completed), [true, true]);
+  assert.deepEqual(
+    outcomes.map((o) => o.completed),
+    [true, true],
+  );
 });
 
 test('serve --app loads a user module (default export); a module that throws at call start ends only its call', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-userapp-'));
   const good = join(dir, 'my-app.mjs');
-  await writeFile(good, `export default (session) => { session.on('audio', (frame) => session.sendAudio(frame)); session.on('dtmf', () => { throw new Error('boom'); }); };\n`);
+  await writeFile(
+    good,
+    `export default (session) => { session.on('audio', (frame) => session.sendAudio(frame)); session.on('dtmf', () => { throw new Error('boom'); }); };\n`,
+  );
   const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--app', good]);
   t.after(() => child.kill('SIGTERM'));
   const ready = await waitForLogLine(child, (line) => typeof line.socket === 'string');

@@ -37,10 +37,39 @@ async function bystanderEchoes(server: TestServer, frames = 10): Promise<void> {
 }
 
 for (const [name, app] of [
-  ['an async dtmf listener that rejects', ((session) => { session.on('dtmf', async () => { await Promise.resolve(); throw new Error('boom in dtmf'); }); }) as CallApp],
-  ['a dtmf listener that throws', ((session) => { session.on('dtmf', () => { throw new Error('boom'); }); }) as CallApp],
-  ['an async audio listener that rejects', ((session) => { session.on('audio', async () => { throw new Error('boom in audio'); }); }) as CallApp],
-  ['a play() of a missing WAV inside a listener (the docs/apps.md voicemail example without its file)', ((session) => { session.on('dtmf', async () => { await session.play('no-such-greeting.wav'); }); }) as CallApp],
+  [
+    'an async dtmf listener that rejects',
+    ((session) => {
+      session.on('dtmf', async () => {
+        await Promise.resolve();
+        throw new Error('boom in dtmf');
+      });
+    }) as CallApp,
+  ],
+  [
+    'a dtmf listener that throws',
+    ((session) => {
+      session.on('dtmf', () => {
+        throw new Error('boom');
+      });
+    }) as CallApp,
+  ],
+  [
+    'an async audio listener that rejects',
+    ((session) => {
+      session.on('audio', async () => {
+        throw new Error('boom in audio');
+      });
+    }) as CallApp,
+  ],
+  [
+    'a play() of a missing WAV inside a listener (the docs/apps.md voicemail example without its file)',
+    ((session) => {
+      session.on('dtmf', async () => {
+        await session.play('no-such-greeting.wav');
+      });
+    }) as CallApp,
+  ],
 ] as const) {
   test(`${name} ends only its own call (1011, APP_FAILED); the process and a bystander go on`, async (t) => {
     const server = await startTestServer({ app: withBystander(app) });
@@ -50,7 +79,10 @@ for (const [name, app] of [
     faulty.sendBinary(patternFrame(640, 1));
     await waitFor(() => faulty.closed !== undefined, 5000, 'the faulty call to end');
     assert.equal(faulty.closed!.code, 1011);
-    assert.ok(server.logs.some((line) => line.code === 'VS_ERR_APP_FAILED'), 'a coded log line');
+    assert.ok(
+      server.logs.some((line) => line.code === 'VS_ERR_APP_FAILED'),
+      'a coded log line',
+    );
     await bystanderEchoes(server);
     assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
   });
@@ -116,7 +148,10 @@ test('--app ./my-app.ts loads in an ordinary CommonJS folder', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'vs-cjs-'));
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'cjs-app', version: '1.0.0' }));
   const app = join(dir, 'my-app.ts');
-  await writeFile(app, "type Call = { on(e: 'audio', f: (x: Buffer) => void): void; sendAudio(b: Buffer): void };\nconst app = (call: Call): void => call.on('audio', (f) => call.sendAudio(f));\nexport default app;\n");
+  await writeFile(
+    app,
+    "type Call = { on(e: 'audio', f: (x: Buffer) => void): void; sendAudio(b: Buffer): void };\nconst app = (call: Call): void => call.on('audio', (f) => call.sendAudio(f));\nexport default app;\n",
+  );
   const child = spawnCli(['serve', '--app', app, '--port', '0', '--host', '127.0.0.1']);
   t.after(() => child.kill('SIGKILL'));
   const ready = await waitForLogLine(child, (line) => typeof line.socket === 'string');
@@ -127,11 +162,56 @@ test('--app ./my-app.ts loads in an ordinary CommonJS folder', async (t) => {
 });
 
 for (const [what, setup, args, message] of [
-  ['an mp3 as --file', async (dir: string) => { const f = join(dir, 'x.mp3'); await writeFile(f, Buffer.from('ID3\x03\x00\x00\x00fake mp3 data', 'binary')); return f; }, (f: string) => ['--app', 'play', '--file', f], /playable WAV/],
-  ['a truncated WAV as --file', async (dir: string) => { const f = join(dir, 't.wav'); await writeFile(f, writeWav(floatToPcm16(sine(440, 100, 16000, 0.3)), 16000).subarray(0, 30)); return f; }, (f: string) => ['--app', 'play', '--file', f], /playable WAV/],
-  ['a directory as --file', async (dir: string) => { const f = join(dir, 'folder.wav'); await mkdir(f); return f; }, (f: string) => ['--app', 'play', '--file', f], /not a directory/],
-  ['a WAV declaring 1 Hz as --file', async (dir: string) => { const f = join(dir, 'one-hz.wav'); await writeFile(f, writeWav(Buffer.alloc(20_000), 1)); return f; }, (f: string) => ['--app', 'play', '--file', f], /unplayable rate 1 Hz/],
-  ['a --dir that cannot be created', async (dir: string) => { const f = join(dir, 'file'); await writeFile(f, ''); return join(f, 'recordings'); }, (f: string) => ['--app', 'record', '--dir', f], /folder this process can write/],
+  [
+    'an mp3 as --file',
+    async (dir: string) => {
+      const f = join(dir, 'x.mp3');
+      await writeFile(f, Buffer.from('ID3\x03\x00\x00\x00fake mp3 data', 'binary'));
+      return f;
+    },
+    (f: string) => ['--app', 'play', '--file', f],
+    /playable WAV/,
+  ],
+  [
+    'a truncated WAV as --file',
+    async (dir: string) => {
+      const f = join(dir, 't.wav');
+      await writeFile(f, writeWav(floatToPcm16(sine(440, 100, 16000, 0.3)), 16000).subarray(0, 30));
+      return f;
+    },
+    (f: string) => ['--app', 'play', '--file', f],
+    /playable WAV/,
+  ],
+  [
+    'a directory as --file',
+    async (dir: string) => {
+      const f = join(dir, 'folder.wav');
+      await mkdir(f);
+      return f;
+    },
+    (f: string) => ['--app', 'play', '--file', f],
+    /not a directory/,
+  ],
+  [
+    'a WAV declaring 1 Hz as --file',
+    async (dir: string) => {
+      const f = join(dir, 'one-hz.wav');
+      await writeFile(f, writeWav(Buffer.alloc(20_000), 1));
+      return f;
+    },
+    (f: string) => ['--app', 'play', '--file', f],
+    /unplayable rate 1 Hz/,
+  ],
+  [
+    'a --dir that cannot be created',
+    async (dir: string) => {
+      const f = join(dir, 'file');
+      await writeFile(f, '');
+      return join(f, 'recordings');
+    },
+    (f: string) => ['--app', 'record', '--dir', f],
+    /folder this process can write/,
+  ],
   ['a --dir under /proc', async () => '/proc/voicesocket/recordings', (f: string) => ['--app', 'record', '--dir', f], /folder this process can write/],
 ] as const) {
   test(`${what} stops the server at start with one coded line (exit 2)`, async () => {
@@ -145,4 +225,3 @@ for (const [what, setup, args, message] of [
     assert.match(lines[0]!, message);
   });
 }
-

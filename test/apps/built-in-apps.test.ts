@@ -27,7 +27,13 @@ test('play: exact frames ahead of playout within the lead, no underrun; DTMF cle
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-play-'));
   const server = await startTestServer({ app: playPrompt(await prompt44k(dir), false), config: { leadMs: 200 } });
   t.after(() => server.close());
-  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 2500, talk: 'skip', dtmf: [{ digit: '5', atMs: 1200 }], record: true });
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 2500,
+    talk: 'skip',
+    dtmf: [{ digit: '5', atMs: 1200 }],
+    record: true,
+  });
   const leg = result.leg!;
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.deepEqual(leg.violations, []);
@@ -40,7 +46,10 @@ test('play: exact frames ahead of playout within the lead, no underrun; DTMF cle
   // What the caller heard: the prompt until the key, nothing of it from one frame after the clear.
   const heard = frames(leg.heard!, 640);
   const beforeKey = heard.slice(20, 55);
-  assert.ok(beforeKey.every((frame) => toneLevel(frame, 440, 16000) > 0.01), 'the prompt was heard before the key');
+  assert.ok(
+    beforeKey.every((frame) => toneLevel(frame, 440, 16000) > 0.01),
+    'the prompt was heard before the key',
+  );
   const clearFrame = Math.ceil(clearAt / 20);
   const after = heard.slice(clearFrame + 2);
   assert.ok(after.length > 30);
@@ -54,7 +63,10 @@ test('play passes the conformance checks, pacing included', async (t) => {
   const server = await startTestServer({ app: playPrompt(await prompt44k(dir), true) });
   t.after(() => server.close());
   const results = await runChecks({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 2000 });
-  assert.deepEqual(results.filter((r) => r.status === 'fail'), []);
+  assert.deepEqual(
+    results.filter((r) => r.status === 'fail'),
+    [],
+  );
   assert.equal(results.find((r) => r.name === 'pacing')?.status, 'pass');
   assert.equal(results.find((r) => r.name === 'clear-notify')?.status, 'pass');
 });
@@ -64,7 +76,13 @@ test('delay-echo: the caller hears themself after the delay', async (t) => {
   t.after(() => server.close());
   // A 200 ms burst of tone at 200 ms, silence otherwise.
   const burst = Buffer.concat([Buffer.alloc(6400), floatToPcm16(sine(1000, 200, 16000, 0.5)), Buffer.alloc(16000 * 2)]);
-  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 1500, talk: 'skip', record: true, audio: { kind: 'pcm', pcm: burst } });
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 1500,
+    talk: 'skip',
+    record: true,
+    audio: { kind: 'pcm', pcm: burst },
+  });
   const heard = frames(result.leg!.heard!, 640);
   const onset = heard.findIndex((frame) => toneLevel(frame, 1000, 16000) > 0.01);
   assert.ok(onset > 0, 'the burst came back');
@@ -89,7 +107,7 @@ test('record: two valid WAVs per call; the caller track matches what the emulato
     assert.ok(wav.channels[0]!.length >= 16000 * 0.9, `${file}: ${wav.channels[0]!.length} samples`);
   }
   const caller = (await readFile(join(dir, files[1]!))).subarray(44);
-  assert.ok(toneLevel(caller.subarray(3200, 16000), 1000, 16000) > 0.01, 'the caller\'s 1 kHz tone is in the caller track');
+  assert.ok(toneLevel(caller.subarray(3200, 16000), 1000, 16000) > 0.01, "the caller's 1 kHz tone is in the caller track");
 });
 
 test('record: the files stay valid when the socket drops without a close', async (t) => {
@@ -115,11 +133,23 @@ test('record: the files stay valid when the socket drops without a close', async
 test('dtmf-menu: 1 plays a tone, 0 hangs up', async (t) => {
   const server = await startTestServer({ app: dtmfMenu });
   t.after(() => server.close());
-  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 5000, talk: 'skip', record: true, dtmf: [{ digit: '1', atMs: 100 }, { digit: '0', atMs: 1500 }] });
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 5000,
+    talk: 'skip',
+    record: true,
+    dtmf: [
+      { digit: '1', atMs: 100 },
+      { digit: '0', atMs: 1500 },
+    ],
+  });
   assert.equal(result.leg?.end, 'app-closed');
   assert.ok(Math.abs(result.leg!.durationMs - 1500) < 300);
   const heard = frames(result.leg!.heard!, 640);
-  assert.ok(heard.slice(15, 50).some((frame) => toneLevel(frame, 440, 16000) > 0.01), 'the tone was heard');
+  assert.ok(
+    heard.slice(15, 50).some((frame) => toneLevel(frame, 440, 16000) > 0.01),
+    'the tone was heard',
+  );
 });
 
 for (const [name, make] of [
@@ -132,6 +162,9 @@ for (const [name, make] of [
     const server = await startTestServer({ app: await make() });
     t.after(() => server.close());
     const results = await runChecks({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 1500 });
-    assert.deepEqual(results.filter((r) => r.status === 'fail'), []);
+    assert.deepEqual(
+      results.filter((r) => r.status === 'fail'),
+      [],
+    );
   });
 }

@@ -18,7 +18,12 @@ test('an hour of frames on late timers: exact count, zero cumulative drift', () 
 test('many tasks share one timer', () => {
   const time = new ManualTime();
   let timers = 0;
-  const counting = { ...time, now: () => time.now(), clearTimeout: (h: unknown) => time.clearTimeout(h), setTimeout: (fn: () => void, ms: number) => (timers++, time.setTimeout(fn, ms)) };
+  const counting = {
+    ...time,
+    now: () => time.now(),
+    clearTimeout: (h: unknown) => time.clearTimeout(h),
+    setTimeout: (fn: () => void, ms: number) => (timers++, time.setTimeout(fn, ms)),
+  };
   const clock = new FrameClock(counting);
   const counts = new Array(100).fill(0);
   for (let i = 0; i < 100; i++) {
@@ -26,7 +31,10 @@ test('many tasks share one timer', () => {
     clock.add({ nextDueAt: () => schedule.nextDueAt(), run: (now) => schedule.runDue(now, () => counts[i]++) });
   }
   time.advance(1000);
-  assert.ok(counts.every((c) => c === 51), `each task ran 51 frames: ${counts[0]}`);
+  assert.ok(
+    counts.every((c) => c === 51),
+    `each task ran 51 frames: ${counts[0]}`,
+  );
   assert.ok(timers <= 60, `${timers} timers for 100 tasks × 51 frames`);
 });
 

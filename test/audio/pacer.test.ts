@@ -10,7 +10,9 @@ function setUp(options: { leadMs?: number; maxQueueMs?: number } = {}) {
   const sent: Array<{ at: number; frame: Buffer }> = [];
   const marks: Array<{ at: number; payload: unknown; framesBefore: number }> = [];
   const pacer = new Pacer({
-    frameBytes: 320, clock, ...options,
+    frameBytes: 320,
+    clock,
+    ...options,
     sink: {
       sendFrame: (frame) => sent.push({ at: time.now(), frame }),
       sendMark: (payload) => marks.push({ at: time.now(), payload, framesBefore: sent.length }),
@@ -46,7 +48,10 @@ test('an hour of bursty audio on late timers: exact frames, no underrun, never b
   }
   pacer.flush();
   time.advance(5000, 3);
-  assert.ok(sent.every(({ frame }) => frame.length === 320), 'every frame exact');
+  assert.ok(
+    sent.every(({ frame }) => frame.length === 320),
+    'every frame exact',
+  );
   assert.equal(sent.length, Math.ceil((written * second.length) / 320));
   const { gaps, maxAhead, end } = playout(sent);
   assert.equal(gaps, 0, 'Vonage never ran dry');

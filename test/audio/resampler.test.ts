@@ -25,7 +25,17 @@ function snrDb(actual: Float32Array, ideal: Float32Array): number {
   return 10 * Math.log10(signal / noise);
 }
 
-const pairs: Array<[number, number]> = [[48000, 16000], [44100, 16000], [44100, 8000], [48000, 24000], [8000, 16000], [16000, 24000], [22050, 16000], [16000, 8000], [24000, 48000]];
+const pairs: Array<[number, number]> = [
+  [48000, 16000],
+  [44100, 16000],
+  [44100, 8000],
+  [48000, 24000],
+  [8000, 16000],
+  [16000, 24000],
+  [22050, 16000],
+  [16000, 8000],
+  [24000, 48000],
+];
 
 for (const [from, to] of pairs) {
   test(`${from} → ${to} Hz: in-band sines ≥ ${MIN_SNR_DB} dB SNR`, () => {
@@ -42,7 +52,11 @@ for (const [from, to] of pairs) {
 }
 
 test(`downsampling rejects energy above the new Nyquist by ≥ ${MIN_ALIAS_REJECTION_DB} dB`, () => {
-  for (const [from, to, frequency] of [[48000, 8000, 6000], [44100, 16000, 11000], [48000, 16000, 9000]] as const) {
+  for (const [from, to, frequency] of [
+    [48000, 8000, 6000],
+    [44100, 16000, 11000],
+    [48000, 16000, 9000],
+  ] as const) {
     const input = sine(frequency, 500, from, 0.5);
     const out = resample(input, from, to);
     let power = 0;
@@ -70,18 +84,21 @@ test('a telephone-band sweep survives 44.1 kHz → 8 kHz', () => {
 test('property: streaming in any chunking equals resampling in one go', () => {
   const signal = sine(700, 200, 44100);
   const whole = resample(signal, 44100, 16000);
-  fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 20 }), (sizes) => {
-    const resampler = new Resampler(44100, 16000);
-    const parts: number[] = [];
-    let offset = 0;
-    let index = 0;
-    while (offset < signal.length) {
-      const size = sizes[index++ % sizes.length]!;
-      parts.push(...resampler.process(signal.subarray(offset, offset + size)));
-      offset += size;
-    }
-    parts.push(...resampler.flush());
-    assert.equal(parts.length, whole.length);
-    for (let i = 0; i < whole.length; i++) assert.ok(Math.abs(parts[i]! - whole[i]!) < 1e-6);
-  }), { numRuns: 40 });
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 20 }), (sizes) => {
+      const resampler = new Resampler(44100, 16000);
+      const parts: number[] = [];
+      let offset = 0;
+      let index = 0;
+      while (offset < signal.length) {
+        const size = sizes[index++ % sizes.length]!;
+        parts.push(...resampler.process(signal.subarray(offset, offset + size)));
+        offset += size;
+      }
+      parts.push(...resampler.flush());
+      assert.equal(parts.length, whole.length);
+      for (let i = 0; i < whole.length; i++) assert.ok(Math.abs(parts[i]! - whole[i]!) < 1e-6);
+    }),
+    { numRuns: 40 },
+  );
 });

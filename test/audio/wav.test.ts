@@ -14,8 +14,11 @@ const run = promisify(execFile);
 test('reads the WAV encodings sox writes (8/16/24/32-bit int, float, stereo) and converts them to call PCM', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-wav-'));
   const variants: Array<[string, string[]]> = [
-    ['u8', ['-b', '8', '-e', 'unsigned-integer']], ['s16', ['-b', '16']], ['s24', ['-b', '24']],
-    ['s32', ['-b', '32']], ['f32', ['-b', '32', '-e', 'floating-point']],
+    ['u8', ['-b', '8', '-e', 'unsigned-integer']],
+    ['s16', ['-b', '16']],
+    ['s24', ['-b', '24']],
+    ['s32', ['-b', '32']],
+    ['f32', ['-b', '32', '-e', 'floating-point']],
   ];
   for (const [name, encoding] of variants) {
     const path = join(dir, `${name}.wav`);
@@ -34,7 +37,7 @@ test('reads the WAV encodings sox writes (8/16/24/32-bit int, float, stereo) and
 test('what we write, sox reads back identically', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-wav-'));
   const pcm = Buffer.alloc(3200);
-  for (let i = 0; i < 1600; i++) pcm.writeInt16LE((i * 37) % 20000 - 10000, i * 2);
+  for (let i = 0; i < 1600; i++) pcm.writeInt16LE(((i * 37) % 20000) - 10000, i * 2);
   const path = join(dir, 'out.wav');
   await writeFile(path, writeWav(pcm, 8000));
   const { stdout } = await run('sox', [path, '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-L', '-'], { encoding: 'buffer' });

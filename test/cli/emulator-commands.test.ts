@@ -20,7 +20,24 @@ test('voicesocket call: timeline, measurements, a WAV of what was heard, exit 0 
   t.after(() => server.close());
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-'));
   const wav = join(dir, 'heard.wav');
-  const { code, stdout } = await runCli(['call', `${server.baseUrl}/webhooks/answer`, '--event-url', `${server.baseUrl}/webhooks/event`, '--duration', '1s', '--talk', 'skip', '--tone', '440', '--dtmf', '1@300ms', '--record', wav, '--rate', '16000']);
+  const { code, stdout } = await runCli([
+    'call',
+    `${server.baseUrl}/webhooks/answer`,
+    '--event-url',
+    `${server.baseUrl}/webhooks/event`,
+    '--duration',
+    '1s',
+    '--talk',
+    'skip',
+    '--tone',
+    '440',
+    '--dtmf',
+    '1@300ms',
+    '--record',
+    wav,
+    '--rate',
+    '16000',
+  ]);
   assert.equal(code, 0, stdout);
   assert.match(stdout, /dtmf 1 sent/);
   assert.match(stdout, /round trip\s+p50/);
@@ -43,10 +60,22 @@ test('voicesocket call exits 1 when the app sends a short frame, and says why', 
   assert.match(stdout, /REJECTED/);
 });
 
-test('voicesocket load: bounded concurrent calls, zero loss, a report with the generator\'s own load', async (t) => {
+test("voicesocket load: bounded concurrent calls, zero loss, a report with the generator's own load", async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
-  const { code, stdout } = await runCli(['load', `${server.baseUrl}/webhooks/answer`, '--calls', '20', '--duration', '2s', '--ramp', '200ms', '--warmup', '500ms', '--json']);
+  const { code, stdout } = await runCli([
+    'load',
+    `${server.baseUrl}/webhooks/answer`,
+    '--calls',
+    '20',
+    '--duration',
+    '2s',
+    '--ramp',
+    '200ms',
+    '--warmup',
+    '500ms',
+    '--json',
+  ]);
   assert.equal(code, 0, stdout);
   const report = JSON.parse(stdout) as LoadReport;
   assert.equal(report.connected, 20);
@@ -94,7 +123,16 @@ test('voicesocket call --record into a folder that does not exist fails at once,
   const server = await startTestServer();
   t.after(() => server.close());
   const started = Date.now();
-  const { code, stderr } = await runCli(['call', `${server.baseUrl}/webhooks/answer`, '--duration', '5s', '--talk', 'skip', '--record', join(tmpdir(), 'no-such-dir-vs', 'x.wav')]);
+  const { code, stderr } = await runCli([
+    'call',
+    `${server.baseUrl}/webhooks/answer`,
+    '--duration',
+    '5s',
+    '--talk',
+    'skip',
+    '--record',
+    join(tmpdir(), 'no-such-dir-vs', 'x.wav'),
+  ]);
   assert.equal(code, 2, stderr);
   assert.match(stderr, /VS_ERR_CONFIG_INVALID.*--record.*ENOENT/);
   // Bound with a reason: the call would have taken 5 s; a refusal before it takes one process start.
@@ -109,7 +147,10 @@ test('voicesocket load when every socket fails: no negative live count, failures
   assert.equal(report.connected, 0);
   assert.equal(report.failed, 6);
   assert.ok(progress.length > 0);
-  assert.ok(progress.every((p) => p.live >= 0), JSON.stringify(progress));
+  assert.ok(
+    progress.every((p) => p.live >= 0),
+    JSON.stringify(progress),
+  );
   assert.ok(progress.some((p) => p.failed > 0));
   assert.match(formatLoadReport(report), /echo\s+not measured: no call connected/);
 });
@@ -120,11 +161,18 @@ test('voicesocket load progress follows time, not ended calls', async (t) => {
   const progress: LoadProgress[] = [];
   await runLoad({ answerUrl: `${server.baseUrl}/webhooks/answer`, calls: 4, durationMs: 1500, rampMs: 100, workers: 1, onProgress: (p) => progress.push(p) });
   const beforeAnyEnded = progress.filter((p) => p.ended === 0);
-  assert.ok(beforeAnyEnded.some((p) => p.elapsed > 0.2 && p.live === 4), JSON.stringify(progress));
+  assert.ok(
+    beforeAnyEnded.some((p) => p.elapsed > 0.2 && p.live === 4),
+    JSON.stringify(progress),
+  );
 });
 
 test('bad emulator options exit 2 with one line naming the option', async () => {
-  for (const args of [['call', 'not-a-url'], ['load', 'http://127.0.0.1:1/a', '--calls', '0'], ['call', 'http://127.0.0.1:1/a', '--dtmf', 'x@y']]) {
+  for (const args of [
+    ['call', 'not-a-url'],
+    ['load', 'http://127.0.0.1:1/a', '--calls', '0'],
+    ['call', 'http://127.0.0.1:1/a', '--dtmf', 'x@y'],
+  ]) {
     const { code, stderr } = await runCli(args);
     assert.equal(code, 2, args.join(' '));
     assert.match(stderr, /VS_ERR_CONFIG_INVALID/);

@@ -68,7 +68,11 @@ test('--version prints the package version', async () => {
 test('a .env file in the working directory is read; the environment and flags win over it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vs-dotenv-'));
   writeFileSync(join(dir, '.env'), '# Vonage sample style\nAUDIO_RATE=8000\nGREETING="Hello from dotenv"\nPACER_LEAD_MS=300\n');
-  const { code, stdout, stderr } = await runCliIn(dir, ['serve', '--print-config', '--lead', '120'], { GREETING: 'from the environment', AUDIO_RATE: undefined, PACER_LEAD_MS: undefined });
+  const { code, stdout, stderr } = await runCliIn(dir, ['serve', '--print-config', '--lead', '120'], {
+    GREETING: 'from the environment',
+    AUDIO_RATE: undefined,
+    PACER_LEAD_MS: undefined,
+  });
   assert.equal(code, 0, stderr);
   const config = JSON.parse(stdout) as Record<string, unknown>;
   assert.equal(config.sampleRate, 8000, '.env read');

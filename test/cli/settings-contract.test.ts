@@ -61,15 +61,17 @@ test('every bad value exits 2 with one line naming the flag or the variable', as
   ]);
   // Eight at a time: each is a process start.
   for (let i = 0; i < cases.length; i += 8) {
-    await Promise.all(cases.slice(i, i + 8).map(async ({ item, source, args, env }) => {
-      const { code, stderr } = await runCli(['serve', '--print-config', ...args], { ...CLEAN_ENV, ...env });
-      assert.equal(code, 2, `${source}=${JSON.stringify(item.invalid)}: ${stderr}`);
-      const lines = stderr.trim().split('\n');
-      assert.equal(lines.length, 1, stderr);
-      assert.match(lines[0]!, /VS_ERR_CONFIG_INVALID/);
-      assert.ok(lines[0]!.includes(source), `${lines[0]} names ${source}`);
-      if (!item.secret) assert.match(lines[0]!, /expected /);
-    }));
+    await Promise.all(
+      cases.slice(i, i + 8).map(async ({ item, source, args, env }) => {
+        const { code, stderr } = await runCli(['serve', '--print-config', ...args], { ...CLEAN_ENV, ...env });
+        assert.equal(code, 2, `${source}=${JSON.stringify(item.invalid)}: ${stderr}`);
+        const lines = stderr.trim().split('\n');
+        assert.equal(lines.length, 1, stderr);
+        assert.match(lines[0]!, /VS_ERR_CONFIG_INVALID/);
+        assert.ok(lines[0]!.includes(source), `${lines[0]} names ${source}`);
+        if (!item.secret) assert.match(lines[0]!, /expected /);
+      }),
+    );
   }
 });
 

@@ -8,13 +8,21 @@ import { startTestServer } from '../helpers/server.js';
 import { startScriptedApp, type RecordedRequest } from '../fixtures/scripted-app.js';
 
 const connect = (uri: string, extra: Record<string, unknown> = {}, endpoint: Record<string, unknown> = {}) => ({
-  action: 'connect', endpoint: [{ type: 'websocket', uri, 'content-type': 'audio/l16;rate=16000', headers: { tag: 'x' }, ...endpoint }], ...extra,
+  action: 'connect',
+  endpoint: [{ type: 'websocket', uri, 'content-type': 'audio/l16;rate=16000', headers: { tag: 'x' }, ...endpoint }],
+  ...extra,
 });
 
-test('a call to our server: answer, both legs\' events in order, echo measured, accepted', async (t) => {
+test("a call to our server: answer, both legs' events in order, echo measured, accepted", async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
-  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, eventUrl: `${server.baseUrl}/webhooks/event`, durationMs: 600, talk: 'skip', dtmf: [{ digit: '7', atMs: 100 }] });
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    eventUrl: `${server.baseUrl}/webhooks/event`,
+    durationMs: 600,
+    talk: 'skip',
+    dtmf: [{ digit: '7', atMs: 100 }],
+  });
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.equal(result.leg?.end, 'caller-hangup');
   assert.equal(result.leg?.lost, 0);
@@ -30,7 +38,7 @@ test('a call to our server: answer, both legs\' events in order, echo measured, 
   assert.equal(server.server.registry.leg(result.uuid)?.status, 'completed');
 });
 
-test('answer retry and fallback follow Vonage\'s rules', async (t) => {
+test("answer retry and fallback follow Vonage's rules", async (t) => {
   let answers = 0;
   const app = await startScriptedApp((request) => {
     if (request.path === '/busy') return ++answers === 1 ? { status: 503 } : { json: [{ action: 'talk', text: 'ok' }] };
@@ -55,8 +63,12 @@ test('answer retry and fallback follow Vonage\'s rules', async (t) => {
   assert.equal(failed.accepted, false);
 });
 
-test('an invalid NCCO fails the call with Vonage\'s error event', async (t) => {
-  const app = await startScriptedApp((request) => (request.path === '/answer' ? { json: [{ action: 'connect', endpoint: [{ type: 'websocket', uri: 'ws://x/socket' }], eventUrl: 'http://not-an-array' }] } : { status: 200 }));
+test("an invalid NCCO fails the call with Vonage's error event", async (t) => {
+  const app = await startScriptedApp((request) =>
+    request.path === '/answer'
+      ? { json: [{ action: 'connect', endpoint: [{ type: 'websocket', uri: 'ws://x/socket' }], eventUrl: 'http://not-an-array' }] }
+      : { status: 200 },
+  );
   t.after(() => app.close());
   const result = await placeCall({ answerUrl: `${app.base}/answer`, eventUrl: `${app.base}/event`, talk: 'skip' });
   assert.equal(result.accepted, false);
@@ -92,14 +104,19 @@ test('signed webhooks: GET answer and POST events carry a valid Vonage JWT with 
     const verdict = await check(request);
     assert.ok(verdict.ok, `${request.method} ${request.path}: ${JSON.stringify(verdict)}`);
   }
-  const forged = await verifySignedWebhook(String(app.requests[0]!.headers.authorization).slice(7), { secret: 'wrong', payload: queryHashInput(app.requests[0]!.search) });
+  const forged = await verifySignedWebhook(String(app.requests[0]!.headers.authorization).slice(7), {
+    secret: 'wrong',
+    payload: queryHashInput(app.requests[0]!.search),
+  });
   assert.equal(forged.ok, false);
 });
 
-test('the socket upgrade carries the endpoint\'s authorization (custom value, or a Vonage JWT)', async (t) => {
+test("the socket upgrade carries the endpoint's authorization (custom value, or a Vonage JWT)", async (t) => {
   let socketUrl = '';
   let mode: 'custom' | 'vonage' = 'custom';
-  const app = await startScriptedApp(() => ({ json: [connect(socketUrl, {}, { authorization: mode === 'custom' ? { type: 'custom', value: 'ApiKey X9Z-secret' } : { type: 'vonage' } })] }));
+  const app = await startScriptedApp(() => ({
+    json: [connect(socketUrl, {}, { authorization: mode === 'custom' ? { type: 'custom', value: 'ApiKey X9Z-secret' } : { type: 'vonage' } })],
+  }));
   socketUrl = app.socketUrl;
   t.after(() => app.close());
   await placeCall({ answerUrl: `${app.base}/answer`, durationMs: 100, talk: 'skip' });
@@ -113,11 +130,15 @@ test('the socket upgrade carries the endpoint\'s authorization (custom value, or
 
 test('when the app closes the socket: disconnected event, and the NCCO it returns is followed', async (t) => {
   let socketUrl = '';
-  const app = await startScriptedApp((request) => {
-    if (request.path === '/answer') return { json: [connect(socketUrl, { eventUrl: [`${app.base}/ws-events`] })] };
-    if (request.path === '/ws-events' && (request.body as Record<string, unknown>)?.status === 'disconnected') return { json: [{ action: 'notify', payload: { after: 'disconnect' }, eventUrl: [`${app.base}/notify`] }] };
-    return { status: 204 };
-  }, (ws) => setTimeout(() => ws.close(1000, 'done'), 100));
+  const app = await startScriptedApp(
+    (request) => {
+      if (request.path === '/answer') return { json: [connect(socketUrl, { eventUrl: [`${app.base}/ws-events`] })] };
+      if (request.path === '/ws-events' && (request.body as Record<string, unknown>)?.status === 'disconnected')
+        return { json: [{ action: 'notify', payload: { after: 'disconnect' }, eventUrl: [`${app.base}/notify`] }] };
+      return { status: 204 };
+    },
+    (ws) => setTimeout(() => ws.close(1000, 'done'), 100),
+  );
   socketUrl = app.socketUrl;
   t.after(() => app.close());
   const result = await placeCall({ answerUrl: `${app.base}/answer`, eventUrl: `${app.base}/event`, durationMs: 5000, talk: 'skip' });
@@ -132,7 +153,8 @@ test('when the app closes the socket: disconnected event, and the NCCO it return
 test('a synchronous connect to an unreachable socket posts failed and follows the returned NCCO', async (t) => {
   const app = await startScriptedApp((request) => {
     if (request.path === '/answer') return { json: [connect('ws://127.0.0.1:1/socket', { eventType: 'synchronous' })] };
-    if ((request.body as Record<string, unknown>)?.status === 'failed') return { json: [{ action: 'notify', payload: { fallback: true }, eventUrl: [`${app.base}/notify`] }] };
+    if ((request.body as Record<string, unknown>)?.status === 'failed')
+      return { json: [{ action: 'notify', payload: { fallback: true }, eventUrl: [`${app.base}/notify`] }] };
     return { status: 204 };
   });
   t.after(() => app.close());
@@ -142,10 +164,16 @@ test('a synchronous connect to an unreachable socket posts failed and follows th
   assert.ok(app.requests.some((r) => r.path === '/notify'));
 });
 
-test('what the caller heard is recorded: with an echo app it is the caller\'s own tone', async (t) => {
+test("what the caller heard is recorded: with an echo app it is the caller's own tone", async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
-  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 1000, talk: 'skip', record: true, audio: { kind: 'tone', frequency: 1000, amplitude: 0.5 } });
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 1000,
+    talk: 'skip',
+    record: true,
+    audio: { kind: 'tone', frequency: 1000, amplitude: 0.5 },
+  });
   const heard = pcm16ToFloat(result.leg!.heard!);
   assert.ok(heard.length >= 16000 * 0.9, `${heard.length} samples heard`);
   // Correlate a stretch in the middle against a 1 kHz sine at the best phase.

@@ -12,15 +12,45 @@ import { startTestServer } from '../helpers/server.js';
 type Expected = Partial<Record<string, [CheckStatus, RegExp?]>>;
 
 const corpus: Array<[Sample, { plainWs?: boolean }, Expected, string]> = [
-  ['python-tutorial', {}, { 'answer-get': ['pass'], 'answer-post': ['warn', /GET, the default/], 'socket-accepts': ['fail', /does not speak TLS.*--plain-ws/] }, 'wss:// over plain HTTP: a clear error naming --plain-ws'],
-  ['python-tutorial', { plainWs: true }, {
-    'answer-get': ['pass'], 'answer-post': ['warn'], 'socket-accepts': ['pass'], 'exact-frames': ['pass'],
-    'no-stray-text': ['warn', /control message/], 'survives-dtmf': ['pass'], 'caller-hangup': ['warn', /malformed close frame/],
-  }, 'tested locally with --plain-ws: GET-only and echoed text are warnings, not failures'],
+  [
+    'python-tutorial',
+    {},
+    { 'answer-get': ['pass'], 'answer-post': ['warn', /GET, the default/], 'socket-accepts': ['fail', /does not speak TLS.*--plain-ws/] },
+    'wss:// over plain HTTP: a clear error naming --plain-ws',
+  ],
+  [
+    'python-tutorial',
+    { plainWs: true },
+    {
+      'answer-get': ['pass'],
+      'answer-post': ['warn'],
+      'socket-accepts': ['pass'],
+      'exact-frames': ['pass'],
+      'no-stray-text': ['warn', /control message/],
+      'survives-dtmf': ['pass'],
+      'caller-hangup': ['warn', /malformed close frame/],
+    },
+    'tested locally with --plain-ws: GET-only and echoed text are warnings, not failures',
+  ],
   ['ok-connector', {}, { 'no-stray-text': ['pass', /ignores/], 'answer-post': ['pass'], 'caller-hangup': ['pass'] }, 'a plain "ok" is not a fault'],
-  ['whole-prompt', {}, { 'exact-frames': ['fail', /unexpected frame size 150, when required 320/], 'survives-dtmf': ['skip', /ended before/] }, 'a short last chunk fails; nothing is claimed about DTMF'],
-  ['crash-on-dtmf', {}, { 'survives-dtmf': ['fail', /1006: no close frame/], 'survives-unknown-message': ['skip', /ended before/] }, 'the crash is blamed on the DTMF'],
-  ['dies-early', {}, { 'socket-accepts': ['fail', /ended early/], 'survives-dtmf': ['skip', /ended before/], 'survives-unknown-message': ['skip', /ended before/] }, 'no false PASS for messages never sent'],
+  [
+    'whole-prompt',
+    {},
+    { 'exact-frames': ['fail', /unexpected frame size 150, when required 320/], 'survives-dtmf': ['skip', /ended before/] },
+    'a short last chunk fails; nothing is claimed about DTMF',
+  ],
+  [
+    'crash-on-dtmf',
+    {},
+    { 'survives-dtmf': ['fail', /1006: no close frame/], 'survives-unknown-message': ['skip', /ended before/] },
+    'the crash is blamed on the DTMF',
+  ],
+  [
+    'dies-early',
+    {},
+    { 'socket-accepts': ['fail', /ended early/], 'survives-dtmf': ['skip', /ended before/], 'survives-unknown-message': ['skip', /ended before/] },
+    'no false PASS for messages never sent',
+  ],
 ];
 
 function byName(results: CheckResult[]): Record<string, CheckResult> {
@@ -43,6 +73,9 @@ test('our own server passes check at 8 kHz, audio-before-connected included', as
   const server = await startTestServer({ config: { sampleRate: 8000 } });
   t.after(() => server.close());
   const results = await runChecks({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 1500 });
-  assert.deepEqual(results.filter((r) => r.status === 'fail' || r.status === 'warn'), []);
+  assert.deepEqual(
+    results.filter((r) => r.status === 'fail' || r.status === 'warn'),
+    [],
+  );
   assert.equal(byName(results)['survives-binary-first']?.status, 'pass');
 });

@@ -33,11 +33,13 @@ for (const [flaw, check, reason, status = 'fail'] of cases) {
     const app = await startBrokenApp(flaw, { slowAnswerMs: 700 });
     t.after(() => app.close());
     // A short read timeout keeps the slow-answer case fast; Vonage's own is 5 s.
-    const results = byName(await runChecks({
-      answerUrl: app.answerUrl,
-      durationMs: 1500,
-      timeouts: { answerSocketMs: 500 },
-    }));
+    const results = byName(
+      await runChecks({
+        answerUrl: app.answerUrl,
+        durationMs: 1500,
+        timeouts: { answerSocketMs: 500 },
+      }),
+    );
     assert.equal(results[check]?.status, status, `${check}: ${JSON.stringify(results[check])}`);
     assert.match(results[check]!.reason, reason);
   });

@@ -18,14 +18,20 @@ test('FIFO: one frame per tick, silence when empty', () => {
 test('capacity: drop-newest, drop-oldest, disconnect', () => {
   const small = { ...DEFAULT_SWITCHES, bufferFrames: 2 };
   const newest = new PlaybackBuffer({ ...small, overflow: 'drop-newest' });
-  assert.deepEqual([1, 2, 3].map((n) => newest.enqueueFrame(frame(n))), ['queued', 'queued', 'dropped']);
+  assert.deepEqual(
+    [1, 2, 3].map((n) => newest.enqueueFrame(frame(n))),
+    ['queued', 'queued', 'dropped'],
+  );
   assert.deepEqual([newest.tick().frame, newest.tick().frame], [frame(1), frame(2)]);
   const oldest = new PlaybackBuffer({ ...small, overflow: 'drop-oldest' });
   [1, 2, 3].forEach((n) => oldest.enqueueFrame(frame(n)));
   assert.deepEqual([oldest.tick().frame, oldest.tick().frame], [frame(2), frame(3)]);
   assert.equal(oldest.stats.overflowDropped, 1);
   const strict = new PlaybackBuffer({ ...small, overflow: 'disconnect' });
-  assert.deepEqual([1, 2, 3].map((n) => strict.enqueueFrame(frame(n))), ['queued', 'queued', 'disconnect']);
+  assert.deepEqual(
+    [1, 2, 3].map((n) => strict.enqueueFrame(frame(n))),
+    ['queued', 'queued', 'disconnect'],
+  );
 });
 
 test('a notify marker is reported once everything before it has played, or at once when idle', () => {

@@ -16,7 +16,11 @@ import { writeWav } from '../../src/audio/wav.js';
 const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
 
 function keys() {
-  return generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
 }
 
 async function setUp(t: import('node:test').TestContext) {
@@ -34,7 +38,12 @@ async function setUp(t: import('node:test').TestContext) {
 
 test('@vonage/voice pointed at the emulator hangs up a live call', async (t) => {
   const { emulator, server, voice } = await setUp(t);
-  const call = emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, eventUrl: `${server.baseUrl}/webhooks/event`, durationMs: 20_000, talk: 'skip' });
+  const call = emulator.placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    eventUrl: `${server.baseUrl}/webhooks/event`,
+    durationMs: 20_000,
+    talk: 'skip',
+  });
   const session = () => server.server.registry.activeSessions().next().value;
   await waitFor(() => session()?.identity.uuid !== undefined, 5000, 'the call socket and its identity');
   const started = Date.now();
@@ -50,7 +59,13 @@ test('a REST hangup of the websocket leg sends no disconnected event; a transfer
   let socketUrl = '';
   let wsLeg = '';
   const app = await startScriptedApp((request) => {
-    if (request.path === '/answer') return { json: [{ action: 'connect', endpoint: [{ type: 'websocket', uri: socketUrl, 'content-type': 'audio/l16;rate=8000' }] }, { action: 'notify', payload: { step: 'after-connect' }, eventUrl: [`${app.base}/notify`] }] };
+    if (request.path === '/answer')
+      return {
+        json: [
+          { action: 'connect', endpoint: [{ type: 'websocket', uri: socketUrl, 'content-type': 'audio/l16;rate=8000' }] },
+          { action: 'notify', payload: { step: 'after-connect' }, eventUrl: [`${app.base}/notify`] },
+        ],
+      };
     const body = request.body as Record<string, unknown> | undefined;
     if (body?.status === 'started' && String(body.to).startsWith('ws')) wsLeg = String(body.uuid);
     return { status: 204 };
@@ -61,7 +76,10 @@ test('a REST hangup of the websocket leg sends no disconnected event; a transfer
   await waitFor(() => wsLeg !== '' && app.upgrades.length === 1, 5000, 'the websocket leg');
   await voice.hangupCall(wsLeg);
   await waitFor(() => app.requests.some((r) => r.path === '/notify'), 5000, 'the NCCO to go on after the socket');
-  assert.equal(app.requests.some((r) => (r.body as Record<string, unknown>)?.status === 'disconnected'), false);
+  assert.equal(
+    app.requests.some((r) => (r.body as Record<string, unknown>)?.status === 'disconnected'),
+    false,
+  );
   const callerLeg = (await call).uuid;
   assert.ok(callerLeg);
 
@@ -79,10 +97,10 @@ test('a REST hangup of the websocket leg sends no disconnected event; a transfer
 
 test('@vonage/voice creates an outbound call to a websocket and hangs it up', async (t) => {
   const { emulator, server, voice } = await setUp(t);
-  const created = await voice.createOutboundCall({
+  const created = (await voice.createOutboundCall({
     to: [{ type: 'websocket', uri: server.socketUrl, 'content-type': 'audio/l16;rate=16000', headers: { uuid: 'outbound-1' } }],
     ncco: [{ action: 'talk', text: 'hello' }],
-  } as never) as unknown as { uuid: string; status: string; conversationUuid?: string; conversation_uuid?: string };
+  } as never)) as unknown as { uuid: string; status: string; conversationUuid?: string; conversation_uuid?: string };
   assert.equal(created.status, 'started');
   await waitFor(() => server.server.registry.activeSessions().next().value?.identity.uuid !== undefined, 5000, 'the outbound socket');
   assert.equal(server.server.registry.activeSessions().next().value!.identity.uuid, 'outbound-1');
@@ -97,7 +115,11 @@ test('a REST request signed with another key is refused with 401', async (t) => 
     assert.equal(error.response?.status, 401);
     return true;
   });
-  const unsigned = await fetch(`${emulator.restUrl}/v1/calls/x`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"action":"hangup"}' });
+  const unsigned = await fetch(`${emulator.restUrl}/v1/calls/x`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: '{"action":"hangup"}',
+  });
   assert.equal(unsigned.status, 401);
 });
 
@@ -116,9 +138,14 @@ async function serveFile(body: Buffer, contentType: string): Promise<{ url: stri
 
 test('@vonage/voice createOutboundCall with only an answer_url: the emulator fetches it and runs its NCCO', async (t) => {
   const { emulator, server, voice } = await setUp(t);
-  const app = await startScriptedApp((request) => (request.path === '/answer' ? { json: [{ action: 'notify', payload: { step: 'answered' }, eventUrl: [`${app.base}/notify`] }] } : { status: 204 }));
+  const app = await startScriptedApp((request) =>
+    request.path === '/answer' ? { json: [{ action: 'notify', payload: { step: 'answered' }, eventUrl: [`${app.base}/notify`] }] } : { status: 204 },
+  );
   t.after(() => app.close());
-  const created = (await voice.createOutboundCall({ to: [{ type: 'websocket', uri: server.socketUrl, 'content-type': 'audio/l16;rate=16000' }], answer_url: [`${app.base}/answer`] } as never)) as unknown as { uuid: string };
+  const created = (await voice.createOutboundCall({
+    to: [{ type: 'websocket', uri: server.socketUrl, 'content-type': 'audio/l16;rate=16000' }],
+    answer_url: [`${app.base}/answer`],
+  } as never)) as unknown as { uuid: string };
   await waitFor(() => app.requests.some((r) => r.path === '/notify'), 5000, 'the answer_url NCCO to run');
   const answer = app.requests.find((r) => r.path === '/answer')!;
   assert.equal(answer.method, 'GET');
@@ -133,7 +160,13 @@ test('@vonage/voice playTTS/stopTTS, streamAudio/stopStreamAudio and playDTMF: t
   const prompt = await serveFile(writeWav(floatToPcm16(sine(500, 600, 16000, 0.4)), 16000), 'audio/wav');
   const mp3 = await serveFile(Buffer.from('ID3\x03\x00not really mp3'), 'audio/mpeg');
   t.after(() => Promise.all([prompt.close(), mp3.close()]));
-  const call = emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 6000, talk: 'skip', record: true, switches: { restDtmfAsEvent: true } });
+  const call = emulator.placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 6000,
+    talk: 'skip',
+    record: true,
+    switches: { restDtmfAsEvent: true },
+  });
   await waitFor(() => server.server.registry.activeSessions().next().value?.identity.uuid !== undefined, 5000, 'the call socket');
   const session = server.server.registry.activeSessions().next().value!;
   session.on('dtmf', () => dtmfSeen++);
@@ -142,7 +175,10 @@ test('@vonage/voice playTTS/stopTTS, streamAudio/stopStreamAudio and playDTMF: t
   const at = (name: string) => (marks[name] = session.durationMs);
 
   at('talk');
-  assert.deepEqual(await voice.playTTS(uuid, { text: 'Hello from the REST API, this is a long sentence to interrupt' } as never), { message: 'Talk started', uuid });
+  assert.deepEqual(await voice.playTTS(uuid, { text: 'Hello from the REST API, this is a long sentence to interrupt' } as never), {
+    message: 'Talk started',
+    uuid,
+  });
   await sleep(800);
   assert.deepEqual(await voice.stopTTS(uuid), { message: 'Talk stopped', uuid });
   at('talk-stopped');
@@ -171,7 +207,8 @@ test('@vonage/voice search and getCall: completed calls stay listed with their d
   const result = await emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 300, talk: 'skip' });
   const detail = (await voice.getCall(result.uuid)) as unknown as Record<string, unknown>;
   assert.equal(detail.status, 'completed');
-  for (const field of ['uuid', 'conversationUUID', 'to', 'from', 'direction', 'startTime', 'endTime', 'duration', 'rate', 'price', 'network']) assert.ok(detail[field] !== undefined, `getCall has ${field}`);
+  for (const field of ['uuid', 'conversationUUID', 'to', 'from', 'direction', 'startTime', 'endTime', 'duration', 'rate', 'price', 'network'])
+    assert.ok(detail[field] !== undefined, `getCall has ${field}`);
   const page = (await voice.search({ pageSize: 10 } as never)) as unknown as { count: number; _embedded: { calls: Array<{ uuid: string; status: string }> } };
   assert.ok(page._embedded.calls.some((call) => call.uuid === result.uuid && call.status === 'completed'));
   assert.ok(page.count >= 2, 'both legs listed (caller and websocket)');

@@ -31,7 +31,11 @@ export async function runCliIn(cwd: string, args: string[], env: NodeJS.ProcessE
 }
 
 /** Waits for a JSON log line matching `predicate` on the child's stdout. */
-export function waitForLogLine(child: ChildProcess, predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+export function waitForLogLine(
+  child: ChildProcess,
+  predicate: (line: Record<string, unknown>) => boolean,
+  timeoutMs = 10_000,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; got: ${buffered}`)), timeoutMs);

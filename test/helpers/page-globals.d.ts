@@ -2,7 +2,15 @@
 // without the DOM library).
 interface SoftphoneHandle {
   readonly state: 'idle' | 'connecting' | 'connected' | 'ended';
-  readonly stats: { framesSent: number; framesReceived: number; echoed: number; rttMs: number | null; rttAvgMs: number | null; micLevelDb: number | null; receivedLevelDb: number | null };
+  readonly stats: {
+    framesSent: number;
+    framesReceived: number;
+    echoed: number;
+    rttMs: number | null;
+    rttAvgMs: number | null;
+    micLevelDb: number | null;
+    receivedLevelDb: number | null;
+  };
   start(): Promise<void>;
   hangup(): void;
 }

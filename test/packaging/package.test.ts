@@ -42,27 +42,56 @@ test('npm pack, installed in a fresh project: the README example type-checks (ES
   await mkdir(project);
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   // From the cache npm ci filled; the registry only for what is missing.
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, '@types/node@20'], { cwd: project, timeout: 240_000 });
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, '@types/node@20'], {
+    cwd: project,
+    timeout: 240_000,
+  });
 
   const port = await freePort();
   const example = await readmeExample(port);
   await writeFile(join(project, 'example.mts'), example);
   await writeFile(join(project, 'example.mjs'), example);
-  await run(process.execPath, [TSC, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', 'example.mts'], { cwd: project });
+  await run(
+    process.execPath,
+    [TSC, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', 'example.mts'],
+    { cwd: project },
+  );
 
   // CommonJS with the oldest resolution still in use: types through `types`/`typesVersions`, the module through import().
-  await writeFile(join(project, 'consumer.ts'), [
-    "import type { CallApp, AnswerHook } from 'voicesocket';",
-    "import type { CheckResult } from 'voicesocket/emulator';",
-    'export async function main(): Promise<CheckResult[] | undefined> {',
-    "  const { createServer } = await import('voicesocket');",
-    '  const app: CallApp = (call) => call.on(\'audio\', (frame) => call.sendAudio(frame));',
-    '  const answer: AnswerHook = ({ ncco }) => [ncco.connect()];',
-    '  createServer({ app, answer });',
-    '  return undefined;',
-    '}',
-  ].join('\n'));
-  await run(process.execPath, [TSC, '--noEmit', '--strict', '--target', 'es2022', '--module', 'commonjs', '--moduleResolution', 'node10', '--esModuleInterop', '--skipLibCheck', '--types', 'node', 'consumer.ts'], { cwd: project });
+  await writeFile(
+    join(project, 'consumer.ts'),
+    [
+      "import type { CallApp, AnswerHook } from 'voicesocket';",
+      "import type { CheckResult } from 'voicesocket/emulator';",
+      'export async function main(): Promise<CheckResult[] | undefined> {',
+      "  const { createServer } = await import('voicesocket');",
+      "  const app: CallApp = (call) => call.on('audio', (frame) => call.sendAudio(frame));",
+      '  const answer: AnswerHook = ({ ncco }) => [ncco.connect()];',
+      '  createServer({ app, answer });',
+      '  return undefined;',
+      '}',
+    ].join('\n'),
+  );
+  await run(
+    process.execPath,
+    [
+      TSC,
+      '--noEmit',
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'commonjs',
+      '--moduleResolution',
+      'node10',
+      '--esModuleInterop',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      'consumer.ts',
+    ],
+    { cwd: project },
+  );
 
   const child = spawn(process.execPath, ['example.mjs'], { cwd: project, env: { ...process.env, LOG_LEVEL: 'silent' }, stdio: 'ignore' });
   t.after(() => child.kill('SIGKILL'));
@@ -78,6 +107,9 @@ test('npm pack, installed in a fresh project: the README example type-checks (ES
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  assert.deepEqual(ncco!.map((action) => action.action), ['talk', 'connect']);
+  assert.deepEqual(
+    ncco!.map((action) => action.action),
+    ['talk', 'connect'],
+  );
   assert.equal(ncco![0]!.text, 'Hello 447700900001');
 });

@@ -43,20 +43,29 @@ test('a "contentType" key is accepted (Vonage ignores it) with a warning that 16
 test('property: the validator never throws, and every NCCO our builders make is valid', async () => {
   const fc = (await import('fast-check')).default;
   const { talkAction } = await import('../../src/protocol/ncco.js');
-  fc.assert(fc.property(fc.jsonValue(), (value) => {
-    const result = validateNcco(value);
-    return typeof result.ok === 'boolean';
-  }), { numRuns: 1000 });
-  fc.assert(fc.property(
-    fc.string({ minLength: 1, maxLength: 1500 }),
-    fc.constantFrom(8000, 16000, 24000),
-    fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 30 }), { maxKeys: 8 }),
-    fc.option(fc.stringMatching(/^\d{1,15}$/), { nil: undefined }),
-    (text, rate, headers, from) => {
-      const ncco = [talkAction(text), websocketConnectAction({ uri: 'wss://example.com/socket?x=1', sampleRate: rate as 8000, headers, ...(from ? { from } : {}) })];
-      const fits = Buffer.byteLength(JSON.stringify(headers)) <= 512;
-      const result = validateNcco(ncco);
-      return result.ok === fits && result.warnings.length === 0;
-    },
-  ), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.jsonValue(), (value) => {
+      const result = validateNcco(value);
+      return typeof result.ok === 'boolean';
+    }),
+    { numRuns: 1000 },
+  );
+  fc.assert(
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 1500 }),
+      fc.constantFrom(8000, 16000, 24000),
+      fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 30 }), { maxKeys: 8 }),
+      fc.option(fc.stringMatching(/^\d{1,15}$/), { nil: undefined }),
+      (text, rate, headers, from) => {
+        const ncco = [
+          talkAction(text),
+          websocketConnectAction({ uri: 'wss://example.com/socket?x=1', sampleRate: rate as 8000, headers, ...(from ? { from } : {}) }),
+        ];
+        const fits = Buffer.byteLength(JSON.stringify(headers)) <= 512;
+        const result = validateNcco(ncco);
+        return result.ok === fits && result.warnings.length === 0;
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -35,13 +35,27 @@ test('app commands: clear, notify with payload; unknown actions are reported', (
 });
 
 test('property: the parsers never throw, whatever the text', () => {
-  const anyText = fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((value) => JSON.stringify(value)),
-    fc.record({ event: fc.constantFrom('websocket:connected', 'websocket:dtmf', 'websocket:notify', 'websocket:cleared'), digit: fc.anything(), 'content-type': fc.anything(), dtmf: fc.anything() }).map((value) => JSON.stringify(value)));
-  fc.assert(fc.property(anyText, (text) => {
-    const vonage = parseVonageMessage(text);
-    const app = parseAppCommand(text);
-    return typeof vonage.ok === 'boolean' && typeof app.ok === 'boolean';
-  }), { numRuns: 2000 });
+  const anyText = fc.oneof(
+    fc.string(),
+    fc.json(),
+    fc.jsonValue().map((value) => JSON.stringify(value)),
+    fc
+      .record({
+        event: fc.constantFrom('websocket:connected', 'websocket:dtmf', 'websocket:notify', 'websocket:cleared'),
+        digit: fc.anything(),
+        'content-type': fc.anything(),
+        dtmf: fc.anything(),
+      })
+      .map((value) => JSON.stringify(value)),
+  );
+  fc.assert(
+    fc.property(anyText, (text) => {
+      const vonage = parseVonageMessage(text);
+      const app = parseAppCommand(text);
+      return typeof vonage.ok === 'boolean' && typeof app.ok === 'boolean';
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('a header named __proto__ stays a header (regression: it used to become the prototype)', () => {

@@ -20,10 +20,16 @@ test('a hook greets by caller, adds a record action and passes custom headers to
     ncco.connect({ headers: { language: 'en-GB', plan: 'gold' } }),
   ];
   const identities: Array<Record<string, unknown>> = [];
-  const server = await startTestServer({ answer, app: (call) => void call.once('connected', (identity) => identities.push({ uuid: identity.uuid, ...identity.headers })) });
+  const server = await startTestServer({
+    answer,
+    app: (call) => void call.once('connected', (identity) => identities.push({ uuid: identity.uuid, ...identity.headers })),
+  });
   t.after(() => server.close());
   const answered = (await (await fetch(`${server.baseUrl}/webhooks/answer?from=447700900123&uuid=u-1`)).json()) as Array<{ action: string; text?: string }>;
-  assert.deepEqual(answered.map((action) => action.action), ['talk', 'record', 'connect']);
+  assert.deepEqual(
+    answered.map((action) => action.action),
+    ['talk', 'record', 'connect'],
+  );
   assert.equal(answered[0]!.text, 'Hello caller 447700900123');
   const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 400, talk: 'skip' });
   assert.equal(result.accepted, true, result.problems.join('; '));
@@ -42,8 +48,20 @@ test('a hook can refuse a call: an NCCO with no connect', async (t) => {
 });
 
 for (const [what, hook, reason] of [
-  ['throws', (() => { throw new Error('hook bug'); }) as AnswerHook, /hook threw: hook bug/],
-  ['rejects', (async () => { throw new Error('async hook bug'); }) as AnswerHook, /hook threw: async hook bug/],
+  [
+    'throws',
+    (() => {
+      throw new Error('hook bug');
+    }) as AnswerHook,
+    /hook threw: hook bug/,
+  ],
+  [
+    'rejects',
+    (async () => {
+      throw new Error('async hook bug');
+    }) as AnswerHook,
+    /hook threw: async hook bug/,
+  ],
   ['returns an invalid NCCO', (() => [{ action: 'dance' }]) as unknown as AnswerHook, /NCCO Vonage would refuse/],
   ['hangs', (() => new Promise(() => {})) as AnswerHook, /did not answer within 200 ms/],
 ] as const) {
@@ -53,7 +71,10 @@ for (const [what, hook, reason] of [
     const response = await fetch(`${server.baseUrl}/webhooks/answer?uuid=u-2`);
     assert.equal(response.status, 200);
     const ncco = (await response.json()) as Array<{ action: string }>;
-    assert.deepEqual(ncco.map((action) => action.action), ['talk', 'connect']);
+    assert.deepEqual(
+      ncco.map((action) => action.action),
+      ['talk', 'connect'],
+    );
     const line = server.logs.find((entry) => entry.code === 'VS_ERR_ANSWER_HOOK_FAILED');
     assert.ok(line, 'coded log line');
     assert.match(String(line.detail), reason);
@@ -65,7 +86,10 @@ for (const [what, hook, reason] of [
 test('serve --app with a module exporting answer uses it', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'vs-hook-'));
   const module = join(dir, 'app.mjs');
-  await writeFile(module, "export default (call) => call.on('audio', (f) => call.sendAudio(f));\nexport const answer = ({ request, ncco }) => [ncco.talk('Module greeting for ' + request.to), ncco.connect()];\n");
+  await writeFile(
+    module,
+    "export default (call) => call.on('audio', (f) => call.sendAudio(f));\nexport const answer = ({ request, ncco }) => [ncco.talk('Module greeting for ' + request.to), ncco.connect()];\n",
+  );
   const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--app', module]);
   t.after(() => child.kill('SIGKILL'));
   const ready = await waitForLogLine(child, (line) => typeof line.answerUrl === 'string');

@@ -67,7 +67,11 @@ test('POST /webhooks/answer reads the JSON body; GET /ncco (the tutorial path) a
   const server = await startTestServer({ config: { greeting: 'Hello there', greetingLanguage: 'en-GB', connectFrom: '15550001111' } });
   t.after(() => server.close());
   const body = { uuid: 'leg-1', conversation_uuid: 'CON-1', from: '447700900001', to: '442079460001' };
-  const posted = await answer(`${server.baseUrl}/webhooks/answer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const posted = await answer(`${server.baseUrl}/webhooks/answer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.deepEqual(posted.endpoint.headers, body);
   assert.deepEqual(posted.ncco[0], { action: 'talk', text: 'Hello there', language: 'en-GB' });
   assert.equal(posted.ncco[1]!.from, '15550001111');
@@ -76,11 +80,13 @@ test('POST /webhooks/answer reads the JSON body; GET /ncco (the tutorial path) a
   assert.equal(tutorial.endpoint.headers?.uuid, '63f61863-4a51-4f6b-86e1-46edebcf9356');
 });
 
-test('oversized call identity is cut to fit Vonage\'s 512-byte header limit, identifiers kept', async (t) => {
+test("oversized call identity is cut to fit Vonage's 512-byte header limit, identifiers kept", async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
   const longFrom = 'ü'.repeat(600);
-  const { endpoint } = await answer(`${server.baseUrl}/webhooks/answer?uuid=leg-9&conversation_uuid=CON-9&to=442079460000&from=${encodeURIComponent(longFrom)}`);
+  const { endpoint } = await answer(
+    `${server.baseUrl}/webhooks/answer?uuid=leg-9&conversation_uuid=CON-9&to=442079460000&from=${encodeURIComponent(longFrom)}`,
+  );
   assert.ok(Buffer.byteLength(JSON.stringify(endpoint.headers)) <= MAX_WEBSOCKET_HEADERS_BYTES);
   assert.equal(endpoint.headers?.uuid, 'leg-9');
   assert.equal(endpoint.headers?.conversation_uuid, 'CON-9');

@@ -77,14 +77,27 @@ test('DTMF (flat and nested forms), notify and cleared arrive as typed session e
     },
   });
   t.after(() => server.close());
-  await fetch(`${server.baseUrl}/webhooks/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uuid: 'leg-7', conversation_uuid: 'CON-7', status: 'answered' }) });
-  const client = await SocketClient.call(server.socketUrl, 'audio/l16;rate=8000', { uuid: 'leg-7', conversation_uuid: 'CON-7', from: '447700900000', to: '442079460000', custom: 42 });
+  await fetch(`${server.baseUrl}/webhooks/event`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ uuid: 'leg-7', conversation_uuid: 'CON-7', status: 'answered' }),
+  });
+  const client = await SocketClient.call(server.socketUrl, 'audio/l16;rate=8000', {
+    uuid: 'leg-7',
+    conversation_uuid: 'CON-7',
+    from: '447700900000',
+    to: '442079460000',
+    custom: 42,
+  });
   client.sendText(dtmfMessage('5', 260));
   client.sendText(JSON.stringify({ event: 'websocket:dtmf', dtmf: { digit: '#', duration: '130' } }));
   client.sendText(JSON.stringify({ event: 'websocket:notify', payload: { reply_id: 'abc' } }));
   client.sendText(JSON.stringify({ event: 'websocket:cleared' }));
   await waitFor(() => dtmf.length === 2 && notified.length === 1 && cleared === 1, 3000, 'typed events');
-  assert.deepEqual(dtmf, [{ digit: '5', duration: 260 }, { digit: '#', duration: 130 }]);
+  assert.deepEqual(dtmf, [
+    { digit: '5', duration: 260 },
+    { digit: '#', duration: 130 },
+  ]);
   assert.deepEqual(notified, [{ reply_id: 'abc' }]);
   assert.ok(session);
   assert.equal(session.sampleRate, 8000);
@@ -94,7 +107,7 @@ test('DTMF (flat and nested forms), notify and cleared arrive as typed session e
     { uuid: 'leg-7', conversationUuid: 'CON-7', from: '447700900000', to: '442079460000' },
   );
   assert.equal(session.identity.headers.custom, 42, 'header JSON types are preserved');
-  assert.equal(server.server.registry.legFor(session)?.status, 'answered', 'the socket sees the leg\'s webhook events');
+  assert.equal(server.server.registry.legFor(session)?.status, 'answered', "the socket sees the leg's webhook events");
   assert.equal(server.server.registry.activeCalls, 1);
   await client.close();
   await waitFor(() => server.server.registry.activeCalls === 0, 3000, 'call to end');
@@ -122,7 +135,11 @@ test('malformed text and binary-first survive: the socket stays up and the log s
   client.sendBinary(patternFrame(640, 9));
   await waitFor(() => client.received.binary.length === 1, 3000, 'echo after malformed text');
   assert.equal(client.ws.readyState, WebSocket.OPEN);
-  for (const code of ['VS_ERR_TEXT_NOT_JSON', 'VS_ERR_TEXT_INVALID']) assert.ok(server.logs.some((line) => line.code === code), code);
+  for (const code of ['VS_ERR_TEXT_NOT_JSON', 'VS_ERR_TEXT_INVALID'])
+    assert.ok(
+      server.logs.some((line) => line.code === code),
+      code,
+    );
   await Promise.all([client.close(), early.close()]);
 });
 

@@ -19,7 +19,8 @@ async function shortCall(url: string, cut: boolean): Promise<void> {
   });
   ws.send(connectedMessage('audio/l16;rate=16000', { uuid: 'churn' }));
   ws.send(Buffer.alloc(640), { binary: true });
-  if (cut) ws.terminate(); // no close frame: the server sees 1006
+  if (cut)
+    ws.terminate(); // no close frame: the server sees 1006
   else ws.close(1000);
 }
 
@@ -41,7 +42,7 @@ test('churn: 2 000 short calls, half cut without a close frame: no session left,
   assert.ok(server.logs.filter((line) => line.msg === 'call ended').length >= 2000);
 });
 
-test('abuse with a bystander: oversized frames, a text flood, a slow reader and churn at once; the bystander\'s echo stays healthy', async (t) => {
+test("abuse with a bystander: oversized frames, a text flood, a slow reader and churn at once; the bystander's echo stays healthy", async (t) => {
   const server = await startTestServer({ limits: { maxBufferedBytes: 64 * 1024, slowConsumerDropClose: 100 } });
   t.after(() => server.close());
   const bystander = placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, durationMs: 4000, talk: 'skip', warmupMs: 200 });

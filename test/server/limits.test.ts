@@ -128,16 +128,32 @@ test('property: no text or binary input throws out of the socket handler', () =>
   const transport: CallTransport = { sendBinary: () => true, sendText: () => {}, close: () => {}, bufferedAmount: 0 };
   const session = new CallSession({ id: 'p', transport, log: silentLogger });
   echo(session);
-  fc.assert(fc.property(fc.array(fc.oneof(
-    fc.string().map((text) => ({ text })),
-    fc.jsonValue().map((value) => ({ text: JSON.stringify(value) })),
-    fc.record({ event: fc.constantFrom('websocket:connected', 'websocket:dtmf', 'websocket:notify', 'websocket:cleared'), 'content-type': fc.oneof(fc.string(), fc.constant('audio/l16;rate=8000')), digit: fc.anything(), payload: fc.anything() }).map((value) => ({ text: JSON.stringify(value) })),
-    fc.uint8Array({ maxLength: 3000 }).map((bytes) => ({ binary: Buffer.from(bytes) })),
-  ), { maxLength: 30 }), (messages) => {
-    for (const message of messages) {
-      if ('text' in message) session.receiveText(message.text);
-      else session.receiveBinary(message.binary);
-    }
-    return true;
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.string().map((text) => ({ text })),
+          fc.jsonValue().map((value) => ({ text: JSON.stringify(value) })),
+          fc
+            .record({
+              event: fc.constantFrom('websocket:connected', 'websocket:dtmf', 'websocket:notify', 'websocket:cleared'),
+              'content-type': fc.oneof(fc.string(), fc.constant('audio/l16;rate=8000')),
+              digit: fc.anything(),
+              payload: fc.anything(),
+            })
+            .map((value) => ({ text: JSON.stringify(value) })),
+          fc.uint8Array({ maxLength: 3000 }).map((bytes) => ({ binary: Buffer.from(bytes) })),
+        ),
+        { maxLength: 30 },
+      ),
+      (messages) => {
+        for (const message of messages) {
+          if ('text' in message) session.receiveText(message.text);
+          else session.receiveBinary(message.binary);
+        }
+        return true;
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -13,7 +13,12 @@ function value(text: string, name: string, labels = ''): number {
 test('/metrics serves voicesocket_ metrics that follow real traffic, plus process metrics', async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
-  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, eventUrl: `${server.baseUrl}/webhooks/event`, durationMs: 500, talk: 'skip' });
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    eventUrl: `${server.baseUrl}/webhooks/event`,
+    durationMs: 500,
+    talk: 'skip',
+  });
   const live = await SocketClient.call(server.socketUrl);
   for (let i = 0; i < 3; i++) live.sendBinary(patternFrame(640, i));
   live.sendBinary(Buffer.alloc(100));

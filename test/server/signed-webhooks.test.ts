@@ -14,7 +14,11 @@ const config = { signatureSecret: SECRET, apiKey: 'key123', applicationId: 'app-
 const now = () => Math.floor(Date.now() / 1000);
 
 async function postEvent(server: TestServer, body: string, token: string | undefined) {
-  return fetch(`${server.baseUrl}/webhooks/event`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+  return fetch(`${server.baseUrl}/webhooks/event`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body,
+  });
 }
 
 test('signed webhooks: valid GET answer and POST event pass; the NCCO asks Vonage to authenticate the socket', async (t) => {
@@ -35,10 +39,20 @@ test('every forgery is refused with 401 and a coded reason, never logging the to
   const server = await startTestServer({ config });
   t.after(() => server.close());
   const body = JSON.stringify({ uuid: 'u2', conversation_uuid: 'CON-2', status: 'started' });
-  const hs256 = (claims: Record<string, unknown>, secret = SECRET) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+  const hs256 = (claims: Record<string, unknown>, secret = SECRET) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
   const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const hashOf = async (payload: string) => JSON.parse(Buffer.from((await signWebhook({ secret: 'x', payload })).split('.')[1]!, 'base64url').toString()).payload_hash as string;
-  const claims = async (extra: Record<string, unknown> = {}) => ({ iat: now(), jti: randomUUID(), iss: 'Vonage', api_key: 'key123', application_id: 'app-456', payload_hash: await hashOf(body), ...extra });
+  const hashOf = async (payload: string) =>
+    JSON.parse(Buffer.from((await signWebhook({ secret: 'x', payload })).split('.')[1]!, 'base64url').toString()).payload_hash as string;
+  const claims = async (extra: Record<string, unknown> = {}) => ({
+    iat: now(),
+    jti: randomUUID(),
+    iss: 'Vonage',
+    api_key: 'key123',
+    application_id: 'app-456',
+    payload_hash: await hashOf(body),
+    ...extra,
+  });
   const replayed = await signWebhook({ ...signing, payload: body });
   const cases: Array<[string, string | undefined, string]> = [
     ['no token', undefined, 'VS_ERR_SIGNATURE_MISSING'],
@@ -70,7 +84,7 @@ test('every forgery is refused with 401 and a coded reason, never logging the to
   assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200, 'the server goes on');
 });
 
-test('socket upgrades need a valid Vonage JWT when a secret is set; the emulator\'s signed call goes through end to end', async (t) => {
+test("socket upgrades need a valid Vonage JWT when a secret is set; the emulator's signed call goes through end to end", async (t) => {
   const server = await startTestServer({ config });
   t.after(() => server.close());
   await assert.rejects(SocketClient.open(server.socketUrl), /unexpected response 401/);
@@ -81,10 +95,19 @@ test('socket upgrades need a valid Vonage JWT when a secret is set; the emulator
   await assert.rejects(SocketClient.open(server.socketUrl, { headers: { authorization: `Bearer ${token}` } }), /401/, 'a replayed upgrade token is refused');
   assert.ok(server.logs.some((line) => line.code === 'VS_ERR_SIGNATURE_REPLAY'));
 
-  const result = await placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, eventUrl: `${server.baseUrl}/webhooks/event`, durationMs: 400, talk: 'skip', signing });
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    eventUrl: `${server.baseUrl}/webhooks/event`,
+    durationMs: 400,
+    talk: 'skip',
+    signing,
+  });
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.equal(result.leg?.lost, 0);
-  assert.ok(result.events.every((event) => event.status === 204), 'signed events accepted');
+  assert.ok(
+    result.events.every((event) => event.status === 204),
+    'signed events accepted',
+  );
 });
 
 test('a custom socket token: only a verified answer request gets it in the NCCO; the upgrade must match it', async (t) => {

@@ -7,7 +7,13 @@ import { launchBrowser } from '../helpers/browser.js';
 test('GET /api/calls lists active calls with their identity, state and frame counts', async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
-  const call = placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, eventUrl: `${server.baseUrl}/webhooks/event`, durationMs: 1500, talk: 'skip', audio: { kind: 'tone', frequency: 440 } });
+  const call = placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    eventUrl: `${server.baseUrl}/webhooks/event`,
+    durationMs: 1500,
+    talk: 'skip',
+    audio: { kind: 'tone', frequency: 440 },
+  });
   await waitFor(() => [...server.server.registry.activeSessions()].some((s) => s.stats.framesIn > 10), 5000);
   const { calls } = (await (await fetch(`${server.baseUrl}/api/calls`)).json()) as { calls: Array<Record<string, unknown>> };
   assert.equal(calls.length, 1);
@@ -15,7 +21,7 @@ test('GET /api/calls lists active calls with their identity, state and frame cou
   for (const key of ['uuid', 'conversationUuid', 'state', 'framesIn', 'framesOut', 'startedAt']) assert.ok(key in live!, key);
   assert.equal(live!.state, 'active');
   assert.ok((live!.framesIn as number) > 10);
-  assert.ok((live!.levelInDb as number) > -30, 'the caller\'s tone shows on the level meter');
+  assert.ok((live!.levelInDb as number) > -30, "the caller's tone shows on the level meter");
   await call;
   const after = (await (await fetch(`${server.baseUrl}/api/calls`)).json()) as { calls: unknown[]; recent: Array<Record<string, unknown>> };
   assert.equal(after.calls.length, 0);
@@ -35,7 +41,13 @@ test('the dashboard shows a call placed by a test client within seconds, with no
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${server.baseUrl}/`);
   await page.waitForSelector('#connection.live', { timeout: 5000 });
-  const call = placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, eventUrl: `${server.baseUrl}/webhooks/event`, durationMs: 3000, talk: 'skip', audio: { kind: 'tone', frequency: 440 } });
+  const call = placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    eventUrl: `${server.baseUrl}/webhooks/event`,
+    durationMs: 3000,
+    talk: 'skip',
+    audio: { kind: 'tone', frequency: 440 },
+  });
   await waitFor(() => [...server.server.registry.activeSessions()].some((s) => s.identity.uuid !== undefined), 5000);
   const uuid = [...server.server.registry.activeSessions()][0]!.identity.uuid!;
   const started = Date.now();

@@ -11,14 +11,26 @@ import { fakeMicrophone, launchBrowser } from '../helpers/browser.js';
 
 const run = promisify(execFile);
 
-interface PhoneStats { framesSent: number; framesReceived: number; echoed: number; rttAvgMs: number | null; micLevelDb: number | null; receivedLevelDb: number | null }
+interface PhoneStats {
+  framesSent: number;
+  framesReceived: number;
+  echoed: number;
+  rttAvgMs: number | null;
+  micLevelDb: number | null;
+  receivedLevelDb: number | null;
+}
 
 test('the softphone calls the echo server from Chromium with a fake microphone and gets its own audio back', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-phone-'));
   const wav = join(dir, 'mic.wav');
   await run('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', wav, 'synth', '10', 'sine', '440', 'vol', '0.5']);
   const digits: string[] = [];
-  const server = await startTestServer({ app: (call) => { echo(call); call.on('dtmf', ({ digit }) => digits.push(digit)); } });
+  const server = await startTestServer({
+    app: (call) => {
+      echo(call);
+      call.on('dtmf', ({ digit }) => digits.push(digit));
+    },
+  });
   const browser = await launchBrowser(fakeMicrophone(wav));
   t.after(async () => {
     await browser.close();
@@ -29,7 +41,8 @@ test('the softphone calls the echo server from Chromium with a fake microphone a
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
   await page.goto(`${server.baseUrl}/phone?fast=1`);
-  const meterWidths = async () => Promise.all(['#mic-level span', '#out-level span'].map(async (selector) => (await page.locator(selector).boundingBox())?.width));
+  const meterWidths = async () =>
+    Promise.all(['#mic-level span', '#out-level span'].map(async (selector) => (await page.locator(selector).boundingBox())?.width));
   assert.deepEqual(await meterWidths(), [0, 0], 'idle: empty meters');
   await page.evaluate(() => window.voicesocket.start());
   await page.waitForFunction(() => window.voicesocket?.state === 'connected', undefined, { timeout: 10_000 });
