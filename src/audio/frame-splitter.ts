@@ -1,6 +1,6 @@
 /**
  * Turns PCM of any chunk size into exact 20 ms frames. Vonage drops the socket on a frame of any other
- * size (PROTOCOL.md §4, "unexpected frame size"), so nothing outbound bypasses this.
+ * size (docs/protocol.md §4, "unexpected frame size"), so nothing outbound bypasses this.
  */
 export type FrameSink = (frame: Buffer) => void;
 

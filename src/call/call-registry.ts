@@ -109,7 +109,7 @@ export class CallRegistry {
     leg.direction ??= event.direction;
     leg.from ??= event.from;
     leg.to ??= event.to;
-    // Events arrive out of order (§8): a final status is never replaced by an earlier-stage one.
+    // Events arrive out of order (docs/protocol.md §8): a final status is never replaced by an earlier-stage one.
     if (event.kind === 'status' && event.status && !leg.ended) {
       leg.status = event.status;
       leg.ended = FINAL_STATUSES.has(event.status);

@@ -21,9 +21,9 @@ import { Timeline, type TimelineEntry } from './timeline.js';
 import { sendWebhook, type Signing } from './webhook-client.js';
 import { WebsocketLeg, type DtmfPress, type LegResult } from './websocket-leg.js';
 
-/** Vonage's default webhook timeouts (§7 table), ms. */
+/** Vonage's default webhook timeouts (docs/protocol.md §7), ms. */
 export const WEBHOOK_TIMEOUTS = { answerConnectMs: 1000, answerSocketMs: 5000, eventConnectMs: 1000, eventSocketMs: 10_000 };
-/** Statuses whose answer Vonage retries once (§7). */
+/** Statuses whose answer Vonage retries once (docs/protocol.md §7). */
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 /** The rate talk actions are synthesized at. */
 const TALK_RATE = 16000;
@@ -156,7 +156,7 @@ export async function placeCall(options: PlaceCallOptions): Promise<CallResult> 
   return new CallRun(options).run();
 }
 
-/** REST call control actions (PROTOCOL.md §10). */
+/** REST call control actions (docs/protocol.md §10). */
 export type CallAction = 'hangup' | 'mute' | 'unmute' | 'earmuff' | 'unearmuff';
 
 export class CallRun {
@@ -217,7 +217,7 @@ export class CallRun {
 
   /**
    * REST control of one leg. Hanging up the websocket leg ends it from Vonage's side with no
-   * `disconnected` event (§5.3); hanging up the caller ends the call. Returns false for an unknown leg.
+   * `disconnected` event (docs/protocol.md §5.3); hanging up the caller ends the call. Returns false for an unknown leg.
    */
   control(legUuid: string, action: CallAction): boolean {
     const isCaller = legUuid === this.legA.uuid;
@@ -400,12 +400,12 @@ export class CallRun {
     const result = await this.fetchNcco(url, method, body, 'event', this.options.fallbackUrl);
     if (result.ok) entry.status = result.status;
     else entry.error = result.error;
-    // On final failure of an event that expects an NCCO the call flow continues (§8).
+    // On final failure of an event that expects an NCCO the call flow continues (docs/protocol.md §8).
     return result.ok ? result.ncco : undefined;
   }
 
   /**
-   * Fetches an NCCO the way Vonage does (§7): one retry on timeouts, resets and 429/503/504; then the
+   * Fetches an NCCO the way Vonage does (docs/protocol.md §7): one retry on timeouts, resets and 429/503/504; then the
    * fallback URL (twice on retryable failures) with `reason` and `original_request`.
    */
   private async fetchNcco(
@@ -602,7 +602,7 @@ export class CallRun {
       return result;
     });
     if (!this.switches.connectBlocks) {
-      // Actions after connect run once the socket is up (observed behaviour, §6.4).
+      // Actions after connect run once the socket is up (observed behaviour, docs/protocol.md §6.4).
       this.pendingLegs.push(finished.then((result) => this.afterLeg(action, legB, result)).then(() => undefined));
       await leg.opened;
       return undefined;
@@ -631,12 +631,12 @@ export class CallRun {
       return 'end';
     }
     if (result.end === 'platform-hangup') {
-      // Ended through the REST API: no `disconnected`; the NCCO goes on (§5.3).
+      // Ended through the REST API: no `disconnected`; the NCCO goes on (docs/protocol.md §5.3).
       this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
       return undefined;
     }
     if (result.end === 'app-closed') {
-      // The app closed the socket: `disconnected`, whose answer may carry the next NCCO (§5.3).
+      // The app closed the socket: `disconnected`, whose answer may carry the next NCCO (docs/protocol.md §5.3).
       const next = await this.postForNcco(eventUrl, statusEvent(legB, 'disconnected', this.switches), action.eventMethod);
       this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
       return next;

@@ -1,5 +1,5 @@
 /**
- * Event webhook bodies as Vonage posts them (PROTOCOL.md §8).
+ * Event webhook bodies as Vonage posts them (docs/protocol.md §8).
  */
 import type { EmulatorSwitches } from './switches.js';
 

@@ -1,5 +1,5 @@
 /**
- * Vonage's playback side of a websocket leg (PROTOCOL.md §4, §5.2): a FIFO of app frames and notify
+ * Vonage's playback side of a websocket leg (docs/protocol.md §4, §5.2): a FIFO of app frames and notify
  * markers, consumed by a mixer that ticks every 20 ms and plays one frame per tick (silence when
  * empty). Pure: the leg calls `tick()` on the shared clock and feeds it what the app sends.
  */

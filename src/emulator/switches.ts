@@ -1,5 +1,5 @@
 /**
- * Every behaviour of the Vonage side that the public sources leave UNCONFIRMED (PROTOCOL.md §13) is a
+ * Every behaviour of the Vonage side that the public sources leave UNCONFIRMED (docs/protocol.md §13) is a
  * switch here, defaulting to the documented or most likely behaviour. Tests and `voicesocket call`
  * flip them to check that an app copes with either.
  */
@@ -12,17 +12,17 @@ export interface EmulatorSwitches {
   clearDropsMarks: boolean;
   /** An app frame of the wrong size: drop the TCP connection like Vonage (default), or only log it. */
   badFrame: 'disconnect' | 'log';
-  /** Also send the NCCO `headers` as HTTP headers on the upgrade ([K6] says so; default off, §1.2). */
+  /** Also send the NCCO `headers` as HTTP headers on the upgrade (one SDK says so; default off, docs/protocol.md §1.2). */
   headersAsHttpHeaders: boolean;
   /** Close code when the caller hangs up (UNCONFIRMED; 1000 by default). */
   callerHangupCode: number;
-  /** Whether a `connect` blocks the NCCO until its leg ends (table says yes) or lets later actions run once the socket is up (§6.4). */
+  /** Whether a `connect` blocks the NCCO until its leg ends (table says yes) or lets later actions run once the socket is up (docs/protocol.md §6.4). */
   connectBlocks: boolean;
   /** Events the websocket leg reports before its socket is up (UNCONFIRMED which). */
   websocketLegEvents: Array<'started' | 'ringing' | 'answered'>;
   /** Post the caller leg's started/ringing/answered before the answer fetch (false: after, UNCONFIRMED). */
   eventsBeforeAnswer: boolean;
-  /** Send numeric event fields (duration, rate, price) as strings, as captured payloads do (§8). */
+  /** Send numeric event fields (duration, rate, price) as strings, as captured payloads do (docs/protocol.md §8). */
   numbersAsStrings: boolean;
   /** Handshake time limit for the websocket leg, ms (UNCONFIRMED; Video's connector allows 6 s). */
   socketConnectTimeoutMs: number;

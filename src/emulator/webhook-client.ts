@@ -1,5 +1,5 @@
 /**
- * Vonage as an HTTP client of the app (PROTOCOL.md §7, §8): GET with a query string or POST with a
+ * Vonage as an HTTP client of the app (docs/protocol.md §7, §8): GET with a query string or POST with a
  * JSON body, separate connect and read timeouts, an optional signed JWT.
  */
 import http from 'node:http';

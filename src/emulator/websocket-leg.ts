@@ -1,5 +1,5 @@
 /**
- * The websocket leg as Vonage runs it (PROTOCOL.md §1–§5, §12): Vonage is the WebSocket client. It
+ * The websocket leg as Vonage runs it (docs/protocol.md §1–§5, §12): Vonage is the WebSocket client. It
  * opens the endpoint's URI (query kept, no subprotocol, `Authorization` per the endpoint), sends
  * `websocket:connected` with the headers, streams the caller's audio one 20 ms frame every 20 ms on
  * an absolute schedule, and plays the app's frames through a bounded buffer on a 20 ms mixer clock.
@@ -113,7 +113,7 @@ export interface LegResult {
   maxSendLatenessMs: number;
 }
 
-/** Vonage's log line for a wrong-size frame, sizes in samples ([I1]). */
+/** Vonage's log line for a wrong-size frame, sizes in samples (docs/protocol.md §4). */
 export function frameSizeMessage(bytes: number, rate: number): string {
   return `unexpected frame size ${bytes / 2}, when required ${frameSamples(rate)}`;
 }
@@ -391,7 +391,7 @@ export class WebsocketLeg {
     if (this.endedBy) return;
     const parsed = parseAppCommand(text);
     if (!parsed.ok) {
-      // Vonage ignores unknown text (§5.2); we note it because it is usually an app bug (echoed control messages).
+      // Vonage ignores unknown text (docs/protocol.md §5.2); we note it because it is usually an app bug (echoed control messages).
       if (this.result.unexpectedText.length < 20) this.result.unexpectedText.push(text.slice(0, 200));
       this.options.timeline?.add('app', `ignored text ${JSON.stringify(text.slice(0, 80))}`);
       return;

@@ -1,15 +1,15 @@
 /**
- * The audio format on a Vonage voice WebSocket (PROTOCOL.md §3, §4): linear PCM, 16-bit signed
+ * The audio format on a Vonage voice WebSocket (docs/protocol.md §3, §4): linear PCM, 16-bit signed
  * little-endian, mono, one binary message = exactly one 20 ms frame, in both directions.
  * This is the only place that knows the content-type strings and the frame sizes.
  */
 
-/** Rates a `connect` websocket endpoint accepts. 8 and 16 kHz are documented; 24 kHz is newer (§3). */
+/** Rates a `connect` websocket endpoint accepts. 8 and 16 kHz are documented; 24 kHz is newer (docs/protocol.md §3). */
 export const SAMPLE_RATES = [8000, 16000, 24000] as const;
 export type SampleRate = (typeof SAMPLE_RATES)[number];
 export type L16ContentType = `audio/l16;rate=${SampleRate}`;
 
-/** Vonage falls back to 16 kHz when the NCCO omits (or misspells) `content-type` (§2, [I7]). */
+/** Vonage falls back to 16 kHz when the NCCO omits (or misspells) `content-type` (docs/protocol.md §2). */
 export const DEFAULT_SAMPLE_RATE: SampleRate = 16000;
 export const FRAME_MS = 20;
 export const BYTES_PER_SAMPLE = 2;

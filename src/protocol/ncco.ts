@@ -1,17 +1,17 @@
 /**
  * NCCO (Call Control Object) types, builders and a validator that is as strict as Vonage
- * (PROTOCOL.md §6). The validator is what the emulator runs on answers, and what our own tests run on
+ * (docs/protocol.md §6). The validator is what the emulator runs on answers, and what our own tests run on
  * the NCCO we emit, so "what we send" and "what Vonage reads" are checked by the same code.
  */
 import { z } from 'zod';
 import { CONTENT_TYPE_KEY } from './socket-messages.js';
 import { SAMPLE_RATES, contentTypeFor, type L16ContentType, type SampleRate } from './audio-format.js';
 
-/** Vonage's limit on a websocket endpoint's `headers` (§1.3), measured as serialized JSON bytes. */
+/** Vonage's limit on a websocket endpoint's `headers` (docs/protocol.md §1.3), measured as serialized JSON bytes. */
 export const MAX_WEBSOCKET_HEADERS_BYTES = 512;
-/** `talk.text` limit, excluding SSML tags (§6.2). */
+/** `talk.text` limit, excluding SSML tags (docs/protocol.md §6.2). */
 export const MAX_TALK_TEXT_CHARS = 1500;
-/** The error Vonage posts for an NCCO it cannot run (§6). */
+/** The error Vonage posts for an NCCO it cannot run (docs/protocol.md §6). */
 export const NCCO_SYNTAX_ERROR = 'Syntax error in NCCO. Invalid value type or action.';
 
 const L16_CONTENT_TYPES = SAMPLE_RATES.map(contentTypeFor) as [L16ContentType, ...L16ContentType[]];
@@ -24,7 +24,7 @@ const authorization = z.union([
   z.object({ type: z.literal('vonage') }),
   z.object({
     type: z.literal('custom'),
-    // Java SDK validation mirrors the API: printable ASCII, under 8 KiB (§1.2).
+    // Java SDK validation mirrors the API: printable ASCII, under 8 KiB (docs/protocol.md §1.2).
     value: z
       .string()
       .min(1)
@@ -145,7 +145,7 @@ export type WebsocketAuthorization = z.infer<typeof authorization>;
 export type NccoValidation =
   { ok: true; ncco: Ncco; warnings: string[] } | { ok: false; reason: typeof NCCO_SYNTAX_ERROR; issues: string[]; warnings: string[] };
 
-/** Keys Vonage silently ignores but that show the author meant something else (§6.4 pitfall). */
+/** Keys Vonage silently ignores but that show the author meant something else (docs/protocol.md §6.4). */
 const MISSPELT_ENDPOINT_KEYS: Record<string, string> = {
   contentType: `Vonage ignores "contentType" and uses 16 kHz; the key is "${CONTENT_TYPE_KEY}"`,
   content_type: `Vonage ignores "content_type" and uses 16 kHz; the key is "${CONTENT_TYPE_KEY}"`,

@@ -1,5 +1,5 @@
 /**
- * Signed webhooks (PROTOCOL.md §9): `Authorization: Bearer <JWT>`, HS256 with the account signature
+ * Signed webhooks (docs/protocol.md §9): `Authorization: Bearer <JWT>`, HS256 with the account signature
  * secret, claims `iat`, `jti`, `iss: "Vonage"`, `payload_hash`, `api_key`, `application_id`.
  * The same token authenticates the WebSocket upgrade when the endpoint asks for `{"type":"vonage"}`.
  * jose does the signature; the checks no SDK does (issuer, key, age, replay, body hash) are here.
@@ -9,7 +9,7 @@ import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors } from 
 import type { ErrorName } from '../errors.js';
 
 export const WEBHOOK_ISSUER = 'Vonage';
-/** Tokens older than this are refused (one production integrator's value [T5]; Vonage states none). */
+/** Tokens older than this are refused (one production integrator's value, docs/protocol.md §9; Vonage states none). */
 export const DEFAULT_MAX_AGE_S = 300;
 /** Tolerated clock skew into the future. */
 export const DEFAULT_FUTURE_SKEW_S = 30;
@@ -32,7 +32,7 @@ export function sha256Hex(payload: Buffer | string): string {
 
 /**
  * The bytes Vonage hashes for a GET webhook: the query parameters as a JSON object, in their original
- * order, without whitespace (§9, [L13]).
+ * order, without whitespace (docs/protocol.md §9).
  */
 export function queryHashInput(search: string): string {
   const object: Record<string, string> = Object.create(null);

@@ -1,5 +1,5 @@
 /**
- * WebSocket text messages (PROTOCOL.md §2, §5): what Vonage sends the app and what the app may send
+ * WebSocket text messages (docs/protocol.md §2, §5): what Vonage sends the app and what the app may send
  * Vonage. Parsers never throw: a message is either understood or returned as a coded problem, so a
  * socket handler can log it and keep the call.
  */
@@ -16,7 +16,7 @@ export const SOCKET_EVENTS = {
 
 export const CONTENT_TYPE_KEY = 'content-type';
 
-/** DTMF digits Vonage delivers, one per message (§5.1). */
+/** DTMF digits Vonage delivers, one per message (docs/protocol.md §5.1). */
 const DTMF_DIGIT = /^[0-9*#]$/;
 
 export type NotifyPayload = Record<string, unknown>;
@@ -58,7 +58,7 @@ function parseJsonObject(text: string): { ok: true; value: Record<string, unknow
 }
 
 function parseDtmf(object: Record<string, unknown>): ParseResult<VonageMessage> {
-  // The documented form is flat; some integrations look for a nested `dtmf` object (§5.1): accept both.
+  // The documented form is flat; some integrations look for a nested `dtmf` object (docs/protocol.md §5.1): accept both.
   const nested = object.dtmf !== null && typeof object.dtmf === 'object' ? (object.dtmf as Record<string, unknown>) : undefined;
   const rawDigit = object.digit ?? nested?.digit;
   const digit = typeof rawDigit === 'number' ? String(rawDigit) : rawDigit;
@@ -101,7 +101,7 @@ export function parseVonageMessage(text: string): ParseResult<VonageMessage> {
   }
 }
 
-/** The first message Vonage sends on a new socket (§2): headers copied to the top level. */
+/** The first message Vonage sends on a new socket (docs/protocol.md §2): headers copied to the top level. */
 export function connectedMessage(contentType: string | undefined, headers: Record<string, unknown> = {}): string {
   // Null prototype: a header named "__proto__" must stay a key, not become the prototype.
   const message: Record<string, unknown> = Object.create(null);
@@ -126,7 +126,7 @@ export function notifiedMessage(payload: unknown): string {
   return JSON.stringify({ event: SOCKET_EVENTS.notify, payload });
 }
 
-// ---- app → Vonage (§5.2) ----
+// ---- app → Vonage (docs/protocol.md §5.2) ----
 
 export const APP_ACTIONS = { clear: 'clear', notify: 'notify' } as const;
 
@@ -140,7 +140,7 @@ export function notifyCommand(payload: NotifyPayload): string {
   return JSON.stringify({ action: APP_ACTIONS.notify, payload });
 }
 
-/** Parses a text message an app sent to Vonage. Unknown actions are reported, not fatal (§5.2). */
+/** Parses a text message an app sent to Vonage. Unknown actions are reported, not fatal (docs/protocol.md §5.2). */
 export function parseAppCommand(text: string): ParseResult<AppCommand> {
   const parsed = parseJsonObject(text);
   if (!parsed.ok) return parsed;

@@ -1,5 +1,5 @@
 /**
- * Answer and event webhook payloads (PROTOCOL.md §7, §8). Vonage's payloads are loosely typed in
+ * Answer and event webhook payloads (docs/protocol.md §7, §8). Vonage's payloads are loosely typed in
  * practice (numbers as strings, `call_uuid` instead of `uuid`), so parsing is lenient: what is known
  * is typed, everything is kept in `raw`.
  */
@@ -23,7 +23,7 @@ export const CALL_STATUSES = [
 ] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
-/** Statuses after which a leg is over (§8.1; `rejected` gets no `completed`). */
+/** Statuses after which a leg is over (docs/protocol.md §8.1; `rejected` gets no `completed`). */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'rejected', 'failed', 'busy', 'cancelled', 'unanswered', 'timeout']);
 
 export interface AnswerRequest {
@@ -54,7 +54,7 @@ export function parseAnswerRequest(fields: unknown): AnswerRequest {
   };
 }
 
-/** Event kinds told apart by their fields (§8.1, §8.2); `unknown` still keeps every field. */
+/** Event kinds told apart by their fields (docs/protocol.md §8.1, §8.2); `unknown` still keeps every field. */
 export type CallEventKind = 'status' | 'input' | 'record' | 'transcription' | 'transfer' | 'notify' | 'error' | 'unknown';
 
 export interface CallEvent {
@@ -132,7 +132,7 @@ export function truncateUtf8(value: string, maxBytes: number): string {
 }
 
 /**
- * Fits websocket `headers` into Vonage's 512-byte limit (§1.3) without producing invalid JSON or
+ * Fits websocket `headers` into Vonage's 512-byte limit (docs/protocol.md §1.3) without producing invalid JSON or
  * split characters: first the longest string values are shortened, then, if keys alone are too many,
  * the last keys are dropped. Earlier keys are kept whole as long as possible, so callers put the
  * identifiers that matter first.

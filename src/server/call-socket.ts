@@ -54,10 +54,10 @@ export class CallSocketServer {
   constructor(private readonly options: CallSocketOptions) {
     this.wss = new WebSocketServer({
       noServer: true,
-      // Audio is incompressible, and deflate costs CPU and memory per socket (§1.3).
+      // Audio is incompressible, and deflate costs CPU and memory per socket (docs/protocol.md §1.3).
       perMessageDeflate: false,
       maxPayload: options.limits.maxMessageBytes,
-      // Vonage offers no subprotocol (§1.3); we select none.
+      // Vonage offers no subprotocol (docs/protocol.md §1.3); we select none.
       handleProtocols: () => false,
     });
     // One timer for every socket: pings, dead peers, idle calls.
