@@ -38,11 +38,21 @@ test('play: exact frames ahead of playout within the lead, no underrun; DTMF cle
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.deepEqual(leg.violations, []);
   assert.equal(leg.underruns.length, 0);
-  assert.ok(leg.maxBufferedFrames <= 200 / 20 + 1, `never more than the lead ahead: ${leg.maxBufferedFrames} frames buffered`);
+  // Bounds with a reason, not fixed numbers: server and emulator share this process's event loop, so
+  // a stall of the loop (a busy 2-core machine) delays the emulator's 20 ms mixer while the pacer's
+  // model of playout moves on. The emulator measures its own worst stall (maxSendLatenessMs); every
+  // 20 ms of it may leave one more frame buffered and delay the clear by as much. The pacer's own
+  // bound (lead + one frame) is asserted exactly, on injected time, in test/audio/pacer.test.ts.
+  const stallMs = Math.max(0, leg.maxSendLatenessMs - 20); // the largest gap between sends, less the 20 ms period
+  const stallFrames = Math.ceil(stallMs / 20);
+  assert.ok(
+    leg.maxBufferedFrames <= 200 / 20 + 1 + stallFrames,
+    `never more than the lead ahead: ${leg.maxBufferedFrames} frames buffered (stall allowance ${stallFrames})`,
+  );
   assert.equal(leg.clears, 1);
   const dtmfAt = result.timeline.find((e) => e.text.startsWith('dtmf 5'))!.atMs;
   const clearAt = result.timeline.find((e) => e.text.startsWith('clear'))!.atMs;
-  assert.ok(clearAt - dtmfAt <= 20, `clear ${clearAt - dtmfAt} ms after the key`);
+  assert.ok(clearAt - dtmfAt <= 20 + stallMs, `clear ${clearAt - dtmfAt} ms after the key (stall allowance ${stallMs.toFixed(1)} ms)`);
   // What the caller heard: the prompt until the key, nothing of it from one frame after the clear.
   const heard = frames(leg.heard!, 640);
   const beforeKey = heard.slice(20, 55);

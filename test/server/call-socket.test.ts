@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { connectedMessage } from '../../src/protocol/socket-messages.js';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -34,10 +36,12 @@ test('echo never sends text back: connected, DTMF, notify, cleared and unknown m
   client.sendText(JSON.stringify({ event: 'websocket:something-new' }));
   client.sendText('ok');
   client.sendBinary(patternFrame(640, 1));
-  await waitFor(() => client.received.binary.length === 1, 3000, 'the audio frame back');
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // A second frame as a sentinel: the socket is ordered, so once its echo is here, anything the
+  // server would have said about the earlier messages is here too. No sleep proves an absence.
+  client.sendBinary(patternFrame(640, 2));
+  await waitFor(() => client.received.binary.length === 2, 3000, 'both audio frames back');
   assert.deepEqual(client.received.text, []);
-  assert.equal(client.received.binary.length, 1);
+  assert.deepEqual(client.received.binary, [patternFrame(640, 1), patternFrame(640, 2)]);
   await client.close();
 });
 
@@ -55,10 +59,12 @@ test('odd-size audio is re-framed: only exact frames go out, bytes held until a 
   await waitFor(() => client.received.binary.length === 4, 3000, 'four re-framed frames');
   assert.ok(client.received.binary.every((frame) => frame.length === 640));
   assert.deepEqual(Buffer.concat(client.received.binary), stream);
-  // A trailing partial frame is held, never sent short.
+  // A trailing partial frame is held, never sent short: the next 540 bytes complete it into exactly
+  // one more frame, which starts with the held 100 bytes (no sleep needed to show nothing went early).
   client.sendBinary(Buffer.alloc(100, 1));
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(client.received.binary.length, 4);
+  client.sendBinary(Buffer.alloc(540, 2));
+  await waitFor(() => client.received.binary.length === 5, 3000, 'the completed frame');
+  assert.deepEqual(client.received.binary[4], Buffer.concat([Buffer.alloc(100, 1), Buffer.alloc(540, 2)]));
   await client.close();
 });
 
@@ -211,4 +217,24 @@ test('graceful close: open calls get 1001 and new upgrades are refused', async (
   await server.close();
   await waitFor(() => client.closed !== undefined, 3000, 'close frame');
   assert.equal(client.closed?.code, 1001);
+});
+
+test('a call\'s log lines carry its call id once (no duplicate "call" key in the JSON)', async (t) => {
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      raw.push(...String(chunk).split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const server = await startTestServer({ logger: pino({ level: 'debug' }, stream) });
+  t.after(() => server.close());
+  const client = await SocketClient.call(server.socketUrl);
+  client.sendText('{not json');
+  client.sendBinary(Buffer.alloc(641)); // odd length: another session warning
+  await waitFor(() => raw.some((line) => line.includes('VS_ERR_AUDIO_ODD_LENGTH')), 3000, 'the warnings');
+  const callLines = raw.filter((line) => line.includes('"call":'));
+  assert.ok(callLines.length >= 2);
+  for (const line of callLines) assert.equal(line.match(/"call":/g)!.length, 1, line);
+  await client.close();
 });
