@@ -40,6 +40,20 @@ export function queryHashInput(search: string): string {
   return JSON.stringify(object);
 }
 
+/**
+ * A query key that occurs twice (after percent-decoding), or undefined. The hash input keeps only the
+ * last value of a key, so `?uuid=evil&uuid=signed` hashes like `?uuid=signed` while a reader that takes
+ * the first value sees `evil`: a signed GET must not have duplicates.
+ */
+export function duplicateQueryKey(search: string): string | undefined {
+  const seen = new Set<string>();
+  for (const [key] of new URLSearchParams(search)) {
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
 export interface SignOptions {
   secret: string;
   apiKey?: string;
@@ -145,7 +159,9 @@ export async function verifySignedWebhook(token: string | undefined, options: Ve
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const maxAge = options.maxAgeS ?? DEFAULT_MAX_AGE_S;
   if (typeof claims.iat !== 'number') return { ok: false, problem: 'SIGNATURE_INVALID', detail: 'no iat' };
-  if (claims.iat < now - maxAge) return { ok: false, problem: 'SIGNATURE_STALE', detail: `issued ${now - claims.iat} s ago (max ${maxAge})` };
+  // Strictly younger than maxAge: the replay cache forgets a token at iat + maxAge, so a token of
+  // exactly that age must already be stale, or it could be replayed in that second.
+  if (claims.iat <= now - maxAge) return { ok: false, problem: 'SIGNATURE_STALE', detail: `issued ${now - claims.iat} s ago (max ${maxAge})` };
   if (claims.iat > now + (options.futureSkewS ?? DEFAULT_FUTURE_SKEW_S))
     return { ok: false, problem: 'SIGNATURE_FUTURE', detail: `issued ${claims.iat - now} s in the future` };
   if (options.payload !== undefined) {

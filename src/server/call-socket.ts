@@ -50,8 +50,11 @@ export class CallSocketServer {
   private accepting = true;
   private pending = 0;
   private readonly sweepTimer: NodeJS.Timeout;
+  /** Refused upgrades, logged by sample: a flood of them is not a flood of lines. */
+  private readonly refusals: SampledLog;
 
   constructor(private readonly options: CallSocketOptions) {
+    this.refusals = new SampledLog(options.log);
     this.wss = new WebSocketServer({
       noServer: true,
       // Audio is incompressible, and deflate costs CPU and memory per socket (docs/protocol.md §1.3).
@@ -69,8 +72,8 @@ export class CallSocketServer {
   /** Handles an HTTP upgrade request: path, shutdown, call limit and credentials are checked before upgrading. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (request.url ?? '/').split('?')[0];
-    const log = this.options.log;
-    socket.on('error', (error) => log.debug({ err: error }, 'upgrade socket error'));
+    const log = this.refusals;
+    socket.on('error', (error) => this.options.log.debug({ err: error }, 'upgrade socket error'));
     if (path !== SOCKET_PATH) return refuse(socket, 404, 'SOCKET_PATH', log, { path });
     if (!this.accepting) return refuse(socket, 503, 'SHUTTING_DOWN', log);
     if (this.sockets.size + this.pending >= this.options.maxCalls) return refuse(socket, 503, 'TOO_MANY_CALLS', log, { limit: this.options.maxCalls });
@@ -241,9 +244,9 @@ export class CallSocketServer {
   }
 }
 
-function refuse(socket: Duplex, status: number, name: ErrorName, log: Logger, detail: Record<string, unknown> = {}): void {
+function refuse(socket: Duplex, status: number, name: ErrorName, log: SampledLog, detail: Record<string, unknown> = {}): void {
   const code = errorCode(name);
-  log.warn({ code, status, ...detail }, 'socket upgrade refused');
+  log.warn(code, { status, ...detail }, 'socket upgrade refused');
   const body = JSON.stringify({ error: code, message: ERRORS[name] });
   const reason = status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Error';
   socket.end(

@@ -7,7 +7,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, errorCode, type ErrorName } from '../errors.js';
-import { ReplayCache, bearerToken, queryHashInput, verifySignedWebhook } from '../protocol/signed-webhook.js';
+import { ReplayCache, bearerToken, duplicateQueryKey, queryHashInput, verifySignedWebhook } from '../protocol/signed-webhook.js';
+import { SampledLog, type Logger } from '../call/logger.js';
 import type { WebsocketAuthorization } from '../protocol/ncco.js';
 import type { ServerConfig } from './config.js';
 import type { WebhookBody } from './webhook-body.js';
@@ -18,7 +19,14 @@ export class RequestAuth {
   /** One replay window for webhooks and upgrades alike: a token is good once. */
   private readonly replay = new ReplayCache();
 
-  constructor(private readonly config: ServerConfig) {}
+  private readonly refusals: SampledLog;
+
+  constructor(
+    private readonly config: ServerConfig,
+    log: Logger,
+  ) {
+    this.refusals = new SampledLog(log);
+  }
 
   get webhooksSigned(): boolean {
     return this.config.signatureSecret !== undefined;
@@ -40,15 +48,16 @@ export class RequestAuth {
     const secret = this.config.signatureSecret;
     if (!secret) return;
     const url = request.raw.url ?? '';
-    const payload =
-      request.method === 'GET'
-        ? queryHashInput(url.includes('?') ? url.slice(url.indexOf('?')) : '')
-        : ((request.body as WebhookBody | undefined)?.raw ?? Buffer.alloc(0));
-    const verdict = await verifySignedWebhook(bearerToken(request.headers.authorization), this.options(secret, payload));
+    const search = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+    const duplicate = request.method === 'GET' ? duplicateQueryKey(search) : undefined;
+    const payload = request.method === 'GET' ? queryHashInput(search) : ((request.body as WebhookBody | undefined)?.raw ?? Buffer.alloc(0));
+    const verdict: AuthVerdict = duplicate
+      ? { ok: false, problem: 'SIGNATURE_PAYLOAD', detail: `query parameter ${JSON.stringify(duplicate)} appears twice` }
+      : await verifySignedWebhook(bearerToken(request.headers.authorization), this.options(secret, payload));
     if (verdict.ok) return;
     const code = errorCode(verdict.problem);
-    // Never the token or the secret: the code and why.
-    request.log.warn({ code, detail: verdict.detail, route: request.routeOptions.url, remote: request.ip }, 'webhook refused');
+    // Never the token or the secret: the code and why. Sampled: a flood of forged requests is not a flood of lines.
+    this.refusals.warn(code, { detail: verdict.detail, route: request.routeOptions.url, remote: request.ip }, 'webhook refused');
     await reply.code(401).send({ error: code, message: ERRORS[verdict.problem] });
   };
 

@@ -63,7 +63,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   const startedAt = Date.now();
 
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const auth = new RequestAuth(config);
+  const auth = new RequestAuth(config, logger);
   if (auth.open) {
     logger.warn({}, 'no VONAGE_SIGNATURE_SECRET or SOCKET_TOKEN: webhooks are not verified and anyone can open a call socket (see docs/security.md)');
   }

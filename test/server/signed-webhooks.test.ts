@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { queryHashInput, signWebhook } from '../../src/protocol/signed-webhook.js';
+import { ReplayCache, queryHashInput, signWebhook, verifySignedWebhook } from '../../src/protocol/signed-webhook.js';
 import { placeCall } from '../../src/emulator/call.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createServer } from '../../src/server/server.js';
@@ -135,4 +135,48 @@ test('without a secret or token the server runs open and says so once', async (t
   const secured = await startTestServer({ config });
   t.after(() => secured.close());
   assert.equal(secured.logs.filter((line) => /anyone can open/.test(line.msg)).length, 0);
+});
+
+test('replay at the edge of the window: a token is good once while young enough, and stale at exactly maxAge', async () => {
+  const replay = new ReplayCache();
+  const T = 1_800_000_000;
+  const token = await signWebhook({ secret: SECRET, now: T });
+  const at = (now: number) => verifySignedWebhook(token, { secret: SECRET, maxAgeS: 10, replay, now });
+  assert.equal((await at(T + 9)).ok, true, 'first use, 9 s old');
+  assert.deepEqual(await at(T + 9).then((r) => (r.ok ? 'ok' : r.problem)), 'SIGNATURE_REPLAY');
+  for (const now of [T + 10, T + 10, T + 11]) {
+    assert.deepEqual(await at(now).then((r) => (r.ok ? 'ok' : r.problem)), 'SIGNATURE_STALE', `${now - T} s old`);
+  }
+  // A token issued exactly maxAge ago is refused outright, however often it is tried.
+  const edge = await signWebhook({ secret: SECRET, now: T - 10 });
+  for (let i = 0; i < 5; i++) {
+    const result = await verifySignedWebhook(edge, { secret: SECRET, maxAgeS: 10, replay, now: T });
+    assert.equal(result.ok ? 'ok' : result.problem, 'SIGNATURE_STALE');
+  }
+});
+
+test('a signed GET answer whose query gains a duplicate key (plain or percent-encoded) is refused', async (t) => {
+  const server = await startTestServer({ config });
+  t.after(() => server.close());
+  const search = '?uuid=u1&conversation_uuid=CON-1&from=447700900000&to=442079460000';
+  for (const tampered of [`?uuid=evil&${search.slice(1)}`, `?%75uid=evil&${search.slice(1)}`]) {
+    // Signed as Vonage would sign the tampered query's hash input: last value wins, so it equals the original's.
+    const token = await signWebhook({ ...signing, payload: queryHashInput(search) });
+    const answer = await fetch(`${server.baseUrl}/webhooks/answer${tampered}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(answer.status, 401, tampered);
+    assert.equal(((await answer.json()) as { error: string }).error, 'VS_ERR_SIGNATURE_PAYLOAD');
+  }
+  assert.ok(server.logs.some((line) => /appears twice/.test(String(line.detail))));
+});
+
+test('a flood of unauthenticated requests is logged by sample, not line by line', async (t) => {
+  const server = await startTestServer({ config });
+  t.after(() => server.close());
+  for (let batch = 0; batch < 10; batch++) {
+    await Promise.all(Array.from({ length: 100 }, () => fetch(`${server.baseUrl}/webhooks/event`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })));
+  }
+  const refused = server.logs.filter((line) => line.msg === 'webhook refused');
+  // The first five of a code, then one in a hundred: 5 + 1000/100.
+  assert.ok(refused.length <= 15, `${refused.length} lines for 1 000 refusals`);
+  assert.equal(refused.at(-1)?.count, 1000);
 });
