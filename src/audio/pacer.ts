@@ -30,6 +30,19 @@ export interface PacerOptions {
   sink: PacerSink;
   leadMs?: number;
   maxQueueMs?: number;
+  /** Past this much queued audio, writes are dropped (an app that ignores write()'s promise), ms. */
+  hardQueueMs?: number;
+  /** The process-wide budget of queued audio bytes this pacer shares with every other. */
+  budget?: AudioBudget;
+}
+
+/**
+ * Bytes of paced audio queued by all the pacers that share it (one per server): the process-wide cap
+ * under the per-call one. Plain numbers, touched once per frame queued or sent.
+ */
+export class AudioBudget {
+  used = 0;
+  constructor(readonly maxBytes: number) {}
 }
 
 type Item = { frame: Buffer } | { mark: Record<string, unknown> };
@@ -42,17 +55,23 @@ export interface PacerStats {
   maxAheadMs: number;
   /** Frames dropped by `clear`. */
   clearedFrames: number;
+  /** Bytes of writes dropped because the call's or the process's queue was full. */
+  overflowBytes: number;
 }
 
 export interface PacerEvents {
   drain: [];
   idle: [];
+  /** The first write dropped for a full queue (once per pacer). */
+  overflow: [];
 }
 
 export class Pacer extends EventEmitter<PacerEvents> {
   readonly leadMs: number;
   readonly maxQueueMs: number;
-  readonly stats: PacerStats = { framesSent: 0, underruns: 0, maxAheadMs: 0, clearedFrames: 0 };
+  readonly stats: PacerStats = { framesSent: 0, underruns: 0, maxAheadMs: 0, clearedFrames: 0, overflowBytes: 0 };
+  readonly hardQueueMs: number;
+  private readonly budget: AudioBudget | undefined;
   private readonly frameBytes: number;
   private readonly clock: FrameClock;
   private readonly sink: PacerSink;
@@ -74,6 +93,8 @@ export class Pacer extends EventEmitter<PacerEvents> {
     this.sink = options.sink;
     this.leadMs = Math.max(FRAME_MS, options.leadMs ?? DEFAULT_LEAD_MS);
     this.maxQueueMs = options.maxQueueMs ?? DEFAULT_MAX_QUEUE_MS;
+    this.hardQueueMs = Math.max(this.maxQueueMs, options.hardQueueMs ?? 2 * this.maxQueueMs);
+    this.budget = options.budget;
     this.splitter = new FrameSplitter(options.frameBytes);
   }
 
@@ -104,6 +125,13 @@ export class Pacer extends EventEmitter<PacerEvents> {
    * producer backpressure, and memory stays bounded.
    */
   write(pcm: Buffer): Promise<void> {
+    // Backpressure is a promise; an app that ignores it would grow the queue without end. Past the
+    // hard limit, or the process's budget, the write is dropped and counted instead.
+    if (this.queuedMs >= this.hardQueueMs || (this.budget && this.budget.used + pcm.length > this.budget.maxBytes)) {
+      if (this.stats.overflowBytes === 0) this.emit('overflow');
+      this.stats.overflowBytes += pcm.length;
+      return Promise.resolve();
+    }
     this.splitter.push(pcm, this.emitFrame);
     if (this.queuedMs < this.maxQueueMs) return Promise.resolve();
     return new Promise((resolve) => this.once('drain', () => resolve()));
@@ -132,6 +160,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
       if ('mark' in item) dropped.push(item.mark);
       else this.stats.clearedFrames++;
     }
+    this.release(this.queuedFrames);
     this.queue.length = 0;
     this.head = 0;
     this.queuedFrames = 0;
@@ -147,6 +176,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
   stop(): void {
     this.removeTask?.();
     this.removeTask = undefined;
+    this.release(this.queuedFrames);
     this.queue.length = 0;
     this.head = 0;
     this.queuedFrames = 0;
@@ -155,7 +185,10 @@ export class Pacer extends EventEmitter<PacerEvents> {
 
   private enqueue(item: Item): void {
     this.queue.push(item);
-    if ('frame' in item) this.queuedFrames++;
+    if ('frame' in item) {
+      this.queuedFrames++;
+      if (this.budget) this.budget.used += this.frameBytes;
+    }
     if (!this.removeTask) this.removeTask = this.clock.add({ nextDueAt: () => this.nextDueAt(), run: (now) => this.run(now) });
     else this.clock.wake();
   }
@@ -176,6 +209,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
         continue;
       }
       this.queuedFrames--;
+      if (this.budget) this.budget.used -= this.frameBytes;
       if (this.playoutEnd < now) {
         // Vonage's buffer ran dry: a gap the caller heard, unless this is the start of a new utterance.
         if (this.stats.framesSent > 0 && now - this.playoutEnd >= FRAME_MS && this.wasContinuous) this.stats.underruns++;
@@ -199,6 +233,11 @@ export class Pacer extends EventEmitter<PacerEvents> {
       this.head = 0;
     }
     if (this.queuedMs < this.maxQueueMs) this.emit('drain');
+  }
+
+  /** Gives queued frames' bytes back to the process budget. */
+  private release(frames: number): void {
+    if (this.budget) this.budget.used -= frames * this.frameBytes;
   }
 
   /** True while audio was still queued at the end of the last run: a later gap is our lateness, not a pause. */

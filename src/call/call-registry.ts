@@ -47,9 +47,37 @@ export interface LegRecord {
   ended: boolean;
 }
 
-function pushBounded<T>(list: T[], item: T, max: number): void {
-  list.push(item);
-  if (list.length > max) list.splice(0, list.length - max);
+/** Byte budgets of the event store (server/limits.ts names them for the server). */
+export interface EventBudget {
+  /** Largest event kept as received; a bigger one keeps its parsed fields, trimmed, and a note of its size. */
+  maxEventBytes: number;
+  /** All stored events together; past it the oldest legs are forgotten first. */
+  maxStoreBytes: number;
+}
+
+/** Longest text field of a trimmed event: numbers, uuids and statuses are far shorter. */
+const MAX_TRIMMED_TEXT = 256;
+
+/** The event as stored, and what it costs (its JSON size, an upper bound of its heap size's order). */
+function sized(event: CallEvent, maxBytes: number): { event: CallEvent; bytes: number } {
+  const bytes = JSON.stringify(event).length;
+  if (bytes <= maxBytes) return { event, bytes };
+  const text = (value: string | undefined) => value?.slice(0, MAX_TRIMMED_TEXT);
+  const trimmed: CallEvent = {
+    kind: event.kind,
+    raw: { voicesocket_trimmed: true, bytes },
+    ...(event.status !== undefined ? { status: text(event.status)! } : {}),
+    ...(event.legUuid !== undefined ? { legUuid: text(event.legUuid)! } : {}),
+    ...(event.conversationUuid !== undefined ? { conversationUuid: text(event.conversationUuid)! } : {}),
+    ...(event.direction !== undefined ? { direction: event.direction } : {}),
+    ...(event.from !== undefined ? { from: text(event.from)! } : {}),
+    ...(event.to !== undefined ? { to: text(event.to)! } : {}),
+    ...(event.timestamp !== undefined ? { timestamp: text(event.timestamp)! } : {}),
+    ...(event.detail !== undefined ? { detail: text(event.detail)! } : {}),
+    ...(event.reason !== undefined ? { reason: text(event.reason)! } : {}),
+    ...(event.duration !== undefined ? { duration: event.duration } : {}),
+  };
+  return { event: trimmed, bytes: JSON.stringify(trimmed).length };
 }
 
 export class CallRegistry {
@@ -72,8 +100,47 @@ export class CallRegistry {
   };
   readonly outcomes: Record<CallOutcome, number> = { normal: 0, dropped: 0, app_error: 0, refused: 0, other: 0 };
   private readonly recent: CallSession[] = [];
+  /** What each stored event costs, and all of them together. */
+  private readonly eventBytes = new WeakMap<CallEvent, number>();
+  private storedBytes = 0;
+  private readonly budget: EventBudget;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    budget: Partial<EventBudget> = {},
+  ) {
+    // A Vonage event is well under 2 KiB; the defaults hold ~10 000 legs of normal calls.
+    this.budget = { maxEventBytes: 4096, maxStoreBytes: 32 * 1024 * 1024, ...budget };
+  }
+
+  /** Bytes of all stored events (bounded by the budget). */
+  get eventStoreBytes(): number {
+    return this.storedBytes;
+  }
+
+  /** Stores an event in a bounded list, keeping the byte count; evicts old legs past the budget. */
+  private store(list: CallEvent[], event: CallEvent): void {
+    const { event: kept, bytes } = sized(event, this.budget.maxEventBytes);
+    list.push(kept);
+    this.eventBytes.set(kept, bytes);
+    this.storedBytes += bytes;
+    while (list.length > MAX_EVENTS_PER_LEG) this.forget(list.shift()!);
+    while (this.storedBytes > this.budget.maxStoreBytes && (this.legs.size > 1 || this.conversationEvents.size > 0)) {
+      // The oldest conversation events go before the oldest legs: a leg is what a live call needs.
+      const conversation = this.conversationEvents.keys().next().value as string | undefined;
+      if (conversation !== undefined && this.conversationEvents.get(conversation) !== list) this.dropConversationEvents(conversation);
+      else this.dropLeg(this.legs.keys().next().value as string);
+    }
+  }
+
+  private forget(event: CallEvent): void {
+    this.storedBytes -= this.eventBytes.get(event) ?? 0;
+  }
+
+  private dropConversationEvents(uuid: string): void {
+    for (const event of this.conversationEvents.get(uuid) ?? []) this.forget(event);
+    this.conversationEvents.delete(uuid);
+  }
 
   /** Records an event under its leg, or under its conversation when it names no leg. */
   recordEvent(event: CallEvent): LegRecord | undefined {
@@ -81,9 +148,9 @@ export class CallRegistry {
     if (!event.legUuid) {
       if (event.conversationUuid) {
         const list = this.conversationEvents.get(event.conversationUuid) ?? [];
-        pushBounded(list, event, MAX_EVENTS_PER_LEG);
         this.conversationEvents.set(event.conversationUuid, list);
-        this.evict(this.conversationEvents, MAX_CONVERSATIONS);
+        this.store(list, event);
+        while (this.conversationEvents.size > MAX_CONVERSATIONS) this.dropConversationEvents(this.conversationEvents.keys().next().value as string);
       }
       return undefined;
     }
@@ -105,10 +172,11 @@ export class CallRegistry {
       this.legs.set(leg.uuid, leg);
       this.evictLegs();
     }
-    leg.conversationUuid ??= event.conversationUuid;
+    // Identity fields come from whoever posts first: kept short, whatever was sent.
+    leg.conversationUuid ??= event.conversationUuid?.slice(0, MAX_TRIMMED_TEXT);
     leg.direction ??= event.direction;
-    leg.from ??= event.from;
-    leg.to ??= event.to;
+    leg.from ??= event.from?.slice(0, MAX_TRIMMED_TEXT);
+    leg.to ??= event.to?.slice(0, MAX_TRIMMED_TEXT);
     // Events arrive out of order (docs/protocol.md §8): a final status is never replaced by an earlier-stage one.
     if (event.kind === 'status' && event.status && !leg.ended) {
       leg.status = event.status;
@@ -116,12 +184,12 @@ export class CallRegistry {
     }
     leg.lastSeen = at;
     leg.eventCount++;
-    pushBounded(leg.events, event, MAX_EVENTS_PER_LEG);
     if (leg.conversationUuid) {
       const set = this.conversationLegs.get(leg.conversationUuid) ?? new Set<string>();
       set.add(leg.uuid);
       this.conversationLegs.set(leg.conversationUuid, set);
     }
+    this.store(leg.events, event);
     return leg;
   }
 
@@ -179,19 +247,18 @@ export class CallRegistry {
   }
 
   private evictLegs(): void {
-    while (this.legs.size > MAX_LEGS) {
-      const oldest = this.legs.keys().next().value as string;
-      const leg = this.legs.get(oldest);
-      this.legs.delete(oldest);
-      if (leg?.conversationUuid) {
-        const set = this.conversationLegs.get(leg.conversationUuid);
-        set?.delete(oldest);
-        if (set && set.size === 0) this.conversationLegs.delete(leg.conversationUuid);
-      }
-    }
+    while (this.legs.size > MAX_LEGS) this.dropLeg(this.legs.keys().next().value as string);
   }
 
-  private evict<V>(map: Map<string, V>, max: number): void {
-    while (map.size > max) map.delete(map.keys().next().value as string);
+  private dropLeg(uuid: string): void {
+    const leg = this.legs.get(uuid);
+    if (!leg) return;
+    this.legs.delete(uuid);
+    for (const event of leg.events) this.forget(event);
+    if (leg.conversationUuid) {
+      const set = this.conversationLegs.get(leg.conversationUuid);
+      set?.delete(uuid);
+      if (set && set.size === 0) this.conversationLegs.delete(leg.conversationUuid);
+    }
   }
 }

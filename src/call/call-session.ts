@@ -9,9 +9,9 @@ import { errorCode } from '../errors.js';
 import { readFile } from 'node:fs/promises';
 import { FrameSplitter } from '../audio/frame-splitter.js';
 import { FrameClock } from '../audio/frame-clock.js';
-import { Pacer } from '../audio/pacer.js';
+import { Pacer, type AudioBudget } from '../audio/pacer.js';
 import { wavToCallPcm } from '../audio/wav.js';
-import { DEFAULT_SAMPLE_RATE, contentTypeFor, frameBytes, type SampleRate } from '../protocol/audio-format.js';
+import { DEFAULT_SAMPLE_RATE, FRAME_MS, contentTypeFor, frameBytes, type SampleRate } from '../protocol/audio-format.js';
 import { clearCommand, notifyCommand, parseVonageMessage, type VonageMessage } from '../protocol/socket-messages.js';
 import { lenientText } from '../protocol/lenient.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
@@ -100,6 +100,10 @@ export interface CallSessionOptions {
   leadMs?: number;
   /** Paced audio held locally before `write` applies backpressure, ms. */
   maxQueueMs?: number;
+  /** Paced audio queued before writes are dropped (an app ignoring backpressure), ms. */
+  hardQueueMs?: number;
+  /** The server's process-wide budget of queued audio, shared by every call. */
+  audioBudget?: AudioBudget;
   /** Receives the app's handling time of one audio frame in 64, seconds (metrics). */
   onAppTiming?: (seconds: number) => void;
 }
@@ -158,6 +162,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   private readonly clock: FrameClock;
   private readonly leadMs: number | undefined;
   private readonly maxQueueMs: number | undefined;
+  private readonly hardQueueMs: number | undefined;
+  private readonly audioBudget: AudioBudget | undefined;
   private pacer: Pacer | undefined;
   private markSeq = 0;
   private readonly pendingMarks = new Map<number, (confirmed: boolean) => void>();
@@ -187,6 +193,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     this.now = () => this.clock.now();
     this.leadMs = options.leadMs;
     this.maxQueueMs = options.maxQueueMs;
+    this.hardQueueMs = options.hardQueueMs;
+    this.audioBudget = options.audioBudget;
     this.onAppTiming = options.onAppTiming;
     this.openedAt = this.now();
     this.splitter = new FrameSplitter(this.frameBytes);
@@ -376,9 +384,9 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     const pacer = this.ensurePacer();
     const clearsBefore = pacer.stats.clearedFrames;
     const generation = this.clearGeneration;
-    if (typeof source === 'string') await pacer.write(wavToCallPcm(await readFile(source), this.sampleRate));
-    else if (Buffer.isBuffer(source)) await pacer.write(source);
-    else if ('wav' in source) await pacer.write(wavToCallPcm(source.wav, this.sampleRate));
+    if (typeof source === 'string') await this.writeAll(pacer, wavToCallPcm(await readFile(source), this.sampleRate), generation);
+    else if (Buffer.isBuffer(source)) await this.writeAll(pacer, source, generation);
+    else if ('wav' in source) await this.writeAll(pacer, wavToCallPcm(source.wav, this.sampleRate), generation);
     else {
       for await (const chunk of source) {
         if (this.ended || this.clearGeneration !== generation) break;
@@ -451,14 +459,34 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     return this.state === 'ended';
   }
 
+  /**
+   * Writes a long buffer a second at a time, waiting for room between pieces: a prompt of any length
+   * plays, and the queue stays within its limits (a single write past them would be dropped).
+   */
+  private async writeAll(pacer: Pacer, pcm: Buffer, generation: number): Promise<void> {
+    const piece = this.frameBytes * (1000 / FRAME_MS);
+    for (let offset = 0; offset < pcm.length; offset += piece) {
+      if (this.ended || this.clearGeneration !== generation) return;
+      await pacer.write(pcm.subarray(offset, offset + piece));
+    }
+  }
+
   private ensurePacer(): Pacer {
     this.pacer ??= new Pacer({
       frameBytes: this.frameBytes,
       clock: this.clock,
       ...(this.leadMs !== undefined ? { leadMs: this.leadMs } : {}),
       ...(this.maxQueueMs !== undefined ? { maxQueueMs: this.maxQueueMs } : {}),
+      ...(this.hardQueueMs !== undefined ? { hardQueueMs: this.hardQueueMs } : {}),
+      ...(this.audioBudget ? { budget: this.audioBudget } : {}),
       sink: { sendFrame: this.sendFrame, sendMark: (payload) => this.transport.sendText(notifyCommand(payload)) },
     });
+    this.pacer.once('overflow', () =>
+      this.log.warn(
+        { code: errorCode('PLAYBACK_OVERFLOW'), queuedMs: this.pacer?.queuedMs },
+        'paced audio queue full; writes are dropped (await write() for backpressure)',
+      ),
+    );
     return this.pacer;
   }
 

@@ -10,7 +10,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { errorCode, ERRORS, type ErrorName } from '../errors.js';
 import { SampledLog } from '../call/logger.js';
 import type { RequestAuth } from './request-auth.js';
-import { TextRateLimiter, type Limits } from './limits.js';
+import { TokenBucket, type Limits } from './limits.js';
+import { AudioBudget } from '../audio/pacer.js';
+import { DEFAULT_SAMPLE_RATE, FRAME_MS, frameBytes } from '../protocol/audio-format.js';
 import { CallSession, CLOSE_CODES, type CallTransport } from '../call/call-session.js';
 import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
@@ -33,7 +35,7 @@ export interface CallSocketOptions {
   onAppTiming?: (seconds: number) => void;
 }
 
-/** Per-socket bookkeeping for the limits; nothing here is touched per audio frame but `messages`. */
+/** Per-socket bookkeeping for the limits; per audio frame only `messages` and the audio bucket are touched. */
 interface SocketState {
   session: CallSession;
   messages: number;
@@ -41,7 +43,9 @@ interface SocketState {
   quietSince: number;
   alive: boolean;
   closing: boolean;
-  text: TextRateLimiter;
+  text: TokenBucket;
+  /** Inbound audio bytes: a real call sends 50 frames a second, a flood sends as fast as it can. */
+  audio: TokenBucket;
 }
 
 export class CallSocketServer {
@@ -52,9 +56,12 @@ export class CallSocketServer {
   private readonly sweepTimer: NodeJS.Timeout;
   /** Refused upgrades, logged by sample: a flood of them is not a flood of lines. */
   private readonly refusals: SampledLog;
+  /** Paced audio queued by every call together (the process-wide byte budget). */
+  readonly audioBudget: AudioBudget;
 
   constructor(private readonly options: CallSocketOptions) {
     this.refusals = new SampledLog(options.log);
+    this.audioBudget = new AudioBudget(options.limits.maxProcessQueueBytes);
     this.wss = new WebSocketServer({
       noServer: true,
       // Audio is incompressible, and deflate costs CPU and memory per socket (docs/protocol.md §1.3).
@@ -101,6 +108,13 @@ export class CallSocketServer {
     for (const ws of this.sockets.keys()) ws.terminate();
     clearInterval(this.sweepTimer);
     this.wss.close();
+  }
+
+  /** The inbound audio bucket's rate and burst in bytes, at a call's sample rate. */
+  private audioAllowance(rate: number): [ratePerS: number, burst: number] {
+    const { inboundAudioRealtimeFactor, inboundAudioBurstMs } = this.options.limits;
+    const bytesPerS = frameBytes(rate) * (1000 / FRAME_MS);
+    return [bytesPerS * inboundAudioRealtimeFactor, (bytesPerS * inboundAudioBurstMs) / 1000];
   }
 
   private sweep(): void {
@@ -163,6 +177,8 @@ export class CallSocketServer {
       log,
       clock: this.options.clock,
       leadMs: this.options.leadMs,
+      hardQueueMs: limits.maxCallQueueMs,
+      audioBudget: this.audioBudget,
       ...(this.options.onAppTiming ? { onAppTiming: this.options.onAppTiming } : {}),
     });
     const state: SocketState = {
@@ -172,7 +188,8 @@ export class CallSocketServer {
       quietSince: Date.now(),
       alive: true,
       closing: false,
-      text: new TextRateLimiter(limits.textRatePerS, limits.textBurst),
+      text: new TokenBucket(limits.textRatePerS, limits.textBurst),
+      audio: new TokenBucket(...this.audioAllowance(DEFAULT_SAMPLE_RATE)),
     };
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);
@@ -180,6 +197,7 @@ export class CallSocketServer {
     // Keep the address, not the request: the request would stay in memory for the whole call.
     const remote = request.socket.remoteAddress;
     session.once('connected', (identity) => {
+      state.audio.setRate(...this.audioAllowance(session.sampleRate));
       log.info(
         { uuid: identity.uuid, conversationUuid: identity.conversationUuid, from: identity.from, to: identity.to, rate: session.sampleRate, remote },
         'call started',
@@ -208,7 +226,13 @@ export class CallSocketServer {
       // A socket we are closing for abuse gets no more processing (nor log lines).
       if (state.closing) return;
       state.messages++;
-      if (isBinary) return session.receiveBinary(data as Buffer);
+      if (isBinary) {
+        const frame = data as Buffer;
+        if (state.audio.take(frame.length)) return session.receiveBinary(frame);
+        sampled.warn(errorCode('AUDIO_RATE'), { dropped: state.audio.dropped }, 'audio message dropped: faster than a call sends');
+        if (state.audio.dropped >= limits.inboundAudioDropClose) this.closeFor(ws, state, 'AUDIO_RATE');
+        return;
+      }
       const text = data as Buffer;
       if (text.length > limits.maxTextBytes) {
         log.warn({ code: errorCode('MESSAGE_TOO_BIG'), bytes: text.length, limit: limits.maxTextBytes }, 'text message too big; closing');

@@ -31,6 +31,8 @@ export interface ServerConfig {
   applicationId: string | undefined;
   /** A shared token the socket upgrade must carry (`Authorization: Bearer <token>`); Vonage sends it via the NCCO's custom authorization. */
   socketToken: string | undefined;
+  /** Password of the dashboard and its APIs when the server is not open (HTTP Basic). */
+  dashboardPassword: string | undefined;
   /** Allowed age of a signed request, s (and the replay window). */
   signatureMaxAgeS: number;
   /** Concurrent call sockets; past this, upgrades get 503. */
@@ -58,6 +60,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   apiKey: undefined,
   applicationId: undefined,
   socketToken: undefined,
+  dashboardPassword: undefined,
   signatureMaxAgeS: 300,
   // A 2-core machine runs ~1 000 echo calls per core; 2 000 leaves headroom yet stops a flood.
   maxCalls: 2000,
@@ -230,6 +233,17 @@ export const SETTINGS: Setting[] = [
     example: 'a-long-shared-token-0123456789',
     invalid: 'short',
     parse: (raw) => (/^[\x21-\x7e]{16,512}$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'dashboardPassword',
+    secret: true,
+    env: 'DASHBOARD_PASSWORD',
+    flag: '--dashboard-password <password>',
+    description: 'with verified webhooks, the dashboard and /api/* need this password (HTTP Basic); without it they answer this machine only',
+    allowed: '12 to 256 printable characters',
+    example: 'a-dashboard-password',
+    invalid: 'short',
+    parse: (raw) => (/^[\x20-\x7e]{12,256}$/.test(raw) ? raw : undefined),
   }),
   setting({
     key: 'signatureMaxAgeS',

@@ -25,6 +25,27 @@ export interface Limits {
   requestTimeoutMs: number;
   /** Time an answer hook gets before the default NCCO goes out: Vonage waits 5 s for the whole answer. */
   answerHookTimeoutMs: number;
+
+  // ---- byte budgets: every queue and buffer an outsider can fill has one ----
+
+  /** Inbound audio a socket may send, as a multiple of real time: Vonage sends 50 frames a second, 2× leaves room for network bunching. */
+  inboundAudioRealtimeFactor: number;
+  /** Inbound audio burst, ms of audio: a network hiccup delivers a few seconds at once, never more. */
+  inboundAudioBurstMs: number;
+  /** Inbound audio messages dropped over the rate before the call is closed (AUDIO_RATE): 5 s of frames is a flood, not jitter. */
+  inboundAudioDropClose: number;
+  /** Paced audio queued per call before further writes are dropped (an app that ignores write()'s backpressure): twice the pacer's 10 s. */
+  maxCallQueueMs: number;
+  /** Paced audio queued by all calls together, bytes: 2 000 calls × 10 s of 16 kHz audio would be 640 MB; this keeps the process far below. */
+  maxProcessQueueBytes: number;
+  /** Largest event kept as received: Vonage's events are under 2 KiB; bigger ones keep their fields, trimmed. */
+  maxEventBytes: number;
+  /** All stored webhook events together: ~10 000 legs of normal calls. */
+  maxEventStoreBytes: number;
+  /** Bytes a dashboard stream client may leave unread before it is cut: ~20 s of snapshots for a busy server. */
+  maxSseBufferedBytes: number;
+  /** Dashboard stream clients at once: a few people watch a dashboard, not hundreds. */
+  maxSseClients: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -39,27 +60,43 @@ export const DEFAULT_LIMITS: Limits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 15_000,
   answerHookTimeoutMs: 3000,
+  inboundAudioRealtimeFactor: 2,
+  inboundAudioBurstMs: 2000,
+  inboundAudioDropClose: 250,
+  maxCallQueueMs: 20_000,
+  maxProcessQueueBytes: 128 * 1024 * 1024,
+  maxEventBytes: 4096,
+  maxEventStoreBytes: 32 * 1024 * 1024,
+  maxSseBufferedBytes: 1024 * 1024,
+  maxSseClients: 50,
 };
 
-/** A token bucket for text messages on one socket; `take` is false when the message must be dropped. */
-export class TextRateLimiter {
+/** A token bucket: `take(cost)` is false when the message must be dropped (and counts it). */
+export class TokenBucket {
   private tokens: number;
   private last = performance.now();
   dropped = 0;
 
   constructor(
-    private readonly ratePerS: number,
-    private readonly burst: number,
+    private ratePerS: number,
+    private burst: number,
   ) {
     this.tokens = burst;
   }
 
-  take(): boolean {
+  /** Changes the rate (the call's audio rate is known only once websocket:connected arrived). */
+  setRate(ratePerS: number, burst: number): void {
+    this.ratePerS = ratePerS;
+    this.burst = burst;
+    this.tokens = Math.min(this.tokens, burst);
+  }
+
+  take(cost = 1): boolean {
     const now = performance.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerS);
     this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= cost) {
+      this.tokens -= cost;
       return true;
     }
     this.dropped++;

@@ -13,6 +13,12 @@ import type { WebsocketAuthorization } from '../protocol/ncco.js';
 import type { ServerConfig } from './config.js';
 import type { WebhookBody } from './webhook-body.js';
 
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
 export type AuthVerdict = { ok: true } | { ok: false; problem: ErrorName; detail: string };
 
 export class RequestAuth {
@@ -59,6 +65,37 @@ export class RequestAuth {
     // Never the token or the secret: the code and why. Sampled: a flood of forged requests is not a flood of lines.
     this.refusals.warn(code, { detail: verdict.detail, route: request.routeOptions.url, remote: request.ip }, 'webhook refused');
     await reply.code(401).send({ error: code, message: ERRORS[verdict.problem] });
+  };
+
+  /**
+   * fastify preHandler for the dashboard and its APIs, which show every call's numbers. An open server
+   * shows them to anyone (it is open anyway). A verified one shows them to a client with the dashboard
+   * password (HTTP Basic, any user name: browsers send it with EventSource too), or without one to
+   * this machine only — a loopback peer with no forwarding headers, so a proxy on this machine does
+   * not count as local.
+   */
+  readonly verifyDashboard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (this.open) return;
+    const password = this.config.dashboardPassword;
+    if (password) {
+      const given = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const decoded = given ? Buffer.from(given, 'base64').toString('utf8') : '';
+      const secret = decoded.slice(decoded.indexOf(':') + 1);
+      if (given && decoded.includes(':') && safeEqual(secret, password)) return;
+      this.refusals.warn(errorCode('DASHBOARD_UNAUTHORIZED'), { route: request.routeOptions.url, remote: request.ip }, 'dashboard refused');
+      await reply
+        .code(401)
+        .header('www-authenticate', 'Basic realm="voicesocket", charset="UTF-8"')
+        .send({ error: errorCode('DASHBOARD_UNAUTHORIZED'), message: ERRORS.DASHBOARD_UNAUTHORIZED });
+      return;
+    }
+    const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+    const address = request.socket.remoteAddress ?? '';
+    if (!forwarded && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1')) return;
+    this.refusals.warn(errorCode('DASHBOARD_UNAUTHORIZED'), { route: request.routeOptions.url, remote: request.ip }, 'dashboard refused');
+    await reply
+      .code(403)
+      .send({ error: errorCode('DASHBOARD_UNAUTHORIZED'), message: `${ERRORS.DASHBOARD_UNAUTHORIZED}: set --dashboard-password to open it to other hosts` });
   };
 
   /** Checks an upgrade request's credentials before the socket is accepted. */

@@ -25,6 +25,8 @@ import { registerWebRoutes } from './web-routes.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
+/** How long an unfinished HTTP request may hold up shutdown before its connection is cut. */
+export const HTTP_CLOSE_GRACE_MS = 1000;
 
 export interface CreateServerOptions {
   config?: Partial<ServerConfig>;
@@ -37,6 +39,8 @@ export interface CreateServerOptions {
   logger?: ServerLogger;
   /** The audio clock shared by every call's pacer; injected in tests. */
   clock?: FrameClock;
+  /** How often the dashboard stream pushes a snapshot, ms (default 1 s; tests use less). */
+  dashboardIntervalMs?: number;
   /** Protective limits; defaults in limits.ts. */
   limits?: Partial<Limits>;
 }
@@ -59,10 +63,10 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   let app: CallApp | undefined = options.app;
   // One clock for every call's pacer: one timer, however many calls.
   const clock = options.clock ?? new FrameClock();
-  const registry = new CallRegistry();
   const startedAt = Date.now();
 
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const registry = new CallRegistry(Date.now, { maxEventBytes: limits.maxEventBytes, maxStoreBytes: limits.maxEventStoreBytes });
   const auth = new RequestAuth(config, logger);
   if (auth.open) {
     logger.warn({}, 'no VONAGE_SIGNATURE_SECRET or SOCKET_TOKEN: webhooks are not verified and anyone can open a call socket (see docs/security.md)');
@@ -83,7 +87,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   let answerHook: AnswerHook | undefined = options.answer;
   registerAnswerRoutes(http, config, auth, () => answerHook, limits.answerHookTimeoutMs);
   registerEventRoutes(http, registry, auth);
-  const closeWeb = registerWebRoutes(http, registry);
+  const closeWeb = registerWebRoutes(http, registry, limits, logger, auth.verifyDashboard, options.dashboardIntervalMs);
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -146,7 +150,11 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
         closeWeb();
+        // Idle connections close at once; a request still arriving (a partial one, a slow client)
+        // gets a short grace, then its connection is cut: shutdown never waits on a stranger.
+        const cut = setTimeout(() => http.server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
         await http.close();
+        clearTimeout(cut);
         loopDelay.disable();
       })();
       return closing;

@@ -7,9 +7,12 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
 import type { CallRegistry } from '../call/call-registry.js';
 import { snapshotCall } from './call-snapshot.js';
+import { ERRORS, errorCode } from '../errors.js';
+import type { Logger } from '../call/logger.js';
+import type { Limits } from './limits.js';
 
 /** How often the stream pushes a snapshot. */
 export const STREAM_INTERVAL_MS = 1000;
@@ -37,7 +40,16 @@ function loadAssets(): Map<string, Buffer> {
   return files;
 }
 
-export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry): () => void {
+export function registerWebRoutes(
+  app: FastifyInstance,
+  registry: CallRegistry,
+  limits: Pick<Limits, 'maxSseBufferedBytes' | 'maxSseClients'>,
+  log: Logger,
+  /** Who may see the calls (request-auth.ts): everyone on an open server, else a password or loopback. */
+  guard: preHandlerAsyncHookHandler,
+  streamIntervalMs = STREAM_INTERVAL_MS,
+): () => void {
+  const guarded = { preHandler: guard };
   const assets = loadAssets();
   const send = (reply: FastifyReply, name: string) => {
     const file = assets.get(name);
@@ -47,7 +59,7 @@ export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry):
       .header('cache-control', 'no-cache')
       .send(file);
   };
-  app.get('/', (_request, reply) => send(reply, 'dashboard.html'));
+  app.get('/', guarded, (_request, reply) => send(reply, 'dashboard.html'));
   app.get('/phone', (_request, reply) => send(reply, 'phone.html'));
   app.get<{ Params: { file: string } }>('/assets/:file', (request, reply) => {
     const name = request.params.file;
@@ -89,7 +101,7 @@ export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry):
     };
   };
 
-  app.get('/api/calls', async () => {
+  app.get('/api/calls', guarded, async () => {
     const { calls, recent } = snapshot();
     return { calls, recent };
   });
@@ -99,16 +111,31 @@ export function registerWebRoutes(app: FastifyInstance, registry: CallRegistry):
   const broadcast = () => {
     if (viewers.size === 0) return;
     const line = `data: ${JSON.stringify(snapshot())}\n\n`;
-    for (const reply of viewers) reply.raw.write(line);
+    for (const reply of viewers) {
+      // A client that does not read would hold every snapshot in memory (ours, then the kernel's): cut it.
+      if (reply.raw.writableLength > limits.maxSseBufferedBytes) {
+        log.warn(
+          { code: errorCode('SSE_SLOW_CLIENT'), buffered: reply.raw.writableLength, remote: reply.request.ip },
+          'dashboard stream client not reading; cut',
+        );
+        viewers.delete(reply);
+        reply.raw.destroy();
+        continue;
+      }
+      reply.raw.write(line);
+    }
   };
-  app.get('/api/stream', (request, reply) => {
+  app.get('/api/stream', guarded, async (request, reply) => {
+    if (viewers.size >= limits.maxSseClients) {
+      return reply.code(503).send({ error: errorCode('SSE_TOO_MANY'), message: ERRORS.SSE_TOO_MANY });
+    }
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     reply.raw.write(`retry: 2000\ndata: ${JSON.stringify(snapshot())}\n\n`);
     viewers.add(reply);
     if (!timer) {
       lag.enable();
-      timer = setInterval(broadcast, STREAM_INTERVAL_MS);
+      timer = setInterval(broadcast, streamIntervalMs);
     }
     request.raw.on('close', () => {
       viewers.delete(reply);

@@ -86,7 +86,11 @@ test('a text flood is rate-limited, logged by sample, then closed; audio of othe
 });
 
 test('a reader that stops reading: outbound audio is dropped, memory stays bounded, the call is closed', async (t) => {
-  const server = await startTestServer({ limits: { maxBufferedBytes: 64 * 1024, slowConsumerDropClose: 100 } });
+  // The client floods to make the echo outrun the reader; the inbound audio rate limit (tested on its
+  // own) is set out of the way here so that the outbound side is what is measured.
+  const server = await startTestServer({
+    limits: { maxBufferedBytes: 64 * 1024, slowConsumerDropClose: 100, inboundAudioRealtimeFactor: 10_000, inboundAudioBurstMs: 1_000_000 },
+  });
   t.after(() => server.close());
   let buffered = 0;
   const sessions: CallSession[] = [];

@@ -173,7 +173,11 @@ test('a flood of unauthenticated requests is logged by sample, not line by line'
   const server = await startTestServer({ config });
   t.after(() => server.close());
   for (let batch = 0; batch < 10; batch++) {
-    await Promise.all(Array.from({ length: 100 }, () => fetch(`${server.baseUrl}/webhooks/event`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })));
+    await Promise.all(
+      Array.from({ length: 100 }, () =>
+        fetch(`${server.baseUrl}/webhooks/event`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }),
+      ),
+    );
   }
   const refused = server.logs.filter((line) => line.msg === 'webhook refused');
   // The first five of a code, then one in a hundred: 5 + 1000/100.
