@@ -42,9 +42,13 @@ export interface Limits {
   maxEventBytes: number;
   /** All stored webhook events together: ~10 000 legs of normal calls. */
   maxEventStoreBytes: number;
-  /** Bytes a dashboard stream client may leave unread before it is cut: ~20 s of snapshots for a busy server. */
-  maxSseBufferedBytes: number;
-  /** Dashboard stream clients at once: a few people watch a dashboard, not hundreds. */
+  /**
+   * Snapshots in a row a dashboard stream client leaves unread before it is cut: 30 s at one a second.
+   * A client whose socket is still full is skipped, not written to, so our side holds at most one
+   * snapshot per client; the kernel's send buffer (a few MB at most per socket) is the rest.
+   */
+  sseUnreadCut: number;
+  /** Dashboard stream clients at once: a few people watch a dashboard, not hundreds (and each may pin a kernel send buffer). */
   maxSseClients: number;
 }
 
@@ -67,8 +71,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxProcessQueueBytes: 128 * 1024 * 1024,
   maxEventBytes: 4096,
   maxEventStoreBytes: 32 * 1024 * 1024,
-  maxSseBufferedBytes: 1024 * 1024,
-  maxSseClients: 50,
+  sseUnreadCut: 30,
+  maxSseClients: 20,
 };
 
 /** A token bucket: `take(cost)` is false when the message must be dropped (and counts it). */

@@ -43,7 +43,7 @@ function loadAssets(): Map<string, Buffer> {
 export function registerWebRoutes(
   app: FastifyInstance,
   registry: CallRegistry,
-  limits: Pick<Limits, 'maxSseBufferedBytes' | 'maxSseClients'>,
+  limits: Pick<Limits, 'sseUnreadCut' | 'maxSseClients'>,
   log: Logger,
   /** Who may see the calls (request-auth.ts): everyone on an open server, else a password or loopback. */
   guard: preHandlerAsyncHookHandler,
@@ -106,22 +106,23 @@ export function registerWebRoutes(
     return { calls, recent };
   });
 
-  const viewers = new Set<FastifyReply>();
+  const viewers = new Map<FastifyReply, { unread: number }>();
   let timer: NodeJS.Timeout | undefined;
   const broadcast = () => {
     if (viewers.size === 0) return;
     const line = `data: ${JSON.stringify(snapshot())}\n\n`;
-    for (const reply of viewers) {
-      // A client that does not read would hold every snapshot in memory (ours, then the kernel's): cut it.
-      if (reply.raw.writableLength > limits.maxSseBufferedBytes) {
-        log.warn(
-          { code: errorCode('SSE_SLOW_CLIENT'), buffered: reply.raw.writableLength, remote: reply.request.ip },
-          'dashboard stream client not reading; cut',
-        );
-        viewers.delete(reply);
-        reply.raw.destroy();
+    for (const [reply, viewer] of viewers) {
+      // A client whose socket is still full gets no new snapshot (it will get the next one when it
+      // reads); one that stays full is cut. Our side never holds more than one snapshot for it.
+      if (reply.raw.writableLength > 0) {
+        if (++viewer.unread >= limits.sseUnreadCut) {
+          log.warn({ code: errorCode('SSE_SLOW_CLIENT'), unread: viewer.unread, remote: reply.request.ip }, 'dashboard stream client not reading; cut');
+          viewers.delete(reply);
+          reply.raw.destroy();
+        }
         continue;
       }
+      viewer.unread = 0;
       reply.raw.write(line);
     }
   };
@@ -132,7 +133,7 @@ export function registerWebRoutes(
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     reply.raw.write(`retry: 2000\ndata: ${JSON.stringify(snapshot())}\n\n`);
-    viewers.add(reply);
+    viewers.set(reply, { unread: 0 });
     if (!timer) {
       lag.enable();
       timer = setInterval(broadcast, streamIntervalMs);
@@ -149,7 +150,7 @@ export function registerWebRoutes(
 
   return () => {
     if (timer) clearInterval(timer);
-    for (const reply of viewers) reply.raw.end();
+    for (const reply of viewers.keys()) reply.raw.end();
     viewers.clear();
     lag.disable();
   };
