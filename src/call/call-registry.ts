@@ -3,7 +3,7 @@
  * conversation uuid) and every open call socket. Memory is bounded: old legs are forgotten first.
  */
 import { FINAL_STATUSES, type CallEvent } from '../protocol/webhooks.js';
-import type { CallSession, CallStats } from './call-session.js';
+import { emptyCallStats, type CallSession, type CallStats } from './call-session.js';
 
 /** Outcome of a call socket, from its close code. */
 export type CallOutcome = 'normal' | 'dropped' | 'app_error' | 'refused' | 'other';
@@ -85,19 +85,7 @@ export class CallRegistry {
   private readonly conversationLegs = new Map<string, Set<string>>();
   private readonly conversationEvents = new Map<string, CallEvent[]>();
   private readonly sessions = new Set<CallSession>();
-  readonly endedTotals: EndedTotals = {
-    framesIn: 0,
-    framesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    dtmfIn: 0,
-    textIn: 0,
-    textRejected: 0,
-    audioBeforeConnected: 0,
-    offSizeFramesIn: 0,
-    framesDropped: 0,
-    pacerUnderruns: 0,
-  };
+  readonly endedTotals: EndedTotals = { ...emptyCallStats(), pacerUnderruns: 0 };
   readonly outcomes: Record<CallOutcome, number> = { normal: 0, dropped: 0, app_error: 0, refused: 0, other: 0 };
   private readonly recent: CallSession[] = [];
   /** What each stored event costs, and all of them together. */

@@ -55,6 +55,22 @@ export interface CallStats {
   framesDropped: number;
 }
 
+/** Every counter at zero: a new call's, and the start of the registry's running totals. */
+export function emptyCallStats(): CallStats {
+  return {
+    framesIn: 0,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    dtmfIn: 0,
+    textIn: 0,
+    textRejected: 0,
+    audioBeforeConnected: 0,
+    offSizeFramesIn: 0,
+    framesDropped: 0,
+  };
+}
+
 /** One line of a call's socket timeline (for people: the dashboard). */
 export interface SocketEvent {
   at: number;
@@ -136,18 +152,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   /** Bytes in one 20 ms frame at the negotiated rate. */
   frameBytes = frameBytes(DEFAULT_SAMPLE_RATE);
   identity: CallIdentity = { uuid: undefined, conversationUuid: undefined, from: undefined, to: undefined, headers: {} };
-  readonly stats: CallStats = {
-    framesIn: 0,
-    framesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    dtmfIn: 0,
-    textIn: 0,
-    textRejected: 0,
-    audioBeforeConnected: 0,
-    offSizeFramesIn: 0,
-    framesDropped: 0,
-  };
+  readonly stats: CallStats = emptyCallStats();
   end: CallEnd | undefined;
   /** The latest frame each way (level meters read them on demand; nothing is computed per frame). */
   lastFrameIn: Buffer | undefined;
