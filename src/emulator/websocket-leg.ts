@@ -92,6 +92,7 @@ export interface LegResult {
   jitterMs?: number;
   /** Tagged frames that came back at least once. */
   echoed: number;
+  /** Caller frames an echoing app failed to return (see notReturned): 0 for an app that does not echo. */
   lost: number;
   duplicated: number;
   violations: FrameViolation[];
@@ -413,6 +414,24 @@ export class WebsocketLeg {
     this.removeTasks = [];
   }
 
+  /**
+   * Caller frames an echoing app failed to return: counted only between the first frame it returned
+   * (an app may start echoing late, like `play` after a barge-in) and the last one whose echo could
+   * still have arrived before the call ended (an app may echo with a delay, like `delay-echo`). An
+   * app that returns nothing is not an echo app, and nothing is counted.
+   */
+  private notReturned(): number {
+    const sent = this.sentAt.length;
+    let first = 0;
+    while (first < sent && !this.echoedFlags[first]) first++;
+    if (first === sent) return 0;
+    const slowestMs = this.rtts.reduce((max, rtt) => Math.max(max, rtt), 0);
+    const last = sent - 1 - Math.ceil(slowestMs / FRAME_MS);
+    let lost = 0;
+    for (let n = first; n <= last; n++) if (!this.echoedFlags[n]) lost++;
+    return lost;
+  }
+
   private finish(end: LegEnd): void {
     if (!this.settle) return;
     this.markOpened(false);
@@ -424,9 +443,7 @@ export class WebsocketLeg {
     result.rttSamples = this.rtts;
     result.rtt = distribution(this.rtts);
     result.jitterMs = jitter(this.rtts);
-    if (result.echoed > 0) {
-      for (let n = 0; n < this.sentAt.length; n++) if (!this.echoedFlags[n]) result.lost++;
-    }
+    result.lost = this.notReturned();
     result.underruns = this.playback.underruns;
     result.overflowDropped = this.playback.stats.overflowDropped;
     result.maxBufferedFrames = this.playback.stats.maxDepth;

@@ -54,6 +54,10 @@ test('serve --rate 8000 answers with rate=8000 (the flag is read, not only AUDIO
   const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--rate', '8000'], { AUDIO_RATE: '24000' });
   t.after(() => child.kill('SIGKILL'));
   const ready = await waitForLogLine(child, (line) => typeof line.answerUrl === 'string');
+  // The start line says where to go next: the dashboard, the softphone, a test call, a real number.
+  assert.match(String(ready.dashboard), /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.match(String(ready.softphone), /\/phone$/);
+  assert.match(String(ready.msg), /voicesocket call .*\/webhooks\/answer.*Connect a real Vonage number/);
   const ncco = (await (await fetch(String(ready.answerUrl))).json()) as Array<{ endpoint?: Array<Record<string, unknown>> }>;
   assert.equal(ncco[1]!.endpoint![0]!['content-type'], 'audio/l16;rate=8000');
 });

@@ -5,6 +5,7 @@ import { NCCO_SYNTAX_ERROR } from '../../src/protocol/ncco.js';
 import { queryHashInput, verifySignedWebhook } from '../../src/protocol/signed-webhook.js';
 import { pcm16ToFloat } from '../../src/audio/pcm.js';
 import { startTestServer } from '../helpers/server.js';
+import { delayEcho, playPrompt } from '../../src/apps/index.js';
 import { startScriptedApp, type RecordedRequest } from '../fixtures/scripted-app.js';
 
 const connect = (uri: string, extra: Record<string, unknown> = {}, endpoint: Record<string, unknown> = {}) => ({
@@ -190,4 +191,30 @@ test("what the caller heard is recorded: with an echo app it is the caller's own
     best = Math.max(best, dot / Math.sqrt(energy * (stretch.length / 2)));
   }
   assert.ok(best > 0.95, `correlation with the caller's tone ${best.toFixed(3)}`);
+});
+
+test('"not returned" counts only what an echo app could have returned: 0 for delay-echo and for play after a barge-in, the real gaps of a lossy echo', async (t) => {
+  const delayed = await startTestServer({ app: delayEcho(500) });
+  const barged = await startTestServer({ app: playPrompt({ sampleRate: 16000, channels: [new Float32Array(16000 * 5).fill(0.1)] }, false) });
+  // An echo that drops every tenth frame it receives.
+  const lossy = await startTestServer({
+    app: (call) => {
+      let n = 0;
+      call.on('audio', (frame) => {
+        if (++n % 10 !== 0) call.sendAudio(frame);
+      });
+    },
+  });
+  t.after(() => Promise.all([delayed.close(), barged.close(), lossy.close()]));
+  const [delayResult, bargeResult, lossyResult] = await Promise.all([
+    placeCall({ answerUrl: `${delayed.baseUrl}/webhooks/answer`, durationMs: 2000, talk: 'skip' }),
+    placeCall({ answerUrl: `${barged.baseUrl}/webhooks/answer`, durationMs: 2000, talk: 'skip', dtmf: [{ digit: '1', atMs: 700 }] }),
+    placeCall({ answerUrl: `${lossy.baseUrl}/webhooks/answer`, durationMs: 2000, talk: 'skip' }),
+  ]);
+  assert.ok(delayResult.leg!.echoed > 0);
+  assert.equal(delayResult.leg!.lost, 0, 'the tail still in the delay line is not lost');
+  assert.ok(bargeResult.leg!.echoed > 0);
+  assert.equal(bargeResult.leg!.lost, 0, 'frames before the app began to echo are not lost');
+  const lost = lossyResult.leg!.lost;
+  assert.ok(lost >= 8 && lost <= 11, `one in ten of ~100 frames: ${lost}`);
 });

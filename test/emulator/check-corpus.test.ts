@@ -46,6 +46,12 @@ const corpus: Array<[Sample, { plainWs?: boolean }, Expected, string]> = [
     'the crash is blamed on the DTMF',
   ],
   [
+    'locks-default-rate',
+    {},
+    { 'survives-binary-first': ['fail', /sent 640-byte frames where 8000 Hz needs 320: it kept a rate it assumed/], 'exact-frames': ['pass'] },
+    'the frame size is blamed, not "the app ended the call"',
+  ],
+  [
     'dies-early',
     {},
     { 'socket-accepts': ['fail', /ended early/], 'survives-dtmf': ['skip', /ended before/], 'survives-unknown-message': ['skip', /ended before/] },
