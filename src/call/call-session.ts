@@ -277,7 +277,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       for (let i = 0; i < handlers.length; i++) {
         const returned = handlers[i]!(frame) as unknown;
         // An async listener's rejection is its call's failure, as for every other event.
-        if (returned !== undefined && typeof (returned as Promise<unknown>).then === 'function')
+        if (returned != null && typeof (returned as Promise<unknown>).then === 'function')
           (returned as Promise<unknown>).then(undefined, (error: unknown) => this.fail(error));
       }
     } catch (error) {

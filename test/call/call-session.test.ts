@@ -45,3 +45,14 @@ test('a listener removed while audio is being delivered does not skip the others
   call.receiveBinary(Buffer.alloc(640));
   assert.deepEqual(seen, ['first', 'second']);
 });
+
+test('an audio listener that returns null or a number is a sync listener like any other (the call goes on)', () => {
+  const { call, sent } = session();
+  call.on('audio', () => null);
+  call.on('audio', () => 42);
+  call.on('audio', (frame) => call.sendAudio(frame));
+  call.receiveBinary(Buffer.alloc(640, 1));
+  call.receiveBinary(Buffer.alloc(640, 2));
+  assert.equal(call.state, 'active');
+  assert.equal(sent.length, 2);
+});
