@@ -477,7 +477,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   private ensurePacer(): Pacer {
-    this.pacer ??= new Pacer({
+    if (this.pacer) return this.pacer;
+    this.pacer = new Pacer({
       frameBytes: this.frameBytes,
       clock: this.clock,
       ...(this.leadMs !== undefined ? { leadMs: this.leadMs } : {}),

@@ -56,3 +56,15 @@ test('an audio listener that returns null or a number is a sync listener like an
   assert.equal(call.state, 'active');
   assert.equal(sent.length, 2);
 });
+
+test('many writes and plays add no listeners (no MaxListenersExceededWarning)', async () => {
+  const { call } = session();
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.name);
+  process.on('warning', onWarning);
+  for (let i = 0; i < 30; i++) void call.write(Buffer.alloc(640));
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off('warning', onWarning);
+  call.transportClosed(1000, 'done');
+  assert.deepEqual(warnings, []);
+});
