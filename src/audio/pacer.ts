@@ -134,7 +134,9 @@ export class Pacer extends EventEmitter<PacerEvents> {
     }
     this.splitter.push(pcm, this.emitFrame);
     if (this.queuedMs < this.maxQueueMs) return Promise.resolve();
-    return new Promise((resolve) => this.once('drain', () => resolve()));
+    // A plain list, not listeners: any number of writers may wait (concurrent plays) without an
+    // emitter's leak warning, and each waits exactly once.
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Pads and queues what is held back, so the end of a prompt is heard rather than kept. */
@@ -168,7 +170,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
     const now = this.clock.now();
     this.rebase(now);
     this.playoutEnd = now;
-    this.emit('drain');
+    this.drained();
     return dropped;
   }
 
@@ -180,7 +182,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
     this.queue.length = 0;
     this.head = 0;
     this.queuedFrames = 0;
-    this.emit('drain');
+    this.drained();
   }
 
   private enqueue(item: Item): void {
@@ -232,7 +234,19 @@ export class Pacer extends EventEmitter<PacerEvents> {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
-    if (this.queuedMs < this.maxQueueMs) this.emit('drain');
+    if (this.queuedMs < this.maxQueueMs) this.drained();
+  }
+
+  private waiters: Array<() => void> = [];
+
+  /** There is room again: writers waiting for it go on. */
+  private drained(): void {
+    if (this.waiters.length > 0) {
+      const waiting = this.waiters;
+      this.waiters = [];
+      for (const resolve of waiting) resolve();
+    }
+    this.emit('drain');
   }
 
   /** Gives queued frames' bytes back to the process budget. */
