@@ -9,7 +9,7 @@ import { CONTENT_TYPE_KEY } from '../protocol/socket-messages.js';
 import { placeCall, type CallResult, type PlaceCallOptions } from './call.js';
 import type { Signing } from './webhook-client.js';
 import { WEBHOOK_TIMEOUTS } from './call.js';
-import type { LegResult } from './websocket-leg.js';
+import { dtmfLabel, injectedLabel, type LegResult } from './websocket-leg.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -36,6 +36,8 @@ export const ANSWER_SLOW_MS = 1000;
 /** An app should answer the caller's close frame about at once. */
 export const HANGUP_CLOSE_SLOW_MS = 1000;
 
+/** The key the main check call presses. */
+const CHECK_DIGIT = '5';
 const UNKNOWN_EVENT = JSON.stringify({ event: 'websocket:voicesocket-check-unknown', note: 'apps must ignore events they do not know' });
 
 export const CHECKS: Record<string, string> = {
@@ -108,7 +110,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
       ...base,
       durationMs,
       audio: { kind: 'tone', frequency: 440 },
-      dtmf: [{ digit: '5', atMs: durationMs / 3 }],
+      dtmf: [{ digit: CHECK_DIGIT, atMs: durationMs / 3 }],
       inject: [{ atMs: durationMs / 2, text: UNKNOWN_EVENT }],
     }),
     placeCall({ ...base, answerMethod: 'POST', durationMs: 500 }),
@@ -193,8 +195,8 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
           ),
     );
     results.push(strayTextVerdict(leg.unexpectedText));
-    results.push(survivedMessage(leg, 'survives-dtmf', 'dtmf 5', 'the DTMF message'));
-    results.push(survivedMessage(leg, 'survives-unknown-message', `text ${UNKNOWN_EVENT.slice(0, 60)}`, 'the unknown event'));
+    results.push(survivedMessage(leg, 'survives-dtmf', dtmfLabel(CHECK_DIGIT), 'the DTMF message'));
+    results.push(survivedMessage(leg, 'survives-unknown-message', injectedLabel(UNKNOWN_EVENT), 'the unknown event'));
     const echoing = leg.framesReceived > 0 && leg.echoed >= leg.framesReceived * 0.9;
     if (leg.overflowDropped > 0 || leg.end === 'buffer-overflow')
       results.push(result('pacing', 'fail', `overran the playback buffer (${leg.overflowDropped} frames dropped, max buffered ${leg.maxBufferedFrames})`));

@@ -130,6 +130,10 @@ function describeConnectError(uri: string, error: Error & { code?: string }): st
   return error.message;
 }
 
+/** How a scripted message is named on the timeline and in `scriptSentAtMs`. */
+export const dtmfLabel = (digit: string): string => `dtmf ${digit}`;
+export const injectedLabel = (text: string): string => `text ${text.slice(0, 60)}`;
+
 export class WebsocketLeg {
   readonly sampleRate: SampleRate;
   private readonly frameBytes: number;
@@ -291,9 +295,9 @@ export class WebsocketLeg {
       ...(this.options.dtmf ?? []).map((press) => ({
         atMs: press.atMs,
         text: dtmfMessage(press.digit, press.durationMs ?? 260),
-        label: `dtmf ${press.digit}`,
+        label: dtmfLabel(press.digit),
       })),
-      ...(this.options.inject ?? []).map((item) => ({ atMs: item.atMs, text: item.text, label: `text ${item.text.slice(0, 60)}` })),
+      ...(this.options.inject ?? []).map((item) => ({ atMs: item.atMs, text: item.text, label: injectedLabel(item.text) })),
     ].sort((a, b) => a.atMs - b.atMs);
     this.removeTasks.push(
       clock.add({

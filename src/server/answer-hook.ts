@@ -5,13 +5,13 @@
  * its time, or an NCCO Vonage would refuse gets a coded log line and the default NCCO, never a 500.
  */
 import { errorCode } from '../errors.js';
-import { fitHeaders, type AnswerRequest } from '../protocol/webhooks.js';
-import { recordAction, streamAction, talkAction, validateNcco, websocketConnectAction, type Ncco } from '../protocol/ncco.js';
+import type { AnswerRequest } from '../protocol/webhooks.js';
+import { recordAction, streamAction, talkAction, validateNcco, type Ncco } from '../protocol/ncco.js';
 import type { AnswerContext, AnswerHook } from '../apps/app.js';
 import type { Logger } from '../call/logger.js';
 
 export type { AnswerContext, AnswerHook } from '../apps/app.js';
-import { answerNcco, type AnswerNccoOptions } from './answer-ncco.js';
+import { answerNcco, socketConnectAction, type AnswerNccoOptions } from './answer-ncco.js';
 
 export interface AnswerOutcome {
   ncco: Ncco;
@@ -28,7 +28,6 @@ export async function runAnswerHook(
 ): Promise<AnswerOutcome> {
   const defaultNcco = answerNcco(request, options);
   if (!hook) return { ncco: defaultNcco };
-  const identity = { uuid: request.uuid, conversation_uuid: request.conversationUuid, from: request.from ?? request.fromUser, to: request.to };
   const context: AnswerContext = {
     request,
     defaultNcco,
@@ -36,15 +35,7 @@ export async function runAnswerHook(
       talk: talkAction,
       stream: streamAction,
       record: recordAction,
-      connect: (connect = {}) =>
-        websocketConnectAction({
-          uri: options.socketUri,
-          sampleRate: connect.sampleRate ?? options.sampleRate,
-          // Identity first, so it survives when the 512-byte limit shortens the rest.
-          headers: fitHeaders({ ...identity, ...connect.headers, ...identity }),
-          ...((connect.from ?? options.connectFrom) ? { from: connect.from ?? options.connectFrom } : {}),
-          ...(options.authorization ? { authorization: options.authorization } : {}),
-        }),
+      connect: (choices = {}) => socketConnectAction(request, options, choices),
     },
   };
   let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@
  * Pure: the route hands in the request's fields and the socket URL.
  */
 import { fitHeaders, type AnswerRequest } from '../protocol/webhooks.js';
-import { talkAction, websocketConnectAction, type Ncco, type WebsocketAuthorization } from '../protocol/ncco.js';
+import { talkAction, websocketConnectAction, type Ncco, type NccoAction, type WebsocketAuthorization } from '../protocol/ncco.js';
 import type { SampleRate } from '../protocol/audio-format.js';
 
 export interface AnswerNccoOptions {
@@ -16,24 +16,30 @@ export interface AnswerNccoOptions {
   authorization?: WebsocketAuthorization;
 }
 
-export function answerNcco(request: AnswerRequest, options: AnswerNccoOptions): Ncco {
-  // Identifiers first: if the 512-byte limit bites, fitHeaders shortens the longest values and drops
-  // trailing keys, so uuid and conversation_uuid survive.
-  const headers = fitHeaders({
-    uuid: request.uuid,
-    conversation_uuid: request.conversationUuid,
-    from: request.from ?? request.fromUser,
-    to: request.to,
+/** Extra choices for the connect to our socket (the answer hook's `ncco.connect`). */
+export interface SocketConnectChoices {
+  headers?: Record<string, unknown>;
+  sampleRate?: SampleRate;
+  from?: string;
+}
+
+/**
+ * The `connect` to this server's call socket: the call's identity in the headers (first, and winning
+ * over any extra header of the same name, so it survives when the 512-byte limit shortens the rest),
+ * the configured rate and authorization, and as caller ID the configured number or the one called.
+ */
+export function socketConnectAction(request: AnswerRequest, options: AnswerNccoOptions, choices: SocketConnectChoices = {}): NccoAction {
+  const identity = { uuid: request.uuid, conversation_uuid: request.conversationUuid, from: request.from ?? request.fromUser, to: request.to };
+  const from = choices.from ?? options.connectFrom ?? (request.to && /^\d{1,15}$/.test(request.to) ? request.to : undefined);
+  return websocketConnectAction({
+    uri: options.socketUri,
+    sampleRate: choices.sampleRate ?? options.sampleRate,
+    headers: fitHeaders({ ...identity, ...choices.headers, ...identity }),
+    ...(from ? { from } : {}),
+    ...(options.authorization ? { authorization: options.authorization } : {}),
   });
-  const from = options.connectFrom ?? (request.to && /^\d{1,15}$/.test(request.to) ? request.to : undefined);
-  return [
-    talkAction(options.greeting, { language: options.greetingLanguage }),
-    websocketConnectAction({
-      uri: options.socketUri,
-      sampleRate: options.sampleRate,
-      headers,
-      ...(from ? { from } : {}),
-      ...(options.authorization ? { authorization: options.authorization } : {}),
-    }),
-  ];
+}
+
+export function answerNcco(request: AnswerRequest, options: AnswerNccoOptions): Ncco {
+  return [talkAction(options.greeting, { language: options.greetingLanguage }), socketConnectAction(request, options)];
 }

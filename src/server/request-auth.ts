@@ -102,9 +102,7 @@ export class RequestAuth {
   async verifyUpgrade(request: IncomingMessage): Promise<AuthVerdict> {
     const header = request.headers.authorization;
     if (this.config.socketToken) {
-      const expected = Buffer.from(`Bearer ${this.config.socketToken}`);
-      const given = Buffer.from(header ?? '');
-      if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true };
+      if (safeEqual(header ?? '', `Bearer ${this.config.socketToken}`)) return { ok: true };
       return { ok: false, problem: 'SOCKET_UNAUTHORIZED', detail: header ? 'wrong token' : 'no Authorization header' };
     }
     if (this.config.signatureSecret) {
