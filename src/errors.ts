@@ -41,6 +41,13 @@ export const ERRORS = {
   SIGNATURE_FUTURE: 'a request token is issued in the future beyond the allowed skew',
   SIGNATURE_REPLAY: 'a request token was used before',
   SIGNATURE_PAYLOAD: 'a request body does not match the payload_hash it was signed with',
+  VONAGE_CREDENTIALS: 'the Vonage API key and secret are missing or were refused',
+  VONAGE_REFUSED: 'a Vonage API refused a change',
+  VONAGE_UNREACHABLE: 'a Vonage API could not be reached',
+  VONAGE_NOT_FOUND: 'the Vonage account has no such application or number',
+  INSUFFICIENT_BALANCE: 'the Vonage account balance does not cover the number',
+  CONFIRMATION_NEEDED: 'a change needs confirmation and there is no terminal to ask on',
+  TUNNEL_UNAVAILABLE: 'no public URL: a tunnel could not be opened and none was given',
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

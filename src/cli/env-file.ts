@@ -3,6 +3,7 @@
  * never overriding a variable the environment already has (flags > environment > .env > defaults).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 
@@ -15,4 +16,20 @@ export function loadDotEnv(path = resolve('.env'), env: NodeJS.ProcessEnv = proc
     loaded.push(name);
   }
   return loaded;
+}
+
+/**
+ * Sets variables in `.env`, keeping every other line (comments included) as it was; creates the file
+ * readable by its owner only, since it holds credentials.
+ */
+export async function updateDotEnv(path: string, values: Record<string, string>): Promise<void> {
+  const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
+  if (lines.at(-1) === '') lines.pop();
+  for (const [name, value] of Object.entries(values)) {
+    const line = `${name}=${/^[\w./:@+-]*$/.test(value) ? value : JSON.stringify(value)}`;
+    const at = lines.findIndex((existing) => new RegExp(`^\\s*(export\\s+)?${name}\\s*=`).test(existing));
+    if (at >= 0) lines[at] = line;
+    else lines.push(line);
+  }
+  await writeFile(path, `${lines.join('\n')}\n`, { mode: 0o600 });
 }

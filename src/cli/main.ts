@@ -8,6 +8,7 @@ import { serveCommand, isUsageError } from './serve.js';
 import { callCommand } from './call.js';
 import { loadCommand } from './load.js';
 import { checkCommand } from './check.js';
+import { devCommand, setupCommand } from './dev.js';
 import { loadDotEnv } from './env-file.js';
 
 // Both src/cli (tsx) and dist/cli sit two levels under the package root.
@@ -20,7 +21,9 @@ const program = new Command('voicesocket')
   .addCommand(serveCommand())
   .addCommand(callCommand())
   .addCommand(loadCommand())
-  .addCommand(checkCommand());
+  .addCommand(checkCommand())
+  .addCommand(devCommand())
+  .addCommand(setupCommand());
 
 try {
   loadDotEnv();

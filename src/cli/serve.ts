@@ -4,15 +4,15 @@
 import { Command, Option } from 'commander';
 import { VoicesocketError } from '../errors.js';
 import { BUILT_IN_APPS } from '../apps/index.js';
-import { SETTINGS, loadConfig, printableConfig, type RawSettings } from '../server/config.js';
-import { createServer } from '../server/server.js';
+import { SETTINGS, loadConfig, printableConfig, type RawSettings, type ServerConfig } from '../server/config.js';
+import { createServer, type VoicesocketServer } from '../server/server.js';
 import { loadApp } from '../server/load-app.js';
 import { ANSWER_PATHS } from '../server/answer-route.js';
 import { EVENT_PATHS } from '../server/event-route.js';
 import { SOCKET_PATH } from '../server/socket-url.js';
 import { installShutdown } from './shutdown.js';
 
-interface AppFlags {
+export interface AppFlags {
   delay?: string;
   file?: string;
   loop?: boolean;
@@ -35,43 +35,62 @@ export function settingsFromFlags(flags: Record<string, unknown>): RawSettings {
   return raw;
 }
 
-export function serveCommand(): Command {
-  const command = new Command('serve').description('answer Vonage calls and run an app on each call socket (echo by default)');
+/** The server's settings and the app options as flags of a command (`serve`, `dev`). */
+export function addServeOptions(command: Command): Command {
   for (const item of SETTINGS) {
     const allowed = item.key === 'app' ? `${Object.keys(BUILT_IN_APPS).join(', ')}, or a module path` : item.allowed;
     command.option(item.flag, `${item.description} [env ${item.env}] (${allowed})`);
   }
-  command
+  return command
     .option('--delay <time>', 'delay-echo: the delay (default 1s)')
     .option('--file <wav>', 'play: the prompt to play (any WAV)')
     .option('--loop', 'play: repeat the prompt until a key is pressed')
-    .option('--dir <path>', 'record: where to write recordings (default recordings/)')
-    .option('--print-config', 'print the settings as resolved from flags, environment and .env (secrets hidden), then exit');
+    .option('--dir <path>', 'record: where to write recordings (default recordings/)');
+}
+
+export interface Serving {
+  server: VoicesocketServer;
+  /** `http://localhost:3000`: where this machine reaches the server. */
+  base: string;
+  port: number;
+}
+
+/** Loads the app, listens, and logs where everything is. */
+export async function startServing(config: ServerConfig, flags: AppFlags): Promise<Serving> {
+  const appOptions = { delay: flags.delay, file: flags.file, loop: flags.loop === true, dir: flags.dir };
+  const { app, answer } = await loadApp(config.app, appOptions);
+  const server = createServer({ config, app, ...(answer ? { answer } : {}) });
+  const address = await server.listen();
+  const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
+  const base = `http://${shown}:${address.port}`;
+  server.logger.info(
+    {
+      answerUrl: `${base}${ANSWER_PATHS[0]}`,
+      eventUrl: `${base}${EVENT_PATHS[0]}`,
+      socket: `ws://${shown}:${address.port}${SOCKET_PATH}`,
+      dashboard: `${base}/`,
+      softphone: `${base}/phone`,
+      app: config.app,
+      rate: config.sampleRate,
+    },
+    `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]} · ` +
+      'for a real number: npx voicesocket dev (README: "Connect a real Vonage number")',
+  );
+  return { server, base, port: address.port };
+}
+
+export function serveCommand(): Command {
+  const command = addServeOptions(new Command('serve').description('answer Vonage calls and run an app on each call socket (echo by default)')).option(
+    '--print-config',
+    'print the settings as resolved from flags, environment and .env (secrets hidden), then exit',
+  );
   command.action(async (flags: Record<string, unknown> & AppFlags) => {
     const config = loadConfig(settingsFromFlags(flags));
     if (flags.printConfig) {
       process.stdout.write(`${JSON.stringify(printableConfig(config), null, 2)}\n`);
       return;
     }
-    const appOptions = { delay: flags.delay, file: flags.file, loop: flags.loop === true, dir: flags.dir };
-    const { app, answer } = await loadApp(config.app, appOptions);
-    const server = createServer({ config, app, ...(answer ? { answer } : {}) });
-    const address = await server.listen();
-    const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
-    const base = `http://${shown}:${address.port}`;
-    server.logger.info(
-      {
-        answerUrl: `${base}${ANSWER_PATHS[0]}`,
-        eventUrl: `${base}${EVENT_PATHS[0]}`,
-        socket: `ws://${shown}:${address.port}${SOCKET_PATH}`,
-        dashboard: `${base}/`,
-        softphone: `${base}/phone`,
-        app: config.app,
-        rate: config.sampleRate,
-      },
-      `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]} · ` +
-        'for a real number, expose this port over HTTPS and point your Vonage application\'s answer and event URLs here (README: "Connect a real Vonage number")',
-    );
+    const { server } = await startServing(config, flags);
     installShutdown(server);
   });
   return command;
@@ -79,5 +98,17 @@ export function serveCommand(): Command {
 
 /** Errors that are the user's to fix by changing a setting: one line, exit 2. */
 export function isUsageError(error: unknown): error is VoicesocketError {
-  return error instanceof VoicesocketError && (error.code === 'VS_ERR_CONFIG_INVALID' || error.code === 'VS_ERR_PORT_IN_USE');
+  return error instanceof VoicesocketError && USAGE_ERRORS.has(error.code);
 }
+
+/** A setting, a port, or the Vonage account's state: each the user's to fix, so one line and exit 2. */
+const USAGE_ERRORS = new Set<string>([
+  'VS_ERR_CONFIG_INVALID',
+  'VS_ERR_PORT_IN_USE',
+  'VS_ERR_VONAGE_CREDENTIALS',
+  'VS_ERR_VONAGE_REFUSED',
+  'VS_ERR_VONAGE_NOT_FOUND',
+  'VS_ERR_INSUFFICIENT_BALANCE',
+  'VS_ERR_CONFIRMATION_NEEDED',
+  'VS_ERR_TUNNEL_UNAVAILABLE',
+]);

@@ -10,7 +10,12 @@ export const SHUTDOWN_DEADLINE_MS = 4500;
 /** Exit status for a stop forced by a second signal: 128 + the signal's number, as shells report it. */
 const SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 } as const;
 
-export function installShutdown(server: VoicesocketServer): void {
+export interface ShutdownExtras {
+  /** Runs after the server closed, before exit (closing a tunnel, saying what was left behind); its failure is logged. */
+  afterClose?: () => Promise<void>;
+}
+
+export function installShutdown(server: VoicesocketServer, extras: ShutdownExtras = {}): void {
   let stopping = false;
   const stop = (signal: keyof typeof SIGNAL_EXIT) => {
     if (stopping) {
@@ -24,7 +29,7 @@ export function installShutdown(server: VoicesocketServer): void {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    server.close().then(
+    void closeAll(server, extras).then(
       () => {
         server.logger.info({}, 'stopped');
         process.exit(0);
@@ -37,4 +42,13 @@ export function installShutdown(server: VoicesocketServer): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function closeAll(server: VoicesocketServer, extras: ShutdownExtras): Promise<void> {
+  await server.close();
+  try {
+    await extras.afterClose?.();
+  } catch (error) {
+    server.logger.warn({ err: error }, 'cleanup after shutdown failed');
+  }
 }

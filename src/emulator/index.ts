@@ -1,5 +1,6 @@
 export { placeCall, CallRun, WEBHOOK_TIMEOUTS, type PlaceCallOptions, type CallResult, type PostedEvent, type CallAction } from './call.js';
-export { VonageEmulator, type VonageEmulatorOptions } from './vonage-emulator.js';
+export { VonageEmulator, UnroutableNumberError, type VonageEmulatorOptions } from './vonage-emulator.js';
+export { EmulatedAccount, type AccountOptions, type OwnedNumber, type AvailableNumber, type StoredApplication } from './account.js';
 export { runLoad, type LoadOptions, type LoadReport } from './load.js';
 export { runChecks, CHECKS, type CheckResult, type CheckOptions } from './checks.js';
 export { DEFAULT_SWITCHES, type EmulatorSwitches } from './switches.js';

@@ -12,6 +12,8 @@ import { decodeJwt, decodeProtectedHeader, importSPKI, jwtVerify, type CryptoKey
 import { validateNcco, type Ncco } from '../protocol/ncco.js';
 import { readWav, wavAudioToCallPcm, WavError } from '../audio/wav.js';
 import type { InjectRequest, LegRecord } from './call.js';
+import type { EmulatedAccount } from './account.js';
+import { registerAccountApi } from './account-api.js';
 
 export interface RestCall {
   uuid: string;
@@ -44,6 +46,8 @@ export interface RestApiOptions {
   /** Every call the emulator still keeps, oldest first. */
   allCalls(): RestCall[];
   createCall(request: OutboundRequest): RestCall;
+  /** The account whose Applications and Numbers APIs are served too, and whose applications' keys sign REST calls. */
+  account?: EmulatedAccount;
 }
 
 type AuthResult = { ok: true } | { ok: false; status: 401; title: string; detail: string };
@@ -73,7 +77,7 @@ function withLinks(record: LegRecord): LegRecord & { _links: { self: { href: str
   return { ...record, _links: { self: { href: `/v1/calls/${record.uuid}` } } };
 }
 
-function problem(reply: FastifyReply, status: number, title: string, detail: string) {
+export function problem(reply: FastifyReply, status: number, title: string, detail: string) {
   // Vonage answers errors as RFC 7807 problem details.
   return reply
     .code(status)
@@ -82,34 +86,49 @@ function problem(reply: FastifyReply, status: number, title: string, detail: str
 }
 
 export async function createRestApi(options: RestApiOptions): Promise<FastifyInstance> {
-  const key: CryptoKey | undefined = options.publicKey ? await importSPKI(options.publicKey, 'RS256') : undefined;
   const app = Fastify({ logger: false });
+  app.setNotFoundHandler((request, reply) =>
+    problem(reply, 404, 'Not Found', `${request.method} ${request.url.split('?')[0]} is not part of the emulated Vonage APIs`),
+  );
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) =>
+    problem(reply, error.statusCode ?? 500, error.statusCode === 400 ? 'Bad Request' : 'Internal Server Error', error.message),
+  );
+  // Each API in its own plugin context: the Voice API's JWT check does not apply to the account's APIs,
+  // which authenticate with the API key and secret.
+  await app.register((voice) => registerVoiceApi(voice, options));
+  const account = options.account;
+  if (account) await app.register((accountApis) => registerAccountApi(accountApis, account));
+  return app;
+}
 
-  const authorize = async (request: FastifyRequest): Promise<AuthResult> => {
+/** Verifies the application JWT: with the configured key, or the key of the account's application it names. */
+function jwtAuthorizer(options: RestApiOptions, configuredKey: CryptoKey | undefined): (request: FastifyRequest) => Promise<AuthResult> {
+  return async (request) => {
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!token) return { ok: false, status: 401, title: 'Unauthorized', detail: 'no Bearer JWT' };
     try {
       if (decodeProtectedHeader(token).alg !== 'RS256') return { ok: false, status: 401, title: 'Unauthorized', detail: 'the application JWT must be RS256' };
+      const claimed = decodeJwt(token).application_id;
+      const accountKey = typeof claimed === 'string' ? options.account?.publicKeyOf(claimed) : undefined;
+      if (options.account && !configuredKey && !accountKey)
+        return { ok: false, status: 401, title: 'Unauthorized', detail: `application_id ${String(claimed)} is not an application of this account` };
+      const key = accountKey ? await importSPKI(accountKey, 'RS256') : configuredKey;
       const claims = key ? (await jwtVerify(token, key, { algorithms: ['RS256'] })).payload : decodeJwt(token);
-      if (options.applicationId && claims.application_id !== options.applicationId)
+      if (options.applicationId && !accountKey && claims.application_id !== options.applicationId)
         return { ok: false, status: 401, title: 'Unauthorized', detail: 'application_id does not match' };
       return { ok: true };
     } catch (error) {
       return { ok: false, status: 401, title: 'Unauthorized', detail: (error as Error).message };
     }
   };
+}
 
+async function registerVoiceApi(app: FastifyInstance, options: RestApiOptions): Promise<void> {
+  const authorize = jwtAuthorizer(options, options.publicKey ? await importSPKI(options.publicKey, 'RS256') : undefined);
   app.addHook('onRequest', async (request, reply) => {
     const auth = await authorize(request);
     if (!auth.ok) return problem(reply, auth.status, auth.title, auth.detail);
   });
-
-  app.setNotFoundHandler((request, reply) =>
-    problem(reply, 404, 'Not Found', `${request.method} ${request.url.split('?')[0]} is not part of the emulated Voice API`),
-  );
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) =>
-    problem(reply, error.statusCode ?? 500, error.statusCode === 400 ? 'Bad Request' : 'Internal Server Error', error.message),
-  );
 
   /** A live call holding the leg, or a problem reply: Vonage refuses call control on a completed call. */
   const liveCall = (uuid: string, reply: FastifyReply): RestCall | undefined => {
@@ -262,6 +281,4 @@ export async function createRestApi(options: RestApiOptions): Promise<FastifyIns
     });
     return reply.code(201).send({ uuid: call.uuid, status: 'started', direction: 'outbound', conversation_uuid: call.conversationUuid });
   });
-
-  return app;
 }

@@ -10,6 +10,7 @@ import { createRestApi, type OutboundRequest, type RestCall } from './rest-api.j
 import type { EmulatorSwitches } from './switches.js';
 import type { Signing } from './webhook-client.js';
 import type { NccoAction, WebsocketEndpoint } from '../protocol/ncco.js';
+import { EmulatedAccount, type AccountOptions } from './account.js';
 
 /** A REST-created call with no length_timer ends after this long: a test never runs away. */
 export const DEFAULT_OUTBOUND_LENGTH_MS = 10 * 60_000;
@@ -23,6 +24,19 @@ export interface VonageEmulatorOptions {
   publicKey?: string;
   signing?: Signing;
   switches?: Partial<EmulatorSwitches>;
+  /**
+   * A Vonage account: serves its Applications and Numbers APIs beside the Voice API, and lets
+   * `callNumber` place inbound calls to whatever application a number is linked to.
+   */
+  account?: AccountOptions | EmulatedAccount;
+}
+
+/** Where `callNumber` found no application to send the call to; Vonage would not reach any webhook. */
+export class UnroutableNumberError extends Error {
+  constructor(readonly msisdn: string) {
+    super(`${msisdn} is not a number of this account linked to an application with voice webhooks`);
+    this.name = 'UnroutableNumberError';
+  }
 }
 
 interface Tracked {
@@ -36,8 +50,12 @@ export class VonageEmulator {
   private rest: FastifyInstance | undefined;
   /** Base URL of the REST API once `listen` resolved, e.g. for `new Voice(auth, { apiHost })`. */
   restUrl = '';
+  readonly account: EmulatedAccount | undefined;
 
-  constructor(private readonly options: VonageEmulatorOptions = {}) {}
+  constructor(private readonly options: VonageEmulatorOptions = {}) {
+    const account = options.account;
+    this.account = account === undefined || account instanceof EmulatedAccount ? account : new EmulatedAccount(account);
+  }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     this.rest = await createRestApi({
@@ -46,6 +64,7 @@ export class VonageEmulator {
       findCall: (uuid) => this.find(uuid),
       allCalls: () => [...this.calls].map((tracked) => this.restCall(tracked)),
       createCall: (request) => this.createOutbound(request),
+      ...(this.account ? { account: this.account } : {}),
     });
     await this.rest.listen({ port, host });
     const address = this.rest.server.address() as AddressInfo;
@@ -56,6 +75,33 @@ export class VonageEmulator {
   /** Places an inbound call; resolves when it has ended. The call is controllable meanwhile. */
   placeCall(options: PlaceCallOptions): Promise<CallResult> {
     return this.track(new CallRun(this.withDefaults(options))).done;
+  }
+
+  /**
+   * An inbound call to one of the account's numbers, placed as Vonage places it: to the answer and
+   * event URLs (and methods) of the application the number is linked to, signed with the account's
+   * signature secret when the application has signed callbacks. Rejects when nothing is linked.
+   */
+  callNumber(
+    msisdn: string,
+    options: Omit<PlaceCallOptions, 'answerUrl' | 'answerMethod' | 'eventUrl' | 'eventMethod' | 'fallbackUrl' | 'to'> = {},
+  ): Promise<CallResult> {
+    const route = this.account?.routeFor(msisdn);
+    const voice = route?.application.capabilities.voice;
+    const answer = voice?.webhooks?.answer_url;
+    if (!route || !answer) return Promise.reject(new UnroutableNumberError(msisdn));
+    const event = voice.webhooks?.event_url;
+    const fallback = voice.webhooks?.fallback_answer_url;
+    const secret = this.account?.signatureSecret;
+    return this.placeCall({
+      ...options,
+      to: msisdn,
+      answerUrl: answer.address,
+      answerMethod: answer.http_method,
+      ...(event ? { eventUrl: event.address, eventMethod: event.http_method } : {}),
+      ...(fallback ? { fallbackUrl: fallback.address } : {}),
+      ...(voice.signed_callbacks && secret ? { signing: { secret, apiKey: this.account!.apiKey, applicationId: route.application.id } } : {}),
+    });
   }
 
   /** Calls in progress. */
