@@ -17,6 +17,8 @@ export const ERRORS = {
   ANSWER_HOOK_FAILED: 'the answer hook threw, timed out or returned an invalid NCCO; the default NCCO was sent',
   SOCKET_PATH: 'a WebSocket upgrade asked for a path that is not a call socket',
   SHUTTING_DOWN: 'the server is shutting down and accepts no new calls',
+  DRAINING: 'the server is draining: it finishes the calls it has and takes no new ones',
+  DRAIN_TIMEOUT: 'a call was still going when the drain timeout passed; it was closed (1001)',
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
   RECORDING_FAILED: 'a recording could not be opened or written (disk full, no file descriptors); it stopped, the call goes on',
   DASHBOARD_UNAUTHORIZED: 'the dashboard and its APIs need the dashboard password, or a request from this machine, when webhooks are verified',

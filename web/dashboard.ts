@@ -34,6 +34,8 @@ interface ServerStats {
   rssMb: number;
   heapMb: number;
   uptimeS: number;
+  /** The server drains (SIGTERM): it finishes its calls and takes no new ones. */
+  draining?: boolean;
 }
 interface Snapshot {
   server: ServerStats;
@@ -154,6 +156,8 @@ function renderServer(server: ServerStats): void {
   $('#loop-lag').textContent = `${server.eventLoopLagMs} ms`;
   $('#memory').textContent = `${server.rssMb} / ${server.heapMb} MB`;
   $('#uptime').textContent = duration(server.uptimeS * 1000);
+  $('#server-state').textContent = server.draining ? 'draining: finishing its calls, taking no new ones' : 'ready';
+  $('#server-state').classList.toggle('warning', server.draining === true);
 }
 
 const SERIES: Array<{ label: string; color: string; pick: (s: ServerStats) => number }> = [

@@ -1,10 +1,13 @@
 /**
- * Signals for `serve`: the first SIGTERM/SIGINT closes the server in order, a second one stops at
- * once; both leave a final log line. Exit 0 on an orderly stop.
+ * Signals for `serve`: the first SIGTERM/SIGINT drains the server (docs/deploy.md) and then closes it
+ * in order; a second one stops at once; both leave a final log line. Exit 0 on an orderly stop.
  */
 import type { VoicesocketServer } from '../server/server.js';
 
-/** Shutdown must finish within 5 s (systemd and container runtimes escalate soon after). */
+/**
+ * After the drain, closing must finish within 5 s: the drain's own time (delay + timeout) plus this is
+ * what the orchestrator's grace period must cover (terminationGracePeriodSeconds, TimeoutStopSec).
+ */
 export const SHUTDOWN_DEADLINE_MS = 4500;
 
 /** Exit status for a stop forced by a second signal: 128 + the signal's number, as shells report it. */
@@ -24,10 +27,14 @@ export function installShutdown(server: VoicesocketServer, extras: ShutdownExtra
     }
     stopping = true;
     server.logger.info({ signal, activeCalls: server.registry.activeCalls }, 'shutting down');
-    const deadline = setTimeout(() => {
-      server.logger.error({ code: 'VS_ERR_SHUTTING_DOWN' }, 'shutdown took too long; exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
+    const { drainDelayS, drainTimeoutS } = server.config;
+    const deadline = setTimeout(
+      () => {
+        server.logger.error({ code: 'VS_ERR_SHUTTING_DOWN' }, 'shutdown took too long; exiting');
+        process.exit(1);
+      },
+      (drainDelayS + drainTimeoutS) * 1000 + SHUTDOWN_DEADLINE_MS,
+    );
     deadline.unref();
     void closeAll(server, extras).then(
       () => {
@@ -45,6 +52,7 @@ export function installShutdown(server: VoicesocketServer, extras: ShutdownExtra
 }
 
 async function closeAll(server: VoicesocketServer, extras: ShutdownExtras): Promise<void> {
+  await server.drain();
   await server.close();
   try {
     await extras.afterClose?.();

@@ -51,7 +51,8 @@ interface SocketState {
 export class CallSocketServer {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Map<WebSocket, SocketState>();
-  private accepting = true;
+  /** Why new sockets are refused, once they are: draining (with a load balancer to retry elsewhere) or shutting down. */
+  private refusing: 'DRAINING' | 'SHUTTING_DOWN' | undefined;
   private pending = 0;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Refused upgrades, logged by sample: a flood of them is not a flood of lines. */
@@ -82,7 +83,7 @@ export class CallSocketServer {
     const log = this.refusals;
     socket.on('error', (error) => this.options.log.debug({ err: error }, 'upgrade socket error'));
     if (path !== SOCKET_PATH) return refuse(socket, 404, 'SOCKET_PATH', log, { path });
-    if (!this.accepting) return refuse(socket, 503, 'SHUTTING_DOWN', log);
+    if (this.refusing) return refuse(socket, 503, this.refusing, log);
     if (this.sockets.size + this.pending >= this.options.maxCalls) return refuse(socket, 503, 'TOO_MANY_CALLS', log, { limit: this.options.maxCalls });
     this.pending++;
     void this.options.auth.verifyUpgrade(request).then((verdict) => {
@@ -98,8 +99,13 @@ export class CallSocketServer {
   }
 
   /** Stops new calls and closes every open call with 1001; resolves when all are closed or `graceMs` passed. */
+  /** New sockets get 503 from now on; calls in progress go on (the drain). */
+  stopAccepting(): void {
+    this.refusing ??= 'DRAINING';
+  }
+
   async close(graceMs: number): Promise<void> {
-    this.accepting = false;
+    this.refusing = 'SHUTTING_DOWN';
     for (const session of this.options.registry.activeSessions()) session.hangup(CLOSE_CODES.goingAway, 'server shutting down');
     // Sockets without a session yet (none today) get the same close.
     for (const ws of this.sockets.keys()) if (ws.readyState === ws.OPEN) ws.close(CLOSE_CODES.goingAway, 'server shutting down');

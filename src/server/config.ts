@@ -39,6 +39,10 @@ export interface ServerConfig {
   maxCalls: number;
   /** A call socket with no message for this long is closed, s. */
   idleTimeoutS: number;
+  /** On SIGTERM, how long calls in progress may go on before they are closed, s (docs/deploy.md). */
+  drainTimeoutS: number;
+  /** On SIGTERM, how long new call sockets are still taken while a load balancer notices /readyz, s. */
+  drainDelayS: number;
 }
 
 /** The tutorial's greeting, kept so a caller of the original demo hears the same thing. */
@@ -66,6 +70,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxCalls: 2000,
   // Vonage sends a frame every 20 ms, silence included: 30 s without one is a dead peer.
   idleTimeoutS: 30,
+  // Kubernetes' default grace period is 30 s; set terminationGracePeriodSeconds above delay + timeout.
+  drainTimeoutS: 20,
+  // Long enough for a load balancer polling /readyz every second or two to stop sending new calls.
+  drainDelayS: 3,
 };
 
 type Parser<T> = (raw: string) => T | undefined;
@@ -274,6 +282,26 @@ export const SETTINGS: Setting[] = [
     example: '12',
     invalid: '0',
     parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 3600 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'drainTimeoutS',
+    env: 'DRAIN_TIMEOUT',
+    flag: '--drain-timeout <s>',
+    description: 'on SIGTERM, let calls in progress go on this long before closing them (1001)',
+    allowed: 'an integer from 0 to 86400',
+    example: '120',
+    invalid: '-1',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) <= 86_400 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'drainDelayS',
+    env: 'DRAIN_DELAY',
+    flag: '--drain-delay <s>',
+    description: 'on SIGTERM, keep taking new call sockets this long while /readyz says 503',
+    allowed: 'an integer from 0 to 600',
+    example: '10',
+    invalid: '1s',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) <= 600 ? Number(raw) : undefined),
   }),
   setting({
     key: 'leadMs',

@@ -32,7 +32,7 @@ function followingCounter(registry: Registry, name: string, help: string, read: 
   });
 }
 
-export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram): Metrics {
+export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram, draining: () => boolean = () => false): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let snapshot: Totals | undefined;
@@ -45,6 +45,14 @@ export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram)
     collect() {
       snapshot = undefined;
       this.set(calls.activeCalls);
+    },
+  });
+  new Gauge({
+    name: 'voicesocket_draining',
+    help: '1 while the server drains (SIGTERM): it finishes its calls and takes no new ones',
+    registers: [registry],
+    collect() {
+      this.set(draining() ? 1 : 0);
     },
   });
   const counters: Array<[string, string, keyof Totals]> = [

@@ -6,7 +6,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { VoicesocketError } from '../errors.js';
+import { VoicesocketError, errorCode } from '../errors.js';
 import { FrameClock } from '../audio/frame-clock.js';
 import { CallRegistry } from '../call/call-registry.js';
 import type { CallApp } from '../apps/index.js';
@@ -52,9 +52,22 @@ export interface VoicesocketServer {
   readonly logger: ServerLogger;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
+  /**
+   * Drains (docs/deploy.md): `/readyz` answers 503 at once; new call sockets are still taken for
+   * `drainDelayS` (a load balancer's time to notice), then refused with 503; calls in progress go on
+   * until they end or `drainTimeoutS` more has passed. Resolves then; `close()` ends what is left.
+   */
+  drain(): Promise<void>;
+  /** True from the first `drain()` on. */
+  readonly draining: boolean;
   /** Stops accepting, closes calls with 1001, then closes HTTP. */
   close(): Promise<void>;
 }
+
+/** How often a drain looks whether its calls have ended: not per frame, and quick enough to exit promptly. */
+const DRAIN_POLL_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createServer(options: CreateServerOptions = {}): VoicesocketServer {
   const config: ServerConfig = checkConsistency({ ...DEFAULT_CONFIG, ...options.config });
@@ -87,12 +100,15 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   let answerHook: AnswerHook | undefined = options.answer;
   registerAnswerRoutes(http, config, auth, () => answerHook, limits.answerHookTimeoutMs);
   registerEventRoutes(http, registry, auth);
-  const closeWeb = registerWebRoutes(http, registry, limits, logger, auth.verifyDashboard, options.dashboardIntervalMs);
+  let draining: Promise<void> | undefined;
+  const closeWeb = registerWebRoutes(http, registry, limits, logger, auth.verifyDashboard, options.dashboardIntervalMs, () => ({
+    draining: draining !== undefined,
+  }));
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
-  const metrics = createMetrics(registry, loopDelay);
+  const metrics = createMetrics(registry, loopDelay, () => draining !== undefined);
   http.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route !== undefined && (route.startsWith('/webhooks') || route === '/ncco')) metrics.webhook(route, reply.statusCode, reply.elapsedTime / 1000);
@@ -120,9 +136,38 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
   }));
 
+  // Readiness, not liveness: a draining server is alive (its calls go on) but wants no new ones.
+  http.get('/readyz', async (_request, reply) =>
+    draining
+      ? reply.code(503).send({ status: 'draining', code: errorCode('DRAINING'), activeCalls: registry.activeCalls })
+      : { status: 'ready', activeCalls: registry.activeCalls },
+  );
+
   let closing: Promise<void> | undefined;
   return {
     config,
+    get draining() {
+      return draining !== undefined;
+    },
+    drain() {
+      draining ??= (async () => {
+        logger.info(
+          { code: errorCode('DRAINING'), activeCalls: registry.activeCalls, drainDelayS: config.drainDelayS, drainTimeoutS: config.drainTimeoutS },
+          'draining: /readyz answers 503; calls in progress go on',
+        );
+        await sleep(config.drainDelayS * 1000);
+        sockets.stopAccepting();
+        const deadline = Date.now() + config.drainTimeoutS * 1000;
+        while (registry.activeCalls > 0 && Date.now() < deadline) await sleep(Math.min(DRAIN_POLL_MS, Math.max(1, deadline - Date.now())));
+        for (const session of registry.activeSessions())
+          logger.warn(
+            { code: errorCode('DRAIN_TIMEOUT'), call: session.id, drainTimeoutS: config.drainTimeoutS },
+            'drain timeout: closing a call still in progress',
+          );
+        logger.info({ activeCalls: registry.activeCalls }, 'drained');
+      })();
+      return draining;
+    },
     registry,
     http,
     logger,

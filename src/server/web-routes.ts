@@ -48,6 +48,8 @@ export function registerWebRoutes(
   /** Who may see the calls (request-auth.ts): everyone on an open server, else a password or loopback. */
   guard: preHandlerAsyncHookHandler,
   streamIntervalMs = STREAM_INTERVAL_MS,
+  /** The server's own state for the server panel (draining or not). */
+  serverState: () => { draining: boolean } = () => ({ draining: false }),
 ): () => void {
   const guarded = { preHandler: guard };
   const assets = loadAssets();
@@ -89,6 +91,7 @@ export function registerWebRoutes(
       rssMb: Math.round(memory.rss / 2 ** 20),
       heapMb: Math.round(memory.heapUsed / 2 ** 20),
       uptimeS: Math.round(process.uptime()),
+      ...serverState(),
     };
     lag.reset();
     return {

@@ -35,8 +35,8 @@ for (const [args, env, setting] of [
   });
 }
 
-test('SIGTERM closes call sockets with 1001 and exits 0 within 5 s', async () => {
-  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1']);
+test('SIGTERM with no drain (--drain-delay 0 --drain-timeout 0) closes call sockets with 1001 and exits 0 within 5 s', async () => {
+  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--drain-delay', '0', '--drain-timeout', '0']);
   const ready = await waitForLogLine(child, (line) => typeof line.socket === 'string');
   const client = await SocketClient.call(String(ready.socket));
   client.sendBinary(patternFrame(640, 1));

@@ -11,7 +11,8 @@ import { SocketClient, patternFrame } from '../helpers/socket-client.js';
 import { waitFor } from '../helpers/server.js';
 
 async function serving() {
-  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1']);
+  // No drain: these tests are about the close that follows it (test/cli/drain.test.ts drains).
+  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--drain-delay', '0', '--drain-timeout', '0']);
   const lines: Array<Record<string, unknown>> = [];
   child.stdout!.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);

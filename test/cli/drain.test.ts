@@ -1,0 +1,105 @@
+/**
+ * SIGTERM drains instead of cutting calls: readiness goes 503 at once, new sockets are still taken
+ * for the drain delay and refused after it, calls in progress go on until they end (or the drain
+ * timeout closes them with a coded line), then the process exits 0.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { SocketClient, patternFrame } from '../helpers/socket-client.js';
+import { waitFor } from '../helpers/server.js';
+
+async function serving(args: string[]) {
+  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args]);
+  const lines: Array<Record<string, unknown>> = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const complete = buffered.split('\n');
+    buffered = complete.pop()!;
+    for (const line of complete) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  const ready = await waitForLogLine(child, (line) => typeof line.socket === 'string');
+  const base = String(ready.dashboard).replace(/\/$/, '');
+  return { child, lines, socketUrl: String(ready.socket), base };
+}
+
+/** Echo check: each frame sent comes back byte-identical, in order. */
+async function echoes(client: SocketClient, seed: number): Promise<void> {
+  const before = client.received.binary.length;
+  const frame = patternFrame(640, seed);
+  client.sendBinary(frame);
+  await waitFor(() => client.received.binary.length > before, 3000, `echo of frame ${seed}`);
+  assert.deepEqual(client.received.binary.at(-1), frame);
+}
+
+function exited(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
+  return once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+test('SIGTERM drains: /readyz 503 at once, /healthz stays 200, new sockets taken during the delay then refused, calls go on until they end, exit 0', async (t) => {
+  const { child, lines, socketUrl, base } = await serving(['--drain-delay', '1', '--drain-timeout', '30']);
+  t.after(() => child.kill('SIGKILL'));
+  assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  const call = await SocketClient.call(socketUrl);
+  await echoes(call, 1);
+
+  const exit = exited(child);
+  child.kill('SIGTERM');
+  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_DRAINING'), 3000, 'the drain to start');
+  const ready = await fetch(`${base}/readyz`);
+  assert.equal(ready.status, 503);
+  assert.equal(((await ready.json()) as { status: string }).status, 'draining');
+  assert.equal((await fetch(`${base}/healthz`)).status, 200, 'alive: liveness must not restart a draining server');
+  assert.match(await (await fetch(`${base}/metrics`)).text(), /^voicesocket_draining 1$/m);
+
+  // Within the delay a load balancer may still send a call: it is served.
+  const late = await SocketClient.call(socketUrl);
+  await echoes(late, 2);
+  await late.close();
+
+  // After the delay: refused, with the code, while the first call still echoes exactly.
+  await new Promise((resolve) => setTimeout(resolve, 1200)); // past the 1 s delay
+  await assert.rejects(SocketClient.call(socketUrl), /unexpected response 503/);
+  for (let seed = 3; seed < 8; seed++) await echoes(call, seed);
+  assert.equal(child.exitCode, null, 'still serving its call');
+
+  const hungUpAt = Date.now();
+  await call.close();
+  const [code] = await exit;
+  assert.equal(code, 0);
+  // Bound with a reason: the drain polls every 100 ms, then the close of an idle server; far from the 30 s timeout.
+  assert.ok(Date.now() - hungUpAt < 3000, `exited ${Date.now() - hungUpAt} ms after the last call ended`);
+  assert.ok(!lines.some((line) => line.code === 'VS_ERR_DRAIN_TIMEOUT'), 'no call was cut');
+});
+
+test('a call still going when the drain timeout passes is closed with 1001 and a coded line; exit 0', async (t) => {
+  const { child, lines, socketUrl } = await serving(['--drain-delay', '0', '--drain-timeout', '1']);
+  t.after(() => child.kill('SIGKILL'));
+  const call = await SocketClient.call(socketUrl);
+  await echoes(call, 1);
+  const exit = exited(child);
+  child.kill('SIGTERM');
+  const [code] = await exit;
+  assert.equal(code, 0);
+  await waitFor(() => call.closed !== undefined, 2000, 'the call closed');
+  assert.equal(call.closed?.code, 1001);
+  const line = lines.find((entry) => entry.code === 'VS_ERR_DRAIN_TIMEOUT');
+  assert.ok(line, 'a coded line names the call cut by the timeout');
+  assert.equal(typeof line.call, 'string');
+});
+
+test('a second signal during a drain stops at once (exit 130 for SIGINT)', async (t) => {
+  const { child, lines, socketUrl } = await serving(['--drain-delay', '0', '--drain-timeout', '60']);
+  t.after(() => child.kill('SIGKILL'));
+  const call = await SocketClient.call(socketUrl);
+  await echoes(call, 1);
+  const exit = exited(child);
+  child.kill('SIGINT');
+  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_DRAINING'), 3000, 'the drain to start');
+  child.kill('SIGINT');
+  const [code] = await exit;
+  assert.equal(code, 130);
+});
