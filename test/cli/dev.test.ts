@@ -64,7 +64,11 @@ function readEnv(dir: string): Record<string, string | undefined> {
 
 /** Starts `dev` and resolves once it printed the number to call (or rejects with what it printed). */
 async function startDev(dir: string, port: number, args: string[] = []): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawnCli(['dev', '--host', '127.0.0.1', '--port', String(port), '--drain-delay', '0', ...args], { PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' }, dir);
+  const child = spawnCli(
+    ['dev', '--host', '127.0.0.1', '--port', String(port), '--drain-delay', '0', ...args],
+    { PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+    dir,
+  );
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
