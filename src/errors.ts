@@ -18,6 +18,7 @@ export const ERRORS = {
   SOCKET_PATH: 'a WebSocket upgrade asked for a path that is not a call socket',
   SHUTTING_DOWN: 'the server is shutting down and accepts no new calls',
   DRAINING: 'the server is draining: it finishes the calls it has and takes no new ones',
+  WORKER_DIED: 'a worker process died; its calls were lost and another worker was started',
   DRAIN_TIMEOUT: 'a call was still going when the drain timeout passed; it was closed (1001)',
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
   RECORDING_FAILED: 'a recording could not be opened or written (disk full, no file descriptors); it stopped, the call goes on',

@@ -5,7 +5,11 @@ import { Command, Option } from 'commander';
 import { VoicesocketError } from '../errors.js';
 import { BUILT_IN_APPS } from '../apps/index.js';
 import { SETTINGS, loadConfig, printableConfig, type RawSettings, type ServerConfig } from '../server/config.js';
-import { createServer, type VoicesocketServer } from '../server/server.js';
+import cluster from 'node:cluster';
+import { createServer, type CreateServerOptions, type VoicesocketServer } from '../server/server.js';
+import { createLogger } from '../server/logger.js';
+import { runPrimary } from '../scale/primary.js';
+import { linkWorker } from '../scale/worker.js';
 import { loadApp } from '../server/load-app.js';
 import { ANSWER_PATHS } from '../server/answer-route.js';
 import { EVENT_PATHS } from '../server/event-route.js';
@@ -56,10 +60,10 @@ export interface Serving {
 }
 
 /** Loads the app, listens, and logs where everything is. */
-export async function startServing(config: ServerConfig, flags: AppFlags): Promise<Serving> {
+export async function startServing(config: ServerConfig, flags: AppFlags, worker?: CreateServerOptions['worker']): Promise<Serving> {
   const appOptions = { delay: flags.delay, file: flags.file, loop: flags.loop === true, dir: flags.dir };
   const { app, answer } = await loadApp(config.app, appOptions);
-  const server = createServer({ config, app, ...(answer ? { answer } : {}) });
+  const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}) });
   const address = await server.listen();
   const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
   const base = `http://${shown}:${address.port}`;
@@ -90,8 +94,12 @@ export function serveCommand(): Command {
       process.stdout.write(`${JSON.stringify(printableConfig(config), null, 2)}\n`);
       return;
     }
-    const { server } = await startServing(config, flags);
-    installShutdown(server);
+    if (config.workers > 1 && cluster.isPrimary) {
+      runPrimary(config.workers, createLogger(config.logLevel));
+      return;
+    }
+    const { server } = await startServing(config, flags, cluster.isWorker ? linkWorker : undefined);
+    if (!cluster.isWorker) installShutdown(server);
   });
   return command;
 }

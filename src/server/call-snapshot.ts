@@ -7,6 +7,8 @@ import type { CallRegistry } from '../call/call-registry.js';
 import type { CallSession } from '../call/call-session.js';
 
 export interface CallSnapshot {
+  /** The process serving the call: with `--workers`, tells the workers apart. */
+  pid: number;
   id: string;
   uuid: string | undefined;
   conversationUuid: string | undefined;
@@ -43,6 +45,7 @@ export function snapshotCall(session: CallSession, registry: CallRegistry): Call
   }));
   const socket = session.socketEvents.map((event) => ({ at: event.at, source: 'socket' as const, text: event.text }));
   return {
+    pid: process.pid,
     id: session.id,
     uuid: session.identity.uuid,
     conversationUuid: session.identity.conversationUuid,

@@ -33,6 +33,8 @@ export interface CallSocketOptions {
   maxCalls: number;
   idleTimeoutS: number;
   onAppTiming?: (seconds: number) => void;
+  /** Each new call's session, once registered (a `--workers` worker reports it to the primary). */
+  onSession?: (session: CallSession) => void;
 }
 
 /** Per-socket bookkeeping for the limits; per audio frame only `messages` and the audio bucket are touched. */
@@ -199,6 +201,7 @@ export class CallSocketServer {
     };
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);
+    this.options.onSession?.(session);
 
     // Keep the address, not the request: the request would stay in memory for the whole call.
     const remote = request.socket.remoteAddress;

@@ -2,6 +2,7 @@
  * Server configuration: one table of settings drives the environment variables, the CLI flags, the
  * `--help` text and validation. A bad value is a coded error naming the setting and what it allows.
  */
+import { availableParallelism } from 'node:os';
 import { VoicesocketError } from '../errors.js';
 import { DEFAULT_SAMPLE_RATE, SAMPLE_RATES, isSampleRate, type SampleRate } from '../protocol/audio-format.js';
 
@@ -43,6 +44,8 @@ export interface ServerConfig {
   drainTimeoutS: number;
   /** On SIGTERM, how long new call sockets are still taken while a load balancer notices /readyz, s. */
   drainDelayS: number;
+  /** Processes serving one port (`auto`: one per core); 1 runs in this process. */
+  workers: number;
 }
 
 /** The tutorial's greeting, kept so a caller of the original demo hears the same thing. */
@@ -74,6 +77,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   drainTimeoutS: 20,
   // Long enough for a load balancer polling /readyz every second or two to stop sending new calls.
   drainDelayS: 3,
+  workers: 1,
 };
 
 type Parser<T> = (raw: string) => T | undefined;
@@ -282,6 +286,16 @@ export const SETTINGS: Setting[] = [
     example: '12',
     invalid: '0',
     parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 3600 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'workers',
+    env: 'WORKERS',
+    flag: '--workers <n|auto>',
+    description: 'worker processes serving the one port (auto: one per core); see docs/deploy.md',
+    allowed: 'an integer from 1 to 64, or auto',
+    example: '2',
+    invalid: '0',
+    parse: (raw) => (raw === 'auto' ? availableParallelism() : /^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64 ? Number(raw) : undefined),
   }),
   setting({
     key: 'drainTimeoutS',

@@ -21,6 +21,8 @@ import { CallSocketServer } from './call-socket.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { RequestAuth } from './request-auth.js';
 import { createMetrics } from './metrics.js';
+import type { Registry } from 'prom-client';
+import type { WorkerLink } from '../scale/worker.js';
 import { registerWebRoutes } from './web-routes.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
@@ -43,6 +45,16 @@ export interface CreateServerOptions {
   dashboardIntervalMs?: number;
   /** Protective limits; defaults in limits.ts. */
   limits?: Partial<Limits>;
+  /** In a `--workers` instance: links this server to the primary (src/scale/worker.ts). */
+  worker?: (parts: WorkerParts) => WorkerLink;
+}
+
+/** What a worker link needs of the server it links. */
+export interface WorkerParts {
+  registry: Registry;
+  snapshot: () => { calls: unknown[]; recent: unknown[] };
+  drain: () => void;
+  stopNow: () => void;
 }
 
 export interface VoicesocketServer {
@@ -101,9 +113,18 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   registerAnswerRoutes(http, config, auth, () => answerHook, limits.answerHookTimeoutMs);
   registerEventRoutes(http, registry, auth);
   let draining: Promise<void> | undefined;
-  const closeWeb = registerWebRoutes(http, registry, limits, logger, auth.verifyDashboard, options.dashboardIntervalMs, () => ({
-    draining: draining !== undefined,
-  }));
+  // Set once the server object exists (the link needs it); read by routes at request time.
+  const worker: { link?: WorkerLink } = {};
+  const web = registerWebRoutes(
+    http,
+    registry,
+    limits,
+    logger,
+    auth.verifyDashboard,
+    options.dashboardIntervalMs,
+    () => ({ draining: draining !== undefined }),
+    options.worker ? () => worker.link!.view.calls() : undefined,
+  );
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -113,7 +134,18 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     const route = request.routeOptions.url;
     if (route !== undefined && (route.startsWith('/webhooks') || route === '/ncco')) metrics.webhook(route, reply.statusCode, reply.elapsedTime / 1000);
   });
-  http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  http.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    const link = worker.link;
+    if (!link) return reply.send(await metrics.registry.metrics());
+    try {
+      // The whole instance, summed over the workers by the primary.
+      return await reply.send(await link.view.metrics());
+    } catch (error) {
+      logger.warn({ err: error }, 'instance metrics unavailable; this worker only');
+      return reply.header('x-voicesocket-scope', 'worker').send(await metrics.registry.metrics());
+    }
+  });
 
   const sockets = new CallSocketServer({
     registry,
@@ -126,6 +158,12 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     maxCalls: config.maxCalls,
     idleTimeoutS: config.idleTimeoutS,
     onAppTiming: metrics.appFrame,
+    onSession: (session) => {
+      const link = worker.link;
+      if (!link) return;
+      link.callStarted(session.id);
+      session.once('end', () => link.callEnded(session.id));
+    },
   });
   http.server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
 
@@ -144,7 +182,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   );
 
   let closing: Promise<void> | undefined;
-  return {
+  const server: VoicesocketServer = {
     config,
     get draining() {
       return draining !== undefined;
@@ -194,7 +232,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     close() {
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
-        closeWeb();
+        web.close();
         // Idle connections close at once; a request still arriving (a partial one, a slow client)
         // gets a short grace, then its connection is cut: shutdown never waits on a stranger.
         const cut = setTimeout(() => http.server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
@@ -205,4 +243,17 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       return closing;
     },
   };
+  worker.link = options.worker?.({
+    registry: metrics.registry,
+    snapshot: web.localCalls,
+    drain: () => {
+      // Drain, then close and exit: the primary counts the workers that have stopped.
+      void server
+        .drain()
+        .then(() => server.close())
+        .then(() => process.exit(0));
+    },
+    stopNow: () => process.exit(143),
+  });
+  return server;
 }

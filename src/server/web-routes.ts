@@ -50,7 +50,9 @@ export function registerWebRoutes(
   streamIntervalMs = STREAM_INTERVAL_MS,
   /** The server's own state for the server panel (draining or not). */
   serverState: () => { draining: boolean } = () => ({ draining: false }),
-): () => void {
+  /** With `--workers`: every worker's calls, this one's included (src/scale/worker.ts). */
+  instanceCalls?: () => Promise<{ calls: unknown[]; recent: unknown[] }>,
+): { close: () => void; localCalls: () => { calls: unknown[]; recent: unknown[] } } {
   const guarded = { preHandler: guard };
   const assets = loadAssets();
   const send = (reply: FastifyReply, name: string) => {
@@ -104,16 +106,31 @@ export function registerWebRoutes(
     };
   };
 
-  app.get('/api/calls', guarded, async () => {
+  const localCalls = () => {
     const { calls, recent } = snapshot();
+    return { calls, recent };
+  };
+  /** The calls to show: this process's, or the whole instance's when it has workers. */
+  const shown = async () => {
+    if (!instanceCalls) return snapshot();
+    const server = snapshot().server;
+    try {
+      return { server, ...(await instanceCalls()) };
+    } catch {
+      return { server, ...localCalls() };
+    }
+  };
+
+  app.get('/api/calls', guarded, async () => {
+    const { calls, recent } = await shown();
     return { calls, recent };
   });
 
   const viewers = new Map<FastifyReply, { unread: number }>();
   let timer: NodeJS.Timeout | undefined;
-  const broadcast = () => {
+  const broadcast = async () => {
     if (viewers.size === 0) return;
-    const line = `data: ${JSON.stringify(snapshot())}\n\n`;
+    const line = `data: ${JSON.stringify(await shown())}\n\n`;
     for (const [reply, viewer] of viewers) {
       // A client whose socket is still full gets no new snapshot (it will get the next one when it
       // reads); one that stays full is cut. Our side never holds more than one snapshot for it.
@@ -135,11 +152,11 @@ export function registerWebRoutes(
     }
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    reply.raw.write(`retry: 2000\ndata: ${JSON.stringify(snapshot())}\n\n`);
+    reply.raw.write(`retry: 2000\ndata: ${JSON.stringify(await shown())}\n\n`);
     viewers.set(reply, { unread: 0 });
     if (!timer) {
       lag.enable();
-      timer = setInterval(broadcast, streamIntervalMs);
+      timer = setInterval(() => void broadcast(), streamIntervalMs);
     }
     request.raw.on('close', () => {
       viewers.delete(reply);
@@ -151,10 +168,13 @@ export function registerWebRoutes(
     });
   });
 
-  return () => {
-    if (timer) clearInterval(timer);
-    for (const reply of viewers.keys()) reply.raw.end();
-    viewers.clear();
-    lag.disable();
+  return {
+    close: () => {
+      if (timer) clearInterval(timer);
+      for (const reply of viewers.keys()) reply.raw.end();
+      viewers.clear();
+      lag.disable();
+    },
+    localCalls,
   };
 }

@@ -39,9 +39,10 @@ export async function startTestServer(options: CreateServerOptions = {}): Promis
   return { server, baseUrl, socketUrl: `ws://127.0.0.1:${address.port}/socket`, logs: lines, close: () => server.close() };
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+/** Polls `condition` (sync, or async such as a fetch) until it holds. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 3000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

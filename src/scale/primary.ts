@@ -1,0 +1,117 @@
+/**
+ * `serve --workers N`: the primary process. It forks N workers that share one port (Node's cluster:
+ * the primary accepts connections and hands them round-robin to the workers), replaces a worker that
+ * dies and logs each call it lost, answers the workers' questions about the whole instance (metrics
+ * through prom-client's AggregatorRegistry, the calls of every worker), and on a signal drains every
+ * worker. It serves nothing itself and holds no call. docs/deploy.md "Every core".
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import { errorCode } from '../errors.js';
+import type { Logger } from '../call/logger.js';
+import { isMessage, type ToPrimary, type ToWorker } from './messages.js';
+
+/** How long a worker may take to answer for its calls: a busy one is left out, not waited for. */
+const SNAPSHOT_TIMEOUT_MS = 1000;
+
+/** Exit status for a stop forced by a second signal: 128 + the signal's number. */
+const SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 } as const;
+
+export function runPrimary(count: number, log: Logger): void {
+  const aggregator = new AggregatorRegistry();
+  const callsOf = new Map<Worker, Set<string>>();
+  let stopping = false;
+  let nextId = 0;
+  const waiting = new Map<number, { calls: unknown[]; recent: unknown[]; left: number; done: () => void }>();
+
+  const send = (worker: Worker, message: ToWorker) => {
+    if (worker.isConnected()) worker.send(message);
+  };
+
+  const fork = () => {
+    const worker = cluster.fork();
+    callsOf.set(worker, new Set());
+    worker.on('message', (message: unknown) => {
+      if (isMessage<ToPrimary>(message)) void answer(worker, message);
+    });
+  };
+
+  /** Every worker's calls, gathered for one worker's dashboard or `/api/calls`. */
+  const gather = (): Promise<{ calls: unknown[]; recent: unknown[] }> => {
+    const id = nextId++;
+    const workers = [...callsOf.keys()].filter((worker) => worker.isConnected());
+    return new Promise((resolve) => {
+      const entry = { calls: [] as unknown[], recent: [] as unknown[], left: workers.length, done: () => undefined as void };
+      const timer = setTimeout(() => entry.done(), SNAPSHOT_TIMEOUT_MS);
+      entry.done = () => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve({ calls: entry.calls, recent: entry.recent });
+      };
+      waiting.set(id, entry);
+      if (workers.length === 0) entry.done();
+      for (const worker of workers) send(worker, { type: 'vs:snapshot', id });
+    });
+  };
+
+  const answer = async (worker: Worker, message: ToPrimary): Promise<void> => {
+    switch (message.type) {
+      case 'vs:call-started':
+        callsOf.get(worker)?.add(message.call);
+        return;
+      case 'vs:call-ended':
+        callsOf.get(worker)?.delete(message.call);
+        return;
+      case 'vs:snapshot-reply': {
+        const entry = waiting.get(message.id);
+        if (!entry) return;
+        entry.calls.push(...message.calls);
+        entry.recent.push(...message.recent);
+        if (--entry.left === 0) entry.done();
+        return;
+      }
+      case 'vs:instance-metrics':
+        try {
+          send(worker, { type: 'vs:instance-metrics-reply', id: message.id, text: await aggregator.clusterMetrics() });
+        } catch (error) {
+          send(worker, { type: 'vs:instance-metrics-reply', id: message.id, error: (error as Error).message });
+        }
+        return;
+      case 'vs:instance-calls':
+        send(worker, { type: 'vs:instance-calls-reply', id: message.id, ...(await gather()) });
+        return;
+    }
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    const lost = [...(callsOf.get(worker) ?? [])];
+    callsOf.delete(worker);
+    if (stopping) {
+      if (callsOf.size === 0) {
+        log.info({}, 'every worker has stopped');
+        process.exit(0);
+      }
+      return;
+    }
+    log.error({ code: errorCode('WORKER_DIED'), pid: worker.process.pid, exitCode: code, signal, lostCalls: lost.length }, 'a worker died; starting another');
+    for (const call of lost) log.error({ code: errorCode('WORKER_DIED'), call, pid: worker.process.pid }, 'call lost with its worker');
+    fork();
+  });
+
+  const stop = (signal: keyof typeof SIGNAL_EXIT) => {
+    if (stopping) {
+      log.warn({ code: errorCode('SHUTTING_DOWN'), signal }, 'second signal: stopping every worker now');
+      for (const worker of callsOf.keys()) send(worker, { type: 'vs:stop-now' });
+      setTimeout(() => process.exit(SIGNAL_EXIT[signal]), 200).unref();
+      return;
+    }
+    stopping = true;
+    log.info({ signal, workers: callsOf.size }, 'draining every worker');
+    for (const worker of callsOf.keys()) send(worker, { type: 'vs:drain' });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  log.info({ workers: count, pid: process.pid }, `starting ${count} workers on one port`);
+  for (let i = 0; i < count; i++) fork();
+}
