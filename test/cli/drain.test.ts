@@ -7,20 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import { spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { collectLogLines, spawnCli, waitForLogLine } from '../helpers/cli.js';
 import { SocketClient, patternFrame } from '../helpers/socket-client.js';
 import { waitFor } from '../helpers/server.js';
 
 async function serving(args: string[]) {
   const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args]);
-  const lines: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const complete = buffered.split('\n');
-    buffered = complete.pop()!;
-    for (const line of complete) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
+  const lines = collectLogLines(child);
   const ready = await waitForLogLine(child, (line) => typeof line.socket === 'string');
   const base = String(ready.dashboard).replace(/\/$/, '');
   return { child, lines, socketUrl: String(ready.socket), base };

@@ -57,3 +57,16 @@ export function waitForLogLine(
     });
   });
 }
+
+/** Every JSON log line the child prints, parsed, as it arrives (partial lines held until complete). */
+export function collectLogLines(child: ChildProcess): Array<Record<string, unknown>> {
+  const lines: Array<Record<string, unknown>> = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const complete = buffered.split('\n');
+    buffered = complete.pop()!;
+    for (const line of complete) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  return lines;
+}

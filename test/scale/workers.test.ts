@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { placeCall, type CallResult } from '../../src/emulator/index.js';
-import { spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { collectLogLines, spawnCli, waitForLogLine } from '../helpers/cli.js';
 import { waitFor } from '../helpers/server.js';
 
 interface Listed {
@@ -17,14 +17,7 @@ interface Listed {
 async function cluster(t: import('node:test').TestContext) {
   const child = spawnCli(['serve', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--drain-delay', '0', '--drain-timeout', '10']);
   t.after(() => child.kill('SIGKILL'));
-  const lines: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const complete = buffered.split('\n');
-    buffered = complete.pop()!;
-    for (const line of complete) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
+  const lines = collectLogLines(child);
   const ready = await waitForLogLine(child, (line) => typeof line.answerUrl === 'string');
   await waitFor(() => lines.filter((line) => typeof line.answerUrl === 'string').length === 2, 10_000, 'both workers listening');
   return { child, lines, base: String(ready.dashboard).replace(/\/$/, ''), answerUrl: String(ready.answerUrl) };
