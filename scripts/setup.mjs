@@ -16,6 +16,8 @@ export const SYSTEM_TOOLS = {
   'espeak-ng': 'espeak-ng', // the emulator's talk action and speech caller audio
   sox: 'sox', // an independent reader of the WAV files we write
   chromium: 'chromium', // the dashboard and softphone tests (driven by playwright-core)
+  'redis-server': 'redis-server', // --redis: the shared registry and cross-instance control
+  nginx: 'nginx', // the load balancer in front of several instances (deploy/nginx)
 };
 
 function run(command, commandArgs, options = {}) {
@@ -40,7 +42,8 @@ function ensureNodeModules() {
 }
 
 function hasCommand(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+  // nginx lives in /usr/sbin, which is not on every user's PATH.
+  return spawnSync('sh', ['-c', `command -v ${command} || test -x /usr/sbin/${command}`], { stdio: 'ignore' }).status === 0;
 }
 
 function ensureSystemTools() {

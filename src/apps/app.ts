@@ -4,12 +4,22 @@
  * promise it returns rejects with, ends only its own call.
  */
 import type { CallSession } from '../call/call-session.js';
+import type { CallControl } from '../call/call-control.js';
 import type { AnswerRequest } from '../protocol/webhooks.js';
 import type { Ncco, NccoAction, recordAction, streamAction, talkAction } from '../protocol/ncco.js';
 import type { SampleRate } from '../protocol/audio-format.js';
 
+/** What an app may reach beyond its own call. */
+export interface AppContext {
+  /**
+   * Every call in progress, by id or leg uuid: hang up, play to, clear. With `--redis` that is every
+   * call of every instance, wherever its socket is.
+   */
+  calls: CallControl;
+}
+
 /** Whatever it returns is fine; a promise that rejects ends the call, like a throw. */
-export type CallApp = (session: CallSession) => unknown;
+export type CallApp = (session: CallSession, context: AppContext) => unknown;
 
 /** What the hook gets: the parsed request, typed NCCO builders, and the NCCO the server would send. */
 export interface AnswerContext {

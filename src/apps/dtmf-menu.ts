@@ -4,9 +4,10 @@
  */
 import { floatToPcm16 } from '../audio/pcm.js';
 import { sine } from '../audio/tone.js';
-import type { AppDefinition, CallApp } from './app.js';
+import type { CallSession } from '../call/call-session.js';
+import type { AppDefinition } from './app.js';
 
-export const dtmfMenu: CallApp = (session) => {
+export const dtmfMenu = (session: CallSession): void => {
   let echoing = false;
   session.on('audio', (frame) => {
     if (echoing) session.sendAudio(frame);

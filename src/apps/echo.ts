@@ -4,9 +4,10 @@
  * audio events are subscribed to. `sendAudio` re-frames off-size input, so nothing but exact frames
  * ever leaves.
  */
-import type { AppDefinition, CallApp } from './app.js';
+import type { CallSession } from '../call/call-session.js';
+import type { AppDefinition } from './app.js';
 
-export const echo: CallApp = (session) => {
+export const echo = (session: CallSession): void => {
   session.on('audio', (frame) => session.sendAudio(frame));
 };
 

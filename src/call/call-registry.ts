@@ -80,6 +80,20 @@ function sized(event: CallEvent, maxBytes: number): { event: CallEvent; bytes: n
   return { event: trimmed, bytes: JSON.stringify(trimmed).length };
 }
 
+/**
+ * A leg's status from its events as they arrived: the latest status event's, except that a final
+ * status is never replaced by an earlier-stage one (events arrive out of order, docs/protocol.md §8).
+ */
+export function legStatus(events: readonly CallEvent[]): string | undefined {
+  let status: string | undefined;
+  for (const event of events) {
+    if (event.kind !== 'status' || !event.status) continue;
+    if (status !== undefined && FINAL_STATUSES.has(status)) break;
+    status = event.status;
+  }
+  return status;
+}
+
 export class CallRegistry {
   private readonly legs = new Map<string, LegRecord>();
   private readonly conversationLegs = new Map<string, Set<string>>();

@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { errorCode } from '../errors.js';
 import type { Logger } from '../call/logger.js';
+import type { CallSnapshot } from '../call/call-snapshot.js';
 import { isMessage, type ToPrimary, type ToWorker } from './messages.js';
 
 /** How long a worker may take to answer for its calls: a busy one is left out, not waited for. */
@@ -22,7 +23,7 @@ export function runPrimary(count: number, log: Logger): void {
   const callsOf = new Map<Worker, Set<string>>();
   let stopping = false;
   let nextId = 0;
-  const waiting = new Map<number, { calls: unknown[]; recent: unknown[]; left: number; done: () => void }>();
+  const waiting = new Map<number, { calls: CallSnapshot[]; recent: CallSnapshot[]; left: number; done: () => void }>();
 
   const send = (worker: Worker, message: ToWorker) => {
     if (worker.isConnected()) worker.send(message);
@@ -37,11 +38,11 @@ export function runPrimary(count: number, log: Logger): void {
   };
 
   /** Every worker's calls, gathered for one worker's dashboard or `/api/calls`. */
-  const gather = (): Promise<{ calls: unknown[]; recent: unknown[] }> => {
+  const gather = (): Promise<{ calls: CallSnapshot[]; recent: CallSnapshot[] }> => {
     const id = nextId++;
     const workers = [...callsOf.keys()].filter((worker) => worker.isConnected());
     return new Promise((resolve) => {
-      const entry = { calls: [] as unknown[], recent: [] as unknown[], left: workers.length, done: () => undefined as void };
+      const entry = { calls: [] as CallSnapshot[], recent: [] as CallSnapshot[], left: workers.length, done: () => undefined as void };
       const timer = setTimeout(() => entry.done(), SNAPSHOT_TIMEOUT_MS);
       entry.done = () => {
         clearTimeout(timer);

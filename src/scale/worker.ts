@@ -5,6 +5,7 @@
  * primary says so, not on its own signals (a terminal's Ctrl-C reaches every process of the group).
  */
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { CallSnapshot } from '../call/call-snapshot.js';
 import { isMessage, type ToPrimary, type ToWorker } from './messages.js';
 
 /** The primary answers from memory; a reply this late means it is gone or stuck. */
@@ -12,7 +13,7 @@ const REPLY_TIMEOUT_MS = 3000;
 
 export interface InstanceView {
   metrics(): Promise<string>;
-  calls(): Promise<{ calls: unknown[]; recent: unknown[] }>;
+  calls(): Promise<{ calls: CallSnapshot[]; recent: CallSnapshot[] }>;
 }
 
 export interface WorkerLink {
@@ -27,7 +28,7 @@ function toPrimary(message: ToPrimary): void {
 
 export function linkWorker(options: {
   registry: Registry;
-  snapshot: () => { calls: unknown[]; recent: unknown[] };
+  snapshot: () => { calls: CallSnapshot[]; recent: CallSnapshot[] };
   drain: () => void;
   stopNow: () => void;
 }): WorkerLink {

@@ -16,7 +16,6 @@ import { DEFAULT_SAMPLE_RATE, FRAME_MS, frameBytes } from '../protocol/audio-for
 import { CallSession, CLOSE_CODES, type CallTransport } from '../call/call-session.js';
 import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
-import type { CallApp } from '../apps/app.js';
 import type { FrameClock } from '../audio/frame-clock.js';
 import { SOCKET_PATH } from './socket-url.js';
 
@@ -24,7 +23,8 @@ const BINARY = { binary: true } as const;
 
 export interface CallSocketOptions {
   registry: CallRegistry;
-  app: CallApp;
+  /** The app, already given its context: called once per call socket. */
+  app: (session: CallSession) => unknown;
   log: Logger;
   clock: FrameClock;
   leadMs: number;

@@ -46,6 +46,8 @@ export interface ServerConfig {
   drainDelayS: number;
   /** Processes serving one port (`auto`: one per core); 1 runs in this process. */
   workers: number;
+  /** Redis shared by several instances (`redis://` or `rediss://`); unset: this instance alone. */
+  redisUrl: string | undefined;
 }
 
 /** The tutorial's greeting, kept so a caller of the original demo hears the same thing. */
@@ -78,6 +80,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // Long enough for a load balancer polling /readyz every second or two to stop sending new calls.
   drainDelayS: 3,
   workers: 1,
+  redisUrl: undefined,
 };
 
 type Parser<T> = (raw: string) => T | undefined;
@@ -296,6 +299,25 @@ export const SETTINGS: Setting[] = [
     example: '2',
     invalid: '0',
     parse: (raw) => (raw === 'auto' ? availableParallelism() : /^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    flag: '--redis <url>',
+    description: 'share the call registry and call control with other instances through this Redis; see docs/deploy.md',
+    allowed: 'a redis:// or rediss:// URL',
+    example: 'redis://127.0.0.1:6379',
+    invalid: 'http://127.0.0.1:6379',
+    // The URL may carry a password: error lines do not repeat it.
+    secret: true,
+    parse: (raw) => {
+      try {
+        const url = new URL(raw);
+        return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' ? raw : undefined;
+      } catch {
+        return undefined;
+      }
+    },
   }),
   setting({
     key: 'drainTimeoutS',

@@ -7,13 +7,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorCode } from '../errors.js';
 import type { CallRegistry } from '../call/call-registry.js';
-import { parseCallEvent } from '../protocol/webhooks.js';
+import { parseCallEvent, type CallEvent } from '../protocol/webhooks.js';
 import { webhookFields } from './webhook-body.js';
 import type { RequestAuth } from './request-auth.js';
 
 export const EVENT_PATHS = ['/webhooks/event', '/webhooks/events'] as const;
 
-export function registerEventRoutes(app: FastifyInstance, registry: CallRegistry, auth: RequestAuth): void {
+export function registerEventRoutes(
+  app: FastifyInstance,
+  registry: CallRegistry,
+  auth: RequestAuth,
+  /** With `--redis`: shares the event with the other instances (not awaited). */
+  share?: (event: CallEvent) => void,
+): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const { fields, error } = webhookFields(request);
     if (error) {
@@ -27,6 +33,7 @@ export function registerEventRoutes(app: FastifyInstance, registry: CallRegistry
     }
     const { event } = parsed;
     registry.recordEvent(event);
+    share?.(event);
     request.log.debug({ kind: event.kind, status: event.status, uuid: event.legUuid, conversationUuid: event.conversationUuid }, 'call event');
     return reply.code(204).send();
   };

@@ -32,7 +32,14 @@ function followingCounter(registry: Registry, name: string, help: string, read: 
   });
 }
 
-export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram, draining: () => boolean = () => false): Metrics {
+/** The server's state as the metrics, `/healthz` and the dashboard show it. */
+export interface ServerState {
+  draining: boolean;
+  /** With `--redis`: whether it is reachable now. */
+  redis?: 'up' | 'down';
+}
+
+export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram, state: () => ServerState = () => ({ draining: false })): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let snapshot: Totals | undefined;
@@ -52,9 +59,20 @@ export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram,
     help: '1 while the server drains (SIGTERM): it finishes its calls and takes no new ones',
     registers: [registry],
     collect() {
-      this.set(draining() ? 1 : 0);
+      this.set(state().draining ? 1 : 0);
     },
   });
+  if (state().redis !== undefined)
+    new Gauge({
+      name: 'voicesocket_redis_up',
+      help: '1 while the Redis of --redis is reachable; 0 while this instance works on its own',
+      registers: [registry],
+      // Over --workers: 1 only when every worker reaches it.
+      aggregator: 'min',
+      collect() {
+        this.set(state().redis === 'up' ? 1 : 0);
+      },
+    });
   const counters: Array<[string, string, keyof Totals]> = [
     ['voicesocket_frames_in_total', 'Audio messages received from callers', 'framesIn'],
     ['voicesocket_frames_out_total', 'Audio frames sent to callers', 'framesOut'],

@@ -4,6 +4,7 @@
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VoicesocketError, errorCode } from '../errors.js';
@@ -20,10 +21,16 @@ import { registerEventRoutes } from './event-route.js';
 import { CallSocketServer } from './call-socket.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { RequestAuth } from './request-auth.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type ServerState } from './metrics.js';
 import type { Registry } from 'prom-client';
 import type { WorkerLink } from '../scale/worker.js';
+import { RedisLink } from '../scale/redis-link.js';
+import { SharedCalls } from '../scale/shared-calls.js';
+import { redisControlRoute } from '../scale/redis-control.js';
+import { createCallControl, type CallControl } from '../call/call-control.js';
+import type { CallList } from '../call/call-snapshot.js';
 import { registerWebRoutes } from './web-routes.js';
+import { registerControlRoutes } from './control-routes.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -45,6 +52,8 @@ export interface CreateServerOptions {
   dashboardIntervalMs?: number;
   /** Protective limits; defaults in limits.ts. */
   limits?: Partial<Limits>;
+  /** This server's id among instances (default: host name and pid); set it when one process runs several. */
+  instance?: string;
   /** In a `--workers` instance: links this server to the primary (src/scale/worker.ts). */
   worker?: (parts: WorkerParts) => WorkerLink;
 }
@@ -52,7 +61,7 @@ export interface CreateServerOptions {
 /** What a worker link needs of the server it links. */
 export interface WorkerParts {
   registry: Registry;
-  snapshot: () => { calls: unknown[]; recent: unknown[] };
+  snapshot: () => CallList;
   drain: () => void;
   stopNow: () => void;
 }
@@ -62,6 +71,10 @@ export interface VoicesocketServer {
   readonly registry: CallRegistry;
   readonly http: FastifyInstance;
   readonly logger: ServerLogger;
+  /** Hang up, play to, clear any call by id or leg uuid (every instance's, with `--redis`). */
+  readonly calls: CallControl;
+  /** This process among instances: host name and pid (the id it has in Redis). */
+  readonly instance: string;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
   /**
@@ -111,25 +124,33 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   registerRawBodyParser(http);
   let answerHook: AnswerHook | undefined = options.answer;
   registerAnswerRoutes(http, config, auth, () => answerHook, limits.answerHookTimeoutMs);
-  registerEventRoutes(http, registry, auth);
+  const instance = options.instance ?? `${hostname()}:${process.pid}`;
+  // With --redis: what several instances share (docs/deploy.md "Many instances"). Never per frame.
+  const redis = config.redisUrl ? new RedisLink(config.redisUrl, logger) : undefined;
+  const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls()) : undefined;
+  registerEventRoutes(http, registry, auth, shared ? (event) => shared.recordEvent(event) : undefined);
   let draining: Promise<void> | undefined;
+  const state = (): ServerState => ({ draining: draining !== undefined, ...(redis ? { redis: redis.up ? 'up' : 'down' } : {}) });
   // Set once the server object exists (the link needs it); read by routes at request time.
   const worker: { link?: WorkerLink } = {};
-  const web = registerWebRoutes(
-    http,
+  const web = registerWebRoutes(http, registry, limits, logger, auth.verifyDashboard, options.dashboardIntervalMs, state, async () => {
+    // Every instance's calls from Redis; else every worker's from the primary; else this process's.
+    const everywhere = await shared?.list();
+    if (everywhere) return everywhere;
+    return worker.link ? worker.link.view.calls() : undefined;
+  });
+  const calls = createCallControl({
     registry,
-    limits,
-    logger,
-    auth.verifyDashboard,
-    options.dashboardIntervalMs,
-    () => ({ draining: draining !== undefined }),
-    options.worker ? () => worker.link!.view.calls() : undefined,
-  );
+    instance,
+    log: logger,
+    ...(redis && shared ? { route: redisControlRoute({ link: redis, shared, registry, log: logger }) } : {}),
+  });
+  registerControlRoutes(http, calls, auth.verifyDashboard);
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
-  const metrics = createMetrics(registry, loopDelay, () => draining !== undefined);
+  const metrics = createMetrics(registry, loopDelay, state);
   http.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route !== undefined && (route.startsWith('/webhooks') || route === '/ncco')) metrics.webhook(route, reply.statusCode, reply.elapsedTime / 1000);
@@ -149,7 +170,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
 
   const sockets = new CallSocketServer({
     registry,
-    app: (session) => app!(session),
+    app: (session) => app!(session, { calls }),
     log: logger,
     clock,
     leadMs: config.leadMs,
@@ -169,6 +190,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
 
   http.get('/healthz', async () => ({
     status: 'ok',
+    ...(redis ? { redis: state().redis } : {}),
     uptime: Math.round((Date.now() - startedAt) / 1000),
     activeCalls: registry.activeCalls,
     eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
@@ -209,12 +231,16 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     registry,
     http,
     logger,
+    calls,
+    instance,
     async listen() {
       if (!app) {
         const loaded = await loadApp(config.app, options.appOptions ?? {});
         app = loaded.app;
         answerHook ??= loaded.answer;
       }
+      redis?.start();
+      shared?.start();
       try {
         await http.listen({ port: config.port, host: config.host });
       } catch (error) {
@@ -233,6 +259,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
         web.close();
+        await shared?.close();
+        await redis?.close();
         // Idle connections close at once; a request still arriving (a partial one, a slow client)
         // gets a short grace, then its connection is cut: shutdown never waits on a stranger.
         const cut = setTimeout(() => http.server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);

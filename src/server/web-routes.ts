@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
 import type { CallRegistry } from '../call/call-registry.js';
-import { snapshotCall } from './call-snapshot.js';
+import { snapshotCall, type CallList } from '../call/call-snapshot.js';
+import type { ServerState } from './metrics.js';
 import { ERRORS, errorCode } from '../errors.js';
 import type { Logger } from '../call/logger.js';
 import type { Limits } from './limits.js';
@@ -48,11 +49,14 @@ export function registerWebRoutes(
   /** Who may see the calls (request-auth.ts): everyone on an open server, else a password or loopback. */
   guard: preHandlerAsyncHookHandler,
   streamIntervalMs = STREAM_INTERVAL_MS,
-  /** The server's own state for the server panel (draining or not). */
-  serverState: () => { draining: boolean } = () => ({ draining: false }),
-  /** With `--workers`: every worker's calls, this one's included (src/scale/worker.ts). */
-  instanceCalls?: () => Promise<{ calls: unknown[]; recent: unknown[] }>,
-): { close: () => void; localCalls: () => { calls: unknown[]; recent: unknown[] } } {
+  /** The server's own state for the server panel (draining, Redis). */
+  serverState: () => ServerState = () => ({ draining: false }),
+  /**
+   * Calls beyond this process's: every instance's (`--redis`) or every worker's (`--workers`), this
+   * one's included; undefined when there are none to ask or they cannot be reached.
+   */
+  everyCall: () => Promise<CallList | undefined> = async () => undefined,
+): { close: () => void; localCalls: () => CallList } {
   const guarded = { preHandler: guard };
   const assets = loadAssets();
   const send = (reply: FastifyReply, name: string) => {
@@ -76,7 +80,16 @@ export function registerWebRoutes(
   const lag = monitorEventLoopDelay({ resolution: 10 });
   let lastFrames = 0;
   let lastAt = performance.now();
-  const snapshot = () => {
+  /** This process's calls; no side effect (other instances and workers ask for it every second). */
+  const localCalls = (): CallList => ({
+    calls: [...registry.activeSessions()].map((session) => snapshotCall(session, registry)),
+    recent: registry
+      .recentSessions()
+      .reverse()
+      .map((session) => snapshotCall(session, registry)),
+  });
+  /** The server's figures since the last time they were taken. */
+  const serverFigures = () => {
     const now = performance.now();
     const totals = registry.totals();
     const frames = totals.framesIn + totals.framesOut;
@@ -96,35 +109,20 @@ export function registerWebRoutes(
       ...serverState(),
     };
     lag.reset();
-    return {
-      server,
-      calls: [...registry.activeSessions()].map((session) => snapshotCall(session, registry)),
-      recent: registry
-        .recentSessions()
-        .reverse()
-        .map((session) => snapshotCall(session, registry)),
-    };
+    return server;
   };
-
-  const localCalls = () => {
-    const { calls, recent } = snapshot();
-    return { calls, recent };
-  };
-  /** The calls to show: this process's, or the whole instance's when it has workers. */
-  const shown = async () => {
-    if (!instanceCalls) return snapshot();
-    const server = snapshot().server;
+  /** The calls to show: every instance's or worker's when they can be asked, else this process's. */
+  const shownCalls = async (): Promise<CallList> => {
     try {
-      return { server, ...(await instanceCalls()) };
+      return (await everyCall()) ?? localCalls();
     } catch {
-      return { server, ...localCalls() };
+      // The primary or Redis did not answer: this process's calls are still worth showing.
+      return localCalls();
     }
   };
+  const shown = async () => ({ server: serverFigures(), ...(await shownCalls()) });
 
-  app.get('/api/calls', guarded, async () => {
-    const { calls, recent } = await shown();
-    return { calls, recent };
-  });
+  app.get('/api/calls', guarded, shownCalls);
 
   const viewers = new Map<FastifyReply, { unread: number }>();
   let timer: NodeJS.Timeout | undefined;

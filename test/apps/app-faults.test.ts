@@ -22,8 +22,8 @@ import { dtmfMessage } from '../../src/protocol/socket-messages.js';
 /** Routes calls by their `to` header: "faulty" runs the app under test, anything else echoes. */
 function withBystander(app: CallApp): CallApp {
   // The listener returns the app's promise, so a rejecting app is caught like any async listener.
-  return (session) => {
-    session.once('connected', (identity) => (identity.to === 'faulty' ? app(session) : echo(session)));
+  return (session, context) => {
+    session.once('connected', (identity) => (identity.to === 'faulty' ? app(session, context) : echo(session)));
   };
 }
 

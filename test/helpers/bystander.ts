@@ -36,11 +36,11 @@ export class Bystander {
  * app just added (listeners added during an emit do not hear that emit).
  */
 export function withBystander(app: CallApp): CallApp {
-  return (call) => {
+  return (call, context) => {
     call.once('connected', (identity) => {
       if (identity.uuid === 'bystander') return echo(call);
       const before = call.listenerCount('connected');
-      const started = app(call);
+      const started = app(call, context);
       if (call.listenerCount('connected') > before) call.emit('connected', identity);
       return started;
     });

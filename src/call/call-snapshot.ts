@@ -3,18 +3,23 @@
  * timeline of webhook and socket events. Computed on request, never per frame.
  */
 import { pcm16RmsDbfs } from '../audio/levels.js';
-import type { CallRegistry } from '../call/call-registry.js';
-import type { CallSession } from '../call/call-session.js';
+import type { CallEvent } from '../protocol/webhooks.js';
+import { legStatus, type CallRegistry } from './call-registry.js';
+import type { CallSession } from './call-session.js';
 
 export interface CallSnapshot {
   /** The process serving the call: with `--workers`, tells the workers apart. */
   pid: number;
+  /** With `--redis`: the instance serving the call (host and pid). */
+  instance?: string;
   id: string;
   uuid: string | undefined;
   conversationUuid: string | undefined;
   from: string | undefined;
   to: string | undefined;
   state: string;
+  /** The leg's status from the event webhooks (answered, completed, ...), wherever they arrived. */
+  status: string | undefined;
   startedAt: number;
   durationMs: number;
   rate: number;
@@ -30,21 +35,36 @@ export interface CallSnapshot {
   timeline: Array<{ at: number; source: 'webhook' | 'socket'; text: string }>;
 }
 
+/** Calls in progress and recently ended, as `/api/calls` answers. */
+export interface CallList {
+  calls: CallSnapshot[];
+  recent: CallSnapshot[];
+}
+
 function level(frame: Buffer | undefined): number | null {
   if (!frame) return null;
   const db = pcm16RmsDbfs(frame);
   return Number.isFinite(db) ? Math.round(db * 10) / 10 : null;
 }
 
-export function snapshotCall(session: CallSession, registry: CallRegistry): CallSnapshot {
-  const leg = registry.legFor(session);
-  const webhook = (leg?.events ?? []).map((event) => ({
-    at: event.timestamp ? Date.parse(event.timestamp) || leg!.lastSeen : leg!.lastSeen,
+/**
+ * The snapshot with its webhook part (status and timeline) taken from these events: with `--redis`
+ * the events of a leg may have arrived at other instances than the one serving its socket.
+ */
+export function withLegEvents(snapshot: CallSnapshot, events: readonly CallEvent[], lastSeen = snapshot.startedAt): CallSnapshot {
+  const webhook = events.map((event) => ({
+    at: event.timestamp ? Date.parse(event.timestamp) || lastSeen : lastSeen,
     source: 'webhook' as const,
     text: event.status ?? event.kind,
   }));
+  const socket = snapshot.timeline.filter((entry) => entry.source === 'socket');
+  return { ...snapshot, status: legStatus(events), timeline: [...webhook, ...socket].sort((a, b) => a.at - b.at) };
+}
+
+export function snapshotCall(session: CallSession, registry: CallRegistry): CallSnapshot {
+  const leg = registry.legFor(session);
   const socket = session.socketEvents.map((event) => ({ at: event.at, source: 'socket' as const, text: event.text }));
-  return {
+  const snapshot: CallSnapshot = {
     pid: process.pid,
     id: session.id,
     uuid: session.identity.uuid,
@@ -52,6 +72,7 @@ export function snapshotCall(session: CallSession, registry: CallRegistry): Call
     from: session.identity.from,
     to: session.identity.to,
     state: session.state,
+    status: undefined,
     startedAt: session.startedAt,
     durationMs: Math.round(session.durationMs),
     rate: session.sampleRate,
@@ -63,6 +84,7 @@ export function snapshotCall(session: CallSession, registry: CallRegistry): Call
     levelInDb: session.state === 'ended' ? null : level(session.lastFrameIn),
     levelOutDb: session.state === 'ended' ? null : level(session.lastFrameOut),
     closeCode: session.end?.code,
-    timeline: [...webhook, ...socket].sort((a, b) => a.at - b.at),
+    timeline: socket,
   };
+  return withLegEvents(snapshot, leg?.events ?? [], leg?.lastSeen);
 }

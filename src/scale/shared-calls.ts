@@ -1,0 +1,162 @@
+/**
+ * The cluster-wide call registry on Redis (`--redis`). Every instance writes, once a second, one key
+ * holding the snapshots of the calls it serves (it expires when the instance stops writing), and adds
+ * every event webhook it receives to its leg's list (bounded, expiring). Any instance lists every
+ * call by reading those keys, and merges each call with the events of its leg wherever they arrived:
+ * Vonage may post a leg's events to one instance while its socket is on another. Nothing here runs
+ * per frame. docs/deploy.md "Many instances".
+ *
+ * Keys (all under `voicesocket:`):
+ *   instances        sorted set: instance id → when its key expires (ms); stale members pruned on read
+ *   instance:<id>    JSON { instance, at, calls, recent }, expires INSTANCE_TTL_MS after its last write
+ *   leg:<uuid>       list of the leg's events (JSON, without the raw body), the last MAX_EVENTS_PER_LEG,
+ *                    expires LEG_TTL_S after its last event
+ */
+import { MAX_EVENTS_PER_LEG } from '../call/call-registry.js';
+import { withLegEvents, type CallList, type CallSnapshot } from '../call/call-snapshot.js';
+import type { CallEvent } from '../protocol/webhooks.js';
+import type { RedisLink } from './redis-link.js';
+
+export const KEY_PREFIX = 'voicesocket:';
+const INSTANCES = `${KEY_PREFIX}instances`;
+const instanceKey = (id: string) => `${KEY_PREFIX}instance:${id}`;
+const legKey = (uuid: string) => `${KEY_PREFIX}leg:${uuid}`;
+
+/** How often an instance writes its calls: the dashboard's refresh period, and not per frame. */
+export const PUBLISH_INTERVAL_MS = 1000;
+/** An instance that missed this many writes is gone (killed, cut off): its calls leave the list. */
+export const INSTANCE_TTL_MS = 5 * PUBLISH_INTERVAL_MS;
+/** A leg's events outlive any ordinary call; a leg silent this long is forgotten. */
+export const LEG_TTL_S = 2 * 60 * 60;
+/** Legs whose events one listing reads at most: the dashboard shows calls, not an archive. */
+const MAX_LEGS_PER_LISTING = 2000;
+
+interface InstanceRecord extends CallList {
+  instance: string;
+  at: number;
+}
+
+/** What of an event travels: everything the views use, not the raw body (up to kilobytes). */
+function sharedEvent(event: CallEvent): CallEvent {
+  const { raw: _raw, ...fields } = event;
+  return { ...fields, raw: {} };
+}
+
+export class SharedCalls {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly link: RedisLink,
+    /** This instance's id: host name and pid, unique across machines and workers. */
+    readonly instance: string,
+    /** This instance's own calls, as the local views show them. */
+    private readonly local: () => CallList,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.publish(), PUBLISH_INTERVAL_MS);
+    this.timer.unref();
+    void this.publish();
+  }
+
+  /** Writes this instance's calls; skipped while Redis is away. */
+  async publish(): Promise<void> {
+    const own = this.local();
+    const record: InstanceRecord = { instance: this.instance, at: Date.now(), calls: this.mark(own.calls), recent: this.mark(own.recent) };
+    await this.link.run((redis) =>
+      redis
+        .multi()
+        .set(instanceKey(this.instance), JSON.stringify(record), { PX: INSTANCE_TTL_MS })
+        .zAdd(INSTANCES, { score: record.at + INSTANCE_TTL_MS, value: this.instance })
+        .exec(),
+    );
+  }
+
+  private mark(calls: CallSnapshot[]): CallSnapshot[] {
+    return calls.map((call) => ({ ...call, instance: this.instance }));
+  }
+
+  /** Adds an event webhook to its leg's shared list. Not awaited by the webhook: Redis never delays Vonage. */
+  recordEvent(event: CallEvent): void {
+    const uuid = event.legUuid;
+    if (!uuid) return;
+    const key = legKey(uuid);
+    void this.link.run((redis) =>
+      redis
+        .multi()
+        .rPush(key, JSON.stringify(sharedEvent(event)))
+        .lTrim(key, -MAX_EVENTS_PER_LEG, -1)
+        .expire(key, LEG_TTL_S)
+        .exec(),
+    );
+  }
+
+  /** Every instance's record, this one's fresh from memory; undefined while Redis is away. */
+  private async records(): Promise<InstanceRecord[] | undefined> {
+    const now = Date.now();
+    const texts = await this.link.run(async (redis) => {
+      await redis.zRemRangeByScore(INSTANCES, '-inf', now);
+      const ids = (await redis.zRangeByScore(INSTANCES, now, '+inf')).filter((id) => id !== this.instance);
+      return ids.length > 0 ? redis.mGet(ids.map(instanceKey)) : [];
+    });
+    if (texts === undefined) return undefined;
+    const own = this.local();
+    const records: InstanceRecord[] = [{ instance: this.instance, at: now, calls: this.mark(own.calls), recent: this.mark(own.recent) }];
+    for (const text of texts) {
+      if (!text) continue;
+      try {
+        records.push(JSON.parse(text) as InstanceRecord);
+      } catch {
+        // A key another program wrote under our prefix: not ours to show.
+      }
+    }
+    return records;
+  }
+
+  /** Every call of every instance, each merged with its leg's events; undefined while Redis is away. */
+  async list(): Promise<CallList | undefined> {
+    const records = await this.records();
+    if (!records) return undefined;
+    const calls = records.flatMap((record) => record.calls);
+    const recent = records.flatMap((record) => record.recent).sort((a, b) => b.startedAt - a.startedAt);
+    const uuids = [...new Set([...calls, ...recent].map((call) => call.uuid).filter((uuid): uuid is string => uuid !== undefined))].slice(
+      0,
+      MAX_LEGS_PER_LISTING,
+    );
+    const lists =
+      uuids.length === 0
+        ? []
+        : await this.link.run(async (redis) => {
+            const batch = redis.multi();
+            for (const uuid of uuids) batch.lRange(legKey(uuid), 0, -1);
+            return (await batch.exec()) as unknown as string[][];
+          });
+    const eventsOf = new Map<string, CallEvent[]>();
+    uuids.forEach((uuid, index) => {
+      const texts = lists?.[index];
+      if (texts && texts.length > 0)
+        eventsOf.set(
+          uuid,
+          texts.map((text) => JSON.parse(text) as CallEvent),
+        );
+    });
+    const merge = (call: CallSnapshot) => {
+      const events = call.uuid ? eventsOf.get(call.uuid) : undefined;
+      return events ? withLegEvents(call, events) : call;
+    };
+    return { calls: calls.map(merge), recent: recent.map(merge) };
+  }
+
+  /** The instance serving a call (by id or leg uuid): undefined if none does, null while Redis is away. */
+  async ownerOf(call: string): Promise<string | undefined | null> {
+    const records = await this.records();
+    if (!records) return null;
+    return records.find((record) => record.calls.some((snapshot) => snapshot.id === call || snapshot.uuid === call))?.instance;
+  }
+
+  /** Stops writing and removes this instance's record: its calls have ended or moved. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.link.run((redis) => redis.multi().del(instanceKey(this.instance)).zRem(INSTANCES, this.instance).exec());
+  }
+}

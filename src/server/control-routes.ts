@@ -1,0 +1,43 @@
+/**
+ * Call control over HTTP: `POST /api/calls/:call/hangup`, `/clear` and `/play` (a WAV body). `:call`
+ * is a call id from `/api/calls` or the leg uuid Vonage gave the call. With `--redis` the call may be
+ * on any instance (src/scale/redis-control.ts). Guarded like `/api/calls`: a signed server needs the
+ * dashboard password or a request from this machine.
+ */
+import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
+import { readWav } from '../audio/wav.js';
+import type { CallControl, ControlResult } from '../call/call-control.js';
+import { ERRORS, errorCode } from '../errors.js';
+import type { WebhookBody } from './webhook-body.js';
+
+/** A minute of 16 kHz mono is 1.9 MB; a prompt longer than two belongs in a file the app reads. */
+export const MAX_PLAY_BYTES = 4 * 1024 * 1024;
+
+const STATUS = { CALL_NOT_FOUND: 404, REDIS_UNAVAILABLE: 503, CONTROL_TIMEOUT: 504 } as const;
+
+function answer(reply: FastifyReply, call: string, result: ControlResult) {
+  if (result.ok) return reply.send({ ok: true, call, instance: result.instance });
+  return reply.code(STATUS[result.error]).send({ ok: false, call, code: errorCode(result.error), message: ERRORS[result.error] });
+}
+
+export function registerControlRoutes(app: FastifyInstance, control: CallControl, guard: preHandlerAsyncHookHandler): void {
+  type Params = { Params: { call: string } };
+  app.post<Params>('/api/calls/:call/hangup', { preHandler: guard }, async (request, reply) =>
+    answer(reply, request.params.call, await control.hangup(request.params.call)),
+  );
+  app.post<Params>('/api/calls/:call/clear', { preHandler: guard }, async (request, reply) =>
+    answer(reply, request.params.call, await control.clear(request.params.call)),
+  );
+  app.post<Params>('/api/calls/:call/play', { preHandler: guard, bodyLimit: MAX_PLAY_BYTES }, async (request, reply) => {
+    const wav = (request.body as WebhookBody | undefined)?.raw ?? Buffer.alloc(0);
+    try {
+      // Checked here, at the edge: a bad file is the sender's 400, not a failure on another instance.
+      readWav(wav);
+    } catch (error) {
+      return reply
+        .code(400)
+        .send({ ok: false, call: request.params.call, code: errorCode('PLAY_INVALID'), message: `${ERRORS.PLAY_INVALID}: ${(error as Error).message}` });
+    }
+    return answer(reply, request.params.call, await control.play(request.params.call, wav));
+  });
+}
