@@ -94,8 +94,11 @@ export function runPrimary(count: number, log: Logger): void {
       }
       return;
     }
-    log.error({ code: errorCode('WORKER_DIED'), pid: worker.process.pid, exitCode: code, signal, lostCalls: lost.length }, 'a worker died; starting another');
-    for (const call of lost) log.error({ code: errorCode('WORKER_DIED'), call, pid: worker.process.pid }, 'call lost with its worker');
+    log.error(
+      { code: errorCode('WORKER_DIED'), workerPid: worker.process.pid, exitCode: code, signal, lostCalls: lost.length },
+      'a worker died; starting another',
+    );
+    for (const call of lost) log.error({ code: errorCode('WORKER_DIED'), call, workerPid: worker.process.pid }, 'call lost with its worker');
     fork();
   });
 
@@ -113,6 +116,6 @@ export function runPrimary(count: number, log: Logger): void {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  log.info({ workers: count, pid: process.pid }, `starting ${count} workers on one port`);
+  log.info({ workers: count }, `starting ${count} workers on one port`);
   for (let i = 0; i < count; i++) fork();
 }

@@ -9,7 +9,8 @@ export type ServerLogger = PinoLogger;
 
 export function createLogger(level: LogLevel, options: { pretty?: boolean } = {}): ServerLogger {
   const usePretty = options.pretty ?? process.stdout.isTTY === true;
-  const base = { level, base: { service: 'voicesocket' } };
+  // The pid tells the processes of one instance apart (--workers).
+  const base = { level, base: { service: 'voicesocket', pid: process.pid } };
   // pino-pretty as a synchronous stream (not a worker transport) so logs are flushed at exit.
   return usePretty ? pino(base, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service' })) : pino(base);
 }

@@ -59,7 +59,7 @@ test("a worker that dies is replaced; its calls are logged as lost with a code; 
   process.kill(victim, 'SIGKILL');
   await waitFor(() => lines.some((line) => line.code === 'VS_ERR_WORKER_DIED' && line.lostCalls !== undefined), 5000, 'the death logged');
   const died = lines.find((line) => line.code === 'VS_ERR_WORKER_DIED' && line.lostCalls !== undefined)!;
-  assert.equal(died.pid, victim);
+  assert.equal(died.workerPid, victim);
   assert.equal(died.lostCalls, victimCalls);
   await waitFor(
     () => lines.filter((line) => line.code === 'VS_ERR_WORKER_DIED' && typeof line.call === 'string').length === victimCalls,
