@@ -2,7 +2,7 @@
  * What the server knows about calls: every leg seen on the event webhook (keyed by leg uuid and by
  * conversation uuid) and every open call socket. Memory is bounded: old legs are forgotten first.
  */
-import { FINAL_STATUSES, type CallEvent } from '../protocol/webhooks.js';
+import { FINAL_STATUSES, statusStage, type CallEvent } from '../protocol/webhooks.js';
 import { emptyCallStats, type CallSession, type CallStats } from './call-session.js';
 
 /** Outcome of a call socket, from its close code. */
@@ -80,17 +80,15 @@ function sized(event: CallEvent, maxBytes: number): { event: CallEvent; bytes: n
   return { event: trimmed, bytes: JSON.stringify(trimmed).length };
 }
 
-/**
- * A leg's status from its events as they arrived: the latest status event's, except that a final
- * status is never replaced by an earlier-stage one (events arrive out of order, docs/protocol.md §8).
- */
+/** The status a leg has after `next` arrives: never one of an earlier stage (statusStage). */
+function advance(current: string | undefined, next: string): string {
+  return current === undefined || statusStage(next) >= statusStage(current) ? next : current;
+}
+
+/** A leg's status from its events in any order (docs/protocol.md §8): the furthest stage, the later on a tie. */
 export function legStatus(events: readonly CallEvent[]): string | undefined {
   let status: string | undefined;
-  for (const event of events) {
-    if (event.kind !== 'status' || !event.status) continue;
-    if (status !== undefined && FINAL_STATUSES.has(status)) break;
-    status = event.status;
-  }
+  for (const event of events) if (event.kind === 'status' && event.status) status = advance(status, event.status);
   return status;
 }
 
@@ -179,10 +177,10 @@ export class CallRegistry {
     leg.direction ??= event.direction;
     leg.from ??= event.from?.slice(0, MAX_TRIMMED_TEXT);
     leg.to ??= event.to?.slice(0, MAX_TRIMMED_TEXT);
-    // Events arrive out of order (docs/protocol.md §8): a final status is never replaced by an earlier-stage one.
+    // Events arrive out of order (docs/protocol.md §8): a status never replaces one of a later stage.
     if (event.kind === 'status' && event.status && !leg.ended) {
-      leg.status = event.status;
-      leg.ended = FINAL_STATUSES.has(event.status);
+      leg.status = advance(leg.status, event.status);
+      leg.ended = FINAL_STATUSES.has(leg.status);
     }
     leg.lastSeen = at;
     leg.eventCount++;

@@ -26,6 +26,20 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 /** Statuses after which a leg is over (docs/protocol.md §8.1; `rejected` gets no `completed`). */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'rejected', 'failed', 'busy', 'cancelled', 'unanswered', 'timeout']);
 
+/**
+ * How far along a leg a status is: events arrive out of order (docs/protocol.md §8), and with several
+ * instances even more so, so a status never replaces one of a later stage. Unknown statuses count as
+ * a live leg's.
+ */
+export function statusStage(status: string): number {
+  if (FINAL_STATUSES.has(status)) return 4;
+  if (status === 'started') return 0;
+  if (status === 'ringing') return 1;
+  if (status === 'answered') return 2;
+  // human/machine, disconnected and anything new: after answered, before the end.
+  return 3;
+}
+
 export interface AnswerRequest {
   to?: string;
   from?: string;

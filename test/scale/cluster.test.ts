@@ -89,14 +89,16 @@ test('three instances on Redis behind nginx: calls spread and merge; a rolling r
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const port of ports) {
+    let seen = '';
     await waitFor(
       async () => {
         const { calls } = await listOn(port);
+        seen = calls.map((listed) => `${listed.instance}:${listed.status}`).join(', ');
         return calls.length === 12 && calls.every((listed) => listed.status === 'answered');
       },
       10_000,
       `all 12 calls listed as answered on :${port}`,
-    );
+    ).catch((error: Error) => assert.fail(`${error.message}; last seen: ${seen}`));
   }
   const { calls } = await listOn(ports[0]!);
   const socketPids = new Set(calls.map((listed) => listed.pid));
