@@ -6,11 +6,12 @@
  *   npm run bench                      full run (~8 min)
  *   npm run bench -- --quick           smoke run (~1 min; what CI runs)
  *   npm run bench -- --calls 300 --rounds 3 --duration 20
+ *   npm run bench -- --suites echo --calls 300 --targets voicesocket,voicesocket-workers-2,voicesocket-redis,bare-ws
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { measureEcho, type EchoResult, type Target } from './echo-cpu.js';
+import { measureEcho, TARGETS, type EchoResult, type Target } from './echo-cpu.js';
 import { measureAnswer } from './answer-latency.js';
 import { clearLatency, injectedHour, realTime, type PacingResult } from './pacer.js';
 import { canPin } from './processes.js';
@@ -28,7 +29,9 @@ const callLevels = option('calls', quick ? '20' : '100,300,500')
   .map(Number);
 const durationS = Number(option('duration', quick ? '5' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
-const targets: Target[] = quick ? ['voicesocket', 'bare-ws'] : ['voicesocket', 'bare-ws', 'bare-uws'];
+const targets = option('targets', quick ? 'voicesocket,bare-ws' : 'voicesocket,bare-ws,bare-uws').split(',') as Target[];
+for (const target of targets) if (!TARGETS.includes(target)) throw new Error(`--targets: ${target} is not one of ${TARGETS.join(', ')}`);
+if (!targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
 const suites = new Set(option('suites', 'echo,answer,pacer').split(','));
 const realSeconds = quick ? 3 : 60;
 const root = join(import.meta.dirname, '..');
@@ -72,6 +75,28 @@ function echoTable(results: Map<string, EchoResult[]>): string {
   return rows.join('\n');
 }
 
+/** The cost of scaling out, against our own single process in the same run. */
+function scaleTable(results: Map<string, EchoResult[]>): string | undefined {
+  const scaled = targets.filter((target) => target === 'voicesocket-workers-2' || target === 'voicesocket-redis');
+  if (scaled.length === 0 || !targets.includes('voicesocket')) return undefined;
+  const rows = [
+    '| calls | server | CPU % per call | × one process | Redis CPU % of a core | Redis commands per call per second |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const calls of callLevels) {
+    const single = median((results.get(`voicesocket@${calls}`) ?? []).map((r) => r.cpuPercentPerCall));
+    for (const target of ['voicesocket', ...scaled]) {
+      const runs = results.get(`${target}@${calls}`) ?? [];
+      if (runs.length === 0) continue;
+      const perCall = median(runs.map((r) => r.cpuPercentPerCall));
+      const redisCpu = runs[0]!.redisCpuPercent === undefined ? undefined : median(runs.map((r) => r.redisCpuPercent!));
+      const commands = runs[0]!.redisCommandsPerCallPerSecond === undefined ? undefined : median(runs.map((r) => r.redisCommandsPerCallPerSecond!));
+      rows.push(`| ${calls} | ${target} | ${fixed(perCall, 4)} | ${fixed(perCall / single)} | ${fixed(redisCpu, 1)} | ${fixed(commands, 3)} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
 function pacingTable(results: PacingResult[]): string {
   const rows = ['| run | frames | exact frames | player underruns | max ahead of playout (lead) | cumulative drift |', '|---|---|---|---|---|---|'];
   for (const r of results)
@@ -97,6 +122,7 @@ const report = [
   `Command: \`${command}\`. Machine: ${machine}. Echo calls at 16 kHz; CPU, RSS and round trips measured over the same ${durationS} s steady window after the ramp and a 2 s warm-up; median of ${rounds} interleaved round(s).`,
   '',
   ...(echo.size ? ['### Echo: server cost side by side', '', echoTable(echo), ''] : []),
+  ...(echo.size && scaleTable(echo) ? ['### Scaling out: --workers 2 and --redis against one process', '', scaleTable(echo)!, ''] : []),
   ...(answer
     ? [
         '### Answer webhook under load (autocannon, 50 connections)',
@@ -123,7 +149,13 @@ if (!flag('no-write')) {
     color,
     points: callLevels.filter((c) => echo.has(`${name}@${c}`)).map((c): [number, number] => [c, median(echo.get(`${name}@${c}`)!.map(metric))]),
   });
-  const colors: Record<Target, string> = { voicesocket: '#d9480f', 'bare-ws': '#1971c2', 'bare-uws': '#2f9e44' };
+  const colors: Record<Target, string> = {
+    voicesocket: '#d9480f',
+    'voicesocket-workers-2': '#f08c00',
+    'voicesocket-redis': '#9c36b5',
+    'bare-ws': '#1971c2',
+    'bare-uws': '#2f9e44',
+  };
   await writeFile(
     join(root, 'docs', 'bench-echo.svg'),
     chart([

@@ -3,7 +3,7 @@
  * time and memory from /proc.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 export const canPin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -72,3 +72,32 @@ export function rssBytes(pid: number): number {
 export function nodePid(started: Started): number {
   return started.child.pid!;
 }
+
+/** A process and all its descendants (a `--workers` primary and its workers). */
+export function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`))
+      children = children.concat(readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    // Gone meanwhile: it has no descendants left to count.
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** A per-process figure summed over a process tree; a process that ends between listing and reading counts 0. */
+function treeSum(pid: number, read: (member: number) => number): number {
+  return processTree(pid).reduce((sum, member) => {
+    try {
+      return sum + read(member);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+/** CPU seconds of a process tree. */
+export const treeCpuSeconds = (pid: number): number => treeSum(pid, cpuSeconds);
+
+/** Resident memory of a process tree, bytes. */
+export const treeRssBytes = (pid: number): number => treeSum(pid, rssBytes);

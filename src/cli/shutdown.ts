@@ -3,15 +3,13 @@
  * in order; a second one stops at once; both leave a final log line. Exit 0 on an orderly stop.
  */
 import type { VoicesocketServer } from '../server/server.js';
+import { SIGNAL_EXIT } from '../signal-exit.js';
 
 /**
  * After the drain, closing must finish within 5 s: the drain's own time (delay + timeout) plus this is
  * what the orchestrator's grace period must cover (terminationGracePeriodSeconds, TimeoutStopSec).
  */
 export const SHUTDOWN_DEADLINE_MS = 4500;
-
-/** Exit status for a stop forced by a second signal: 128 + the signal's number, as shells report it. */
-const SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 } as const;
 
 export interface ShutdownExtras {
   /** Runs after the server closed, before exit (closing a tunnel, saying what was left behind); its failure is logged. */

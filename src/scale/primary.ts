@@ -11,12 +11,10 @@ import { errorCode } from '../errors.js';
 import type { Logger } from '../call/logger.js';
 import type { CallSnapshot } from '../call/call-snapshot.js';
 import { isMessage, type ToPrimary, type ToWorker } from './messages.js';
+import { SIGNAL_EXIT } from '../signal-exit.js';
 
 /** How long a worker may take to answer for its calls: a busy one is left out, not waited for. */
 const SNAPSHOT_TIMEOUT_MS = 1000;
-
-/** Exit status for a stop forced by a second signal: 128 + the signal's number. */
-const SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 } as const;
 
 export function runPrimary(count: number, log: Logger): void {
   const aggregator = new AggregatorRegistry();

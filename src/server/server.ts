@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VoicesocketError, errorCode } from '../errors.js';
+import { SIGNAL_EXIT } from '../signal-exit.js';
 import { FrameClock } from '../audio/frame-clock.js';
 import { CallRegistry } from '../call/call-registry.js';
 import type { CallApp } from '../apps/index.js';
@@ -281,7 +282,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
         .then(() => server.close())
         .then(() => process.exit(0));
     },
-    stopNow: () => process.exit(143),
+    stopNow: () => process.exit(SIGNAL_EXIT.SIGTERM),
   });
   return server;
 }
