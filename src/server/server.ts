@@ -240,8 +240,6 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
         app = loaded.app;
         answerHook ??= loaded.answer;
       }
-      redis?.start();
-      shared?.start();
       try {
         await http.listen({ port: config.port, host: config.host });
       } catch (error) {
@@ -254,6 +252,9 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
         }
         throw error;
       }
+      // Only once listening: a server that could not bind has nothing to share.
+      redis?.start();
+      shared?.start();
       return http.server.address() as AddressInfo;
     },
     close() {
