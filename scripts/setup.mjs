@@ -18,6 +18,10 @@ export const SYSTEM_TOOLS = {
   chromium: 'chromium', // the dashboard and softphone tests (driven by playwright-core)
   'redis-server': 'redis-server', // --redis: the shared registry and cross-instance control
   nginx: 'nginx', // the load balancer in front of several instances (deploy/nginx)
+  // The offline speech-to-text engine (src/speech/pocketsphinx.ts): the library for Debian's python3
+  // and the US English model. A path, not a command: neither package installs one we use.
+  '/usr/lib/python3/dist-packages/pocketsphinx/__init__.py': 'python3-pocketsphinx',
+  '/usr/share/pocketsphinx/model/en-us/en-us/mdef': 'pocketsphinx-en-us',
 };
 
 function run(command, commandArgs, options = {}) {
@@ -42,6 +46,7 @@ function ensureNodeModules() {
 }
 
 function hasCommand(command) {
+  if (command.startsWith('/')) return existsSync(command);
   // nginx lives in /usr/sbin, which is not on every user's PATH.
   return spawnSync('sh', ['-c', `command -v ${command} || test -x /usr/sbin/${command}`], { stdio: 'ignore' }).status === 0;
 }

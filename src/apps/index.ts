@@ -4,6 +4,9 @@ import { delayEchoApp } from './delay-echo.js';
 import { playApp } from './play.js';
 import { recordApp } from './record.js';
 import { dtmfMenuApp } from './dtmf-menu.js';
+import { transcribeApp } from './transcribe.js';
+import { voiceMenuApp } from './voice-menu.js';
+import { parrotApp } from './parrot.js';
 
 export * from './app.js';
 export { echo } from './echo.js';
@@ -11,8 +14,12 @@ export { delayEcho } from './delay-echo.js';
 export { playPrompt } from './play.js';
 export { recordCalls } from './record.js';
 export { dtmfMenu } from './dtmf-menu.js';
+export { transcribeCalls } from './transcribe.js';
+export { voiceMenu, choiceIn } from './voice-menu.js';
+export { parrot } from './parrot.js';
+export { bargeIn, type BargeIn } from './barge-in.js';
 
 /** Built-in apps selectable with `--app`. */
 export const BUILT_IN_APPS: Record<string, AppDefinition> = Object.fromEntries(
-  [echoApp, delayEchoApp, playApp, recordApp, dtmfMenuApp].map((app) => [app.name, app]),
+  [echoApp, delayEchoApp, playApp, recordApp, dtmfMenuApp, transcribeApp, voiceMenuApp, parrotApp].map((app) => [app.name, app]),
 );

@@ -71,3 +71,11 @@ export function writableDirOption(options: AppOptions, name: string, fallback: s
   }
   return path;
 }
+
+/** One of a fixed set of words (`--barge-in speech`); `key` is the option's name in the options object. */
+export function choiceOption<T extends string>(options: AppOptions, key: string, flag: string, allowed: readonly T[], fallback: T): T {
+  const raw = options[key];
+  if (raw === undefined) return fallback;
+  if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as T;
+  throw invalid(flag, raw, `expected one of ${allowed.join(', ')}`);
+}

@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { readWav, wavAudioToCallPcm, type WavAudio } from '../audio/wav.js';
 import type { AppDefinition, CallApp } from './app.js';
-import { wavOption } from './options.js';
+import { choiceOption, wavOption } from './options.js';
+import { BARGE_IN_MODES, bargeIn, type BargeIn } from './barge-in.js';
 
 /** `prompt`: decoded audio, or a WAV file's path (read and checked now, not on the first call). */
-export function playPrompt(prompt: WavAudio | string, loop: boolean): CallApp {
+export function playPrompt(prompt: WavAudio | string, loop: boolean, barge: BargeIn = 'dtmf'): CallApp {
   const audio = typeof prompt === 'string' ? readWav(readFileSync(prompt)) : prompt;
   const cache = new Map<number, Buffer>();
   const promptAt = (rate: number) => {
@@ -25,10 +26,7 @@ export function playPrompt(prompt: WavAudio | string, loop: boolean): CallApp {
     session.on('audio', (frame) => {
       if (echoing) session.sendAudio(frame);
     });
-    session.once('dtmf', () => {
-      echoing = true;
-      void session.clear();
-    });
+    bargeIn(session, barge, () => (echoing = true));
     session.once('connected', async () => {
       const pcm = promptAt(session.sampleRate);
       do {
@@ -42,6 +40,7 @@ export function playPrompt(prompt: WavAudio | string, loop: boolean): CallApp {
 
 export const playApp: AppDefinition = {
   name: 'play',
-  description: 'plays --file (any WAV) [--loop]; a DTMF key barges in, then echo',
-  create: async (options) => playPrompt((await wavOption(options, 'file', 'play')).wav, options.loop === true),
+  description: 'plays --file (any WAV) [--loop]; a DTMF key (--barge-in dtmf, the default), speech or both barge in, then echo',
+  create: async (options) =>
+    playPrompt((await wavOption(options, 'file', 'play')).wav, options.loop === true, choiceOption(options, 'bargeIn', 'barge-in', BARGE_IN_MODES, 'dtmf')),
 };

@@ -12,7 +12,7 @@ import { echo } from './echo.js';
 import { stringOption, writableDirOption } from './options.js';
 
 /** Call ids come from headers the caller controls: keep file names to a safe alphabet. */
-function safeName(value: string): string {
+export function safeName(value: string): string {
   return value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'call';
 }
 

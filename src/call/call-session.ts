@@ -16,6 +16,10 @@ import { clearCommand, notifyCommand, parseVonageMessage, type VonageMessage } f
 import { lenientText } from '../protocol/lenient.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { SampledLog, type Logger } from './logger.js';
+import { CallSpeech, type ListenOptions, type SayOptions, type TranscribeCallOptions, type Transcription } from './call-speech.js';
+import { speechEngines, type SpeechEngines } from '../speech/engines.js';
+import type { Synthesizer } from '../speech/synthesizer.js';
+import { SpeechEngineError, type SpeechActivityEvent, type SpeechErrorEvent, type TranscriptEvent } from '../speech/speech-events.js';
 
 /** What a session needs from a socket. `ws` and any future transport adapt to this. */
 export interface CallTransport {
@@ -97,6 +101,13 @@ export interface CallSessionEvents {
   dtmf: [event: DtmfEvent];
   cleared: [];
   notify: [payload: unknown];
+  /** The caller started speaking (voice activity; after `listen()` or `transcribe()`). */
+  'speech-start': [event: SpeechActivityEvent];
+  'speech-end': [event: SpeechActivityEvent];
+  /** Interim and final results of `transcribe()`. */
+  transcript: [event: TranscriptEvent];
+  /** A speech engine failed (missing, refused, dropped, stalled); the call goes on. */
+  'speech-error': [event: SpeechErrorEvent];
   end: [end: CallEnd];
 }
 
@@ -122,6 +133,8 @@ export interface CallSessionOptions {
   audioBudget?: AudioBudget;
   /** Receives the app's handling time of one audio frame in 64, seconds (metrics). */
   onAppTiming?: (seconds: number) => void;
+  /** Speech engines for listen/transcribe/say; the offline ones when absent. */
+  speech?: SpeechEngines;
 }
 
 /** What `play` accepts: PCM (s16le mono at the call rate), a WAV file path (any format, converted), or a stream of PCM chunks. */
@@ -132,7 +145,16 @@ export interface PlayResult {
   completed: boolean;
   /** True when Vonage confirmed the end of playout (websocket:notify), not only our playout model. */
   confirmed: boolean;
+  /** What the caller has heard of this call's paced audio so far, ms. */
   playedMs: number;
+}
+
+export interface SayResult extends PlayResult {
+  text: string;
+  /** Milliseconds of this reply the caller heard (all of it when completed). */
+  heardMs: number;
+  /** Set when the engine failed before the whole reply was made. */
+  error?: SpeechErrorEvent;
 }
 
 /** Messages of audio held before websocket:connected: one second at Vonage's 50 frames/s. */
@@ -175,6 +197,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   private readonly pendingClears: Array<(acknowledged: boolean) => void> = [];
   private outboundTap: ((frame: Buffer) => void) | undefined;
   private readonly onAppTiming: ((seconds: number) => void) | undefined;
+  private readonly speechEngines: SpeechEngines | undefined;
+  private speechState: CallSpeech | undefined;
   private readonly openedAt: number;
   private splitter: FrameSplitter;
   private readonly sendFrame = (frame: Buffer) => {
@@ -201,6 +225,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     this.hardQueueMs = options.hardQueueMs;
     this.audioBudget = options.audioBudget;
     this.onAppTiming = options.onAppTiming;
+    this.speechEngines = options.speech;
     this.openedAt = this.now();
     this.splitter = new FrameSplitter(this.frameBytes);
   }
@@ -359,6 +384,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     for (const settle of this.pendingMarks.values()) settle(false);
     this.pendingMarks.clear();
     for (const settle of this.pendingClears.splice(0)) settle(false);
+    void this.speechState?.close();
     this.emitSafely('end', this.end);
     this.removeAllListeners();
   }
@@ -442,6 +468,12 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     return this.pacer?.playedMs() ?? 0;
   }
 
+  /** True while paced audio is queued or still playing at Vonage (what barge-in would stop). */
+  get playing(): boolean {
+    const pacer = this.pacer;
+    return pacer !== undefined && (pacer.queuedMs > 0 || pacer.aheadMs() > 0);
+  }
+
   /** Audio queued for paced playback, not yet sent, ms. */
   get queuedMs(): number {
     return this.pacer?.queuedMs ?? 0;
@@ -455,6 +487,77 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   /** Sees every frame sent to the caller (recording). One tap per session. */
   tapOutbound(tap: ((frame: Buffer) => void) | undefined): void {
     this.outboundTap = tap;
+  }
+
+  // ---- speech ----
+
+  /** The call's speech state (voice activity, transcript); made on first use. */
+  get speech(): CallSpeech {
+    this.speechState ??= new CallSpeech(
+      {
+        log: this.log,
+        sampleRate: () => this.sampleRate,
+        framesIn: () => this.stats.framesIn,
+        ended: () => this.state === 'ended',
+        emitSpeech: (event, atMs) => this.emitSafely(event, { atMs }),
+        emitTranscript: (event) => this.emitSafely('transcript', event),
+        emitSpeechError: (event) => this.emitSafely('speech-error', event),
+        onAudio: (listener) => this.on('audio', listener),
+      },
+      this.speechEngines ?? speechEngines(),
+    );
+    return this.speechState;
+  }
+
+  /** The call's speech state if an app has used speech, without making one. */
+  get speechIfUsed(): CallSpeech | undefined {
+    return this.speechState;
+  }
+
+  /** Voice activity on the caller's audio: `speech-start` / `speech-end` events (docs/apps.md). */
+  listen(options?: ListenOptions): Promise<void> {
+    return this.speech.listen(options);
+  }
+
+  /** Live transcription: `transcript` events, interim and final, in call time. */
+  transcribe(options?: TranscribeCallOptions): Transcription {
+    return this.speech.transcribe(options);
+  }
+
+  /**
+   * Speaks `text` through the pacer as it is synthesized; resolves like `play` when the caller has
+   * heard it, or when it was cleared (barge-in) or the call ended, with how much was heard.
+   */
+  async say(text: string, options: SayOptions = {}): Promise<SayResult> {
+    const before = this.playedMs;
+    let error: SpeechErrorEvent | undefined;
+    const speech = this.speech;
+    let synthesizer: Synthesizer;
+    try {
+      synthesizer = (this.speechEngines ?? speechEngines()).synthesizer(options.engine);
+    } catch (cause) {
+      const failure = new SpeechEngineError('tts', options.engine ?? 'default', 'missing', (cause as Error).message);
+      speech.reportError(failure);
+      return { completed: false, confirmed: false, playedMs: before, heardMs: 0, text, error: failure.toEvent() };
+    }
+    const sampleRate = this.sampleRate;
+    const stream = async function* (): AsyncGenerator<Buffer> {
+      try {
+        yield* synthesizer.synthesize(text, {
+          sampleRate,
+          ...(options.voice ? { voice: options.voice } : {}),
+          ...(options.wordsPerMinute ? { wordsPerMinute: options.wordsPerMinute } : {}),
+        });
+      } catch (cause) {
+        const failure =
+          cause instanceof SpeechEngineError ? cause : new SpeechEngineError('tts', synthesizer.engine, 'failed', (cause as Error).message, { cause });
+        error = failure.toEvent();
+        speech.reportError(failure);
+      }
+    };
+    const result = await this.play(stream());
+    const heardMs = Math.max(0, result.playedMs - before);
+    return error ? { ...result, completed: false, confirmed: false, heardMs, text, error } : { ...result, heardMs, text };
   }
 
   private clearGeneration = 0;

@@ -32,7 +32,22 @@ export interface CallSnapshot {
   levelInDb: number | null;
   levelOutDb: number | null;
   closeCode: number | undefined;
+  /** Present once the app used speech: who is speaking, the transcript so far (finals, then the interim one). */
+  speech?: CallSpeechSnapshot;
   timeline: Array<{ at: number; source: 'webhook' | 'socket'; text: string }>;
+}
+
+export interface CallSpeechSnapshot {
+  callerSpeaking: boolean;
+  appSpeaking: boolean;
+  transcript: Array<{
+    kind: 'interim' | 'final';
+    text: string;
+    startMs: number;
+    endMs: number;
+    engine: string;
+    sentiment?: { label: string; score: number; comparative: number };
+  }>;
 }
 
 /** Calls in progress and recently ended, as `/api/calls` answers. */
@@ -86,5 +101,23 @@ export function snapshotCall(session: CallSession, registry: CallRegistry): Call
     closeCode: session.end?.code,
     timeline: socket,
   };
+  const speech = session.speechIfUsed;
+  if (speech) {
+    const results = speech.interim ? [...speech.transcript, speech.interim] : speech.transcript;
+    snapshot.speech = {
+      callerSpeaking: speech.speaking,
+      appSpeaking: session.playing,
+      transcript: results.map((r) => ({
+        kind: r.kind,
+        text: r.text,
+        startMs: r.startMs,
+        endMs: r.endMs,
+        engine: r.engine,
+        ...(r.sentiment
+          ? { sentiment: { label: r.sentiment.label, score: r.sentiment.score, comparative: Math.round(r.sentiment.comparative * 1000) / 1000 } }
+          : {}),
+      })),
+    };
+  }
   return withLegEvents(snapshot, leg?.events ?? [], leg?.lastSeen);
 }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { CallerAudioSpec } from '../emulator/caller-audio.js';
 import type { EmulatorSwitches } from '../emulator/switches.js';
 import type { Signing } from '../emulator/webhook-client.js';
-import { parseChoice, parseInteger, parseUrl } from './parse.js';
+import { parseChoice, parseInteger, parseSayScript, parseUrl } from './parse.js';
 
 export interface SharedFlags {
   eventUrl?: string;
@@ -15,6 +15,10 @@ export interface SharedFlags {
   audio?: string;
   tone?: string;
   speech?: string;
+  say?: string;
+  voice?: string;
+  wpm?: string;
+  noiseSnr?: string;
   secret?: string;
   apiKey?: string;
   applicationId?: string;
@@ -33,6 +37,10 @@ export function addSharedOptions(command: Command): Command {
     .option('--audio <file.wav>', 'caller audio from a WAV file (any rate and channels)')
     .option('--tone <hz>', 'caller audio: a sine tone')
     .option('--speech <text>', 'caller audio: speech (espeak-ng; a tone when it is not installed)')
+    .option('--say <script>', 'caller audio: lines spoken at times, "text"@time pairs: "sales"@2s,"operator"@6s')
+    .option('--voice <name>', 'espeak-ng voice of --speech and --say: en-us, en-gb, en+f3, ...')
+    .option('--wpm <words>', 'speed of --speech and --say, words per minute (default 170)')
+    .option('--noise-snr <db>', 'add white noise under --say, this many dB below the speech')
     .option('--secret <secret>', 'sign webhooks and socket upgrades with this signature secret [env VONAGE_SIGNATURE_SECRET]')
     .option('--api-key <key>', 'api_key claim of signed requests [env VONAGE_API_KEY]')
     .option('--application-id <id>', 'application_id claim of signed requests [env VONAGE_APPLICATION_ID]')
@@ -46,7 +54,19 @@ export function addSharedOptions(command: Command): Command {
 export function audioSpec(flags: SharedFlags): CallerAudioSpec {
   if (flags.audio) return { kind: 'wav', path: flags.audio };
   if (flags.tone) return { kind: 'tone', frequency: parseInteger(flags.tone, '--tone', 20, 12000) };
-  if (flags.speech) return { kind: 'speech', text: flags.speech };
+  const voice = {
+    ...(flags.voice ? { voice: flags.voice } : {}),
+    ...(flags.wpm ? { wordsPerMinute: parseInteger(flags.wpm, '--wpm', 80, 450) } : {}),
+  };
+  if (flags.say) {
+    return {
+      kind: 'script',
+      utterances: parseSayScript(flags.say),
+      ...voice,
+      ...(flags.noiseSnr ? { noiseSnrDb: parseInteger(flags.noiseSnr, '--noise-snr', -10, 60) } : {}),
+    };
+  }
+  if (flags.speech) return { kind: 'speech', text: flags.speech, ...voice };
   return { kind: 'silence' };
 }
 

@@ -35,6 +35,27 @@ export function parseDtmfScript(raw: string, option = '--dtmf'): DtmfPress[] {
     });
 }
 
+/**
+ * A spoken script: `"sales"@2s,"operator"@6s` (quotes optional for text without commas or @).
+ */
+export function parseSayScript(raw: string, option = '--say'): Array<{ text: string; atMs: number }> {
+  const lines: Array<{ text: string; atMs: number }> = [];
+  const pattern = /\s*(?:"([^"]*)"|([^",@]+))@([^,]+)\s*(?:,|$)/y;
+  let match: RegExpExecArray | null;
+  while (pattern.lastIndex < raw.length && (match = pattern.exec(raw))) {
+    const text = (match[1] ?? match[2] ?? '').trim();
+    if (!text) break;
+    lines.push({ text, atMs: parseDuration(match[3]!.trim(), option) });
+  }
+  if (lines.length === 0 || pattern.lastIndex !== raw.length) {
+    throw new VoicesocketError(
+      'CONFIG_INVALID',
+      `${option}=${JSON.stringify(raw)} is not allowed; expected "text"@time pairs such as "sales"@2s,"operator"@6s`,
+    );
+  }
+  return lines;
+}
+
 export function parseUrl(raw: string, option: string): string {
   try {
     const url = new URL(raw);

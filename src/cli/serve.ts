@@ -21,6 +21,10 @@ export interface AppFlags {
   file?: string;
   loop?: boolean;
   dir?: string;
+  bargeIn?: string;
+  choices?: string;
+  timeout?: string;
+  transcriptUrl?: string;
   printConfig?: boolean;
 }
 
@@ -49,7 +53,11 @@ export function addServeOptions(command: Command): Command {
     .option('--delay <time>', 'delay-echo: the delay (default 1s)')
     .option('--file <wav>', 'play: the prompt to play (any WAV)')
     .option('--loop', 'play: repeat the prompt until a key is pressed')
-    .option('--dir <path>', 'record: where to write recordings (default recordings/)');
+    .option('--dir <path>', 'record: where to write recordings (default recordings/); transcribe: a JSONL transcript per call')
+    .option('--barge-in <mode>', 'play: what stops the prompt: dtmf (default), speech, both or none')
+    .option('--choices <words>', 'voice-menu: the choices, comma-separated, key 1 first (default sales,support,operator)')
+    .option('--timeout <time>', 'voice-menu: silence before a re-prompt (default 6s)')
+    .option('--transcript-url <url>', 'transcribe: POST each final result here as JSON');
 }
 
 export interface Serving {
@@ -61,7 +69,16 @@ export interface Serving {
 
 /** Loads the app, listens, and logs where everything is. */
 export async function startServing(config: ServerConfig, flags: AppFlags, worker?: CreateServerOptions['worker']): Promise<Serving> {
-  const appOptions = { delay: flags.delay, file: flags.file, loop: flags.loop === true, dir: flags.dir };
+  const appOptions = {
+    delay: flags.delay,
+    file: flags.file,
+    loop: flags.loop === true,
+    dir: flags.dir,
+    bargeIn: flags.bargeIn,
+    choices: flags.choices,
+    timeout: flags.timeout,
+    transcriptUrl: flags.transcriptUrl,
+  };
   const { app, answer } = await loadApp(config.app, appOptions);
   const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}) });
   const address = await server.listen();

@@ -17,7 +17,17 @@ export type CallerAudioSpec =
   | { kind: 'tone'; frequency: number; amplitude?: number }
   | { kind: 'wav'; path: string; loop?: boolean }
   | { kind: 'pcm'; pcm: Buffer; loop?: boolean }
-  | { kind: 'speech'; text: string };
+  | { kind: 'speech'; text: string; voice?: string; wordsPerMinute?: number }
+  | { kind: 'script'; utterances: SpokenLine[]; voice?: string; wordsPerMinute?: number; noiseSnrDb?: number };
+
+/** One thing a scripted caller says, `atMs` after the socket opens. */
+export interface SpokenLine {
+  text: string;
+  atMs: number;
+  /** espeak-ng voice (`en-us`, `en+f3`, `en-gb`…); the script's or espeak-ng's default when unset. */
+  voice?: string;
+  wordsPerMinute?: number;
+}
 
 export interface CallerAudio {
   /** Fills `frame` (exactly one frame) with the audio of frame number `n`. */
@@ -76,9 +86,14 @@ export async function hasEspeak(): Promise<boolean> {
 }
 
 /** Speech for `text` at `rate` as s16le: espeak-ng when installed, else a quiet tone ~60 ms per character. */
-export async function synthesizeSpeech(text: string, rate: number): Promise<{ pcm: Buffer; engine: 'espeak-ng' | 'tone' }> {
+export async function synthesizeSpeech(
+  text: string,
+  rate: number,
+  voice?: { name?: string | undefined; wordsPerMinute?: number | undefined },
+): Promise<{ pcm: Buffer; engine: 'espeak-ng' | 'tone' }> {
   if (await hasEspeak()) {
-    const { stdout } = await run('espeak-ng', ['--stdout', '-s', '170', text], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    const args = ['--stdout', '-s', String(voice?.wordsPerMinute ?? 170), ...(voice?.name ? ['-v', voice.name] : []), '--', text];
+    const { stdout } = await run('espeak-ng', args, { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
     return { pcm: wavToCallPcm(stdout, rate), engine: 'espeak-ng' };
   }
   const durationMs = Math.min(60_000, Math.max(500, text.length * 60));
@@ -96,8 +111,72 @@ export async function createCallerAudio(spec: CallerAudioSpec, rate: number): Pr
     case 'wav':
       return new PcmSource(wavToCallPcm(await readFile(spec.path), rate), spec.loop ?? false, `wav ${spec.path}`);
     case 'speech': {
-      const { pcm, engine } = await synthesizeSpeech(spec.text, rate);
+      const { pcm, engine } = await synthesizeSpeech(spec.text, rate, { name: spec.voice, wordsPerMinute: spec.wordsPerMinute });
       return new PcmSource(pcm, false, `speech (${engine})`);
     }
+    case 'script':
+      return scriptSource(spec, rate);
   }
+}
+
+/** RMS of s16le PCM over its non-silent samples (speech level, not diluted by pauses). */
+function speechRms(pcm: Buffer): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i + 1 < pcm.length; i += 2) {
+    const v = pcm.readInt16LE(i);
+    if (Math.abs(v) > 64) {
+      sum += v * v;
+      count++;
+    }
+  }
+  return count ? Math.sqrt(sum / count) : 0;
+}
+
+/**
+ * A caller who speaks a script: each line synthesized (espeak-ng, its own voice and speed) and placed
+ * at its time on an otherwise silent line; with `noiseSnrDb`, white noise under the whole call at that
+ * many dB below the speech level (seeded: the same script sounds the same every run).
+ */
+async function scriptSource(spec: Extract<CallerAudioSpec, { kind: 'script' }>, rate: number): Promise<CallerAudio> {
+  const lines = await Promise.all(
+    spec.utterances.map(async (line) => ({
+      line,
+      ...(await synthesizeSpeech(line.text, rate, { name: line.voice ?? spec.voice, wordsPerMinute: line.wordsPerMinute ?? spec.wordsPerMinute })),
+    })),
+  );
+  const endSample = Math.max(0, ...lines.map(({ line, pcm }) => Math.round((line.atMs / 1000) * rate) + pcm.length / 2));
+  const track = Buffer.alloc(endSample * 2);
+  let mixed = 0;
+  for (const { line, pcm } of lines) {
+    const start = Math.round((line.atMs / 1000) * rate) * 2;
+    for (let i = 0; i + 1 < pcm.length; i += 2) {
+      const value = track.readInt16LE(start + i) + pcm.readInt16LE(i);
+      track.writeInt16LE(Math.max(-32768, Math.min(32767, value)), start + i);
+      mixed++;
+    }
+  }
+  const engine = lines[0]?.engine ?? 'espeak-ng';
+  const speech = new PcmSource(track, false, 'script');
+  const description = `script of ${lines.length} line(s) (${engine})${spec.noiseSnrDb !== undefined ? `, noise at ${spec.noiseSnrDb} dB SNR` : ''}`;
+  if (spec.noiseSnrDb === undefined || mixed === 0) return { fill: (frame, n) => speech.fill(frame, n), description };
+  // Uniform white noise of RMS `noise`: amplitude √3 × RMS.
+  const noise = speechRms(track) / 10 ** (spec.noiseSnrDb / 20);
+  const amplitude = noise * Math.sqrt(3);
+  return {
+    description,
+    fill(frame, n) {
+      speech.fill(frame, n);
+      let seed = (n + 1) * 2654435761;
+      for (let i = 0; i + 1 < frame.length; i += 2) {
+        // xorshift32: deterministic per frame, so any frame can be made on demand.
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        const uniform = (seed >>> 0) / 4294967296 - 0.5;
+        const value = frame.readInt16LE(i) + Math.round(uniform * 2 * amplitude);
+        frame.writeInt16LE(Math.max(-32768, Math.min(32767, value)), i);
+      }
+    },
+  };
 }

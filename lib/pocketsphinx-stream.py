@@ -1,0 +1,146 @@
+"""Streaming speech recognition with CMU PocketSphinx, for voicesocket's `pocketsphinx` engine.
+
+voicesocket decides where utterances start and end (its voice activity detector); this driver
+decodes them. stdin carries messages of a 1-byte kind and a 4-byte little-endian length:
+  b"S" start an utterance (payload: its id, ASCII)
+  b"A" audio: 16 kHz signed 16-bit mono PCM
+  b"E" end the utterance: decode what is left and report the final result
+stdout carries one JSON object per line: {"type": "ready"}, {"type": "partial", "utterance", "text"}
+while an utterance forms, {"type": "final", "utterance", "text", "words": [{"word", "start", "end"}]}
+with times in seconds from the utterance's first sample, and {"type": "error", ...} before exiting.
+A grammar (--choices "sales|support|operator") restricts what can be recognised: the menu mode.
+
+Why a Python driver: Debian's pocketsphinx_continuous prints only final results and finds utterance
+ends itself (its endpointer misses the first words after digital silence); the library, through
+Debian's python3-pocketsphinx, gives partial hypotheses and word times for utterances we delimit.
+Running it as a child process keeps a crash or a stall of the engine inside one call.
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+import tempfile
+
+RATE = 16000
+
+
+def emit(message):
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def grammar_for(choices):
+    # Each choice is a phrase of dictionary words; any choice may be followed by "please".
+    alternatives = " | ".join("( %s )" % choice for choice in choices)
+    return "#JSGF V1.0;\ngrammar menu;\npublic <menu> = ( %s ) [ please ];\n" % alternatives
+
+
+def read_exact(stream, count):
+    data = b""
+    while len(data) < count:
+        chunk = stream.read(count - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def make_decoder(Decoder, model, choices):
+    config = Decoder.default_config()
+    config.set_string("-hmm", os.path.join(model, "en-us"))
+    config.set_string("-dict", os.path.join(model, "cmudict-en-us.dict"))
+    config.set_string("-logfn", "/dev/null")
+    # Utterances arrive already delimited: keep every frame, so word times are exact.
+    config.set_boolean("-remove_silence", False)
+    # Digital silence (a muted line, a synthesised caller) has no energy to take a log of.
+    config.set_boolean("-dither", True)
+    if not choices:
+        config.set_string("-lm", os.path.join(model, "en-us.lm.bin"))
+        return Decoder(config), config
+    grammar = tempfile.NamedTemporaryFile("w", suffix=".gram", delete=False)
+    try:
+        grammar.write(grammar_for(choices))
+        grammar.close()
+        config.set_string("-jsgf", grammar.name)
+        return Decoder(config), config
+    finally:
+        os.unlink(grammar.name)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="/usr/share/pocketsphinx/model/en-us")
+    parser.add_argument("--choices", default="", help="phrases separated by |: menu mode")
+    parser.add_argument("--partial-ms", type=int, default=200)
+    args = parser.parse_args()
+
+    try:
+        from pocketsphinx import Decoder
+    except ImportError as error:
+        emit({"type": "error", "code": "missing", "message": "python3-pocketsphinx is not installed (%s)" % error})
+        return 3
+    if not os.path.isdir(os.path.join(args.model, "en-us")):
+        emit({"type": "error", "code": "missing", "message": "no acoustic model in %s (pocketsphinx-en-us)" % args.model})
+        return 3
+    choices = [c.strip().lower() for c in args.choices.split("|") if c.strip()]
+    try:
+        decoder, config = make_decoder(Decoder, args.model, choices)
+    except Exception as error:  # a word missing from the dictionary, a broken model
+        emit({"type": "error", "code": "init", "message": str(error)})
+        return 2
+    frame_rate = config.get_int("-frate")
+    partial_bytes = args.partial_ms * RATE * 2 // 1000
+    emit({"type": "ready"})
+
+    stdin = sys.stdin.buffer
+    utterance = None
+    fed = 0
+    last_partial_at = 0
+    last_partial = ""
+    while True:
+        header = read_exact(stdin, 5)
+        if header is None:
+            break
+        kind, length = header[:1], struct.unpack("<I", header[1:])[0]
+        payload = read_exact(stdin, length) if length else b""
+        if payload is None:
+            break
+        if kind == b"S":
+            if utterance is not None:
+                decoder.end_utt()
+            utterance = payload.decode("ascii")
+            fed = last_partial_at = 0
+            last_partial = ""
+            decoder.start_utt()
+        elif kind == b"A" and utterance is not None:
+            decoder.process_raw(payload, False, False)
+            fed += len(payload)
+            if fed - last_partial_at >= partial_bytes:
+                last_partial_at = fed
+                hyp = decoder.hyp()
+                text = hyp.hypstr if hyp else ""
+                if text and text != last_partial:
+                    last_partial = text
+                    emit({"type": "partial", "utterance": utterance, "text": text})
+        elif kind == b"E" and utterance is not None:
+            decoder.end_utt()
+            segments = list(decoder.seg())
+            # Frame numbers do not restart with each utterance: count from its first segment.
+            origin = segments[0].start_frame if segments else 0
+            words = []
+            for seg in segments:
+                # Alternate pronunciations are spelled word(2); fillers are <s>, <sil>, [NOISE], (NULL).
+                word = seg.word.split("(")[0]
+                if not word or word[0] in "<[+":
+                    continue
+                words.append({"word": word, "start": (seg.start_frame - origin) / frame_rate,
+                              "end": (seg.end_frame + 1 - origin) / frame_rate})
+            emit({"type": "final", "utterance": utterance, "text": " ".join(w["word"] for w in words), "words": words})
+            utterance = None
+    emit({"type": "closed"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+/**
+ * Which engine does each job. Offline engines by default (PocketSphinx, espeak-ng: Debian packages,
+ * no account); Deepgram when it is chosen, with its key. The server builds this once from its
+ * settings; an app may name another engine per call.
+ */
+import { espeakSynthesizer } from './espeak.js';
+import { pocketsphinxTranscriber } from './pocketsphinx.js';
+import type { Synthesizer } from './synthesizer.js';
+import type { TranscriberFactory } from './transcriber.js';
+
+export interface SpeechEngineSettings {
+  speechToText: 'pocketsphinx' | 'deepgram';
+  textToSpeech: 'espeak-ng' | 'deepgram';
+  deepgramApiKey?: string | undefined;
+  /** Deepgram's API base (a proxy, or a local server speaking its protocol); Deepgram's own when unset. */
+  deepgramUrl?: string | undefined;
+}
+
+export interface SpeechEngines {
+  transcriber(name?: string): TranscriberFactory;
+  synthesizer(name?: string): Synthesizer;
+}
+
+export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): SpeechEngines {
+  const transcribers = new Map<string, () => TranscriberFactory>([['pocketsphinx', () => pocketsphinxTranscriber]]);
+  const synthesizers = new Map<string, () => Synthesizer>([['espeak-ng', () => espeakSynthesizer]]);
+  const pick = <T>(table: Map<string, () => T>, name: string, job: string): T => {
+    const make = table.get(name);
+    if (!make) throw new RangeError(`no ${job} engine "${name}"; engines: ${[...table.keys()].join(', ')}`);
+    return make();
+  };
+  return {
+    transcriber: (name = settings.speechToText ?? 'pocketsphinx') => pick(transcribers, name, 'speech-to-text'),
+    synthesizer: (name = settings.textToSpeech ?? 'espeak-ng') => pick(synthesizers, name, 'text-to-speech'),
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The offline transcriber: CMU PocketSphinx from Debian (python3-pocketsphinx with the
+ * pocketsphinx-en-us model) in a child process per call, driven by lib/pocketsphinx-stream.py.
+ * Utterances are the ones our detector found: audio from the onset (with its preroll) to the end of
+ * speech is resampled to the model's 16 kHz and streamed as it arrives; partial hypotheses come back
+ * as interim results, the decode at speech end as the final one. A crash, a stall or a missing
+ * package is a SpeechEngineError for this call only.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { Resampler } from '../audio/resampler.js';
+import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
+import { SpeechEngineError } from './speech-events.js';
+import type { TranscribeOptions, Transcriber, TranscriberEvents, TranscriberFactory } from './transcriber.js';
+
+const MODEL_RATE = 16000;
+const DRIVER = fileURLToPath(new URL('../../lib/pocketsphinx-stream.py', import.meta.url));
+/** Debian's interpreter: python3-pocketsphinx is installed for it, not for any other python3 on PATH. */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+/** The Debian packages that make this engine work, named in the error a missing one gives. */
+export const POCKETSPHINX_PACKAGES = 'python3-pocketsphinx pocketsphinx-en-us';
+/** Loading the model takes ~0.1–0.3 s; past this the engine is stalled. */
+const READY_TIMEOUT_MS = 10_000;
+/** After speech end, the final result is expected within this (decoding is faster than real time). */
+const FINAL_TIMEOUT_MS = 10_000;
+
+const KIND = { start: 0x53, audio: 0x41, end: 0x45 } as const;
+
+function message(kind: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header[0] = kind;
+  header.writeUInt32LE(payload.length, 1);
+  return Buffer.concat([header, payload]);
+}
+
+interface DriverLine {
+  type: 'ready' | 'partial' | 'final' | 'error' | 'closed';
+  utterance?: string;
+  text?: string;
+  words?: Array<{ word: string; start: number; end: number }>;
+  code?: string;
+  message?: string;
+}
+
+class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements Transcriber {
+  readonly engine = 'pocketsphinx';
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly readyPromise: Promise<void>;
+  private readonly resampler: Resampler | undefined;
+  private utterance = 0;
+  /** Call time of each utterance's first sample sent to the engine, by id. */
+  private readonly utteranceStart = new Map<string, number>();
+  private inUtterance = false;
+  private failed = false;
+  private closed = false;
+  private finalTimer: NodeJS.Timeout | undefined;
+  private stderr = '';
+  private markReady: () => void = () => undefined;
+  /** Call time at the end of the latest audio sent: where an interim result has got to. */
+  private heardToMs = 0;
+
+  constructor(
+    private readonly callRate: number,
+    options: TranscribeOptions,
+  ) {
+    super();
+    this.resampler = callRate === MODEL_RATE ? undefined : new Resampler(callRate, MODEL_RATE);
+    const args = [DRIVER];
+    if (options.choices?.length) args.push('--choices', options.choices.map((c) => c.toLowerCase()).join('|'));
+    this.child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdin.on('error', () => undefined); // EPIPE when the engine died: reported by 'exit'
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      if (this.stderr.length < 2000) this.stderr += chunk.toString();
+    });
+    this.readyPromise = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(this.fail('timeout', `pocketsphinx did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+      this.markReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    // A rejection nobody awaits is still this engine's error event; do not let it go unhandled.
+    this.readyPromise.catch(() => undefined);
+    this.child.on('error', (error: NodeJS.ErrnoException) =>
+      this.fail(error.code === 'ENOENT' ? 'missing' : 'failed', `cannot run ${PYTHON}: ${error.message} (apt-get install ${POCKETSPHINX_PACKAGES})`),
+    );
+    this.child.on('exit', (code, signal) => {
+      if (this.closed && code === 0) return;
+      const detail = this.stderr.trim().split('\n').pop() ?? '';
+      this.fail('failed', `pocketsphinx exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ''}`);
+    });
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.onLine(line));
+  }
+
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  speechStart(atMs: number, preroll: Buffer): void {
+    if (this.failed || this.closed) return;
+    if (this.inUtterance) this.speechEnd();
+    const id = String(++this.utterance);
+    const prerollMs = (preroll.length / 2 / this.callRate) * 1000;
+    this.utteranceStart.set(id, atMs - prerollMs);
+    this.inUtterance = true;
+    this.write(message(KIND.start, Buffer.from(id, 'ascii')));
+    if (preroll.length > 0) this.sendAudio(preroll);
+    this.heardToMs = atMs;
+  }
+
+  audio(frame: Buffer, atMs: number): void {
+    if (!this.inUtterance || this.failed || this.closed) return;
+    this.sendAudio(frame);
+    this.heardToMs = atMs + (frame.length / 2 / this.callRate) * 1000;
+  }
+
+  speechEnd(): void {
+    if (!this.inUtterance || this.failed) return;
+    this.inUtterance = false;
+    if (this.resampler) this.write(message(KIND.audio, floatToPcm16(this.resampler.flush())));
+    this.write(message(KIND.end, Buffer.alloc(0)));
+    this.finalTimer ??= setTimeout(() => this.fail('timeout', 'pocketsphinx gave no final result in time'), FINAL_TIMEOUT_MS);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.inUtterance) this.speechEnd();
+    this.closed = true;
+    const exited = new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
+      else this.child.once('exit', () => resolve());
+    });
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), FINAL_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+    clearTimeout(this.finalTimer);
+  }
+
+  private sendAudio(pcm: Buffer): void {
+    const out = this.resampler ? floatToPcm16(this.resampler.process(pcm16ToFloat(pcm))) : pcm;
+    if (out.length > 0) this.write(message(KIND.audio, out));
+  }
+
+  private write(data: Buffer): void {
+    if (!this.child.stdin.destroyed) this.child.stdin.write(data);
+  }
+
+  private onLine(line: string): void {
+    let parsed: DriverLine;
+    try {
+      parsed = JSON.parse(line) as DriverLine;
+    } catch {
+      return;
+    }
+    switch (parsed.type) {
+      case 'ready':
+        this.markReady();
+        return;
+      case 'error':
+        this.fail(
+          parsed.code === 'missing' ? 'missing' : 'failed',
+          `${parsed.message ?? 'pocketsphinx failed'}${parsed.code === 'missing' ? ` (apt-get install ${POCKETSPHINX_PACKAGES})` : ''}`,
+        );
+        return;
+      case 'partial':
+      case 'final': {
+        const origin = this.utteranceStart.get(parsed.utterance ?? '');
+        if (origin === undefined) return;
+        const words = (parsed.words ?? []).map((w) => ({ word: w.word, startMs: origin + w.start * 1000, endMs: origin + w.end * 1000 }));
+        const final = parsed.type === 'final';
+        if (final) {
+          this.utteranceStart.delete(parsed.utterance ?? '');
+          clearTimeout(this.finalTimer);
+          this.finalTimer = undefined;
+          if (!parsed.text) return; // noise, not words
+        }
+        this.emit('result', {
+          kind: final ? 'final' : 'interim',
+          text: parsed.text ?? '',
+          startMs: Math.round(words[0]?.startMs ?? origin),
+          endMs: Math.round(words.at(-1)?.endMs ?? this.heardToMs),
+          words,
+          engine: this.engine,
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private fail(kind: SpeechEngineError['kind'], text: string): SpeechEngineError {
+    const error = new SpeechEngineError('stt', this.engine, kind, text);
+    if (this.failed || this.closed) return error;
+    this.failed = true;
+    clearTimeout(this.finalTimer);
+    this.child.kill('SIGKILL');
+    this.emit('error', error);
+    return error;
+  }
+}
+
+export const pocketsphinxTranscriber: TranscriberFactory = {
+  engine: 'pocketsphinx',
+  create: (callRate, options) => new PocketSphinxTranscriber(callRate, options),
+};

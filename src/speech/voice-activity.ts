@@ -1,0 +1,93 @@
+/**
+ * Speech start and end on the caller's audio, one 20 ms frame at a time. A frame counts as voiced
+ * when WebRTC's detector says speech AND its level stands above the line's noise floor; the floor
+ * follows the quietest recent frames (down at once, up slowly), so a line that gets noisier does not
+ * read as one long utterance and a quiet line does not hide soft speech. Onset needs a short run of
+ * voiced frames (a click is not speech); the end needs a stretch of silence (a pause between words
+ * is not the end). Pure: frames in, events out, times in call time.
+ */
+import { FRAME_MS } from '../protocol/audio-format.js';
+
+export interface VoiceActivityOptions {
+  /** Voiced frames among the last `onsetWindow` that start speech (default 3 of 4: 60 ms). */
+  onsetFrames?: number;
+  onsetWindow?: number;
+  /** Unvoiced time that ends speech, ms (default 500). */
+  endSilenceMs?: number;
+  /** A voiced frame stands this far above the noise floor, dB (default 9). */
+  floorMarginDb?: number;
+}
+
+export interface VoiceActivityChange {
+  kind: 'speech-start' | 'speech-end';
+  /** speech-start: start of the first voiced frame of the onset; speech-end: end of the last voiced frame. */
+  atMs: number;
+}
+
+/** The noise floor rises at most this fast (dB per frame): 2.5 dB/s. */
+const FLOOR_RISE_DB = 0.05;
+/** Below this a frame is silence whatever the detector says (dither, a muted line). */
+const ABSOLUTE_FLOOR_DB = -60;
+/** Where the floor starts: a quiet line. */
+const INITIAL_FLOOR_DB = -70;
+
+/** RMS level of s16le PCM in dB relative to full scale. */
+export function levelDb(pcm: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
+  const rms = Math.sqrt(sum / Math.max(1, pcm.length)) / 32768;
+  return rms > 0 ? 20 * Math.log10(rms) : -120;
+}
+
+export class VoiceActivity {
+  speaking = false;
+  /** The current noise floor estimate, dBFS. */
+  floorDb = INITIAL_FLOOR_DB;
+  private readonly onsetFrames: number;
+  private readonly onsetWindow: number;
+  private readonly endSilenceFrames: number;
+  private readonly marginDb: number;
+  private recent: boolean[] = [];
+  private silentFrames = 0;
+  private lastVoicedEndMs = 0;
+
+  constructor(options: VoiceActivityOptions = {}) {
+    this.onsetFrames = options.onsetFrames ?? 3;
+    this.onsetWindow = Math.max(this.onsetFrames, options.onsetWindow ?? 4);
+    this.endSilenceFrames = Math.max(1, Math.round((options.endSilenceMs ?? 500) / FRAME_MS));
+    this.marginDb = options.floorMarginDb ?? 9;
+  }
+
+  /**
+   * One frame: `detectorSaysSpeech` from the WebRTC detector, `level` its dBFS, `startMs` its call
+   * time. Returns the change this frame makes, if any.
+   */
+  push(detectorSaysSpeech: boolean, level: number, startMs: number): VoiceActivityChange | undefined {
+    const voiced = detectorSaysSpeech && level > ABSOLUTE_FLOOR_DB && level > this.floorDb + this.marginDb;
+    if (!voiced) this.floorDb = level < this.floorDb ? level : Math.min(level, this.floorDb + FLOOR_RISE_DB);
+    else if (!this.speaking) this.floorDb = Math.min(this.floorDb + FLOOR_RISE_DB, level);
+
+    this.recent.push(voiced);
+    if (this.recent.length > this.onsetWindow) this.recent.shift();
+    if (voiced) {
+      this.lastVoicedEndMs = startMs + FRAME_MS;
+      this.silentFrames = 0;
+    } else this.silentFrames++;
+
+    if (!this.speaking) {
+      const count = this.recent.filter(Boolean).length;
+      if (voiced && count >= this.onsetFrames) {
+        this.speaking = true;
+        const firstVoiced = this.recent.indexOf(true);
+        return { kind: 'speech-start', atMs: startMs - (this.recent.length - 1 - firstVoiced) * FRAME_MS };
+      }
+      return undefined;
+    }
+    if (this.silentFrames >= this.endSilenceFrames) {
+      this.speaking = false;
+      this.recent = [];
+      return { kind: 'speech-end', atMs: this.lastVoicedEndMs };
+    }
+    return undefined;
+  }
+}
