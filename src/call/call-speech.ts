@@ -94,7 +94,17 @@ export class CallSpeech {
   }
 
   transcribe(options: TranscribeCallOptions = {}): Transcription {
-    const factory = this.engines.transcriber(options.engine);
+    let factory;
+    try {
+      factory = this.engines.transcriber(options.engine);
+    } catch (cause) {
+      // An engine this server does not have: the call goes on without transcription.
+      const error = new SpeechEngineError('stt', options.engine ?? 'default', 'missing', (cause as Error).message);
+      this.reportError(error);
+      const ready = Promise.reject(error);
+      ready.catch(() => undefined);
+      return { engine: error.engine, ready, stop: () => Promise.resolve() };
+    }
     const transcriber = factory.create(this.host.sampleRate(), options);
     this.transcribers.add(transcriber);
     transcriber.on('result', (result) => {
@@ -166,7 +176,13 @@ export class CallSpeech {
         this.pendingFrames.push({ frame, atMs });
         return;
       }
-      this.onFrame(frame, atMs);
+      try {
+        this.onFrame(frame, atMs);
+      } catch (error) {
+        // A fault of the speech layer is not the app's: detection stops, the call goes on.
+        this.activity = undefined;
+        this.reportError(new SpeechEngineError('vad', 'webrtc-vad', 'failed', (error as Error).message, { cause: error }));
+      }
     });
   }
 
@@ -174,7 +190,6 @@ export class CallSpeech {
     const activity = this.activity;
     const classifier = this.classifier;
     if (!activity || !classifier) return;
-    const samples = new Int16Array(frame.buffer, frame.byteOffset, frame.length >> 1);
     let detectorFrame: Buffer = frame;
     if (this.detectorResampler) {
       this.detectorPending = Buffer.concat([this.detectorPending, floatToPcm16(this.detectorResampler.process(pcm16ToFloat(frame)))]);
@@ -182,7 +197,7 @@ export class CallSpeech {
       detectorFrame = this.detectorPending.subarray(0, bytes);
       this.detectorPending = this.detectorPending.subarray(Math.min(bytes, this.detectorPending.length));
     }
-    const change = activity.push(classifier.isSpeech(detectorFrame), levelDb(samples), atMs);
+    const change = activity.push(classifier.isSpeech(detectorFrame), levelDb(frame), atMs);
     if (change?.kind === 'speech-start') {
       this.speaking = true;
       const preroll = Buffer.concat(this.preroll);

@@ -3,6 +3,7 @@
  * `CallTransport`, and runs one `CallSession` and the app per connection. Refusals happen before the
  * upgrade, as plain HTTP with a coded JSON body.
  */
+import type { SpeechEngines } from '../speech/engines.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -33,6 +34,8 @@ export interface CallSocketOptions {
   maxCalls: number;
   idleTimeoutS: number;
   onAppTiming?: (seconds: number) => void;
+  /** Speech engines for every call's listen/transcribe/say. */
+  speech?: SpeechEngines;
   /** Each new call's session, once registered (a `--workers` worker reports it to the primary). */
   onSession?: (session: CallSession) => void;
 }
@@ -188,6 +191,7 @@ export class CallSocketServer {
       hardQueueMs: limits.maxCallQueueMs,
       audioBudget: this.audioBudget,
       ...(this.options.onAppTiming ? { onAppTiming: this.options.onAppTiming } : {}),
+      ...(this.options.speech ? { speech: this.options.speech } : {}),
     });
     const state: SocketState = {
       session,

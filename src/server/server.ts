@@ -2,6 +2,7 @@
  * Assembles the server: fastify for the webhooks and health, `ws` for the call socket on the same
  * port, one registry, one app. `createServer` is the library entry point; the CLI's `serve` uses it.
  */
+import { speechEngines, type SpeechEngines } from '../speech/engines.js';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -57,6 +58,8 @@ export interface CreateServerOptions {
   instance?: string;
   /** In a `--workers` instance: links this server to the primary (src/scale/worker.ts). */
   worker?: (parts: WorkerParts) => WorkerLink;
+  /** Speech engines for the calls (default: the offline ones, PocketSphinx and espeak-ng). */
+  speech?: SpeechEngines;
 }
 
 /** What a worker link needs of the server it links. */
@@ -180,6 +183,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     maxCalls: config.maxCalls,
     idleTimeoutS: config.idleTimeoutS,
     onAppTiming: metrics.appFrame,
+    speech: options.speech ?? speechEngines(),
     onSession: (session) => {
       const link = worker.link;
       if (!link) return;

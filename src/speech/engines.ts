@@ -4,7 +4,7 @@
  * settings; an app may name another engine per call.
  */
 import { espeakSynthesizer } from './espeak.js';
-import { pocketsphinxTranscriber } from './pocketsphinx.js';
+import { pocketsphinxTranscriber, type PocketSphinxOptions } from './pocketsphinx.js';
 import type { Synthesizer } from './synthesizer.js';
 import type { TranscriberFactory } from './transcriber.js';
 
@@ -14,6 +14,7 @@ export interface SpeechEngineSettings {
   deepgramApiKey?: string | undefined;
   /** Deepgram's API base (a proxy, or a local server speaking its protocol); Deepgram's own when unset. */
   deepgramUrl?: string | undefined;
+  pocketsphinx?: PocketSphinxOptions;
 }
 
 export interface SpeechEngines {
@@ -22,7 +23,7 @@ export interface SpeechEngines {
 }
 
 export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): SpeechEngines {
-  const transcribers = new Map<string, () => TranscriberFactory>([['pocketsphinx', () => pocketsphinxTranscriber]]);
+  const transcribers = new Map<string, () => TranscriberFactory>([['pocketsphinx', () => pocketsphinxTranscriber(settings.pocketsphinx)]]);
   const synthesizers = new Map<string, () => Synthesizer>([['espeak-ng', () => espeakSynthesizer]]);
   const pick = <T>(table: Map<string, () => T>, name: string, job: string): T => {
     const make = table.get(name);

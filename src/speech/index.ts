@@ -4,6 +4,6 @@ export * from './synthesizer.js';
 export { sentimentOf, type SentimentScore } from './sentiment.js';
 export { VoiceActivity, levelDb, type VoiceActivityOptions, type VoiceActivityChange } from './voice-activity.js';
 export { createWebRtcVad, type FrameClassifier, type VadMode } from './webrtc-vad.js';
-export { pocketsphinxTranscriber, POCKETSPHINX_PACKAGES } from './pocketsphinx.js';
+export { pocketsphinxTranscriber, POCKETSPHINX_PACKAGES, type PocketSphinxOptions } from './pocketsphinx.js';
 export { espeakSynthesizer } from './espeak.js';
 export { speechEngines, type SpeechEngines, type SpeechEngineSettings } from './engines.js';

@@ -20,6 +20,13 @@ const MODEL_RATE = 16000;
 const DRIVER = fileURLToPath(new URL('../../lib/pocketsphinx-stream.py', import.meta.url));
 /** Debian's interpreter: python3-pocketsphinx is installed for it, not for any other python3 on PATH. */
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+export interface PocketSphinxOptions {
+  /** The Python that has python3-pocketsphinx (default Debian's /usr/bin/python3). */
+  python?: string;
+  /** The model folder (default Debian's pocketsphinx-en-us: /usr/share/pocketsphinx/model/en-us). */
+  model?: string;
+}
 /** The Debian packages that make this engine work, named in the error a missing one gives. */
 export const POCKETSPHINX_PACKAGES = 'python3-pocketsphinx pocketsphinx-en-us';
 /** Loading the model takes ~0.1–0.3 s; past this the engine is stalled. */
@@ -65,12 +72,14 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   constructor(
     private readonly callRate: number,
     options: TranscribeOptions,
+    engine: PocketSphinxOptions,
   ) {
     super();
     this.resampler = callRate === MODEL_RATE ? undefined : new Resampler(callRate, MODEL_RATE);
-    const args = [DRIVER];
+    const python = engine.python ?? PYTHON;
+    const args = [DRIVER, ...(engine.model ? ['--model', engine.model] : [])];
     if (options.choices?.length) args.push('--choices', options.choices.map((c) => c.toLowerCase()).join('|'));
-    this.child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => undefined); // EPIPE when the engine died: reported by 'exit'
     this.child.stderr.on('data', (chunk: Buffer) => {
       if (this.stderr.length < 2000) this.stderr += chunk.toString();
@@ -89,7 +98,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     // A rejection nobody awaits is still this engine's error event; do not let it go unhandled.
     this.readyPromise.catch(() => undefined);
     this.child.on('error', (error: NodeJS.ErrnoException) =>
-      this.fail(error.code === 'ENOENT' ? 'missing' : 'failed', `cannot run ${PYTHON}: ${error.message} (apt-get install ${POCKETSPHINX_PACKAGES})`),
+      this.fail(error.code === 'ENOENT' ? 'missing' : 'failed', `cannot run ${python}: ${error.message} (apt-get install ${POCKETSPHINX_PACKAGES})`),
     );
     this.child.on('exit', (code, signal) => {
       if (this.closed && code === 0) return;
@@ -208,7 +217,6 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   }
 }
 
-export const pocketsphinxTranscriber: TranscriberFactory = {
-  engine: 'pocketsphinx',
-  create: (callRate, options) => new PocketSphinxTranscriber(callRate, options),
-};
+export function pocketsphinxTranscriber(engine: PocketSphinxOptions = {}): TranscriberFactory {
+  return { engine: 'pocketsphinx', create: (callRate, options) => new PocketSphinxTranscriber(callRate, options, engine) };
+}

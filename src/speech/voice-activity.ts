@@ -28,14 +28,18 @@ export interface VoiceActivityChange {
 const FLOOR_RISE_DB = 0.05;
 /** Below this a frame is silence whatever the detector says (dither, a muted line). */
 const ABSOLUTE_FLOOR_DB = -60;
-/** Where the floor starts: a quiet line. */
+/** The floor before the first frame. */
 const INITIAL_FLOOR_DB = -70;
 
-/** RMS level of s16le PCM in dB relative to full scale. */
-export function levelDb(pcm: Int16Array): number {
+/** RMS level of s16le PCM in dB relative to full scale (read bytewise: a frame may sit at any offset). */
+export function levelDb(pcm: Buffer): number {
   let sum = 0;
-  for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
-  const rms = Math.sqrt(sum / Math.max(1, pcm.length)) / 32768;
+  const samples = pcm.length >> 1;
+  for (let i = 0; i < samples; i++) {
+    const value = pcm.readInt16LE(i * 2);
+    sum += value * value;
+  }
+  const rms = Math.sqrt(sum / Math.max(1, samples)) / 32768;
   return rms > 0 ? 20 * Math.log10(rms) : -120;
 }
 
@@ -50,6 +54,7 @@ export class VoiceActivity {
   private recent: boolean[] = [];
   private silentFrames = 0;
   private lastVoicedEndMs = 0;
+  private started = false;
 
   constructor(options: VoiceActivityOptions = {}) {
     this.onsetFrames = options.onsetFrames ?? 3;
@@ -63,9 +68,14 @@ export class VoiceActivity {
    * time. Returns the change this frame makes, if any.
    */
   push(detectorSaysSpeech: boolean, level: number, startMs: number): VoiceActivityChange | undefined {
+    // The line's first frame is the first estimate of its noise; then down at once, up slowly (also
+    // while "speaking": noise the detector takes for speech must not hold an utterance open forever).
+    if (!this.started) {
+      this.started = true;
+      this.floorDb = level;
+    }
     const voiced = detectorSaysSpeech && level > ABSOLUTE_FLOOR_DB && level > this.floorDb + this.marginDb;
-    if (!voiced) this.floorDb = level < this.floorDb ? level : Math.min(level, this.floorDb + FLOOR_RISE_DB);
-    else if (!this.speaking) this.floorDb = Math.min(this.floorDb + FLOOR_RISE_DB, level);
+    this.floorDb = level < this.floorDb ? level : Math.min(level, this.floorDb + FLOOR_RISE_DB);
 
     this.recent.push(voiced);
     if (this.recent.length > this.onsetWindow) this.recent.shift();

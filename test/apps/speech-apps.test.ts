@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { placeCall } from '../../src/emulator/call.js';
+import { parrot, transcribeCalls, voiceMenu } from '../../src/apps/index.js';
+import type { CallSession } from '../../src/call/call-session.js';
+import type { TranscriptEvent } from '../../src/speech/speech-events.js';
+import { speechEngines } from '../../src/speech/engines.js';
+import { startTestServer } from '../helpers/server.js';
+
+function menu(chosen: Array<{ choice: string; by: string }>) {
+  return voiceMenu({
+    choices: ['sales', 'support', 'operator'],
+    timeoutMs: 3000,
+    attempts: 3,
+    onChoice: (session, choice, by) => {
+      chosen.push({ choice, by });
+      session.hangup(1000, 'menu: transferred');
+    },
+  });
+}
+
+test('voice-menu: a caller who says "support" over the prompt is routed to support, and hears no more of the prompt', async (t) => {
+  const chosen: Array<{ choice: string; by: string }> = [];
+  const server = await startTestServer({ app: menu(chosen) });
+  t.after(() => server.close());
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 15_000,
+    talk: 'skip',
+    audio: { kind: 'script', utterances: [{ text: 'support', atMs: 1500 }], noiseSnrDb: 20 },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  assert.deepEqual(chosen, [{ choice: 'support', by: 'speech' }]);
+  const leg = result.leg!;
+  assert.equal(leg.end, 'app-closed');
+  assert.equal(leg.closeCode, 1000);
+  // The caller spoke over the prompt (it lasts ~4 s): barge-in cleared it.
+  assert.ok(leg.clears >= 1, `clears: ${leg.clears}`);
+  assert.ok(server.logs.some((line) => line.msg === 'voice menu choice' && line.choice === 'support'));
+});
+
+test('voice-menu: DTMF is the fallback, silence gets a re-prompt, and an engine that cannot start leaves DTMF working', async (t) => {
+  const chosen: Array<{ choice: string; by: string }> = [];
+  // A PocketSphinx with no model: every call's transcriber fails at start.
+  const server = await startTestServer({ app: menu(chosen), speech: speechEngines({ pocketsphinx: { model: '/nonexistent' } }) });
+  t.after(() => server.close());
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 20_000,
+    talk: 'skip',
+    // The prompt (~4 s) plays, 3 s of silence, the re-prompt (~5 s) to its end, then key 2.
+    dtmf: [{ digit: '2', atMs: 14_000 }],
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  assert.deepEqual(chosen, [{ choice: 'support', by: 'dtmf' }]);
+  const failure = server.logs.find((line) => line.code === 'VS_ERR_SPEECH_ENGINE_MISSING');
+  assert.ok(failure, 'one coded line for the missing engine');
+  assert.match(String(failure.detail), /pocketsphinx-en-us/);
+  // Two prompts were played to the end: the first, and the re-prompt after the silence.
+  const marks = result.timeline.filter((entry) => entry.text.startsWith('websocket:notify'));
+  assert.ok(marks.length >= 2, `prompts heard to the end: ${marks.length}`);
+});
+
+test('parrot: hears an utterance and says it back; the transcript carries times and sentiment', async (t) => {
+  const transcripts: TranscriptEvent[] = [];
+  const said: string[] = [];
+  const app = (session: CallSession) => {
+    const say = session.say.bind(session);
+    session.say = (text, options) => {
+      said.push(text);
+      return say(text, options);
+    };
+    session.on('transcript', (event) => void transcripts.push(event));
+    parrot(session);
+  };
+  const server = await startTestServer({ app });
+  t.after(() => server.close());
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 9000,
+    talk: 'skip',
+    record: true,
+    audio: { kind: 'script', utterances: [{ text: 'I love this wonderful day', atMs: 3500 }] },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  const final = transcripts.find((event) => event.kind === 'final');
+  assert.ok(final, `a final transcript: ${JSON.stringify(transcripts)}`);
+  assert.ok(final.startMs >= 3300 && final.endMs <= 6500, `in call time: ${final.startMs}–${final.endMs} ms`);
+  assert.ok(final.sentiment, 'final results carry sentiment');
+  assert.equal(said[0], 'Say something, and I will say it back.');
+  assert.equal(said[1], `you said ${final.text}`);
+  // The reply was played: the caller heard audio after the utterance ended.
+  const heard = result.leg!.heard!;
+  const after = heard.subarray(Math.round((final.endMs / 1000) * 16000) * 2);
+  assert.ok(
+    after.some((byte) => byte !== 0),
+    'the reply reached the caller',
+  );
+});
+
+test('transcribe: one JSON line per final result in --dir, POSTed to --transcript-url; a failing URL is one coded line', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-transcribe-'));
+  const server = await startTestServer({ app: transcribeCalls({ dir, transcriptUrl: 'http://127.0.0.1:9/unreachable' }) });
+  t.after(() => server.close());
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 7000,
+    talk: 'skip',
+    audio: {
+      kind: 'script',
+      utterances: [
+        { text: 'hello there', atMs: 500 },
+        { text: 'this is terrible', atMs: 3500 },
+      ],
+    },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  const [file] = await readdir(dir);
+  assert.ok(file?.endsWith('.jsonl'), `a transcript file: ${file}`);
+  const lines = (await readFile(join(dir, file!), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as TranscriptEvent & { uuid: string });
+  assert.equal(lines.length, 2, JSON.stringify(lines));
+  assert.ok(lines.every((line) => line.kind === 'final' && line.uuid && line.sentiment));
+  assert.ok(lines[0]!.startMs < 2000 && lines[1]!.startMs > 3000, 'in the order spoken, in call time');
+  assert.equal(server.logs.filter((line) => line.code === 'VS_ERR_TRANSCRIPT_DELIVERY').length, 1);
+});

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pocketsphinxTranscriber } from '../../src/speech/pocketsphinx.js';
+import type { Transcriber } from '../../src/speech/transcriber.js';
+import type { TranscriptEvent } from '../../src/speech/speech-events.js';
+import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
+import { frames } from '../helpers/audio.js';
+
+/** Streams `pcm` (at `rate`) as one utterance starting at `atMs`, 20 ms at a time; resolves with every result. */
+async function hear(transcriber: Transcriber, pcm: Buffer, rate: number, atMs: number): Promise<Array<Omit<TranscriptEvent, 'sentiment'>>> {
+  const results: Array<Omit<TranscriptEvent, 'sentiment'>> = [];
+  transcriber.on('result', (result) => results.push(result));
+  await transcriber.ready();
+  const frameBytes = (rate / 50) * 2;
+  transcriber.speechStart(atMs, Buffer.alloc(0));
+  frames(pcm, frameBytes).forEach((frame, i) => transcriber.audio(frame, atMs + i * 20));
+  transcriber.speechEnd(atMs + (pcm.length / frameBytes) * 20);
+  await transcriber.close();
+  return results;
+}
+
+// 8 kHz is not here: Debian ships only the 16 kHz model, which hears telephone-band audio badly
+// (docs/speech.md); 16 kHz is the NCCO's default rate.
+for (const rate of [16000, 24000]) {
+  test(`menu mode at ${rate} Hz: each choice is heard as itself, with word times in call time`, async () => {
+    const factory = pocketsphinxTranscriber();
+    for (const word of ['sales', 'support', 'operator']) {
+      const { pcm } = await synthesizeSpeech(word, rate);
+      const padded = Buffer.concat([Buffer.alloc(rate / 5), pcm, Buffer.alloc(rate / 5)]);
+      const results = await hear(factory.create(rate, { choices: ['sales', 'support', 'operator'] }), padded, rate, 5000);
+      const final = results.filter((r) => r.kind === 'final');
+      assert.equal(final.length, 1, JSON.stringify(results));
+      assert.equal(final[0]!.text, word);
+      assert.equal(final[0]!.engine, 'pocketsphinx');
+      // The word lies inside the audio we sent, which started at 5000 ms of call time.
+      const spanMs = (padded.length / 2 / rate) * 1000;
+      assert.ok(final[0]!.startMs >= 5000 && final[0]!.endMs <= 5000 + spanMs + 20, JSON.stringify(final[0]));
+      assert.ok(final[0]!.endMs > final[0]!.startMs);
+    }
+  });
+}
+
+test('free-form mode streams interim results before the final one', async () => {
+  const { pcm } = await synthesizeSpeech('hello there how are you today', 16000);
+  const results = await hear(pocketsphinxTranscriber().create(16000, {}), Buffer.concat([pcm, Buffer.alloc(6400)]), 16000, 0);
+  const firstFinal = results.findIndex((r) => r.kind === 'final');
+  assert.ok(firstFinal > 0, `interim results came first: ${JSON.stringify(results.map((r) => [r.kind, r.text]))}`);
+  assert.ok(results[firstFinal]!.text.length > 0);
+  assert.ok(results[firstFinal]!.words.length > 0);
+});
+
+test('a missing model is a "missing" error naming the Debian package; a missing interpreter too', async () => {
+  const noModel = pocketsphinxTranscriber({ model: '/nonexistent/model' }).create(16000, {});
+  const errors: string[] = [];
+  noModel.on('error', (error) => errors.push(`${error.kind}: ${error.message}`));
+  await assert.rejects(noModel.ready(), (error: Error & { kind?: string }) => error.kind === 'missing' && /pocketsphinx-en-us/.test(error.message));
+  assert.equal(errors.length, 1);
+  const noPython = pocketsphinxTranscriber({ python: '/nonexistent/python3' }).create(16000, {});
+  await assert.rejects(noPython.ready(), (error: Error & { kind?: string }) => error.kind === 'missing' && /python3-pocketsphinx/.test(error.message));
+});
+
+test('the engine dying mid-call is one error event; audio after it is ignored', async () => {
+  const transcriber = pocketsphinxTranscriber().create(16000, {});
+  const errors: string[] = [];
+  transcriber.on('error', (error) => errors.push(error.kind));
+  await transcriber.ready();
+  transcriber.speechStart(0, Buffer.alloc(0));
+  // The child is killed from outside, as an OOM killer would.
+  const child = (transcriber as unknown as { child: { kill(signal: string): void } }).child;
+  const died = new Promise((resolve) => transcriber.once('error', resolve));
+  child.kill('SIGKILL');
+  await died;
+  transcriber.audio(Buffer.alloc(640), 20);
+  transcriber.speechEnd(40);
+  await transcriber.close();
+  assert.deepEqual(errors, ['failed']);
+});
