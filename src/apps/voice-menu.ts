@@ -75,6 +75,11 @@ export function voiceMenu(options: VoiceMenuOptions) {
       void ask();
     });
     session.on('speech-start', () => clearTimeout(silenceTimer));
+    // Speech that was no words (a cough, a word outside the menu the engine cannot place) brings no
+    // transcript: without this the menu would wait for ever. A final result, if one comes, asks first.
+    session.on('speech-end', () => {
+      if (!chosen && !session.playing) waitForAnswer();
+    });
     session.on('transcript', (event) => {
       if (event.kind !== 'final' || chosen) return;
       const choice = choiceIn(event.text, choices);

@@ -28,8 +28,6 @@ export interface VoiceActivityChange {
 const FLOOR_RISE_DB = 0.05;
 /** Below this a frame is silence whatever the detector says (dither, a muted line). */
 const ABSOLUTE_FLOOR_DB = -60;
-/** The floor before the first frame. */
-const INITIAL_FLOOR_DB = -70;
 
 /** RMS level of s16le PCM in dB relative to full scale (read bytewise: a frame may sit at any offset). */
 export function levelDb(pcm: Buffer): number {
@@ -45,16 +43,17 @@ export function levelDb(pcm: Buffer): number {
 
 export class VoiceActivity {
   speaking = false;
-  /** The current noise floor estimate, dBFS. */
-  floorDb = INITIAL_FLOOR_DB;
+  /** The current noise floor estimate, dBFS; the line's first frame sets it (the floor falls at once). */
+  floorDb = Infinity;
   private readonly onsetFrames: number;
   private readonly onsetWindow: number;
   private readonly endSilenceFrames: number;
   private readonly marginDb: number;
+  /** The last `onsetWindow` frames' verdicts, and how many of them are voiced (no count per frame). */
   private recent: boolean[] = [];
+  private voicedInWindow = 0;
   private silentFrames = 0;
   private lastVoicedEndMs = 0;
-  private started = false;
 
   constructor(options: VoiceActivityOptions = {}) {
     this.onsetFrames = options.onsetFrames ?? 3;
@@ -68,25 +67,21 @@ export class VoiceActivity {
    * time. Returns the change this frame makes, if any.
    */
   push(detectorSaysSpeech: boolean, level: number, startMs: number): VoiceActivityChange | undefined {
-    // The line's first frame is the first estimate of its noise; then down at once, up slowly (also
-    // while "speaking": noise the detector takes for speech must not hold an utterance open forever).
-    if (!this.started) {
-      this.started = true;
-      this.floorDb = level;
-    }
+    // Down at once, up slowly (also while "speaking": noise the detector takes for speech must not
+    // hold an utterance open forever).
     const voiced = detectorSaysSpeech && level > ABSOLUTE_FLOOR_DB && level > this.floorDb + this.marginDb;
     this.floorDb = level < this.floorDb ? level : Math.min(level, this.floorDb + FLOOR_RISE_DB);
 
     this.recent.push(voiced);
-    if (this.recent.length > this.onsetWindow) this.recent.shift();
+    if (voiced) this.voicedInWindow++;
+    if (this.recent.length > this.onsetWindow && this.recent.shift()) this.voicedInWindow--;
     if (voiced) {
       this.lastVoicedEndMs = startMs + FRAME_MS;
       this.silentFrames = 0;
     } else this.silentFrames++;
 
     if (!this.speaking) {
-      const count = this.recent.filter(Boolean).length;
-      if (voiced && count >= this.onsetFrames) {
+      if (voiced && this.voicedInWindow >= this.onsetFrames) {
         this.speaking = true;
         const firstVoiced = this.recent.indexOf(true);
         return { kind: 'speech-start', atMs: startMs - (this.recent.length - 1 - firstVoiced) * FRAME_MS };
@@ -96,6 +91,7 @@ export class VoiceActivity {
     if (this.silentFrames >= this.endSilenceFrames) {
       this.speaking = false;
       this.recent = [];
+      this.voicedInWindow = 0;
       return { kind: 'speech-end', atMs: this.lastVoicedEndMs };
     }
     return undefined;

@@ -15,12 +15,12 @@ export interface FrameClassifier {
   close(): void;
 }
 
-let module: Promise<FvadModule> | undefined;
+let loading: Promise<FvadModule> | undefined;
 
 /** One detector for 20 ms frames at 8 or 16 kHz. */
 export async function createWebRtcVad(sampleRate: 8000 | 16000, mode: VadMode = 2): Promise<FrameClassifier> {
-  module ??= loadFvad();
-  const fvad = await module;
+  loading ??= loadFvad();
+  const fvad = await loading;
   const instance = fvad._fvad_new();
   if (instance === 0) throw new Error('fvad_new failed');
   if (fvad._fvad_set_sample_rate(instance, sampleRate) !== 0 || fvad._fvad_set_mode(instance, mode) !== 0) {

@@ -129,3 +129,22 @@ test('transcribe: one JSON line per final result in --dir, POSTed to --transcrip
   assert.ok(lines[0]!.startMs < 2000 && lines[1]!.startMs > 3000, 'in the order spoken, in call time');
   assert.equal(server.logs.filter((line) => line.code === 'VS_ERR_TRANSCRIPT_DELIVERY').length, 1);
 });
+
+test('voice-menu: speech that is no words at all (cleared the prompt, no transcript) still gets a re-prompt', async (t) => {
+  const chosen: Array<{ choice: string; by: string }> = [];
+  const server = await startTestServer({ app: menu(chosen) });
+  t.after(() => server.close());
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 14_000,
+    talk: 'skip',
+    // PocketSphinx's menu grammar finds no choice in "banana": the final result is empty and not reported.
+    audio: { kind: 'script', utterances: [{ text: 'banana', atMs: 1500 }] },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  assert.deepEqual(chosen, []);
+  assert.ok(result.leg!.clears >= 1, 'the caller barged in on the first prompt');
+  // After the timeout the menu asks again, and that prompt is heard to its end.
+  const marks = result.timeline.filter((entry) => entry.text.startsWith('websocket:notify'));
+  assert.ok(marks.length >= 1, `a re-prompt heard to the end: ${marks.length}`);
+});
