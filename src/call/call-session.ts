@@ -497,6 +497,13 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       {
         log: this.log,
         sampleRate: () => this.sampleRate,
+        rateKnown: () =>
+          this.state !== 'connecting'
+            ? Promise.resolve(this.state !== 'ended')
+            : new Promise<boolean>((resolve) => {
+                this.once('connected', () => resolve(true));
+                this.once('end', () => resolve(false));
+              }),
         framesIn: () => this.stats.framesIn,
         ended: () => this.state === 'ended',
         emitSpeech: (event, atMs) => this.emitSafely(event, { atMs }),

@@ -15,7 +15,7 @@ import { createWebRtcVad, type FrameClassifier } from '../speech/webrtc-vad.js';
 import { sentimentOf } from '../speech/sentiment.js';
 import { SpeechEngineError, type SpeechErrorEvent, type TranscriptEvent } from '../speech/speech-events.js';
 import type { SpeechEngines } from '../speech/engines.js';
-import type { TranscribeOptions, Transcriber } from '../speech/transcriber.js';
+import type { TranscribeOptions, Transcriber, TranscriberFactory } from '../speech/transcriber.js';
 import type { Logger } from './logger.js';
 
 /** Caller audio kept before an onset, so the engine hears the start of the first word. */
@@ -44,6 +44,8 @@ export interface SayOptions {
 export interface SpeechHost {
   readonly log: Logger;
   sampleRate(): number;
+  /** Resolves true once websocket:connected has told the rate (at once if it has), false if the call ended first. */
+  rateKnown(): Promise<boolean>;
   /** Frames received so far (the current frame included when called from an audio listener). */
   framesIn(): number;
   ended(): boolean;
@@ -105,6 +107,26 @@ export class CallSpeech {
       ready.catch(() => undefined);
       return { engine: error.engine, ready, stop: () => Promise.resolve() };
     }
+    // An app may ask before websocket:connected has told the call's rate: the engine starts then.
+    const started = this.host.rateKnown().then((known) => (known ? this.startTranscriber(factory, options) : undefined));
+    const ready = started.then((transcriber) =>
+      transcriber ? transcriber.ready() : Promise.reject(new SpeechEngineError('stt', factory.engine, 'failed', 'the call ended before it connected')),
+    );
+    ready.catch(() => undefined); // reported through the error event
+    void this.listen();
+    return {
+      engine: factory.engine,
+      ready,
+      stop: async () => {
+        const transcriber = await started;
+        if (!transcriber) return;
+        this.transcribers.delete(transcriber);
+        await transcriber.close();
+      },
+    };
+  }
+
+  private startTranscriber(factory: TranscriberFactory, options: TranscribeOptions): Transcriber {
     const transcriber = factory.create(this.host.sampleRate(), options);
     this.transcribers.add(transcriber);
     transcriber.on('result', (result) => {
@@ -120,17 +142,7 @@ export class CallSpeech {
       this.transcribers.delete(transcriber);
       this.reportError(error);
     });
-    const ready = transcriber.ready();
-    ready.catch(() => undefined); // reported through the error event above
-    void this.listen();
-    return {
-      engine: factory.engine,
-      ready,
-      stop: async () => {
-        this.transcribers.delete(transcriber);
-        await transcriber.close();
-      },
-    };
+    return transcriber;
   }
 
   /** Reports an engine failure: one coded log line and a `speech-error` event. */
@@ -150,6 +162,7 @@ export class CallSpeech {
   }
 
   private async startDetector(options: ListenOptions): Promise<void> {
+    if (!(await this.host.rateKnown())) return;
     this.activity = new VoiceActivity(options);
     this.wire();
     const rate = this.host.sampleRate() === 8000 ? 8000 : 16000;
@@ -204,7 +217,9 @@ export class CallSpeech {
       for (const t of this.transcribers) t.speechStart(atMs, preroll);
       this.host.emitSpeech('speech-start', change.atMs);
     }
-    if (this.speaking) for (const t of this.transcribers) t.audio(frame, atMs);
+    // Every frame: an engine that finds utterances itself (Deepgram) hears the whole stream; one that
+    // decodes our utterances (PocketSphinx) takes only the frames between start and end.
+    for (const t of this.transcribers) t.audio(frame, atMs);
     if (change?.kind === 'speech-end') {
       this.speaking = false;
       for (const t of this.transcribers) t.speechEnd(change.atMs);

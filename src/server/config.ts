@@ -48,7 +48,20 @@ export interface ServerConfig {
   workers: number;
   /** Redis shared by several instances (`redis://` or `rediss://`); unset: this instance alone. */
   redisUrl: string | undefined;
+  /** Speech-to-text engine of apps that transcribe (docs/speech.md). */
+  speechToText: SpeechToTextEngine;
+  /** Text-to-speech engine of apps that speak. */
+  textToSpeech: TextToSpeechEngine;
+  /** Deepgram API key, needed when a Deepgram engine is chosen. */
+  deepgramApiKey: string | undefined;
+  /** Deepgram's API base (a proxy, or a server speaking its protocol); Deepgram's own when unset. */
+  deepgramUrl: string | undefined;
 }
+
+export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram'] as const;
+export const TEXT_TO_SPEECH_ENGINES = ['espeak-ng', 'deepgram'] as const;
+export type SpeechToTextEngine = (typeof SPEECH_TO_TEXT_ENGINES)[number];
+export type TextToSpeechEngine = (typeof TEXT_TO_SPEECH_ENGINES)[number];
 
 /** The tutorial's greeting, kept so a caller of the original demo hears the same thing. */
 export const DEFAULT_GREETING = 'Please wait while we connect you to the echo server';
@@ -81,6 +94,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   drainDelayS: 3,
   workers: 1,
   redisUrl: undefined,
+  // Offline engines by default: Debian packages, no account, nothing leaves the machine.
+  speechToText: 'pocketsphinx',
+  textToSpeech: 'espeak-ng',
+  deepgramApiKey: undefined,
+  deepgramUrl: undefined,
 };
 
 type Parser<T> = (raw: string) => T | undefined;
@@ -104,6 +122,24 @@ function setting<K extends keyof ServerConfig>(value: Setting<K>): Setting<K> {
 }
 
 const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? undefined : raw);
+
+const WEB_PROTOCOLS = ['http:', 'https:', 'ws:', 'wss:'];
+
+/** An absolute URL with one of these schemes and a host. */
+function urlOf(protocols: string[]): Parser<string> {
+  return (raw) => {
+    try {
+      const url = new URL(raw);
+      return protocols.includes(url.protocol) && url.hostname !== '' ? raw : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : undefined);
+}
 
 export const SETTINGS: Setting[] = [
   setting({
@@ -134,14 +170,7 @@ export const SETTINGS: Setting[] = [
     allowed: 'an absolute http(s):// or ws(s):// URL',
     example: 'https://voice.example.com',
     invalid: 'ftp://example.com',
-    parse: (raw) => {
-      try {
-        const url = new URL(raw);
-        return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) ? raw : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    parse: urlOf(WEB_PROTOCOLS),
   }),
   setting({
     key: 'sampleRate',
@@ -194,7 +223,7 @@ export const SETTINGS: Setting[] = [
     allowed: LOG_LEVELS.join(', '),
     example: 'debug',
     invalid: 'loud',
-    parse: (raw) => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : undefined),
+    parse: oneOf(LOG_LEVELS),
   }),
   setting({
     key: 'app',
@@ -310,14 +339,7 @@ export const SETTINGS: Setting[] = [
     invalid: 'http://127.0.0.1:6379',
     // The URL may carry a password: error lines do not repeat it.
     secret: true,
-    parse: (raw) => {
-      try {
-        const url = new URL(raw);
-        return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' ? raw : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    parse: urlOf(['redis:', 'rediss:']),
   }),
   setting({
     key: 'drainTimeoutS',
@@ -349,6 +371,47 @@ export const SETTINGS: Setting[] = [
     example: '120',
     invalid: '10',
     parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'speechToText',
+    env: 'STT_ENGINE',
+    flag: '--stt <engine>',
+    description: 'speech-to-text engine of apps that listen (pocketsphinx: offline; deepgram: needs DEEPGRAM_API_KEY); see docs/speech.md',
+    allowed: SPEECH_TO_TEXT_ENGINES.join(', '),
+    example: 'deepgram',
+    invalid: 'whisper',
+    parse: oneOf(SPEECH_TO_TEXT_ENGINES),
+  }),
+  setting({
+    key: 'textToSpeech',
+    env: 'TTS_ENGINE',
+    flag: '--tts <engine>',
+    description: 'text-to-speech engine of apps that speak (espeak-ng: offline; deepgram: needs DEEPGRAM_API_KEY)',
+    allowed: TEXT_TO_SPEECH_ENGINES.join(', '),
+    example: 'deepgram',
+    invalid: 'polly',
+    parse: oneOf(TEXT_TO_SPEECH_ENGINES),
+  }),
+  setting({
+    key: 'deepgramApiKey',
+    secret: true,
+    env: 'DEEPGRAM_API_KEY',
+    flag: '--deepgram-key <key>',
+    description: 'Deepgram API key, for --stt deepgram or --tts deepgram',
+    allowed: '8 to 256 printable ASCII characters without spaces',
+    example: '0123456789abcdef0123456789abcdef01234567',
+    invalid: 'short',
+    parse: (raw) => (/^[\x21-\x7e]{8,256}$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'deepgramUrl',
+    env: 'DEEPGRAM_URL',
+    flag: '--deepgram-url <url>',
+    description: "Deepgram's API base, for a proxy or a local server speaking its protocol (default Deepgram's own)",
+    allowed: 'an absolute http(s):// or ws(s):// URL',
+    example: 'http://127.0.0.1:8765',
+    invalid: 'deepgram',
+    parse: urlOf(WEB_PROTOCOLS),
   }),
 ];
 
@@ -385,6 +448,13 @@ export function checkConsistency(result: ServerConfig): ServerConfig {
     throw new VoicesocketError(
       'CONFIG_INVALID',
       '--socket-token (SOCKET_TOKEN) needs --signature-secret (VONAGE_SIGNATURE_SECRET): the token travels in the answer NCCO, and unverified answer requests would hand it to anyone',
+    );
+  }
+  const deepgramFor = [result.speechToText === 'deepgram' ? '--stt' : '', result.textToSpeech === 'deepgram' ? '--tts' : ''].filter(Boolean);
+  if (deepgramFor.length > 0 && result.deepgramApiKey === undefined) {
+    throw new VoicesocketError(
+      'CONFIG_INVALID',
+      `${deepgramFor.join(' and ')} deepgram needs DEEPGRAM_API_KEY (or --deepgram-key): the Deepgram console makes one under "API Keys"`,
     );
   }
   return result;

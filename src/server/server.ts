@@ -183,7 +183,14 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     maxCalls: config.maxCalls,
     idleTimeoutS: config.idleTimeoutS,
     onAppTiming: metrics.appFrame,
-    speech: options.speech ?? speechEngines(),
+    speech:
+      options.speech ??
+      speechEngines({
+        speechToText: config.speechToText,
+        textToSpeech: config.textToSpeech,
+        deepgramApiKey: config.deepgramApiKey,
+        deepgramUrl: config.deepgramUrl,
+      }),
     onSession: (session) => {
       const link = worker.link;
       if (!link) return;

@@ -3,6 +3,9 @@
  * no account); Deepgram when it is chosen, with its key. The server builds this once from its
  * settings; an app may name another engine per call.
  */
+import type { DeepgramOptions } from './deepgram-client.js';
+import { deepgramSynthesizer } from './deepgram-synthesizer.js';
+import { deepgramTranscriber } from './deepgram-transcriber.js';
 import { espeakSynthesizer } from './espeak.js';
 import { pocketsphinxTranscriber, type PocketSphinxOptions } from './pocketsphinx.js';
 import type { Synthesizer } from './synthesizer.js';
@@ -15,6 +18,8 @@ export interface SpeechEngineSettings {
   /** Deepgram's API base (a proxy, or a local server speaking its protocol); Deepgram's own when unset. */
   deepgramUrl?: string | undefined;
   pocketsphinx?: PocketSphinxOptions;
+  /** Model, voice and timeouts of the Deepgram engines. */
+  deepgram?: Omit<DeepgramOptions, 'apiKey' | 'baseUrl'>;
 }
 
 export interface SpeechEngines {
@@ -23,8 +28,15 @@ export interface SpeechEngines {
 }
 
 export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): SpeechEngines {
-  const transcribers = new Map<string, () => TranscriberFactory>([['pocketsphinx', () => pocketsphinxTranscriber(settings.pocketsphinx)]]);
-  const synthesizers = new Map<string, () => Synthesizer>([['espeak-ng', () => espeakSynthesizer]]);
+  const deepgram: DeepgramOptions = { ...settings.deepgram, apiKey: settings.deepgramApiKey, baseUrl: settings.deepgramUrl };
+  const transcribers = new Map<string, () => TranscriberFactory>([
+    ['pocketsphinx', () => pocketsphinxTranscriber(settings.pocketsphinx)],
+    ['deepgram', () => deepgramTranscriber(deepgram)],
+  ]);
+  const synthesizers = new Map<string, () => Synthesizer>([
+    ['espeak-ng', () => espeakSynthesizer],
+    ['deepgram', () => deepgramSynthesizer(deepgram)],
+  ]);
   const pick = <T>(table: Map<string, () => T>, name: string, job: string): T => {
     const make = table.get(name);
     if (!make) throw new RangeError(`no ${job} engine "${name}"; engines: ${[...table.keys()].join(', ')}`);

@@ -7,3 +7,6 @@ export { createWebRtcVad, type FrameClassifier, type VadMode } from './webrtc-va
 export { pocketsphinxTranscriber, POCKETSPHINX_PACKAGES, type PocketSphinxOptions } from './pocketsphinx.js';
 export { espeakSynthesizer } from './espeak.js';
 export { speechEngines, type SpeechEngines, type SpeechEngineSettings } from './engines.js';
+export { deepgramTranscriber } from './deepgram-transcriber.js';
+export { deepgramSynthesizer } from './deepgram-synthesizer.js';
+export type { DeepgramOptions } from './deepgram-client.js';

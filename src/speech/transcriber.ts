@@ -20,7 +20,7 @@ export interface Transcriber extends EventEmitter<TranscriberEvents> {
   ready(): Promise<void>;
   /** Speech began at `atMs`; `preroll` is the call-rate audio just before it (the onset the detector needed). */
   speechStart(atMs: number, preroll: Buffer): void;
-  /** One frame of caller audio at the call rate, starting at `atMs`. */
+  /** Every frame of caller audio at the call rate, starting at `atMs`, speech or not; engines keep what they need. */
   audio(frame: Buffer, atMs: number): void;
   speechEnd(atMs: number): void;
   /** Reports what is still pending as final, then releases the engine. */

@@ -12,7 +12,11 @@ import { SETTINGS, type Setting } from '../../src/server/config.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 
 /** Settings that need another one to be valid (the socket token only travels behind verified webhooks). */
-const COMPANIONS: Record<string, Record<string, string>> = { socketToken: { VONAGE_SIGNATURE_SECRET: 'a-companion-secret' } };
+const COMPANIONS: Record<string, Record<string, string>> = {
+  socketToken: { VONAGE_SIGNATURE_SECRET: 'a-companion-secret' },
+  speechToText: { DEEPGRAM_API_KEY: 'a-companion-deepgram-key' },
+  textToSpeech: { DEEPGRAM_API_KEY: 'a-companion-deepgram-key' },
+};
 const companionsFor = (items: Setting[]) => Object.assign({}, ...items.map((item) => COMPANIONS[item.key] ?? {})) as Record<string, string>;
 /** The variables of every setting cleared, so the machine's own environment cannot leak in. */
 const CLEAN_ENV = Object.fromEntries(SETTINGS.map((item) => [item.env, undefined]));
@@ -72,6 +76,18 @@ test('every bad value exits 2 with one line naming the flag or the variable', as
         if (!item.secret) assert.match(lines[0]!, /expected /);
       }),
     );
+  }
+});
+
+test('a Deepgram engine without a Deepgram key exits 2 with one line naming what is missing', async () => {
+  for (const args of [
+    ['--stt', 'deepgram'],
+    ['--tts', 'deepgram'],
+  ]) {
+    const { code, stderr } = await runCli(['serve', '--print-config', ...args], CLEAN_ENV);
+    assert.equal(code, 2, stderr);
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    assert.match(stderr, new RegExp(`VS_ERR_CONFIG_INVALID.*${args[0]} deepgram needs DEEPGRAM_API_KEY`));
   }
 });
 
