@@ -3,6 +3,7 @@
  * drawn on a canvas from the last five minutes of snapshots.
  */
 import { describeCloseCode } from '../src/protocol/close-codes.js';
+import { clock, speechView, type CallSpeech } from './transcript-view.js';
 
 interface TimelineItem {
   at: number;
@@ -24,6 +25,7 @@ interface Call {
   levelInDb: number | null;
   levelOutDb: number | null;
   closeCode?: number;
+  speech?: CallSpeech;
   timeline: TimelineItem[];
 }
 interface ServerStats {
@@ -51,11 +53,6 @@ const $ = <T extends HTMLElement>(selector: string) => document.querySelector(se
 
 function text(value: string | number | undefined | null): string {
   return value === undefined || value === null || value === '' ? '–' : String(value);
-}
-
-function duration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
 function meter(db: number | null): HTMLElement {
@@ -94,6 +91,16 @@ function timelineRow(call: Call, columns: number): HTMLTableRowElement {
   return row;
 }
 
+/** A call's speech under its row, always shown (web/transcript-view.ts). */
+function speechRow(speech: CallSpeech, columns: number): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  row.className = 'speech';
+  const td = row.insertCell();
+  td.colSpan = columns;
+  td.append(...speechView(speech));
+  return row;
+}
+
 /** Opens or closes a call's timeline. */
 function toggle(call: Call): void {
   if (expanded.has(call.id)) expanded.delete(call.id);
@@ -122,6 +129,7 @@ function renderTable(selector: string, calls: Call[], columns: Array<(call: Call
     cell(row, callLabel(call), 'mono');
     for (const column of columns) cell(row, column(call));
     body.append(row);
+    if (call.speech) body.append(speechRow(call.speech, columns.length + 1));
     if (expanded.has(call.id)) body.append(timelineRow(call, columns.length + 1));
   }
 }
@@ -132,7 +140,7 @@ function renderCalls(calls: Call[]): void {
   renderTable('#calls', calls, [
     parties,
     (call) => call.state,
-    (call) => duration(call.durationMs),
+    (call) => clock(call.durationMs),
     (call) => `${call.rate / 1000} kHz`,
     (call) => `${call.framesIn} / ${call.framesOut}${call.framesDropped ? ` (${call.framesDropped} dropped)` : ''}`,
     (call) => meter(call.levelInDb),
@@ -144,7 +152,7 @@ function renderCalls(calls: Call[]): void {
 function renderRecent(calls: Call[]): void {
   renderTable('#recent', calls, [
     parties,
-    (call) => duration(call.durationMs),
+    (call) => clock(call.durationMs),
     (call) => `${call.framesIn} / ${call.framesOut}`,
     (call) => (call.closeCode === undefined ? '–' : describeCloseCode(call.closeCode)),
   ]);
@@ -155,7 +163,7 @@ function renderServer(server: ServerStats): void {
   $('#frames-per-second').textContent = String(server.framesPerSecond);
   $('#loop-lag').textContent = `${server.eventLoopLagMs} ms`;
   $('#memory').textContent = `${server.rssMb} / ${server.heapMb} MB`;
-  $('#uptime').textContent = duration(server.uptimeS * 1000);
+  $('#uptime').textContent = clock(server.uptimeS * 1000);
   $('#server-state').textContent = server.draining ? 'draining: finishing its calls, taking no new ones' : 'ready';
   $('#server-state').classList.toggle('warning', server.draining === true);
 }

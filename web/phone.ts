@@ -13,6 +13,7 @@ import { Resampler } from '../src/audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../src/audio/pcm.js';
 import { readFrameTag, tagFrame } from '../src/audio/frame-tag.js';
 import { rmsDbfs } from '../src/audio/levels.js';
+import { speechView, type CallSpeech } from './transcript-view.js';
 
 type State = 'idle' | 'connecting' | 'connected' | 'ended';
 
@@ -87,8 +88,33 @@ function speak(text: string): Promise<void> {
   });
 }
 
+/** This call's uuid, as the answer webhook and the server's call list know it. */
+let callUuid: string | undefined;
+let heardStream: EventSource | undefined;
+/** The final words the server heard on this call, for automation. */
+let heardFinals: string[] = [];
+
+/**
+ * What the server heard: this call's speech from the dashboard's stream (`/api/stream`), shown when
+ * the server's app transcribes. Nothing is shown for apps that do not listen.
+ */
+function followHeard(): void {
+  heardStream?.close();
+  heardFinals = [];
+  $('#heard').replaceChildren(Object.assign(document.createElement('p'), { className: 'muted', textContent: 'the app is not transcribing this call' }));
+  heardStream = new EventSource('/api/stream');
+  heardStream.onmessage = (message) => {
+    const { calls, recent } = JSON.parse(message.data as string) as { calls: Array<{ uuid?: string; speech?: CallSpeech }>; recent: typeof calls };
+    const mine = [...calls, ...recent].find((call) => call.uuid === callUuid);
+    if (!mine?.speech) return;
+    heardFinals = mine.speech.transcript.filter((line) => line.kind === 'final').map((line) => line.text);
+    $('#heard').replaceChildren(...speechView(mine.speech));
+  };
+}
+
 async function fetchNcco(): Promise<NccoAction[]> {
   const id = crypto.randomUUID();
+  callUuid = id;
   const query = new URLSearchParams({ uuid: id, conversation_uuid: `CON-${crypto.randomUUID()}`, from: 'browser', to: 'voicesocket' });
   const response = await fetch(`/webhooks/answer?${query}`);
   if (!response.ok) throw new Error(`answer webhook: HTTP ${response.status}`);
@@ -189,6 +215,7 @@ async function start(): Promise<void> {
       stop();
     };
     setState('connected');
+    followHeard();
   } catch (error) {
     log(`call failed: ${(error as Error).message}`);
     stop();
@@ -206,6 +233,10 @@ function stop(): void {
   stats.micLevelDb = null;
   stats.receivedLevelDb = null;
   showLevels();
+  // One more snapshot shows the last final result, then the stream closes.
+  const stream = heardStream;
+  heardStream = undefined;
+  setTimeout(() => stream?.close(), 2000);
   if (state !== 'idle') setState('ended');
 }
 
@@ -225,7 +256,7 @@ function keypad(): void {
 
 declare global {
   interface Window {
-    voicesocket: { readonly state: State; readonly stats: Stats; start(): Promise<void>; hangup(): void };
+    voicesocket: { readonly state: State; readonly stats: Stats; readonly heard: string[]; start(): Promise<void>; hangup(): void };
   }
 }
 
@@ -235,6 +266,9 @@ window.voicesocket = {
   },
   get stats() {
     return { ...stats };
+  },
+  get heard() {
+    return [...heardFinals];
   },
   start,
   hangup: stop,

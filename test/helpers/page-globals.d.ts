@@ -11,6 +11,8 @@ interface SoftphoneHandle {
     micLevelDb: number | null;
     receivedLevelDb: number | null;
   };
+  /** Final words the server heard on this call (its app transcribing). */
+  readonly heard: string[];
   start(): Promise<void>;
   hangup(): void;
 }

@@ -65,3 +65,30 @@ test('the softphone calls the echo server from Chromium with a fake microphone a
   assert.deepEqual(await meterWidths(), [0, 0], 'after the call: empty meters');
   assert.deepEqual(errors, []);
 });
+
+test('the softphone shows what the server heard: a caller saying "support" into the microphone, transcribed by PocketSphinx', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-phone-'));
+  const spoken = join(dir, 'spoken.wav');
+  const wav = join(dir, 'mic.wav');
+  await run('espeak-ng', ['-w', spoken, 'support']);
+  // Chromium loops the file: half a second of silence, the word, two seconds of silence.
+  await run('sox', [spoken, '-r', '48000', wav, 'pad', '0.5', '2']);
+  const server = await startTestServer({ app: (call) => void call.transcribe({ choices: ['sales', 'support', 'operator'] }) });
+  const browser = await launchBrowser(fakeMicrophone(wav));
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${server.baseUrl}/phone?fast=1`);
+  await page.evaluate(() => window.voicesocket.start());
+  await page.waitForFunction(() => window.voicesocket?.state === 'connected', undefined, { timeout: 10_000 });
+  await page.waitForSelector('#heard li.final .words', { timeout: 15_000 });
+  assert.equal(await page.textContent('#heard li.final .words'), 'support');
+  const heard = await page.evaluate(() => window.voicesocket.heard);
+  assert.equal(heard[0], 'support');
+  await page.evaluate(() => window.voicesocket.hangup());
+  assert.deepEqual(errors, []);
+});
