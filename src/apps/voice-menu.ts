@@ -118,6 +118,6 @@ export const voiceMenuApp: AppDefinition = {
       choices: choicesOption(options.choices),
       timeoutMs: durationOption(options, 'timeout', 6000, 60_000),
       attempts: 3,
-      onChoice: (session) => setTimeout(() => session.hangup(1000, 'menu: transferred'), 500),
+      onChoice: (session, choice) => setTimeout(() => session.hangup(1000, `menu: transferred to ${choice}`), 500),
     }),
 };

@@ -8,25 +8,17 @@
  */
 import { errorCode, type ErrorName } from '../errors.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
-import { Resampler } from '../audio/resampler.js';
-import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
-import { VoiceActivity, levelDb, type VoiceActivityOptions } from '../speech/voice-activity.js';
-import { createWebRtcVad, type FrameClassifier } from '../speech/webrtc-vad.js';
+import { UtteranceDetector, type ListenOptions } from '../speech/utterance-detector.js';
 import { sentimentOf } from '../speech/sentiment.js';
 import { SpeechEngineError, type SpeechErrorEvent, type TranscriptEvent } from '../speech/speech-events.js';
 import type { SpeechEngines } from '../speech/engines.js';
 import type { TranscribeOptions, Transcriber, TranscriberFactory } from '../speech/transcriber.js';
 import type { Logger } from './logger.js';
 
-/** Caller audio kept before an onset, so the engine hears the start of the first word. */
-const PREROLL_MS = 300;
 /** Final results kept per call for the dashboard and /api/calls. */
 const MAX_TRANSCRIPT = 50;
 
-export interface ListenOptions extends VoiceActivityOptions {
-  /** WebRTC VAD aggressiveness 0–3 (default 2). */
-  aggressiveness?: 0 | 1 | 2 | 3;
-}
+export type { ListenOptions };
 
 export interface TranscribeCallOptions extends TranscribeOptions {
   /** An engine other than the server's default (`pocketsphinx`, `deepgram`). */
@@ -70,16 +62,14 @@ function errorName(error: SpeechEngineError): ErrorName {
 
 export class CallSpeech {
   /** The caller is speaking (by the voice activity detector). */
-  speaking = false;
+  get speaking(): boolean {
+    return this.detector?.speaking ?? false;
+  }
   /** Recent final results, oldest first, plus the current interim one. */
   readonly transcript: TranscriptEvent[] = [];
   interim: TranscriptEvent | undefined;
-  private detector: Promise<void> | undefined;
-  private classifier: FrameClassifier | undefined;
-  private activity: VoiceActivity | undefined;
-  private detectorResampler: Resampler | undefined;
-  private detectorPending = Buffer.alloc(0);
-  private preroll: Buffer[] = [];
+  private listening: Promise<void> | undefined;
+  private detector: UtteranceDetector | undefined;
   private readonly transcribers = new Set<Transcriber>();
   private wired = false;
   private pendingFrames: Array<{ frame: Buffer; atMs: number }> | undefined = [];
@@ -91,8 +81,8 @@ export class CallSpeech {
 
   /** Starts voice activity detection: `speech-start` / `speech-end` events. Idempotent. */
   listen(options: ListenOptions = {}): Promise<void> {
-    this.detector ??= this.startDetector(options);
-    return this.detector;
+    this.listening ??= this.startDetector(options);
+    return this.listening;
   }
 
   transcribe(options: TranscribeCallOptions = {}): Transcription {
@@ -157,23 +147,21 @@ export class CallSpeech {
   async close(): Promise<void> {
     const closing = [...this.transcribers].map((t) => t.close().catch(() => undefined));
     this.transcribers.clear();
-    this.classifier?.close();
+    this.detector?.close();
     await Promise.all(closing);
   }
 
   private async startDetector(options: ListenOptions): Promise<void> {
     if (!(await this.host.rateKnown())) return;
-    this.activity = new VoiceActivity(options);
     this.wire();
-    const rate = this.host.sampleRate() === 8000 ? 8000 : 16000;
-    if (this.host.sampleRate() !== rate) this.detectorResampler = new Resampler(this.host.sampleRate(), rate);
     try {
-      this.classifier = await createWebRtcVad(rate, options.aggressiveness ?? 2);
+      this.detector = await UtteranceDetector.create(this.host.sampleRate(), options);
     } catch (error) {
+      this.pendingFrames = undefined;
       this.reportError(new SpeechEngineError('vad', 'webrtc-vad', 'failed', (error as Error).message, { cause: error }));
       return;
     }
-    if (this.host.ended()) return this.classifier.close();
+    if (this.host.ended()) return this.detector.close();
     // Frames that arrived while the detector loaded are judged now, in order.
     const held = this.pendingFrames ?? [];
     this.pendingFrames = undefined;
@@ -193,39 +181,14 @@ export class CallSpeech {
         this.onFrame(frame, atMs);
       } catch (error) {
         // A fault of the speech layer is not the app's: detection stops, the call goes on.
-        this.activity = undefined;
+        this.detector = undefined;
         this.reportError(new SpeechEngineError('vad', 'webrtc-vad', 'failed', (error as Error).message, { cause: error }));
       }
     });
   }
 
   private onFrame(frame: Buffer, atMs: number): void {
-    const activity = this.activity;
-    const classifier = this.classifier;
-    if (!activity || !classifier) return;
-    let detectorFrame: Buffer = frame;
-    if (this.detectorResampler) {
-      this.detectorPending = Buffer.concat([this.detectorPending, floatToPcm16(this.detectorResampler.process(pcm16ToFloat(frame)))]);
-      const bytes = 640;
-      detectorFrame = this.detectorPending.subarray(0, bytes);
-      this.detectorPending = this.detectorPending.subarray(Math.min(bytes, this.detectorPending.length));
-    }
-    const change = activity.push(classifier.isSpeech(detectorFrame), levelDb(frame), atMs);
-    if (change?.kind === 'speech-start') {
-      this.speaking = true;
-      const preroll = Buffer.concat(this.preroll);
-      for (const t of this.transcribers) t.speechStart(atMs, preroll);
-      this.host.emitSpeech('speech-start', change.atMs);
-    }
-    // Every frame: an engine that finds utterances itself (Deepgram) hears the whole stream; one that
-    // decodes our utterances (PocketSphinx) takes only the frames between start and end.
-    for (const t of this.transcribers) t.audio(frame, atMs);
-    if (change?.kind === 'speech-end') {
-      this.speaking = false;
-      for (const t of this.transcribers) t.speechEnd(change.atMs);
-      this.host.emitSpeech('speech-end', change.atMs);
-    }
-    this.preroll.push(frame);
-    if (this.preroll.length > PREROLL_MS / FRAME_MS) this.preroll.shift();
+    const change = this.detector?.push(frame, atMs, this.transcribers);
+    if (change) this.host.emitSpeech(change.kind, change.atMs);
   }
 }

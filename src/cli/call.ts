@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { placeCall } from '../emulator/call.js';
 import { writeWav } from '../audio/wav.js';
 import { addSharedOptions, audioSpec, signing, switches, urls, type SharedFlags } from './emulator-options.js';
-import { checkWritableFile, parseChoice, parseDtmfScript, parseDuration } from './parse.js';
+import { checkWritableFile, parseChoice, parseDtmfScript, parseDuration, parseList } from './parse.js';
 import { distributionRow, ms, table } from './format.js';
 
 interface CallFlags extends SharedFlags {
@@ -18,6 +18,7 @@ interface CallFlags extends SharedFlags {
   record?: string;
   talk: string;
   json?: boolean;
+  hear?: string | true;
 }
 
 export function callCommand(): Command {
@@ -30,6 +31,7 @@ export function callCommand(): Command {
     .option('--rate <hz>', 'fail unless the NCCO asks for this rate (8000, 16000, 24000)')
     .option('--record <file.wav>', 'write what the caller heard')
     .option('--talk <mode>', 'talk actions: realtime or skip', 'realtime')
+    .option('--hear [phrases]', 'transcribe what the caller heard (PocketSphinx); with phrases, listen for those only: "you said sales,you said support"')
     .option('--json', 'print the result as JSON');
   addSharedOptions(command);
   command.action(async (answerUrl: string, flags: CallFlags) => {
@@ -44,6 +46,7 @@ export function callCommand(): Command {
       inputDigits: flags.input ? flags.input.split(',') : [],
       talk: parseChoice(flags.talk, '--talk', ['realtime', 'skip'] as const),
       record: Boolean(flags.record),
+      ...(flags.hear ? { transcribeHeard: flags.hear === true ? true : { choices: parseList(flags.hear, '--hear') } } : {}),
       switches: switches(flags),
       ...(flags.plainWs ? { plainWs: true } : {}),
       ...(signing(flags) ? { signing: signing(flags)! } : {}),
@@ -91,6 +94,8 @@ export function callCommand(): Command {
           ['control', `clear ${leg.clears}, notify ${leg.marksSent} sent / ${leg.marksReported} reported, ignored text ${leg.unexpectedText.length}`],
         );
       }
+      if (result.heardTranscriptError) rows.push(['heard', `not transcribed: ${result.heardTranscriptError}`]);
+      for (const utterance of result.heardTranscript ?? []) rows.push(['heard', `at ${(utterance.startMs / 1000).toFixed(1)} s: "${utterance.text}"`]);
       for (const warning of result.nccoWarnings) rows.push(['warning', warning]);
       rows.push(['verdict', result.accepted ? 'accepted: Vonage would have accepted everything the app did' : `REJECTED: ${result.problems.join('; ')}`]);
       process.stdout.write(`\n${table(rows)}\n`);

@@ -30,6 +30,13 @@ export function formatLoadReport(report: LoadReport): string {
     ['frames', `sent ${report.framesSent}, received ${report.framesReceived}`],
     ['echo', echoRow(report)],
     ['violations', `${report.violations} wrong-size frames, ${report.underruns} underruns`],
+    [
+      'endings',
+      Object.entries(report.endings)
+        .sort((a, b) => b[1] - a[1])
+        .map(([how, n]) => `${n} ${how}`)
+        .join(', ') || '—',
+    ],
     ['round trip', distributionRow(report.rtt)],
     ['answer webhook', distributionRow(report.answerLatency)],
     [

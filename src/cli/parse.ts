@@ -56,6 +56,18 @@ export function parseSayScript(raw: string, option = '--say'): Array<{ text: str
   return lines;
 }
 
+/** `a,b,c`: a comma-separated list of non-empty items. */
+export function parseList(raw: string, option: string): string[] {
+  const items = raw.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) {
+    throw new VoicesocketError(
+      'CONFIG_INVALID',
+      `${option}=${JSON.stringify(raw)} is not allowed; expected comma-separated phrases such as "you said sales,you said support"`,
+    );
+  }
+  return items;
+}
+
 export function parseUrl(raw: string, option: string): string {
   try {
     const url = new URL(raw);

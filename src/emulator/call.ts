@@ -11,6 +11,7 @@ import { DEFAULT_SAMPLE_RATE, parseContentType } from '../protocol/audio-format.
 import { CONTENT_TYPE_KEY } from '../protocol/socket-messages.js';
 import { NCCO_SYNTAX_ERROR, validateNcco, type Ncco, type NccoAction, type WebsocketEndpoint } from '../protocol/ncco.js';
 import { signWebhook } from '../protocol/signed-webhook.js';
+import { transcribeRecording } from '../speech/transcribe-recording.js';
 import { createCallerAudio, synthesizeSpeech, type CallerAudioSpec } from './caller-audio.js';
 import { dtmfMessage } from '../protocol/socket-messages.js';
 import { floatToPcm16 } from '../audio/pcm.js';
@@ -60,6 +61,11 @@ export interface PlaceCallOptions {
   /** `talk` in real time with speech (default), or skipped (load tests). */
   talk?: 'realtime' | 'skip';
   record?: boolean;
+  /**
+   * Transcribe what the caller heard (implies `record`), after the call, with the offline engine:
+   * `true` for free-form, or `{ choices }` for the phrases the test expects (far more reliable).
+   */
+  transcribeHeard?: boolean | { choices?: string[] };
   /** Round trips in the first `warmupMs` of the socket are not counted. */
   warmupMs?: number;
   signing?: Signing;
@@ -98,10 +104,20 @@ export interface CallResult {
   timeline: TimelineEntry[];
   /** With `record`: everything the caller heard, in order — talk actions, then the websocket leg — at the leg's rate. */
   heard?: { pcm: Buffer; sampleRate: number };
+  /** With `transcribeHeard`: what the caller heard, in ms of the recording (`heard`). */
+  heardTranscript?: HeardUtterance[];
+  /** With `transcribeHeard`: why it could not be transcribed (the engine failed). */
+  heardTranscriptError?: string;
   /** Everything Vonage would not have accepted. Empty means the call was accepted. */
   problems: string[];
   accepted: boolean;
   durationMs: number;
+}
+
+export interface HeardUtterance {
+  text: string;
+  startMs: number;
+  endMs: number;
 }
 
 /** What REST audio to play: synthesized talk, DTMF digits, or decoded stream audio at a given rate. */
@@ -333,6 +349,7 @@ export class CallRun {
     }
     await this.eventChain;
     this.endedAt = Date.now();
+    const heard = this.recording ? this.heard() : undefined;
     return {
       uuid: leg.uuid,
       conversationUuid: leg.conversationUuid,
@@ -344,11 +361,26 @@ export class CallRun {
       ...(this.websocketLegUuid ? { websocketLegUuid: this.websocketLegUuid } : {}),
       events: this.events,
       timeline: this.timeline.entries,
-      ...(this.options.record ? { heard: this.heard() } : {}),
+      ...(heard ? { heard } : {}),
+      ...(heard && this.options.transcribeHeard ? await this.transcribeHeard(heard) : {}),
       problems: this.problems,
       accepted: this.problems.length === 0,
       durationMs: performance.now() - this.started,
     };
+  }
+
+  private get recording(): boolean {
+    return Boolean(this.options.record || this.options.transcribeHeard);
+  }
+
+  private async transcribeHeard(heard: { pcm: Buffer; sampleRate: number }): Promise<Pick<CallResult, 'heardTranscript' | 'heardTranscriptError'>> {
+    const choices = typeof this.options.transcribeHeard === 'object' ? this.options.transcribeHeard.choices : undefined;
+    try {
+      const finals = await transcribeRecording(heard.pcm, heard.sampleRate, choices ? { choices } : {});
+      return { heardTranscript: finals.map(({ text, startMs, endMs }) => ({ text, startMs, endMs })) };
+    } catch (error) {
+      return { heardTranscriptError: (error as Error).message };
+    }
   }
 
   /** Talk audio (kept at the synthesis rate) converted to the leg's rate, followed by the leg's audio. */
@@ -500,7 +532,7 @@ export class CallRun {
         const { pcm, engine } = await synthesizeSpeech(action.text, TALK_RATE);
         const loops = action.loop === 0 ? 1 : (action.loop ?? 1);
         const ms = (pcm.length / 2 / TALK_RATE) * 1000 * loops;
-        if (this.options.record) for (let i = 0; i < loops; i++) this.talkHeard.push(pcm);
+        if (this.recording) for (let i = 0; i < loops; i++) this.talkHeard.push(pcm);
         this.timeline.add('ncco', `talk ${Math.round(ms)} ms (${engine}): ${JSON.stringify(action.text.slice(0, 60))}`);
         await sleep(ms);
         return undefined;
@@ -584,7 +616,7 @@ export class CallRun {
       binaryFirst: this.options.binaryFirst,
       switches: this.switches,
       ...(this.options.plainWs ? { plainWs: true } : {}),
-      record: this.options.record,
+      record: this.recording,
       timeline: this.timeline,
       ...(this.options.warmupMs ? { warmupMs: this.options.warmupMs } : {}),
       ...(authorization ? { authorization } : {}),

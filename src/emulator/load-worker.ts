@@ -67,6 +67,7 @@ const report: WorkerReport = {
   connected: 0,
   accepted: 0,
   failures: [],
+  endings: {},
   framesSent: 0,
   framesReceived: 0,
   echoed: 0,
@@ -89,6 +90,8 @@ for (const result of results) {
   const leg = result.leg;
   if (!leg) continue;
   if (leg.connected) report.connected++;
+  const ending = leg.end === 'app-closed' ? `app closed ${leg.closeCode ?? ''}${leg.closeReason ? ` ${leg.closeReason}` : ''}` : leg.end.replace(/-/g, ' ');
+  report.endings[ending] = (report.endings[ending] ?? 0) + 1;
   report.framesSent += leg.framesSent;
   report.framesReceived += leg.framesReceived;
   report.echoed += leg.echoed;

@@ -51,6 +51,8 @@ export interface WorkerReport {
   connected: number;
   accepted: number;
   failures: string[];
+  /** How the calls ended, counted: `caller hung up`, `app closed 1000 menu: transferred to support`, ... */
+  endings: Record<string, number>;
   framesSent: number;
   framesReceived: number;
   echoed: number;
@@ -73,6 +75,8 @@ export interface LoadReport {
   accepted: number;
   failed: number;
   failures: string[];
+  /** How the calls ended, counted (an app that routes or hangs up says so in its close reason). */
+  endings: Record<string, number>;
   framesSent: number;
   framesReceived: number;
   /** Caller frames an echoing app did not return; 0 and meaningless when the app does not echo (see `echoed`). */
@@ -117,6 +121,12 @@ function workerUrl(): URL {
 function sourceBootstrap(): string {
   const api = import.meta.resolve('tsx/esm/api');
   return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl().href)}); });`;
+}
+
+function addCounts(counts: Array<Record<string, number>>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const count of counts) for (const [key, n] of Object.entries(count)) total[key] = (total[key] ?? 0) + n;
+  return total;
 }
 
 export function defaultWorkers(calls: number): number {
@@ -206,6 +216,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     accepted: sum((r) => r.accepted),
     failed: options.calls - connected,
     failures: reports.flatMap((r) => r.failures).slice(0, 10),
+    endings: addCounts(reports.map((r) => r.endings)),
     framesSent,
     framesReceived: sum((r) => r.framesReceived),
     lost,

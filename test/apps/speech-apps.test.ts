@@ -101,6 +101,33 @@ test('parrot: hears an utterance and says it back; the transcript carries times 
   );
 });
 
+test('the emulated caller hears "you said sales": the app says back the choice it heard, and the emulator transcribes what the caller heard', async (t) => {
+  const app = (session: CallSession) => {
+    session.transcribe({ choices: ['sales', 'support', 'operator'] });
+    session.on('transcript', (event) => {
+      if (event.kind === 'final') void session.say(`you said ${event.text}`);
+    });
+  };
+  const server = await startTestServer({ app });
+  t.after(() => server.close());
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 6000,
+    talk: 'skip',
+    audio: { kind: 'script', utterances: [{ text: 'sales', atMs: 1000 }] },
+    transcribeHeard: { choices: ['you said sales', 'you said support', 'you said operator'] },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  assert.equal(result.heardTranscriptError, undefined);
+  const heard = result.heardTranscript ?? [];
+  assert.deepEqual(
+    heard.map((utterance) => utterance.text),
+    ['you said sales'],
+  );
+  // Heard after the caller spoke (1 s) and its end was detected (+0.5 s).
+  assert.ok(heard[0]!.startMs > 1500 && heard[0]!.endMs < 6000, `heard at ${heard[0]!.startMs}–${heard[0]!.endMs} ms`);
+});
+
 test('transcribe: one JSON line per final result in --dir, POSTed to --transcript-url; a failing URL is one coded line', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-transcribe-'));
   const server = await startTestServer({ app: transcribeCalls({ dir, transcriptUrl: 'http://127.0.0.1:9/unreachable' }) });

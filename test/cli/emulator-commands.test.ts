@@ -11,6 +11,7 @@ import { startBrokenApp } from '../fixtures/broken-app.js';
 import { readWav } from '../../src/audio/wav.js';
 import { runLoad, type LoadProgress, type LoadReport } from '../../src/emulator/load.js';
 import { formatLoadReport } from '../../src/cli/load.js';
+import { voiceMenuApp } from '../../src/apps/voice-menu.js';
 import { startSampleApp } from '../fixtures/sample-apps.js';
 
 const run = promisify(execFile);
@@ -83,6 +84,32 @@ test("voicesocket load: bounded concurrent calls, zero loss, a report with the g
   assert.equal(report.violations, 0);
   assert.ok((report.rtt?.count ?? 0) > 500);
   assert.equal(typeof report.generatorLoad, 'number');
+});
+
+test('voicesocket load with speaking callers, and call --hear: every caller who says "support" is routed there and hears so', async (t) => {
+  const server = await startTestServer({ app: voiceMenuApp.create({}) });
+  t.after(() => server.close());
+  const load = await runCli(['load', `${server.baseUrl}/webhooks/answer`, '--calls', '4', '--duration', '10s', '--say', '"support"@5s', '--json']);
+  assert.equal(load.code, 0, load.stdout);
+  const report = JSON.parse(load.stdout) as LoadReport;
+  assert.deepEqual(report.endings, { 'app closed 1000 menu: transferred to support': 4 });
+  const phrases = ['connecting you to sales', 'connecting you to support', 'connecting you to operator'];
+  const call = await runCli([
+    'call',
+    `${server.baseUrl}/webhooks/answer`,
+    '--talk',
+    'skip',
+    '--duration',
+    '10s',
+    '--say',
+    '"support"@5s',
+    '--hear',
+    phrases.join(','),
+  ]);
+  assert.equal(call.code, 0, call.stdout);
+  const heard = [...call.stdout.matchAll(/heard\s+at [\d.]+ s: "([^"]+)"/g)].map((match) => match[1]);
+  // The menu's prompt is heard too (forced into one of the phrases); the last thing heard is the routing.
+  assert.equal(heard.at(-1), 'connecting you to support', call.stdout);
 });
 
 test('voicesocket check: exit 0 against our server, 0 with WARN for what Vonage tolerates, 1 on a FAIL', async (t) => {
@@ -172,6 +199,7 @@ test('bad emulator options exit 2 with one line naming the option', async () => 
     ['call', 'not-a-url'],
     ['load', 'http://127.0.0.1:1/a', '--calls', '0'],
     ['call', 'http://127.0.0.1:1/a', '--dtmf', 'x@y'],
+    ['call', 'http://127.0.0.1:1/a', '--hear', 'you said sales,,'],
   ]) {
     const { code, stderr } = await runCli(args);
     assert.equal(code, 2, args.join(' '));

@@ -17,3 +17,4 @@ interface SoftphoneHandle {
   hangup(): void;
 }
 declare const window: { voicesocket: SoftphoneHandle };
+declare function getComputedStyle(element: unknown): { color: string; fontStyle: string };
