@@ -7,6 +7,7 @@
  *   npm run bench -- --quick           smoke run (~1 min; what CI runs)
  *   npm run bench -- --calls 300 --rounds 3 --duration 20
  *   npm run bench -- --suites echo --calls 300 --targets voicesocket,voicesocket-workers-2,voicesocket-redis,bare-ws
+ *   npm run bench -- --suites speech   speech only (~4 min): menu accuracy, barge-in, WER, CPU
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -16,6 +17,7 @@ import { measureAnswer } from './answer-latency.js';
 import { clearLatency, injectedHour, realTime, type PacingResult } from './pacer.js';
 import { canPin } from './processes.js';
 import { chart } from './plot.js';
+import { accuracyBy, bargeIn, confusionTable, freeForm, menuAccuracy, transcribingCpu, type MenuResult } from './speech.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -31,8 +33,8 @@ const durationS = Number(option('duration', quick ? '5' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets = option('targets', quick ? 'voicesocket,bare-ws' : 'voicesocket,bare-ws,bare-uws').split(',') as Target[];
 for (const target of targets) if (!TARGETS.includes(target)) throw new Error(`--targets: ${target} is not one of ${TARGETS.join(', ')}`);
-if (!targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
-const suites = new Set(option('suites', 'echo,answer,pacer').split(','));
+const suites = new Set(option('suites', 'echo,answer,pacer,speech').split(','));
+if (suites.has('echo') && !targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
 const realSeconds = quick ? 3 : 60;
 const root = join(import.meta.dirname, '..');
 
@@ -108,18 +110,43 @@ function pacingTable(results: PacingResult[]): string {
 
 const started = new Date();
 const echo = suites.has('echo') ? await echoSuite() : new Map<string, EchoResult[]>();
-process.stderr.write('answer webhook under autocannon\n');
+if (suites.has('answer')) process.stderr.write('answer webhook under autocannon\n');
 const answer = suites.has('answer') ? await measureAnswer(quick ? 2 : 10) : undefined;
-process.stderr.write('pacer\n');
+if (suites.has('pacer')) process.stderr.write('pacer\n');
 const pacing = suites.has('pacer') ? [injectedHour(), await realTime(realSeconds, false), await realTime(realSeconds, true)] : [];
 const clear = suites.has('pacer') ? await clearLatency(quick ? 3 : 20) : undefined;
+
+if (suites.has('speech')) process.stderr.write('speech\n');
+const speech = suites.has('speech')
+  ? {
+      menu: await menuAccuracy(quick),
+      barge: await bargeIn(quick),
+      free: await freeForm(quick),
+      cpu: await transcribingCpu(quick ? 1 : 2, quick ? 6 : 20),
+    }
+  : undefined;
+
+const distributionText = (d: { p50: number; p95: number; max: number; count: number } | undefined) =>
+  d ? `p50 ${fixed(d.p50, 0)} ms, p95 ${fixed(d.p95, 0)} ms, max ${fixed(d.max, 0)} ms (n=${d.count})` : '—';
+
+function menuLines(menu: MenuResult): string[] {
+  const right = menu.trials.filter((t) => t.routed === t.said).length;
+  const noisy = menu.trials.filter((t) => t.noisy);
+  return [
+    `Voice menu (voice-menu app, PocketSphinx menu mode, said over the prompt): **${right}/${menu.trials.length} routed right (${fixed((100 * right) / menu.trials.length, 1)} %)**; in 20 dB SNR noise ${noisy.filter((t) => t.routed === t.said).length}/${noisy.length}. By voice: ${accuracyBy(menu.trials, (t) => t.voice)}. By speed: ${accuracyBy(menu.trials, (t) => `${t.wordsPerMinute} wpm`)}.`,
+    '',
+    confusionTable(menu.trials),
+    '',
+    `Speech end (our detector, 500 ms of silence) → final result, menu mode: ${distributionText(menu.endToFinalMs)}.`,
+  ];
+}
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${canPin ? '; server pinned to core 0, load generator to core 1' : '; processes not pinned'}`;
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const report = [
   `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${quick ? ' (quick)' : ''}`,
   '',
-  `Command: \`${command}\`. Machine: ${machine}. Echo calls at 16 kHz; CPU, RSS and round trips measured over the same ${durationS} s steady window after the ramp and a 2 s warm-up; median of ${rounds} interleaved round(s).`,
+  `Command: \`${command}\`. Machine: ${machine}.${echo.size ? ` Echo calls at 16 kHz; CPU, RSS and round trips measured over the same ${durationS} s steady window after the ramp and a 2 s warm-up; median of ${rounds} interleaved round(s).` : ''}`,
   '',
   ...(echo.size ? ['### Echo: server cost side by side', '', echoTable(echo), ''] : []),
   ...(echo.size && scaleTable(echo) ? ['### Scaling out: --workers 2 and --redis against one process', '', scaleTable(echo)!, ''] : []),
@@ -138,12 +165,30 @@ const report = [
         '',
       ]
     : []),
+  ...(speech
+    ? [
+        '### Speech (offline engines: WebRTC VAD, PocketSphinx, espeak-ng; the Deepgram fake is not measured)',
+        '',
+        ...menuLines(speech.menu),
+        '',
+        `Barge-in on speech under a 440 Hz prompt: ${speech.barge.cleared}/${speech.barge.trials} cleared; true speech onset → clear sent, audio time ${distributionText(speech.barge.onsetToClearAudioMs)}; wall time from the onset frame's arrival ${distributionText(speech.barge.onsetToClearWallMs)}; prompt frames the caller heard after the clear took effect: ${speech.barge.promptFramesAfterClear}.`,
+        '',
+        `Free-form transcription (transcribe app, espeak-ng en-us at 175 wpm, ${speech.free.sentences.length} fixed sentences): **word error rate ${fixed(100 * speech.free.wordErrorRate, 1)} %**; speech end → final result ${distributionText(speech.free.endToFinalMs)}.`,
+        '',
+        '| said | PocketSphinx heard | WER |',
+        '|---|---|---|',
+        ...speech.free.sentences.map((s) => `| ${s.reference} | ${s.heard || '(nothing)'} | ${fixed(100 * s.rate, 0)} % |`),
+        '',
+        `Transcribing calls (transcribe app as its own process, pinned; callers speak every 3 s; PocketSphinx children counted): ${speech.cpu.calls} calls, ${fixed(speech.cpu.cpuPercent, 1)} % of a core, **${fixed(speech.cpu.cpuPercentPerCall, 2)} % per call → about ${fixed(speech.cpu.callsPerCore, 0)} transcribing calls per core** (the Node process ${fixed(speech.cpu.nodePercentPerCall, 2)} % per call, PocketSphinx the rest); ${speech.cpu.finals} final results for ${speech.cpu.utterances} utterances, ${speech.cpu.engineFailures} engine failures${speech.cpu.engineFailures ? ' ⚠ overloaded: the figure is not valid' : ''}.`,
+        '',
+      ]
+    : []),
 ].join('\n');
 process.stdout.write(`${report}\n`);
 
 if (!flag('no-write')) {
-  if (!echo.size) process.exit(0);
   await appendFile(join(root, 'docs', 'benchmarks.md'), `\n${report}`);
+  if (!echo.size) process.exit(0);
   const series = (metric: (r: EchoResult) => number, name: Target, color: string) => ({
     name,
     color,

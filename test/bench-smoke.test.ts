@@ -23,4 +23,10 @@ test('npm run bench -- --quick: the suite runs end to end and prints sane figure
   assert.match(stdout, /requests\/s/);
   assert.equal((stdout.match(/\| 100\.0 % \| 0 \|/g) ?? []).length, 3, 'every pacer run: all frames exact, no underrun');
   assert.match(stdout, /frames of the old audio sent after clear\(\): 0\./);
+  // Speech: the confusion table, barge-in with no prompt after the clear, WER and CPU lines.
+  assert.match(stdout, /Voice menu .*\*\*\d+\/6 routed right/);
+  assert.match(stdout, /\| said \\ routed to \| sales \| support \| operator \| nothing \| accuracy \|/);
+  assert.match(stdout, /prompt frames the caller heard after the clear took effect: 0\./);
+  assert.match(stdout, /word error rate \d+\.\d %/);
+  assert.match(stdout, /transcribing calls per core/);
 });

@@ -3,21 +3,8 @@
  * finals solid with their sentiment, the interim result greyed (it may still change). The shape is
  * `speech` of `/api/calls` (src/call/call-snapshot.ts).
  */
-export interface TranscriptLine {
-  kind: 'interim' | 'final';
-  text: string;
-  startMs: number;
-  endMs: number;
-  engine: string;
-  sentiment?: { label: string; score: number; comparative: number };
-}
-
-/** Present once the call's app uses speech (transcribe, say, listen). */
-export interface CallSpeech {
-  callerSpeaking: boolean;
-  appSpeaking: boolean;
-  transcript: TranscriptLine[];
-}
+export type { CallSpeechSnapshot as CallSpeech } from '../src/call/call-snapshot.js';
+import type { CallSpeechSnapshot as CallSpeech } from '../src/call/call-snapshot.js';
 
 /** m:ss */
 export function clock(ms: number): string {

@@ -99,6 +99,8 @@ export interface LegResult {
   /** Text the app sent that is not a command Vonage knows (ignored by Vonage, but a sign of a bug). */
   unexpectedText: string[];
   clears: number;
+  /** With `record`: where in `heard` (ms) each clear took effect. */
+  clearsAtHeardMs: number[];
   marksSent: number;
   marksReported: number;
   underruns: Underrun[];
@@ -176,6 +178,7 @@ export class WebsocketLeg {
       violations: [],
       unexpectedText: [],
       clears: 0,
+      clearsAtHeardMs: [],
       marksSent: 0,
       marksReported: 0,
       underruns: [],
@@ -403,6 +406,7 @@ export class WebsocketLeg {
     }
     if (parsed.message.type === 'clear') {
       this.result.clears++;
+      if (this.options.record) this.result.clearsAtHeardMs.push(this.heard.length * FRAME_MS);
       const kept = this.playback.clear();
       this.ws!.send(clearedMessage());
       this.options.timeline?.add('socket', 'clear → websocket:cleared');

@@ -87,7 +87,7 @@ test("voicesocket load: bounded concurrent calls, zero loss, a report with the g
 });
 
 test('voicesocket load with speaking callers, and call --hear: every caller who says "support" is routed there and hears so', async (t) => {
-  const server = await startTestServer({ app: voiceMenuApp.create({}) });
+  const server = await startTestServer({ app: await voiceMenuApp.create({}) });
   t.after(() => server.close());
   const load = await runCli(['load', `${server.baseUrl}/webhooks/answer`, '--calls', '4', '--duration', '10s', '--say', '"support"@5s', '--json']);
   assert.equal(load.code, 0, load.stdout);
