@@ -27,6 +27,9 @@ export const ERRORS = {
   SPEECH_ENGINE_MISSING: 'a speech engine is not installed or not configured; the call goes on without it (the line names the Debian package or setting)',
   SPEECH_ENGINE_UNAUTHORIZED: 'a speech provider refused the API key; the call goes on without it',
   SPEECH_ENGINE_FAILED: 'a speech engine crashed, disconnected or stalled; the call goes on without it',
+  AGENT_MODEL_FAILED:
+    "a voice agent's model dropped, refused the key or did not connect in time; the caller heard an apology and the call ended, other calls go on",
+  AGENT_MODEL_ERROR: "a voice agent's model reported an error; the call goes on",
   TRANSCRIPT_DELIVERY: 'a transcript could not be written to its file or POSTed to its URL; the call and its transcript go on',
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
   RECORDING_FAILED: 'a recording could not be opened or written (disk full, no file descriptors); it stopped, the call goes on',

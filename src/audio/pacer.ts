@@ -114,6 +114,16 @@ export class Pacer extends EventEmitter<PacerEvents> {
     return (this.playedBase + this.sentSinceBase - unplayed) * FRAME_MS;
   }
 
+  /**
+   * Where audio written now will start in the caller's ears, as ms of paced audio since the start
+   * (played + sent and not yet played + queued + the partial frame): a producer that notes this at its
+   * first write knows, from `playedMs()` later, how much of its audio was heard.
+   */
+  scheduledMs(): number {
+    const pendingMs = (this.splitter.pendingBytes / this.frameBytes) * FRAME_MS;
+    return (this.playedBase + this.sentSinceBase + this.queuedFrames) * FRAME_MS + pendingMs;
+  }
+
   /** Whether nothing is queued here or waiting to play at Vonage. */
   get idle(): boolean {
     return this.queuedFrames === 0 && this.head === this.queue.length && this.aheadMs() === 0;

@@ -468,6 +468,11 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     return this.pacer?.playedMs() ?? 0;
   }
 
+  /** Where paced audio written now will start, in the same ms as `playedMs` (docs/apps.md). */
+  get scheduledMs(): number {
+    return this.pacer?.scheduledMs() ?? 0;
+  }
+
   /** True while paced audio is queued or still playing at Vonage (what barge-in would stop). */
   get playing(): boolean {
     const pacer = this.pacer;

@@ -122,3 +122,25 @@ test('write applies backpressure past maxQueueMs and resolves once drained', asy
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(resolved, true);
 });
+
+test('scheduledMs: where audio written now starts, in playedMs terms, across a clear and an underrun', () => {
+  const { time, pacer } = setUp({ leadMs: 100 });
+  assert.equal(pacer.scheduledMs(), 0);
+  void pacer.write(Buffer.alloc(320 * 50)); // 1 s
+  assert.equal(pacer.scheduledMs(), 1000);
+  time.advance(500);
+  // Half a second later: played + at Vonage + queued is still the 1 s written.
+  assert.equal(pacer.scheduledMs(), 1000);
+  const start = pacer.scheduledMs();
+  void pacer.write(Buffer.alloc(320 * 25)); // a second reply, 500 ms
+  time.advance(700);
+  // Played up to 1.2 s: 200 ms of the second reply heard.
+  assert.equal(pacer.playedMs(time.now()) - start, 200);
+  pacer.clear();
+  // After the clear, the next audio starts where the caller stopped hearing.
+  assert.equal(pacer.scheduledMs(), pacer.playedMs(time.now()));
+  time.advance(2000); // silence: an underrun is not audio
+  const next = pacer.scheduledMs();
+  void pacer.write(Buffer.alloc(160)); // half a frame waits in the splitter
+  assert.equal(pacer.scheduledMs(), next + 10);
+});

@@ -1,0 +1,253 @@
+/**
+ * The Vonage transport for OpenAI's Agents SDK (Realtime): a `RealtimeSession` talks to the model
+ * over OpenAI's WebSocket, and this layer connects that to a call (`CallSession`), not to a raw socket.
+ *
+ * - Caller audio, at the call's rate (8/16/24 kHz), is resampled to the model's PCM16 at 24 kHz and
+ *   appended as it arrives, 20 ms at a time.
+ * - Model audio is resampled to the call's rate and played through the call's pacer, in order, with
+ *   its backpressure: never faster than real time plus the lead, whatever the model's bursts.
+ * - On an interruption (the model's server VAD `input_audio_buffer.speech_started`, or our own speech
+ *   detection with `bargeIn: 'speech' | 'both'`) it sends `clear` at once and truncates each item the
+ *   caller was hearing at what the caller actually heard: the pacer's played position against where
+ *   the item started, not what was sent.
+ * - DTMF reaches the session as a `vonage_dtmf` transport event (`session.on('transport_event')`).
+ * - The call's end closes the model session; a model that drops, refuses or does not connect in time
+ *   gets one coded log line, a spoken apology (the caller is not left in silence) and a hang-up.
+ */
+import {
+  OpenAIRealtimeWebSocket,
+  type OpenAIRealtimeWebSocketOptions,
+  type RealtimeSessionConfig,
+  type RealtimeTransportLayerConnectOptions,
+  type TransportLayerAudio,
+} from '@openai/agents-realtime';
+import { Resampler } from '../audio/resampler.js';
+import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
+import type { CallSession } from '../call/call-session.js';
+import { errorCode } from '../errors.js';
+
+/** The model's audio: PCM16 mono at 24 kHz, both ways. */
+export const MODEL_RATE = 24000;
+const MODEL_FORMAT = { type: 'audio/pcm', rate: MODEL_RATE } as const;
+
+export type AgentBargeIn = 'model' | 'speech' | 'both';
+
+export type VonageRealtimeTransportOptions = OpenAIRealtimeWebSocketOptions & {
+  /** The call this agent speaks on. */
+  call: CallSession;
+  /** What interrupts the agent: the model's VAD (default), our own detector, or either. */
+  bargeIn?: AgentBargeIn;
+  /** Connecting to the model past this is a failure, ms (default 10 000). */
+  connectTimeoutMs?: number;
+  /** Said to the caller when the model fails, before hanging up; `false` hangs up at once. */
+  failureMessage?: string | false;
+};
+
+/** One reply's audio as it plays: where it starts among the call's paced audio, and how much was written. */
+interface PlaybackItem {
+  responseId: string;
+  itemId: string;
+  contentIndex: number;
+  /** `call.scheduledMs` at the item's first write; undefined until then. */
+  startMs: number | undefined;
+  writtenMs: number;
+}
+
+/** What one interruption cut: for the dashboard and the tests. */
+export interface Interruption {
+  itemId: string;
+  /** What the caller heard of the item, ms: the truncate's `audio_end_ms`. */
+  heardMs: number;
+  /** What the model had sent of it, ms. */
+  sentMs: number;
+  by: 'model' | 'speech';
+}
+
+export const DEFAULT_FAILURE_MESSAGE = 'Sorry, the assistant is not available right now. Please call again later. Goodbye.';
+
+function withCallAudio(config: Partial<RealtimeSessionConfig> = {}): Partial<RealtimeSessionConfig> {
+  const audio = (config as { audio?: { input?: Record<string, unknown>; output?: Record<string, unknown> } }).audio ?? {};
+  return {
+    ...config,
+    audio: { ...audio, input: { ...audio.input, format: MODEL_FORMAT }, output: { ...audio.output, format: MODEL_FORMAT } },
+  } as Partial<RealtimeSessionConfig>;
+}
+
+export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
+  readonly call: CallSession;
+  /** Interruptions so far, in order. */
+  readonly interruptions: Interruption[] = [];
+  #bargeIn: AgentBargeIn;
+  #connectTimeoutMs: number;
+  #failureMessage: string | false;
+  #toModel: Resampler | undefined;
+  #fromModel: Resampler | undefined;
+  #items: PlaybackItem[] = [];
+  #discarded = new Set<string>();
+  #activeResponseId: string | null = null;
+  #deltaMetadata: { responseId: string; itemId: string; contentIndex: number } | null = null;
+  /** Writes to the pacer in order; an interruption starts a new generation and the old writes are dropped. */
+  #writing: Promise<void> = Promise.resolve();
+  #generation = 0;
+  #closingForCall = false;
+  #failed = false;
+  #wasConnected = false;
+
+  constructor(options: VonageRealtimeTransportOptions) {
+    super(options);
+    this.call = options.call;
+    this.#bargeIn = options.bargeIn ?? 'model';
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#failureMessage = options.failureMessage ?? DEFAULT_FAILURE_MESSAGE;
+    this.call.on('audio', (frame) => this.#fromCaller(frame));
+    this.call.on('dtmf', (event) => this.emit('*', { type: 'vonage_dtmf', digit: event.digit, duration: event.duration }));
+    this.call.once('end', () => {
+      this.#closingForCall = true;
+      if (this.status !== 'disconnected') this.close();
+    });
+    if (this.#bargeIn !== 'model') {
+      void this.call.listen();
+      this.call.on('speech-start', () => this.#interruptPlayback(true, 'speech'));
+    }
+    this.on('response.output_audio.delta', (event: { response_id: string; item_id: string; content_index: number }) => {
+      this.#deltaMetadata = { responseId: event.response_id, itemId: event.item_id, contentIndex: event.content_index };
+    });
+    this.on('response.created', (event: { response: { id?: string | null } }) => {
+      if (typeof event.response.id === 'string') this.#activeResponseId = event.response.id;
+    });
+    this.on('response.done', (event: { response: { id?: string | null } }) => {
+      const responseId = event.response.id;
+      if (typeof responseId !== 'string') return;
+      this.#discarded.delete(responseId);
+      if (this.#activeResponseId === responseId) this.#activeResponseId = null;
+    });
+    this.on('connection_change', (status: string) => {
+      if (status === 'connected') this.#wasConnected = true;
+      // A failed connect is reported by connect(); this is a session that was up and went away.
+      if (status === 'disconnected' && this.#wasConnected && !this.#closingForCall) this.#modelLost('the model closed the session');
+    });
+    this.on('error', (event: { error?: unknown }) => {
+      const error = event.error as { message?: unknown; error?: { message?: unknown } } | undefined;
+      const detail = String(error?.error?.message ?? error?.message ?? 'model error');
+      this.call.log.warn({ code: errorCode('AGENT_MODEL_ERROR'), detail }, 'voice agent model reported an error');
+    });
+  }
+
+  override async connect(options: RealtimeTransportLayerConnectOptions): Promise<void> {
+    options.initialSessionConfig = withCallAudio(options.initialSessionConfig);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the model did not connect within ${this.#connectTimeoutMs / 1000} s`)), this.#connectTimeoutMs);
+    });
+    try {
+      await Promise.race([super.connect(options), timeout]);
+    } catch (error) {
+      // Stops an attempt still under way (a handshake that never answers).
+      if (this.status !== 'disconnected') this.close();
+      this.#modelLost(`cannot connect to the model: ${(error as { message?: string }).message ?? String(error)}`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  override updateSessionConfig(config: Partial<RealtimeSessionConfig>): void {
+    super.updateSessionConfig(withCallAudio(config));
+  }
+
+  /** The model's server VAD heard the caller (the SDK calls this), or the app interrupts. */
+  override interrupt(cancelOngoingResponse = true): void {
+    if (this.#bargeIn === 'speech') return; // only our detector interrupts
+    this.#interruptPlayback(cancelOngoingResponse, 'model');
+  }
+
+  override _interrupt(_elapsedTime: number, cancelOngoingResponse = true): void {
+    this.interrupt(cancelOngoingResponse);
+  }
+
+  protected override _onAudio(audioEvent: TransportLayerAudio): void {
+    const metadata = this.#deltaMetadata;
+    this.#deltaMetadata = null;
+    if (this.#discarded.has(audioEvent.responseId)) return;
+    const itemId = this.currentItemId ?? metadata?.itemId;
+    if (itemId === undefined) return;
+    const contentIndex = metadata?.itemId === itemId ? metadata.contentIndex : 0;
+    let item = this.#items.find((i) => i.responseId === audioEvent.responseId && i.itemId === itemId && i.contentIndex === contentIndex);
+    if (!item) {
+      item = { responseId: audioEvent.responseId, itemId, contentIndex, startMs: undefined, writtenMs: 0 };
+      this.#items.push(item);
+    }
+    const pcm = Buffer.from(audioEvent.data);
+    this.#fromModel ??= this.call.sampleRate === MODEL_RATE ? undefined : new Resampler(MODEL_RATE, this.call.sampleRate);
+    const out = this.#fromModel ? floatToPcm16(this.#fromModel.process(pcm16ToFloat(pcm))) : pcm;
+    const generation = this.#generation;
+    const playing = item;
+    this.#writing = this.#writing.then(async () => {
+      if (generation !== this.#generation || this.call.state === 'ended') return;
+      playing.startMs ??= this.call.scheduledMs;
+      playing.writtenMs += (pcm.length / 2 / MODEL_RATE) * 1000;
+      await this.call.write(out);
+    });
+    this.emit('audio', audioEvent);
+  }
+
+  protected override _onClose(): void {
+    this.#resetPlayback();
+    this.#activeResponseId = null;
+    this.#discarded.clear();
+    super._onClose();
+  }
+
+  #fromCaller(frame: Buffer): void {
+    if (this.status !== 'connected') return;
+    this.#toModel ??= this.call.sampleRate === MODEL_RATE ? undefined : new Resampler(this.call.sampleRate, MODEL_RATE);
+    const pcm = this.#toModel ? floatToPcm16(this.#toModel.process(pcm16ToFloat(frame))) : frame;
+    // A copy: the SDK base64-encodes later, and the frame's buffer is the socket's.
+    this.sendAudio(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength) as ArrayBuffer);
+  }
+
+  #resetPlayback(): void {
+    this.#generation++;
+    this.#items = [];
+    this.#deltaMetadata = null;
+    this.#fromModel = undefined;
+    this.#writing = Promise.resolve();
+  }
+
+  #interruptPlayback(cancelOngoingResponse: boolean, by: Interruption['by']): void {
+    if (this.status !== 'connected') return;
+    if (this.#activeResponseId === null && !this.call.playing) return;
+    // What the caller heard of each item, read before the clear resets the pacer's position.
+    const played = this.call.playedMs;
+    const cuts = this.#items
+      .filter((item) => item.startMs !== undefined)
+      .map((item) => ({ item, heardMs: Math.max(0, Math.min(item.writtenMs, played - item.startMs!)) }))
+      .filter(({ item, heardMs }) => heardMs < item.writtenMs || this.#activeResponseId === item.responseId);
+    if (this.#activeResponseId !== null) this.#discarded.add(this.#activeResponseId);
+    for (const item of this.#items) this.#discarded.add(item.responseId);
+    this.#activeResponseId = null;
+    this.#resetPlayback();
+    void this.call.clear();
+    if (cancelOngoingResponse) this._cancelResponse();
+    if (cuts.length === 0) return;
+    this.emit('audio_interrupted');
+    for (const { item, heardMs } of cuts) {
+      const audioEndMs = Math.floor(heardMs);
+      this.interruptions.push({ itemId: item.itemId, heardMs: audioEndMs, sentMs: item.writtenMs, by });
+      this.sendEvent({ type: 'conversation.item.truncate', item_id: item.itemId, content_index: item.contentIndex, audio_end_ms: audioEndMs });
+    }
+    this._afterAudioDoneEvent();
+  }
+
+  /** The model is gone or never came: one coded line, an apology, the call ends. The process goes on. */
+  #modelLost(reason: string): void {
+    if (this.#failed || this.#closingForCall || this.call.state === 'ended') return;
+    this.#failed = true;
+    this.call.log.warn({ code: errorCode('AGENT_MODEL_FAILED'), detail: reason }, 'voice agent model failed; ending the call');
+    this.#resetPlayback();
+    void this.call.clear();
+    const message = this.#failureMessage;
+    const goodbye = message === false ? Promise.resolve() : this.call.say(message).then(() => undefined);
+    void goodbye.finally(() => this.call.hangup(1000, 'agent: model unavailable'));
+  }
+}

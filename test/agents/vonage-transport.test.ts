@@ -1,0 +1,103 @@
+/**
+ * The Vonage transport driven by the real Agents SDK (`@openai/agents-realtime`: RealtimeSession,
+ * RealtimeAgent, its WebSocket client) against a local server speaking the Realtime protocol
+ * (test/helpers/fake-openai-realtime.ts), with the emulator as the caller: a spoken question gets a
+ * spoken reply; talking over the reply clears it at once and truncates the model's item at what the
+ * recording shows the caller heard.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
+import { placeCall } from '../../src/emulator/call.js';
+import type { CallSession } from '../../src/call/call-session.js';
+import { VonageRealtimeTransportLayer } from '../../src/agents/vonage-realtime-transport.js';
+import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
+import { startTestServer } from '../helpers/server.js';
+import { frames } from '../helpers/audio.js';
+import { levelDb } from '../../src/speech/voice-activity.js';
+
+const LONG_REPLY =
+  'Thank you for calling. I can help you with your account, your bills, your orders and your deliveries, and I will happily explain each of them in detail.';
+
+async function agentServer(fakeTurns: FakeTurn[], model = 'gpt-realtime', rate: 16000 | 24000 | 8000 = 16000) {
+  const fake = await startFakeRealtime({ turns: fakeTurns });
+  const transports: VonageRealtimeTransportLayer[] = [];
+  const app = (call: CallSession) => {
+    const transport = new VonageRealtimeTransportLayer({ call, url: `${fake.url}?model=${model}`, connectTimeoutMs: 3000 });
+    transports.push(transport);
+    const session = new RealtimeSession(new RealtimeAgent({ name: 'Test agent', instructions: 'Answer briefly.' }), { transport, model });
+    call.once('connected', () => void session.connect({ apiKey: fake.apiKey }).catch(() => undefined));
+  };
+  const server = await startTestServer({ app, config: { sampleRate: rate } });
+  return { fake, server, transports };
+}
+
+/** 20 ms frames of the recording with any sound in them, by index. */
+function soundFrames(pcm: Buffer, rate: number): number[] {
+  return frames(pcm, (rate / 50) * 2)
+    .map((frame, index) => (levelDb(frame) > -50 ? index : -1))
+    .filter((index) => index >= 0);
+}
+
+test('agent: the caller asks, the model answers in speech; talking over it clears at once and truncates at what the caller heard', async (t) => {
+  const { fake, server, transports } = await agentServer([{ say: LONG_REPLY }, null]);
+  t.after(async () => {
+    await server.close();
+    await fake.close();
+  });
+  let clearedAt: number | undefined;
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 9000,
+    talk: 'skip',
+    record: true,
+    audio: {
+      kind: 'script',
+      utterances: [
+        { text: 'hello there', atMs: 1000 },
+        { text: 'stop please', atMs: 5000 },
+      ],
+    },
+    onTimeline: (entry) => {
+      if (entry.text.startsWith('clear')) clearedAt ??= performance.now();
+    },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  const [model] = fake.sessions;
+  assert.ok(model, 'the SDK connected');
+  // Caller audio reached the model at 24 kHz, every frame: on the model's clock (ms of audio appended)
+  // the two utterances are the script's 4 s apart.
+  const started = model.sent.filter(({ event }) => event.type === 'input_audio_buffer.speech_started');
+  assert.equal(started.length, 2, 'two user turns');
+  const apart = (started[1]!.event.audio_start_ms as number) - (started[0]!.event.audio_start_ms as number);
+  assert.ok(Math.abs(apart - 4000) <= 60, `utterances ${apart} ms apart in model audio`);
+  // The interruption: clear within 100 ms of the model's speech_started (both in this process;
+  // 100 ms is the issue's bound and far above an in-process hop, even on a busy machine).
+  assert.ok(clearedAt !== undefined, 'clear reached the caller');
+  const clearDelay = clearedAt - started[1]!.at;
+  assert.ok(clearDelay >= 0 && clearDelay <= 100, `clear ${clearDelay.toFixed(1)} ms after the interruption event`);
+  // Truncation at what the recording shows the caller heard of the reply.
+  assert.equal(model.truncations.length, 1, JSON.stringify(model.truncations));
+  const truncation = model.truncations[0]!;
+  const heard = result.heard!;
+  const leg = result.leg!;
+  const sound = soundFrames(heard.pcm, heard.sampleRate);
+  const replyStartMs = sound[0]! * 20;
+  const clearMs = leg.clearsAtHeardMs[0]!;
+  const heardOfReply = clearMs - replyStartMs;
+  assert.ok(
+    Math.abs(truncation.audio_end_ms - heardOfReply) <= 40,
+    `truncate audio_end_ms ${truncation.audio_end_ms}, the recording shows ${heardOfReply} ms heard`,
+  );
+  t.diagnostic(`clear ${clearDelay.toFixed(1)} ms after speech_started; audio_end_ms ${truncation.audio_end_ms}, heard in the recording ${heardOfReply} ms`);
+  assert.ok(truncation.audio_end_ms < (model.spoken.get(truncation.item_id) ?? 0), 'less than the model had sent');
+  // No reply audio after the clear took effect.
+  const after = sound.filter((index) => index * 20 >= clearMs);
+  assert.deepEqual(after, [], 'silence after the clear');
+  assert.equal(transports[0]!.interruptions.length, 1);
+  assert.equal(transports[0]!.interruptions[0]!.by, 'model');
+  // The model had sent the whole reply long before (it sends faster than real time): nothing to
+  // cancel, everything to truncate — the case that only the played position gets right.
+  const done = model.sent.find(({ event }) => event.type === 'response.done');
+  assert.ok(done && done.at < started[1]!.at, 'the reply was all sent before the caller interrupted');
+});

@@ -1,0 +1,306 @@
+/**
+ * A local server speaking the subset of OpenAI's Realtime WebSocket protocol that the Agents SDK
+ * (`@openai/agents-realtime`) uses, so the real SDK — pointed here by its `url` option — drives our
+ * transport with no account. Events, as documented:
+ *
+ * - Client events (https://platform.openai.com/docs/api-reference/realtime-client-events):
+ *   `session.update`, `input_audio_buffer.append` (base64 PCM16, 24 kHz here), `response.create`,
+ *   `response.cancel`, `conversation.item.create` (a tool's `function_call_output`),
+ *   `conversation.item.truncate` (`item_id`, `content_index`, `audio_end_ms`).
+ * - Server events (https://platform.openai.com/docs/api-reference/realtime-server-events):
+ *   `session.created` on connect, `session.updated`, server VAD's `input_audio_buffer.speech_started` /
+ *   `speech_stopped` (`audio_start_ms` / `audio_end_ms` in ms of audio appended) then
+ *   `input_audio_buffer.committed` and the user item (`conversation.item.added`,
+ *   `conversation.item.input_audio_transcription.completed`), a response (`response.created`,
+ *   `response.output_item.added`, `response.content_part.added`, `response.output_audio.delta`,
+ *   `response.output_audio_transcript.delta`, `response.output_audio.done`,
+ *   `response.output_audio_transcript.done`, `response.output_item.done`, `response.done`), a function
+ *   call (`response.output_item.added` / `.done` with `type: function_call`), `conversation.item.truncated`,
+ *   and `error`. Authentication: `Authorization: Bearer <key>` on the upgrade, 401 otherwise.
+ *
+ * The "model" follows a script: each user turn (speech that stopped) plays the next scripted turn —
+ * speech (espeak-ng at 24 kHz, leading silence trimmed, sent in 100 ms deltas four times faster than
+ * real time, as the real model bursts), or a tool call and then speech. Its VAD is a level gate.
+ * Failures by model name: `fake-drop` closes the socket without a close frame once its first reply
+ * has begun; `fake-error` answers the first turn with an `error` event; `fake-slow` completes the
+ * WebSocket handshake only after 10 s.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
+
+export type FakeTurn = { say: string; heard?: string } | { call: string; arguments?: Record<string, unknown>; then?: string; heard?: string } | null;
+
+export interface FakeRealtimeOptions {
+  apiKey?: string;
+  /** What the model does for each user turn, in order (the last repeats); null: nothing. */
+  turns?: FakeTurn[];
+  /** What a `response.create` the client asks for by itself says (the greeting). */
+  greeting?: string;
+}
+
+export interface RealtimeSessionRecord {
+  model: string;
+  authorization: string | undefined;
+  /** Client events by type, in order. */
+  received: Array<Record<string, unknown>>;
+  /** Server events sent, with the time they were sent (performance.now()). */
+  sent: Array<{ at: number; event: Record<string, unknown> }>;
+  truncations: Array<{ item_id: string; content_index: number; audio_end_ms: number }>;
+  appendedMs: number;
+  /** Items the model spoke: id → ms of audio sent. */
+  spoken: Map<string, number>;
+}
+
+export interface FakeRealtime {
+  /** The WebSocket URL to give the SDK (`ws://127.0.0.1:port/v1/realtime`). */
+  url: string;
+  apiKey: string;
+  sessions: RealtimeSessionRecord[];
+  close(): Promise<void>;
+}
+
+const RATE = 24000;
+const VOICED_DB = -35;
+const SILENCE_TO_STOP_MS = 500;
+const DELTA_MS = 100;
+
+function levelDb(pcm: Buffer): number {
+  let sum = 0;
+  const samples = pcm.length >> 1;
+  for (let i = 0; i < samples; i++) sum += pcm.readInt16LE(i * 2) ** 2;
+  return 20 * Math.log10(Math.sqrt(sum / Math.max(1, samples)) / 32768 + 1e-9);
+}
+
+/** espeak-ng speech at 24 kHz without its leading silence: the item's audio starts with a voice. */
+async function speech(text: string): Promise<Buffer> {
+  const { pcm } = await synthesizeSpeech(text, RATE);
+  const window = (RATE / 100) * 2;
+  for (let offset = 0; offset + window <= pcm.length; offset += window) {
+    if (levelDb(pcm.subarray(offset, offset + window)) > -40) return pcm.subarray(offset);
+  }
+  return pcm;
+}
+
+const id = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+
+function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRealtimeOptions): void {
+  const turns = options.turns ?? [{ say: 'Hello.' }];
+  let turnIndex = 0;
+  let speaking = false;
+  let voicedFrom = 0;
+  let lastVoiced = 0;
+  let userItem = '';
+  let previousItem: string | null = null;
+  let carry = Buffer.alloc(0);
+  let activeResponse: { id: string; cancelled: boolean } | undefined;
+  let pendingThen: string | undefined;
+  let dropped = false;
+  const send = (event: Record<string, unknown>) => {
+    if (socket.readyState !== socket.OPEN) return;
+    const full = { event_id: id('event'), ...event };
+    record.sent.push({ at: performance.now(), event: full });
+    socket.send(JSON.stringify(full));
+  };
+
+  const respond = async (turn: FakeTurn, spoken?: string) => {
+    if (!turn && spoken === undefined) return;
+    const response = { id: id('resp'), cancelled: false };
+    activeResponse = response;
+    send({ type: 'response.created', response: { id: response.id, object: 'realtime.response', status: 'in_progress', output: [] } });
+    if (turn && 'call' in turn && spoken === undefined) {
+      const item = { id: id('item'), type: 'function_call', call_id: id('call'), name: turn.call, arguments: JSON.stringify(turn.arguments ?? {}) };
+      send({ type: 'response.output_item.added', response_id: response.id, output_index: 0, item: { ...item, arguments: '', status: 'in_progress' } });
+      send({
+        type: 'response.function_call_arguments.done',
+        response_id: response.id,
+        output_index: 0,
+        item_id: item.id,
+        call_id: item.call_id,
+        arguments: item.arguments,
+      });
+      send({ type: 'response.output_item.done', response_id: response.id, output_index: 0, item: { ...item, status: 'completed' } });
+      send({
+        type: 'response.done',
+        response: { id: response.id, object: 'realtime.response', status: 'completed', output: [{ ...item, status: 'completed' }] },
+      });
+      pendingThen = turn.then;
+      activeResponse = undefined;
+      return;
+    }
+    const text = spoken ?? (turn && 'say' in turn ? turn.say : '');
+    const item = id('item');
+    const base = { response_id: response.id, output_index: 0 };
+    send({ type: 'response.output_item.added', ...base, item: { id: item, type: 'message', role: 'assistant', status: 'in_progress', content: [] } });
+    send({
+      type: 'conversation.item.added',
+      previous_item_id: previousItem,
+      item: { id: item, type: 'message', role: 'assistant', status: 'in_progress', content: [] },
+    });
+    previousItem = item;
+    send({ type: 'response.content_part.added', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: '' } });
+    send({ type: 'response.output_audio_transcript.delta', ...base, item_id: item, content_index: 0, delta: text });
+    const pcm = await speech(text);
+    const step = (RATE * 2 * DELTA_MS) / 1000;
+    for (let offset = 0; offset < pcm.length; offset += step) {
+      if (response.cancelled || socket.readyState !== socket.OPEN) return;
+      if (record.model === 'fake-drop' && offset >= step * 5) {
+        dropped = true;
+        socket.terminate();
+        return;
+      }
+      const chunk = pcm.subarray(offset, offset + step);
+      record.spoken.set(item, (record.spoken.get(item) ?? 0) + (chunk.length / 2 / RATE) * 1000);
+      send({ type: 'response.output_audio.delta', ...base, item_id: item, content_index: 0, delta: chunk.toString('base64') });
+      await new Promise((resolve) => setTimeout(resolve, DELTA_MS / 4));
+    }
+    if (response.cancelled) return;
+    const done = { id: item, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_audio', transcript: text }] };
+    send({ type: 'response.output_audio.done', ...base, item_id: item, content_index: 0 });
+    send({ type: 'response.output_audio_transcript.done', ...base, item_id: item, content_index: 0, transcript: text });
+    send({ type: 'response.content_part.done', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: text } });
+    send({ type: 'response.output_item.done', ...base, item: done });
+    send({ type: 'response.done', response: { id: response.id, object: 'realtime.response', status: 'completed', output: [done] } });
+    activeResponse = undefined;
+  };
+
+  const userTurnEnded = () => {
+    const turn = turns[Math.min(turnIndex++, turns.length - 1)] ?? null;
+    send({ type: 'input_audio_buffer.speech_stopped', item_id: userItem, audio_end_ms: Math.round(lastVoiced) });
+    send({ type: 'input_audio_buffer.committed', item_id: userItem, previous_item_id: previousItem });
+    send({
+      type: 'conversation.item.added',
+      previous_item_id: previousItem,
+      item: { id: userItem, type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] },
+    });
+    previousItem = userItem;
+    if (turn?.heard) send({ type: 'conversation.item.input_audio_transcription.completed', item_id: userItem, content_index: 0, transcript: turn.heard });
+    if (record.model === 'fake-error') {
+      send({ type: 'error', error: { type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.' } });
+      return;
+    }
+    void respond(turn);
+  };
+
+  const onAudio = (pcm: Buffer) => {
+    carry = Buffer.concat([carry, pcm]);
+    const frameBytes = (RATE / 50) * 2;
+    while (carry.length >= frameBytes) {
+      const frame = carry.subarray(0, frameBytes);
+      carry = carry.subarray(frameBytes);
+      const voiced = levelDb(frame) > VOICED_DB;
+      if (voiced && !speaking) {
+        speaking = true;
+        voicedFrom = record.appendedMs;
+        userItem = id('item');
+        send({ type: 'input_audio_buffer.speech_started', item_id: userItem, audio_start_ms: Math.round(voicedFrom) });
+      }
+      record.appendedMs += 20;
+      if (voiced) lastVoiced = record.appendedMs;
+      if (speaking && record.appendedMs - lastVoiced >= SILENCE_TO_STOP_MS) {
+        speaking = false;
+        userTurnEnded();
+      }
+    }
+  };
+
+  socket.on('message', (data: Buffer) => {
+    if (dropped) return;
+    const event = JSON.parse(data.toString()) as Record<string, unknown> & { type: string };
+    record.received.push(event);
+    switch (event.type) {
+      case 'session.update':
+        send({
+          type: 'session.updated',
+          session: { type: 'realtime', object: 'realtime.session', id: 'sess_fake', model: record.model, ...(event.session as object) },
+        });
+        return;
+      case 'input_audio_buffer.append':
+        onAudio(Buffer.from(String(event.audio), 'base64'));
+        return;
+      case 'conversation.item.truncate': {
+        const { item_id, content_index, audio_end_ms } = event as unknown as RealtimeSessionRecord['truncations'][number];
+        record.truncations.push({ item_id, content_index, audio_end_ms });
+        send({ type: 'conversation.item.truncated', item_id, content_index, audio_end_ms });
+        return;
+      }
+      case 'response.cancel':
+        if (activeResponse) {
+          activeResponse.cancelled = true;
+          send({ type: 'response.done', response: { id: activeResponse.id, object: 'realtime.response', status: 'cancelled', output: [] } });
+          activeResponse = undefined;
+        }
+        return;
+      case 'response.create': {
+        const then = pendingThen;
+        pendingThen = undefined;
+        const text = then ?? options.greeting;
+        if (text !== undefined) void respond(null, text);
+        return;
+      }
+      default:
+        return;
+    }
+  });
+}
+
+export async function startFakeRealtime(options: FakeRealtimeOptions = {}): Promise<FakeRealtime> {
+  const apiKey = options.apiKey ?? 'sk-test-fake';
+  const wss = new WebSocketServer({ noServer: true });
+  const sessions: RealtimeSessionRecord[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((_request, response) => response.writeHead(404).end());
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    if (request.headers.authorization !== `Bearer ${apiKey}`) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const model = url.searchParams.get('model') ?? 'gpt-realtime';
+    // A slow start: the handshake itself waits.
+    const accept = () =>
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        const record: RealtimeSessionRecord = {
+          model,
+          authorization: request.headers.authorization,
+          received: [],
+          sent: [],
+          truncations: [],
+          appendedMs: 0,
+          spoken: new Map(),
+        };
+        sessions.push(record);
+        const created = () => {
+          const full = {
+            event_id: id('event'),
+            type: 'session.created',
+            session: { type: 'realtime', object: 'realtime.session', id: 'sess_fake', model: record.model },
+          };
+          record.sent.push({ at: performance.now(), event: full });
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(full));
+        };
+        created();
+        serve(ws, record, options);
+      });
+    if (model === 'fake-slow') setTimeout(accept, 10_000).unref();
+    else accept();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `ws://127.0.0.1:${port}/v1/realtime`,
+    apiKey,
+    sessions,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
