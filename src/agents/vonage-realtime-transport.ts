@@ -25,6 +25,11 @@ import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import type { CallSession } from '../call/call-session.js';
 import { errorCode } from '../errors.js';
+import { FRAME_MS } from '../protocol/audio-format.js';
+import { TurnLog } from './turn-log.js';
+
+/** Arrival times kept of the caller's frames (60 s), to time the end of speech the model reports. */
+const ARRIVALS_KEPT = 3000;
 
 /** The model's audio: PCM16 mono at 24 kHz, both ways. */
 export const MODEL_RATE = 24000;
@@ -77,6 +82,14 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
   readonly call: CallSession;
   /** Interruptions so far, in order. */
   readonly interruptions: Interruption[] = [];
+  /** The call's turns, with their latency (also in `/api/calls` and on the dashboard). */
+  readonly turns = new TurnLog();
+  /** Wall time each caller frame arrived, by frame index modulo ARRIVALS_KEPT. */
+  #arrivals = new Float64Array(ARRIVALS_KEPT);
+  /** Call frame index of the first frame appended to the model: its audio ms 0. */
+  #firstAppendedFrame: number | undefined;
+  /** A response whose first frame out is awaited for its latency. */
+  #awaitingFrameOut: string | undefined;
   #bargeIn: AgentBargeIn;
   #connectTimeoutMs: number;
   #failureMessage: string | false;
@@ -100,6 +113,13 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#failureMessage = options.failureMessage ?? DEFAULT_FAILURE_MESSAGE;
     this.call.on('audio', (frame) => this.#fromCaller(frame));
+    this.call.agentTurns = () => this.turns.snapshot();
+    const untap = this.call.tapOutbound(() => {
+      if (this.#awaitingFrameOut === undefined) return;
+      this.turns.firstFrameOut(this.#awaitingFrameOut, performance.now());
+      this.#awaitingFrameOut = undefined;
+    });
+    this.call.once('end', untap);
     this.call.on('dtmf', (event) => this.emit('*', { type: 'vonage_dtmf', digit: event.digit, duration: event.duration }));
     this.call.once('end', () => {
       this.#closingForCall = true;
@@ -111,10 +131,25 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     }
     this.on('response.output_audio.delta', (event: { response_id: string; item_id: string; content_index: number }) => {
       this.#deltaMetadata = { responseId: event.response_id, itemId: event.item_id, contentIndex: event.content_index };
+      this.turns.firstAudio(event.response_id, performance.now());
     });
     this.on('response.created', (event: { response: { id?: string | null } }) => {
-      if (typeof event.response.id === 'string') this.#activeResponseId = event.response.id;
+      if (typeof event.response.id !== 'string') return;
+      this.#activeResponseId = event.response.id;
+      this.turns.responseStarted(event.response.id);
     });
+    this.on('input_audio_buffer.speech_stopped', (event: { item_id: string; audio_end_ms: number }) => {
+      if (this.#firstAppendedFrame === undefined) return;
+      const frame = this.#firstAppendedFrame + Math.max(0, Math.floor(event.audio_end_ms / FRAME_MS) - 1);
+      const arrived = this.#arrivals[frame % ARRIVALS_KEPT];
+      this.turns.callerStopped(event.item_id, frame * FRAME_MS + FRAME_MS, arrived || undefined);
+    });
+    this.on('conversation.item.input_audio_transcription.completed', (event: { item_id: string; transcript: string }) =>
+      this.turns.callerTranscript(event.item_id, event.transcript),
+    );
+    this.on('response.output_audio_transcript.done', (event: { response_id: string; transcript: string }) =>
+      this.turns.agentTranscript(event.response_id, event.transcript),
+    );
     this.on('response.done', (event: { response: { id?: string | null } }) => {
       const responseId = event.response.id;
       if (typeof responseId !== 'string') return;
@@ -184,7 +219,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     const playing = item;
     this.#writing = this.#writing.then(async () => {
       if (generation !== this.#generation || this.call.state === 'ended') return;
-      playing.startMs ??= this.call.scheduledMs;
+      if (playing.startMs === undefined) {
+        playing.startMs = this.call.scheduledMs;
+        this.#awaitingFrameOut = playing.responseId;
+      }
       playing.writtenMs += (pcm.length / 2 / MODEL_RATE) * 1000;
       await this.call.write(out);
     });
@@ -199,7 +237,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
   }
 
   #fromCaller(frame: Buffer): void {
+    const index = this.call.stats.framesIn - 1;
+    this.#arrivals[index % ARRIVALS_KEPT] = performance.now();
     if (this.status !== 'connected') return;
+    this.#firstAppendedFrame ??= index;
     this.#toModel ??= this.call.sampleRate === MODEL_RATE ? undefined : new Resampler(this.call.sampleRate, MODEL_RATE);
     const pcm = this.#toModel ? floatToPcm16(this.#toModel.process(pcm16ToFloat(frame))) : frame;
     // A copy: the SDK base64-encodes later, and the frame's buffer is the socket's.
@@ -234,6 +275,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     for (const { item, heardMs } of cuts) {
       const audioEndMs = Math.floor(heardMs);
       this.interruptions.push({ itemId: item.itemId, heardMs: audioEndMs, sentMs: item.writtenMs, by });
+      this.turns.interrupted(item.responseId, audioEndMs, item.writtenMs);
       this.sendEvent({ type: 'conversation.item.truncate', item_id: item.itemId, content_index: item.contentIndex, audio_end_ms: audioEndMs });
     }
     this._afterAudioDoneEvent();

@@ -16,6 +16,7 @@ import { clearCommand, notifyCommand, parseVonageMessage, type VonageMessage } f
 import { lenientText } from '../protocol/lenient.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { SampledLog, type Logger } from './logger.js';
+import type { AgentTurnSnapshot } from './call-snapshot.js';
 import { CallSpeech, type ListenOptions, type SayOptions, type TranscribeCallOptions, type Transcription } from './call-speech.js';
 import { speechEngines, type SpeechEngines } from '../speech/engines.js';
 import type { Synthesizer } from '../speech/synthesizer.js';
@@ -195,7 +196,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   private markSeq = 0;
   private readonly pendingMarks = new Map<number, (confirmed: boolean) => void>();
   private readonly pendingClears: Array<(acknowledged: boolean) => void> = [];
-  private outboundTap: ((frame: Buffer) => void) | undefined;
+  /** Listeners of every frame sent (recording, an agent's latency): a plain array on the hot path. */
+  private outboundTaps: Array<(frame: Buffer) => void> = [];
   private readonly onAppTiming: ((seconds: number) => void) | undefined;
   private readonly speechEngines: SpeechEngines | undefined;
   private speechState: CallSpeech | undefined;
@@ -209,7 +211,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     this.stats.framesOut++;
     this.stats.bytesOut += frame.length;
     this.lastFrameOut = frame;
-    if (this.outboundTap) this.outboundTap(frame);
+    for (const tap of this.outboundTaps) tap(frame);
   };
 
   constructor(options: CallSessionOptions) {
@@ -489,10 +491,16 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     return this.pacer?.stats;
   }
 
-  /** Sees every frame sent to the caller (recording). One tap per session. */
-  tapOutbound(tap: ((frame: Buffer) => void) | undefined): void {
-    this.outboundTap = tap;
+  /** Sees every frame sent to the caller (recording, latency); returns what removes it. */
+  tapOutbound(tap: (frame: Buffer) => void): () => void {
+    this.outboundTaps.push(tap);
+    return () => {
+      this.outboundTaps = this.outboundTaps.filter((other) => other !== tap);
+    };
   }
+
+  /** Set by a voice agent on this call (src/agents/): its turns, for `/api/calls` and the dashboard. */
+  agentTurns: (() => AgentTurnSnapshot[]) | undefined;
 
   // ---- speech ----
 

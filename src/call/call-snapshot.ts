@@ -34,7 +34,23 @@ export interface CallSnapshot {
   closeCode: number | undefined;
   /** Present once the app used speech: who is speaking, the transcript so far (finals, then the interim one). */
   speech?: CallSpeechSnapshot;
+  /** Present on a voice agent's call: its turns, newest last. */
+  agent?: { turns: AgentTurnSnapshot[] };
   timeline: Array<{ at: number; source: 'webhook' | 'socket'; text: string }>;
+}
+
+/** One exchange with a voice agent (src/agents/): what each side said, an interruption, and the latency. */
+export interface AgentTurnSnapshot {
+  /** Call time the caller stopped speaking (by the model's VAD); absent for a turn the agent began (a greeting). */
+  callerEndMs?: number;
+  /** What the caller said, when the model transcribes. */
+  caller?: string;
+  /** What the agent said (its audio's transcript). */
+  agent?: string;
+  /** The caller talked over the reply: how much of it they heard, of how much was sent, ms. */
+  interrupted?: { heardMs: number; sentMs: number };
+  /** Caller's end of speech → first agent audio sent to Vonage, ms: the model's share and ours. */
+  latency?: { totalMs: number; modelMs: number; oursMs: number };
 }
 
 export interface CallSpeechSnapshot {
@@ -119,5 +135,7 @@ export function snapshotCall(session: CallSession, registry: CallRegistry): Call
       })),
     };
   }
+  const turns = session.agentTurns?.();
+  if (turns) snapshot.agent = { turns: turns.map((turn) => ({ ...turn })) };
   return withLegEvents(snapshot, leg?.events ?? [], leg?.lastSeen);
 }

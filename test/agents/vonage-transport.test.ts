@@ -7,26 +7,30 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
+import { RealtimeAgent } from '@openai/agents-realtime';
 import { placeCall } from '../../src/emulator/call.js';
 import type { CallSession } from '../../src/call/call-session.js';
-import { VonageRealtimeTransportLayer } from '../../src/agents/vonage-realtime-transport.js';
+import type { VonageRealtimeTransportLayer } from '../../src/agents/vonage-realtime-transport.js';
+import { startAgent } from '../../src/agents/start-agent.js';
 import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
 import { startTestServer } from '../helpers/server.js';
 import { frames } from '../helpers/audio.js';
 import { levelDb } from '../../src/speech/voice-activity.js';
 
+const REPLY = 'Here is an answer that the dropping model will never finish.';
 const LONG_REPLY =
   'Thank you for calling. I can help you with your account, your bills, your orders and your deliveries, and I will happily explain each of them in detail.';
 
-async function agentServer(fakeTurns: FakeTurn[], model = 'gpt-realtime', rate: 16000 | 24000 | 8000 = 16000) {
+/** A server whose calls each get an agent; the number called picks the fake model's behaviour (`fake-drop`, ...). */
+async function agentServer(fakeTurns: FakeTurn[], rate: 16000 | 24000 | 8000 = 16000) {
   const fake = await startFakeRealtime({ turns: fakeTurns });
   const transports: VonageRealtimeTransportLayer[] = [];
   const app = (call: CallSession) => {
-    const transport = new VonageRealtimeTransportLayer({ call, url: `${fake.url}?model=${model}`, connectTimeoutMs: 3000 });
-    transports.push(transport);
-    const session = new RealtimeSession(new RealtimeAgent({ name: 'Test agent', instructions: 'Answer briefly.' }), { transport, model });
-    call.once('connected', () => void session.connect({ apiKey: fake.apiKey }).catch(() => undefined));
+    call.once('connected', (identity) => {
+      const model = identity.to?.startsWith('fake-') ? identity.to : 'gpt-realtime';
+      const agent = new RealtimeAgent({ name: 'Test agent', instructions: 'Answer briefly.' });
+      transports.push(startAgent(call, { agent, apiKey: fake.apiKey, url: fake.url, model, connectTimeoutMs: 3000 }).transport);
+    });
   };
   const server = await startTestServer({ app, config: { sampleRate: rate } });
   return { fake, server, transports };
@@ -96,8 +100,64 @@ test('agent: the caller asks, the model answers in speech; talking over it clear
   assert.deepEqual(after, [], 'silence after the clear');
   assert.equal(transports[0]!.interruptions.length, 1);
   assert.equal(transports[0]!.interruptions[0]!.by, 'model');
+  // The turn as /api/calls shows it: the reply, the interruption, the latency split.
+  const [turn] = transports[0]!.turns.snapshot();
+  assert.equal(turn!.agent, LONG_REPLY);
+  assert.deepEqual(turn!.interrupted?.heardMs, truncation.audio_end_ms);
+  const latency = turn!.latency!;
+  assert.ok(latency.modelMs >= 500, `the model's share includes its VAD's 500 ms of silence: ${JSON.stringify(latency)}`);
+  assert.ok(latency.oursMs >= 0 && Math.abs(latency.totalMs - latency.modelMs - latency.oursMs) <= 1, JSON.stringify(latency));
+  t.diagnostic(`turn latency ${JSON.stringify(latency)}`);
   // The model had sent the whole reply long before (it sends faster than real time): nothing to
   // cancel, everything to truncate — the case that only the played position gets right.
   const done = model.sent.find(({ event }) => event.type === 'response.done');
   assert.ok(done && done.at < started[1]!.at, 'the reply was all sent before the caller interrupted');
+});
+
+test('agent: a model that drops, errs or does not connect ends only its own call, with a coded line and an apology; the call beside it goes on', async (t) => {
+  const { fake, server } = await agentServer([{ say: REPLY }]);
+  t.after(async () => {
+    await server.close();
+    await fake.close();
+  });
+  const call = (to: string, durationMs: number) =>
+    placeCall({
+      answerUrl: `${server.baseUrl}/webhooks/answer`,
+      to,
+      durationMs,
+      talk: 'skip',
+      transcribeHeard: {
+        choices: ['sorry the assistant is not available right now', 'please call again later', 'goodbye', REPLY.toLowerCase().replace(/[^a-z ]/g, '')],
+      },
+      audio: { kind: 'script', utterances: [{ text: 'hello there', atMs: 800 }] },
+    });
+  const [dropped, slow, erring, healthy] = await Promise.all([
+    call('fake-drop', 12_000),
+    call('fake-slow', 12_000),
+    call('fake-error', 6000),
+    call('447700900000', 8000),
+  ]);
+  for (const [name, result] of [
+    ['dropped', dropped],
+    ['slow', slow],
+  ] as const) {
+    assert.equal(result.leg!.end, 'app-closed', `${name}: the app ended the call`);
+    assert.equal(result.leg!.closeReason, 'agent: model unavailable');
+    assert.ok(
+      result.heardTranscript?.some((line) => line.text.startsWith('sorry')),
+      `${name}: the caller heard the apology: ${JSON.stringify(result.heardTranscript)}`,
+    );
+  }
+  const failures = server.logs.filter((line) => line.code === 'VS_ERR_AGENT_MODEL_FAILED');
+  assert.equal(failures.length, 2, JSON.stringify(failures));
+  assert.ok(failures.some((line) => /did not connect within 3 s/.test(String(line.detail))));
+  // An error event is logged, and the call goes on to its end.
+  assert.ok(server.logs.some((line) => line.code === 'VS_ERR_AGENT_MODEL_ERROR' && /server had an error/.test(String(line.detail))));
+  assert.equal(erring.leg!.end, 'caller-hangup');
+  // The healthy call beside them: answered, to its end.
+  assert.equal(healthy.leg!.end, 'caller-hangup');
+  assert.ok(
+    healthy.heardTranscript?.some((line) => line.text === REPLY.toLowerCase().replace(/[^a-z ]/g, '')),
+    JSON.stringify(healthy.heardTranscript),
+  );
 });

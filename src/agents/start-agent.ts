@@ -1,0 +1,63 @@
+/**
+ * An agent on a call in one step: the transport, the SDK's RealtimeSession, the connection once the
+ * call's rate is known, and an optional spoken greeting. It also listens for the session's `error`
+ * events: RealtimeSession is a Node EventEmitter, and an `error` event nobody listens to throws — a
+ * model's error event would take the whole server down. The transport logs each error (coded) and
+ * the call goes on.
+ */
+import { RealtimeSession, type RealtimeAgent, type RealtimeSessionOptions } from '@openai/agents-realtime';
+import type { CallSession } from '../call/call-session.js';
+import { VonageRealtimeTransportLayer, type AgentBargeIn } from './vonage-realtime-transport.js';
+
+export const DEFAULT_REALTIME_MODEL = 'gpt-realtime';
+export const OPENAI_REALTIME_URL = 'wss://api.openai.com/v1/realtime';
+
+export interface StartAgentOptions {
+  agent: RealtimeAgent;
+  apiKey: string;
+  /** Realtime model (default `gpt-realtime`). */
+  model?: string;
+  /** The Realtime endpoint (a proxy, or a server speaking its protocol); OpenAI's own by default. */
+  url?: string;
+  /** Voice of the model's speech (`alloy`, `marin`, ...). */
+  voice?: string;
+  /** Said first, before the caller speaks. */
+  greeting?: string;
+  bargeIn?: AgentBargeIn;
+  connectTimeoutMs?: number;
+  failureMessage?: string | false;
+  session?: Partial<RealtimeSessionOptions>;
+}
+
+export interface AgentOnCall {
+  transport: VonageRealtimeTransportLayer;
+  session: RealtimeSession;
+  /** Resolves when the model is connected (and the greeting asked for); rejects when it cannot be (already handled on the call). */
+  ready: Promise<void>;
+}
+
+export function startAgent(call: CallSession, options: StartAgentOptions): AgentOnCall {
+  const model = options.model ?? DEFAULT_REALTIME_MODEL;
+  const transport = new VonageRealtimeTransportLayer({
+    call,
+    ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+    ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.failureMessage !== undefined ? { failureMessage: options.failureMessage } : {}),
+  });
+  const session = new RealtimeSession(options.agent, {
+    ...options.session,
+    transport,
+    model,
+    ...(options.voice ? { config: { ...options.session?.config, audio: { output: { voice: options.voice } } } } : {}),
+  });
+  // Logged by the transport; here only so that Node does not throw it.
+  session.on('error', () => undefined);
+  const rateKnown = call.state === 'connecting' ? new Promise<void>((resolve) => call.once('connected', () => resolve())) : Promise.resolve();
+  const ready = rateKnown.then(async () => {
+    await session.connect({ apiKey: options.apiKey, url: `${options.url ?? OPENAI_REALTIME_URL}?model=${encodeURIComponent(model)}` });
+    if (options.greeting) transport.requestResponse({ instructions: `Greet the caller with exactly these words: ${options.greeting}` });
+  });
+  // The failure is the call's (an apology, a coded line, a hang-up): the app need not handle it.
+  ready.catch(() => undefined);
+  return { transport, session, ready };
+}
