@@ -25,6 +25,11 @@ export interface AppFlags {
   choices?: string;
   timeout?: string;
   transcriptUrl?: string;
+  instructions?: string;
+  voice?: string;
+  model?: string;
+  agentGreeting?: string;
+  openaiUrl?: string;
   printConfig?: boolean;
 }
 
@@ -54,10 +59,15 @@ export function addServeOptions(command: Command): Command {
     .option('--file <wav>', 'play: the prompt to play (any WAV)')
     .option('--loop', 'play: repeat the prompt until a key is pressed')
     .option('--dir <path>', 'record: where to write recordings (default recordings/); transcribe: a JSONL transcript per call')
-    .option('--barge-in <mode>', 'play: what stops the prompt: dtmf (default), speech, both or none')
+    .option('--barge-in <mode>', 'play: what stops the prompt: dtmf (default), speech, both or none; agent: model (default), speech or both')
     .option('--choices <words>', 'voice-menu: the choices, comma-separated, key 1 first (default sales,support,operator)')
     .option('--timeout <time>', 'voice-menu: silence before a re-prompt (default 6s)')
-    .option('--transcript-url <url>', 'transcribe: POST each final result here as JSON');
+    .option('--transcript-url <url>', 'transcribe: POST each final result here as JSON')
+    .option('--instructions <text>', "agent: the agent's instructions")
+    .option('--voice <name>', "agent: the model's voice (alloy, marin, ...)")
+    .option('--model <name>', 'agent: the Realtime model (default gpt-realtime)')
+    .option('--agent-greeting <text>', 'agent: what the agent says first')
+    .option('--openai-url <url>', "agent: the Realtime endpoint (default OpenAI's) [env OPENAI_REALTIME_URL]");
 }
 
 export interface Serving {
@@ -78,6 +88,11 @@ export async function startServing(config: ServerConfig, flags: AppFlags, worker
     choices: flags.choices,
     timeout: flags.timeout,
     transcriptUrl: flags.transcriptUrl,
+    instructions: flags.instructions,
+    voice: flags.voice,
+    model: flags.model,
+    agentGreeting: flags.agentGreeting,
+    openaiUrl: flags.openaiUrl,
   };
   const { app, answer } = await loadApp(config.app, appOptions);
   const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}) });

@@ -21,7 +21,7 @@ export interface LoadedApp {
 
 export async function loadApp(name: string, options: Record<string, unknown>): Promise<LoadedApp> {
   const builtIn = BUILT_IN_APPS[name];
-  if (builtIn) return { app: await builtIn.create(options) };
+  if (builtIn) return { app: await builtIn.create(options), ...(builtIn.answer ? { answer: builtIn.answer } : {}) };
   if (!looksLikePath(name)) {
     throw new VoicesocketError(
       'CONFIG_INVALID',

@@ -31,7 +31,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
 
-export type FakeTurn = { say: string; heard?: string } | { call: string; arguments?: Record<string, unknown>; then?: string; heard?: string } | null;
+/**
+ * A scripted turn: speech; a tool call (then `then`, said once the tool's output comes back); or both
+ * in one response (speech, then the call: "Goodbye!" and hang_up). `heard`: the caller's transcript.
+ */
+export type FakeTurn = { say?: string; call?: string; arguments?: Record<string, unknown>; then?: string; heard?: string } | null;
 
 export interface FakeRealtimeOptions {
   apiKey?: string;
@@ -96,6 +100,8 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
   let previousItem: string | null = null;
   let carry = Buffer.alloc(0);
   let activeResponse: { id: string; cancelled: boolean } | undefined;
+  /** A tool call is out: the client's next response.create follows its output, and says `then` (or nothing). */
+  let awaitingToolOutput = false;
   let pendingThen: string | undefined;
   let dropped = false;
   const send = (event: Record<string, unknown>) => {
@@ -106,63 +112,70 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
   };
 
   const respond = async (turn: FakeTurn, spoken?: string) => {
-    if (!turn && spoken === undefined) return;
+    const text = spoken ?? turn?.say;
+    const call = spoken === undefined ? turn?.call : undefined;
+    if (text === undefined && call === undefined) return;
     const response = { id: id('resp'), cancelled: false };
     activeResponse = response;
+    const output: Array<Record<string, unknown>> = [];
     send({ type: 'response.created', response: { id: response.id, object: 'realtime.response', status: 'in_progress', output: [] } });
-    if (turn && 'call' in turn && spoken === undefined) {
-      const item = { id: id('item'), type: 'function_call', call_id: id('call'), name: turn.call, arguments: JSON.stringify(turn.arguments ?? {}) };
-      send({ type: 'response.output_item.added', response_id: response.id, output_index: 0, item: { ...item, arguments: '', status: 'in_progress' } });
+    if (text !== undefined) {
+      const item = id('item');
+      const base = { response_id: response.id, output_index: 0 };
+      send({ type: 'response.output_item.added', ...base, item: { id: item, type: 'message', role: 'assistant', status: 'in_progress', content: [] } });
+      send({
+        type: 'conversation.item.added',
+        previous_item_id: previousItem,
+        item: { id: item, type: 'message', role: 'assistant', status: 'in_progress', content: [] },
+      });
+      previousItem = item;
+      send({ type: 'response.content_part.added', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: '' } });
+      send({ type: 'response.output_audio_transcript.delta', ...base, item_id: item, content_index: 0, delta: text });
+      const pcm = await speech(text);
+      const step = (RATE * 2 * DELTA_MS) / 1000;
+      for (let offset = 0; offset < pcm.length; offset += step) {
+        if (response.cancelled || socket.readyState !== socket.OPEN) return;
+        if (record.model === 'fake-drop' && offset >= step * 5) {
+          dropped = true;
+          socket.terminate();
+          return;
+        }
+        const chunk = pcm.subarray(offset, offset + step);
+        record.spoken.set(item, (record.spoken.get(item) ?? 0) + (chunk.length / 2 / RATE) * 1000);
+        send({ type: 'response.output_audio.delta', ...base, item_id: item, content_index: 0, delta: chunk.toString('base64') });
+        await new Promise((resolve) => setTimeout(resolve, DELTA_MS / 4));
+      }
+      if (response.cancelled) return;
+      const done = { id: item, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_audio', transcript: text }] };
+      send({ type: 'response.output_audio.done', ...base, item_id: item, content_index: 0 });
+      send({ type: 'response.output_audio_transcript.done', ...base, item_id: item, content_index: 0, transcript: text });
+      send({ type: 'response.content_part.done', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: text } });
+      send({ type: 'response.output_item.done', ...base, item: done });
+      output.push(done);
+    }
+    if (call !== undefined) {
+      const outputIndex = output.length;
+      const item = { id: id('item'), type: 'function_call', call_id: id('call'), name: call, arguments: JSON.stringify(turn?.arguments ?? {}) };
+      send({
+        type: 'response.output_item.added',
+        response_id: response.id,
+        output_index: outputIndex,
+        item: { ...item, arguments: '', status: 'in_progress' },
+      });
       send({
         type: 'response.function_call_arguments.done',
         response_id: response.id,
-        output_index: 0,
+        output_index: outputIndex,
         item_id: item.id,
         call_id: item.call_id,
         arguments: item.arguments,
       });
-      send({ type: 'response.output_item.done', response_id: response.id, output_index: 0, item: { ...item, status: 'completed' } });
-      send({
-        type: 'response.done',
-        response: { id: response.id, object: 'realtime.response', status: 'completed', output: [{ ...item, status: 'completed' }] },
-      });
-      pendingThen = turn.then;
-      activeResponse = undefined;
-      return;
+      send({ type: 'response.output_item.done', response_id: response.id, output_index: outputIndex, item: { ...item, status: 'completed' } });
+      output.push({ ...item, status: 'completed' });
+      awaitingToolOutput = true;
+      pendingThen = turn?.then;
     }
-    const text = spoken ?? (turn && 'say' in turn ? turn.say : '');
-    const item = id('item');
-    const base = { response_id: response.id, output_index: 0 };
-    send({ type: 'response.output_item.added', ...base, item: { id: item, type: 'message', role: 'assistant', status: 'in_progress', content: [] } });
-    send({
-      type: 'conversation.item.added',
-      previous_item_id: previousItem,
-      item: { id: item, type: 'message', role: 'assistant', status: 'in_progress', content: [] },
-    });
-    previousItem = item;
-    send({ type: 'response.content_part.added', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: '' } });
-    send({ type: 'response.output_audio_transcript.delta', ...base, item_id: item, content_index: 0, delta: text });
-    const pcm = await speech(text);
-    const step = (RATE * 2 * DELTA_MS) / 1000;
-    for (let offset = 0; offset < pcm.length; offset += step) {
-      if (response.cancelled || socket.readyState !== socket.OPEN) return;
-      if (record.model === 'fake-drop' && offset >= step * 5) {
-        dropped = true;
-        socket.terminate();
-        return;
-      }
-      const chunk = pcm.subarray(offset, offset + step);
-      record.spoken.set(item, (record.spoken.get(item) ?? 0) + (chunk.length / 2 / RATE) * 1000);
-      send({ type: 'response.output_audio.delta', ...base, item_id: item, content_index: 0, delta: chunk.toString('base64') });
-      await new Promise((resolve) => setTimeout(resolve, DELTA_MS / 4));
-    }
-    if (response.cancelled) return;
-    const done = { id: item, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_audio', transcript: text }] };
-    send({ type: 'response.output_audio.done', ...base, item_id: item, content_index: 0 });
-    send({ type: 'response.output_audio_transcript.done', ...base, item_id: item, content_index: 0, transcript: text });
-    send({ type: 'response.content_part.done', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: text } });
-    send({ type: 'response.output_item.done', ...base, item: done });
-    send({ type: 'response.done', response: { id: response.id, object: 'realtime.response', status: 'completed', output: [done] } });
+    send({ type: 'response.done', response: { id: response.id, object: 'realtime.response', status: 'completed', output } });
     activeResponse = undefined;
   };
 
@@ -234,9 +247,9 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
         }
         return;
       case 'response.create': {
-        const then = pendingThen;
+        const text = awaitingToolOutput ? pendingThen : options.greeting;
+        awaitingToolOutput = false;
         pendingThen = undefined;
-        const text = then ?? options.greeting;
         if (text !== undefined) void respond(null, text);
         return;
       }
