@@ -3,7 +3,7 @@
  * drawn on a canvas from the last five minutes of snapshots.
  */
 import { describeCloseCode } from '../src/protocol/close-codes.js';
-import { clock, speechView, type CallSpeech } from './transcript-view.js';
+import { agentView, clock, speechView, type AgentTurn, type CallSpeech } from './transcript-view.js';
 
 interface TimelineItem {
   at: number;
@@ -26,6 +26,7 @@ interface Call {
   levelOutDb: number | null;
   closeCode?: number;
   speech?: CallSpeech;
+  agent?: { turns: AgentTurn[] };
   timeline: TimelineItem[];
 }
 interface ServerStats {
@@ -91,13 +92,13 @@ function timelineRow(call: Call, columns: number): HTMLTableRowElement {
   return row;
 }
 
-/** A call's speech under its row, always shown (web/transcript-view.ts). */
-function speechRow(speech: CallSpeech, columns: number): HTMLTableRowElement {
+/** A row under the call's own, always shown: its speech or its agent's turns (web/transcript-view.ts). */
+function detailRow(className: string, columns: number, content: HTMLElement[]): HTMLTableRowElement {
   const row = document.createElement('tr');
-  row.className = 'speech';
+  row.className = className;
   const td = row.insertCell();
   td.colSpan = columns;
-  td.append(...speechView(speech));
+  td.append(...content);
   return row;
 }
 
@@ -129,7 +130,8 @@ function renderTable(selector: string, calls: Call[], columns: Array<(call: Call
     cell(row, callLabel(call), 'mono');
     for (const column of columns) cell(row, column(call));
     body.append(row);
-    if (call.speech) body.append(speechRow(call.speech, columns.length + 1));
+    if (call.speech) body.append(detailRow('speech', columns.length + 1, speechView(call.speech)));
+    if (call.agent) body.append(detailRow('agent', columns.length + 1, [agentView(call.agent.turns)]));
     if (expanded.has(call.id)) body.append(timelineRow(call, columns.length + 1));
   }
 }

@@ -3,8 +3,8 @@
  * finals solid with their sentiment, the interim result greyed (it may still change). The shape is
  * `speech` of `/api/calls` (src/call/call-snapshot.ts).
  */
-export type { CallSpeechSnapshot as CallSpeech } from '../src/call/call-snapshot.js';
-import type { CallSpeechSnapshot as CallSpeech } from '../src/call/call-snapshot.js';
+export type { CallSpeechSnapshot as CallSpeech, AgentTurnSnapshot as AgentTurn } from '../src/call/call-snapshot.js';
+import type { CallSpeechSnapshot as CallSpeech, AgentTurnSnapshot as AgentTurn } from '../src/call/call-snapshot.js';
 
 /** m:ss */
 export function clock(ms: number): string {
@@ -34,4 +34,30 @@ export function speechView(speech: CallSpeech): HTMLElement[] {
   }
   if (speech.transcript.length === 0) lines.append(span('muted', 'no words heard yet'));
   return [who, lines];
+}
+
+/**
+ * A voice agent's turns: what the caller and the agent said, an interruption (how much of the reply
+ * the caller heard), and the reply's latency split into the model's share and ours.
+ */
+export function agentView(turns: AgentTurn[]): HTMLElement {
+  const list = document.createElement('ol');
+  list.className = 'agent-turns';
+  for (const turn of turns) {
+    const li = document.createElement('li');
+    if (turn.caller !== undefined) li.append(span('caller', `caller: ${turn.caller}`));
+    if (turn.agent !== undefined) li.append(span('agent', `agent: ${turn.agent}`));
+    if (turn.interrupted) {
+      li.append(
+        span('interrupted', `interrupted: heard ${(turn.interrupted.heardMs / 1000).toFixed(1)} s of ${(turn.interrupted.sentMs / 1000).toFixed(1)} s`),
+      );
+    }
+    if (turn.latency) {
+      const { totalMs, modelMs, oursMs } = turn.latency;
+      li.append(span('latency', `${totalMs} ms to first audio (model ${modelMs} ms + voicesocket ${oursMs} ms)`));
+    }
+    list.append(li);
+  }
+  if (turns.length === 0) list.append(span('muted', 'the agent is connecting'));
+  return list;
 }

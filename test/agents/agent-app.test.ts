@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
 import type { CallList } from '../../src/call/call-snapshot.js';
-import { startFakeRealtime } from '../helpers/fake-openai-realtime.js';
+import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
 import { collectLogLines, spawnCli, waitForLogLine } from '../helpers/cli.js';
 
 const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
@@ -17,7 +17,7 @@ const GREETING = 'Hello! How can I help you today?';
 const GOODBYE = 'Thank you for calling, goodbye.';
 const plain = (text: string) => text.toLowerCase().replace(/[^a-z ]/g, '');
 
-async function setUp(t: import('node:test').TestContext, turns: Parameters<typeof startFakeRealtime>[0]['turns']) {
+async function setUp(t: import('node:test').TestContext, turns: FakeTurn[]) {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

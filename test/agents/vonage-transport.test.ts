@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { RealtimeAgent } from '@openai/agents-realtime';
 import { placeCall } from '../../src/emulator/call.js';
 import type { CallSession } from '../../src/call/call-session.js';
-import type { VonageRealtimeTransportLayer } from '../../src/agents/vonage-realtime-transport.js';
+import type { AgentBargeIn, VonageRealtimeTransportLayer } from '../../src/agents/vonage-realtime-transport.js';
 import { startAgent } from '../../src/agents/start-agent.js';
 import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
 import { startTestServer } from '../helpers/server.js';
@@ -22,18 +22,28 @@ const LONG_REPLY =
   'Thank you for calling. I can help you with your account, your bills, your orders and your deliveries, and I will happily explain each of them in detail.';
 
 /** A server whose calls each get an agent; the number called picks the fake model's behaviour (`fake-drop`, ...). */
-async function agentServer(fakeTurns: FakeTurn[], rate: 16000 | 24000 | 8000 = 16000) {
+async function agentServer(fakeTurns: FakeTurn[], options: { rate?: 8000 | 16000 | 24000; bargeIn?: AgentBargeIn } = {}) {
   const fake = await startFakeRealtime({ turns: fakeTurns });
   const transports: VonageRealtimeTransportLayer[] = [];
+  const events: Array<{ type: string; digit?: string }> = [];
   const app = (call: CallSession) => {
     call.once('connected', (identity) => {
       const model = identity.to?.startsWith('fake-') ? identity.to : 'gpt-realtime';
       const agent = new RealtimeAgent({ name: 'Test agent', instructions: 'Answer briefly.' });
-      transports.push(startAgent(call, { agent, apiKey: fake.apiKey, url: fake.url, model, connectTimeoutMs: 3000 }).transport);
+      const { transport, session } = startAgent(call, {
+        agent,
+        apiKey: fake.apiKey,
+        url: fake.url,
+        model,
+        connectTimeoutMs: 3000,
+        ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+      });
+      session.on('transport_event', (event) => void events.push(event as { type: string; digit?: string }));
+      transports.push(transport);
     });
   };
-  const server = await startTestServer({ app, config: { sampleRate: rate } });
-  return { fake, server, transports };
+  const server = await startTestServer({ app, config: { sampleRate: options.rate ?? 16000 } });
+  return { fake, server, transports, events };
 }
 
 /** 20 ms frames of the recording with any sound in them, by index. */
@@ -159,5 +169,38 @@ test('agent: a model that drops, errs or does not connect ends only its own call
   assert.ok(
     healthy.heardTranscript?.some((line) => line.text === REPLY.toLowerCase().replace(/[^a-z ]/g, '')),
     JSON.stringify(healthy.heardTranscript),
+  );
+});
+
+test('agent at 8 kHz with our own detector for barge-in, and DTMF reaching the session as a transport event', async (t) => {
+  const { fake, server, transports, events } = await agentServer([{ say: LONG_REPLY }, null], { rate: 8000, bargeIn: 'speech' });
+  t.after(async () => {
+    await server.close();
+    await fake.close();
+  });
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 8000,
+    talk: 'skip',
+    record: true,
+    dtmf: [{ digit: '5', atMs: 1500 }],
+    audio: {
+      kind: 'script',
+      utterances: [
+        { text: 'hello there', atMs: 500 },
+        { text: 'stop please', atMs: 4500 },
+      ],
+    },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  assert.equal(result.leg!.sampleRate, 8000);
+  const transport = transports[0]!;
+  assert.equal(transport.interruptions.length, 1, JSON.stringify(transport.interruptions));
+  assert.equal(transport.interruptions[0]!.by, 'speech', 'our detector, not the model, interrupted');
+  const [model] = fake.sessions;
+  assert.equal(model!.truncations[0]!.audio_end_ms, transport.interruptions[0]!.heardMs);
+  assert.deepEqual(
+    events.filter((event) => event.type === 'vonage_dtmf').map((event) => event.digit),
+    ['5'],
   );
 });

@@ -63,6 +63,8 @@ test('npm pack, installed in a fresh project: the README example type-checks (ES
     [
       "import type { CallApp, AnswerHook } from 'voicesocket';",
       "import type { CheckResult } from 'voicesocket/emulator';",
+      "import type { StartAgentOptions } from 'voicesocket/agents';",
+      "export type AgentOptions = Pick<StartAgentOptions, 'apiKey' | 'model'>;",
       'export async function main(): Promise<CheckResult[] | undefined> {',
       "  const { createServer } = await import('voicesocket');",
       "  const app: CallApp = (call) => call.on('audio', (frame) => call.sendAudio(frame));",

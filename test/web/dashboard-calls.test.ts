@@ -1,8 +1,9 @@
 /**
- * The `transcribe` app's live transcript on the dashboard, in Chromium: who is speaking, the interim
- * result greyed while the caller talks, then the final one solid with its sentiment, matching
- * `/api/calls`. The engine is Deepgram's, against the local fake of its protocol, so the words are
- * known in advance; the offline engine's own calls are tested in test/apps/speech-apps.test.ts.
+ * What the dashboard shows of a call beyond its counters, in Chromium. The `transcribe` app's live
+ * transcript: who is speaking, the interim result greyed while the caller talks, then the final one
+ * solid with its sentiment, matching `/api/calls` (the engine is Deepgram's, against the local fake
+ * of its protocol, so the words are known in advance; the offline engine's own calls are tested in
+ * test/apps/speech-apps.test.ts). A voice agent's turns, interruption and latency split.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,9 @@ import { speechEngines } from '../../src/speech/engines.js';
 import { startFakeDeepgram } from '../helpers/fake-deepgram.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { RealtimeAgent } from '@openai/agents-realtime';
+import { startAgent } from '../../src/agents/start-agent.js';
+import { startFakeRealtime } from '../helpers/fake-openai-realtime.js';
 
 const SAID = 'I am really happy with the service you gave me today, thank you so much';
 
@@ -60,5 +64,44 @@ test('transcribe: the dashboard shows the live transcript, interim greyed then f
   await page.waitForSelector('#calls tr.speech .speaking:not(.active)', { timeout: 5000 });
   await call;
   await waitFor(() => server.server.registry.activeCalls === 0, 3000, 'the call to end');
+  assert.deepEqual(errors, []);
+});
+
+test('agent: the dashboard shows each turn, what the caller and the agent said, the interruption and the latency split', async (t) => {
+  const reply = 'We are open from nine in the morning until six in the evening, every day of the week except on public holidays.';
+  const fake = await startFakeRealtime({ turns: [{ say: reply, heard: 'when are you open' }, null] });
+  const server = await startTestServer({
+    app: (call) => void startAgent(call, { agent: new RealtimeAgent({ name: 'Test', instructions: 'Be brief.' }), apiKey: fake.apiKey, url: fake.url }),
+  });
+  const browser = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+    await fake.close();
+  });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${server.baseUrl}/`);
+  await page.waitForSelector('#connection.live', { timeout: 5000 });
+  const call = placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 9000,
+    talk: 'skip',
+    audio: {
+      kind: 'script',
+      utterances: [
+        { text: 'when are you open', atMs: 800 },
+        { text: 'thank you', atMs: 5000 },
+      ],
+    },
+  });
+  await page.waitForSelector('#calls tr.agent li .agent', { timeout: 8000 });
+  assert.equal(await page.textContent('#calls tr.agent li .caller'), 'caller: when are you open');
+  assert.equal(await page.textContent('#calls tr.agent li .agent'), `agent: ${reply}`);
+  assert.match((await page.textContent('#calls tr.agent li .latency')) ?? '', /^\d+ ms to first audio \(model \d+ ms \+ voicesocket \d+ ms\)$/);
+  const interrupted = await page.waitForSelector('#calls tr.agent li .interrupted', { timeout: 8000 });
+  assert.match((await interrupted.textContent()) ?? '', /^interrupted: heard \d+\.\d s of \d+\.\d s$/);
+  await call;
   assert.deepEqual(errors, []);
 });
