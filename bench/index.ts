@@ -17,6 +17,7 @@ import { measureAnswer } from './answer-latency.js';
 import { clearLatency, injectedHour, realTime, type PacingResult } from './pacer.js';
 import { canPin } from './processes.js';
 import { chart } from './plot.js';
+import { agentLatency } from './agent.js';
 import { accuracyBy, bargeIn, confusionTable, freeForm, menuAccuracy, transcribingCpu, type MenuResult } from './speech.js';
 
 const args = process.argv.slice(2);
@@ -33,7 +34,7 @@ const durationS = Number(option('duration', quick ? '5' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets = option('targets', quick ? 'voicesocket,bare-ws' : 'voicesocket,bare-ws,bare-uws').split(',') as Target[];
 for (const target of targets) if (!TARGETS.includes(target)) throw new Error(`--targets: ${target} is not one of ${TARGETS.join(', ')}`);
-const suites = new Set(option('suites', 'echo,answer,pacer,speech').split(','));
+const suites = new Set(option('suites', 'echo,answer,pacer,speech,agent').split(','));
 if (suites.has('echo') && !targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
 const realSeconds = quick ? 3 : 60;
 const root = join(import.meta.dirname, '..');
@@ -126,6 +127,9 @@ const speech = suites.has('speech')
     }
   : undefined;
 
+if (suites.has('agent')) process.stderr.write('agent\n');
+const agent = suites.has('agent') ? await agentLatency(quick ? 2 : 12) : undefined;
+
 const distributionText = (d: { p50: number; p95: number; max: number; count: number } | undefined) =>
   d ? `p50 ${fixed(d.p50, 0)} ms, p95 ${fixed(d.p95, 0)} ms, max ${fixed(d.max, 0)} ms (n=${d.count})` : '—';
 
@@ -180,6 +184,14 @@ const report = [
         ...speech.free.sentences.map((s) => `| ${s.reference} | ${s.heard || '(nothing)'} | ${fixed(100 * s.rate, 0)} % |`),
         '',
         `Transcribing calls (transcribe app as its own process, pinned; callers speak every 3 s; PocketSphinx children counted): ${speech.cpu.calls} calls, ${fixed(speech.cpu.cpuPercent, 1)} % of a core, **${fixed(speech.cpu.cpuPercentPerCall, 2)} % per call → about ${fixed(speech.cpu.callsPerCore, 0)} transcribing calls per core** (the Node process ${fixed(speech.cpu.nodePercentPerCall, 2)} % per call, PocketSphinx the rest); ${speech.cpu.finals} final results for ${speech.cpu.utterances} utterances, ${speech.cpu.engineFailures} engine failures${speech.cpu.engineFailures ? ' ⚠ overloaded: the figure is not valid' : ''}.`,
+        '',
+      ]
+    : []),
+  ...(agent
+    ? [
+        '### Voice agents (the Agents SDK on our transport, against the local Realtime server)',
+        '',
+        `${agent.calls} calls, each a question, a long spoken reply, and the caller talking over it. Caller's end of speech → first reply audio sent to Vonage: **voicesocket's share ${distributionText(agent.oursMs)}** (resampling 24 kHz → call rate, queueing, the pacer's first frame); the model's share here is the fake's (its VAD's 500 ms of silence and espeak-ng), ${distributionText(agent.modelMs)}, not a figure for OpenAI. Interruption: the model's speech_started → clear at the caller ${distributionText(agent.clearAfterEventMs)}. Truncation: |audio_end_ms − what the caller's recording shows was heard| ${distributionText(agent.truncationErrorMs)}.`,
         '',
       ]
     : []),

@@ -29,4 +29,6 @@ test('npm run bench -- --quick: the suite runs end to end and prints sane figure
   assert.match(stdout, /prompt frames the caller heard after the clear took effect: 0\./);
   assert.match(stdout, /word error rate \d+\.\d %/);
   assert.match(stdout, /transcribing calls per core/);
+  assert.match(stdout, /voicesocket's share p50 \d+ ms/);
+  assert.match(stdout, /Truncation: \|audio_end_ms/);
 });

@@ -78,8 +78,19 @@ function levelDb(pcm: Buffer): number {
   return 20 * Math.log10(Math.sqrt(sum / Math.max(1, samples)) / 32768 + 1e-9);
 }
 
-/** espeak-ng speech at 24 kHz without its leading silence: the item's audio starts with a voice. */
-async function speech(text: string): Promise<Buffer> {
+const spoken = new Map<string, Promise<Buffer>>();
+
+/** espeak-ng speech at 24 kHz without its leading silence (made once per text, as a model's audio costs this process nothing). */
+function speech(text: string): Promise<Buffer> {
+  let made = spoken.get(text);
+  if (!made) {
+    made = synthesize(text);
+    spoken.set(text, made);
+  }
+  return made;
+}
+
+async function synthesize(text: string): Promise<Buffer> {
   const { pcm } = await synthesizeSpeech(text, RATE);
   const window = (RATE / 100) * 2;
   for (let offset = 0; offset + window <= pcm.length; offset += window) {
