@@ -100,7 +100,10 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     this.child.on('error', (error: NodeJS.ErrnoException) =>
       this.fail(error.code === 'ENOENT' ? 'missing' : 'failed', `cannot run ${python}: ${error.message} (apt-get install ${POCKETSPHINX_PACKAGES})`),
     );
-    this.child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after stdout has ended, so the driver's last lines (a coded error
+    // naming the missing package) are read first. On 'exit' that line could still be unread, and a
+    // missing model was reported as a crash on a busy machine.
+    this.child.on('close', (code, signal) => {
       if (this.closed && code === 0) return;
       const detail = this.stderr.trim().split('\n').pop() ?? '';
       this.fail('failed', `pocketsphinx exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ''}`);

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pocketsphinxTranscriber } from '../../src/speech/pocketsphinx.js';
 import type { Transcriber } from '../../src/speech/transcriber.js';
-import type { TranscriptEvent } from '../../src/speech/speech-events.js';
+import type { SpeechEngineError, TranscriptEvent } from '../../src/speech/speech-events.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
 import { frames } from '../helpers/audio.js';
 
@@ -74,4 +77,21 @@ test('the engine dying mid-call is one error event; audio after it is ignored', 
   transcriber.speechEnd(40);
   await transcriber.close();
   assert.deepEqual(errors, ['failed']);
+});
+
+test("the driver's last line is read before its exit is judged: a coded error after the process is gone still names the cause", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-driver-'));
+  const driver = join(dir, 'python3');
+  // The interpreter exits at once; a child it left behind writes the coded error 300 ms later on
+  // the same stdout (what a busy machine does to a driver that prints and exits).
+  await writeFile(driver, `#!/bin/sh\n( sleep 0.3; echo '{"type":"error","code":"missing","message":"no model at /nonexistent"}' ) &\nexit 1\n`, {
+    mode: 0o755,
+  });
+  const transcriber = pocketsphinxTranscriber({ python: driver }).create(16000, {});
+  const error = await transcriber.ready().then(
+    () => undefined,
+    (failure: SpeechEngineError) => failure,
+  );
+  assert.equal(error?.kind, 'missing', error?.message);
+  assert.match(error!.message, /pocketsphinx-en-us/);
 });
