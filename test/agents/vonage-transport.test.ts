@@ -13,7 +13,7 @@ import type { CallSession } from '../../src/call/call-session.js';
 import type { AgentBargeIn, VonageRealtimeTransportLayer } from '../../src/agents/vonage-realtime-transport.js';
 import { startAgent } from '../../src/agents/start-agent.js';
 import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
-import { startTestServer } from '../helpers/server.js';
+import { startTestServer, waitFor } from '../helpers/server.js';
 import { frames } from '../helpers/audio.js';
 import { levelDb } from '../../src/speech/voice-activity.js';
 
@@ -32,7 +32,7 @@ async function agentServer(fakeTurns: FakeTurn[], options: { rate?: 8000 | 16000
       const agent = new RealtimeAgent({ name: 'Test agent', instructions: 'Answer briefly.' });
       const { transport, session } = startAgent(call, {
         agent,
-        apiKey: fake.apiKey,
+        apiKey: identity.to === 'fake-badkey' ? 'sk-wrong' : fake.apiKey,
         url: fake.url,
         model,
         connectTimeoutMs: 3000,
@@ -110,6 +110,8 @@ test('agent: the caller asks, the model answers in speech; talking over it clear
   assert.deepEqual(after, [], 'silence after the clear');
   assert.equal(transports[0]!.interruptions.length, 1);
   assert.equal(transports[0]!.interruptions[0]!.by, 'model');
+  // The call's end closed the model session.
+  await waitFor(() => model.closed, 3000, 'the model session to close');
   // The turn as /api/calls shows it: the reply, the interruption, the latency split.
   const [turn] = transports[0]!.turns.snapshot();
   assert.equal(turn!.agent, LONG_REPLY);
@@ -124,7 +126,7 @@ test('agent: the caller asks, the model answers in speech; talking over it clear
   assert.ok(done && done.at < started[1]!.at, 'the reply was all sent before the caller interrupted');
 });
 
-test('agent: a model that drops, errs or does not connect ends only its own call, with a coded line and an apology; the call beside it goes on', async (t) => {
+test('agent: a model that drops, refuses the key, errs or does not connect ends only its own call, with a coded line and an apology; the call beside it goes on', async (t) => {
   const { fake, server } = await agentServer([{ say: REPLY }]);
   t.after(async () => {
     await server.close();
@@ -141,15 +143,17 @@ test('agent: a model that drops, errs or does not connect ends only its own call
       },
       audio: { kind: 'script', utterances: [{ text: 'hello there', atMs: 800 }] },
     });
-  const [dropped, slow, erring, healthy] = await Promise.all([
+  const [dropped, slow, refusedKey, erring, healthy] = await Promise.all([
     call('fake-drop', 12_000),
     call('fake-slow', 12_000),
+    call('fake-badkey', 10_000),
     call('fake-error', 6000),
     call('447700900000', 8000),
   ]);
   for (const [name, result] of [
     ['dropped', dropped],
     ['slow', slow],
+    ['refused key', refusedKey],
   ] as const) {
     assert.equal(result.leg!.end, 'app-closed', `${name}: the app ended the call`);
     assert.equal(result.leg!.closeReason, 'agent: model unavailable');
@@ -159,8 +163,13 @@ test('agent: a model that drops, errs or does not connect ends only its own call
     );
   }
   const failures = server.logs.filter((line) => line.code === 'VS_ERR_AGENT_MODEL_FAILED');
-  assert.equal(failures.length, 2, JSON.stringify(failures));
+  assert.equal(failures.length, 3, JSON.stringify(failures));
   assert.ok(failures.some((line) => /did not connect within 3 s/.test(String(line.detail))));
+  assert.ok(
+    failures.some((line) => /401/.test(String(line.detail))),
+    JSON.stringify(failures),
+  );
+  assert.equal(fake.refused, 1, 'one attempt with the refused key, no retry storm');
   // An error event is logged, and the call goes on to its end.
   assert.ok(server.logs.some((line) => line.code === 'VS_ERR_AGENT_MODEL_ERROR' && /server had an error/.test(String(line.detail))));
   assert.equal(erring.leg!.end, 'caller-hangup');

@@ -56,6 +56,8 @@ export interface RealtimeSessionRecord {
   appendedMs: number;
   /** Items the model spoke: id → ms of audio sent. */
   spoken: Map<string, number>;
+  /** The client closed or lost the socket. */
+  closed: boolean;
 }
 
 export interface FakeRealtime {
@@ -63,6 +65,8 @@ export interface FakeRealtime {
   url: string;
   apiKey: string;
   sessions: RealtimeSessionRecord[];
+  /** Upgrades refused for a wrong key (401). */
+  readonly refused: number;
   close(): Promise<void>;
 }
 
@@ -274,6 +278,7 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}): Prom
   const apiKey = options.apiKey ?? 'sk-test-fake';
   const wss = new WebSocketServer({ noServer: true });
   const sessions: RealtimeSessionRecord[] = [];
+  const refused = { count: 0 };
   const sockets = new Set<Socket>();
   const server: Server = createServer((_request, response) => response.writeHead(404).end());
   server.on('connection', (socket) => {
@@ -283,6 +288,7 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}): Prom
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://fake');
     if (request.headers.authorization !== `Bearer ${apiKey}`) {
+      refused.count++;
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -298,7 +304,9 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}): Prom
           truncations: [],
           appendedMs: 0,
           spoken: new Map(),
+          closed: false,
         };
+        ws.on('close', () => (record.closed = true));
         sessions.push(record);
         const created = () => {
           const full = {
@@ -321,6 +329,9 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}): Prom
     url: `ws://127.0.0.1:${port}/v1/realtime`,
     apiKey,
     sessions,
+    get refused() {
+      return refused.count;
+    },
     close: async () => {
       for (const client of wss.clients) client.terminate();
       for (const socket of sockets) socket.destroy();
