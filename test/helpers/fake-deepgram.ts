@@ -23,9 +23,8 @@
  * That is enough to check what our code sends (the rate it declares, every frame, Finalize at speech
  * end) and what it does with each kind of answer. Its "speech" is a tone, 70 ms per character.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { startVendorServer } from './fake-vendor-server.js';
 
 export interface FakeDeepgramOptions {
   /** The key that is accepted (default `test-key`). */
@@ -65,7 +64,7 @@ export interface FakeDeepgram {
   listens: ListenSession[];
   speaks: SpeakSession[];
   /** Upgrades refused for a wrong key. */
-  refused: number;
+  readonly refused: number;
   close(): Promise<void>;
 }
 
@@ -236,29 +235,11 @@ function serveSpeak(socket: WebSocket, session: SpeakSession, options: FakeDeepg
 
 export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Promise<FakeDeepgram> {
   const apiKey = options.apiKey ?? 'test-key';
-  const wss = new WebSocketServer({ noServer: true });
   const listens: ListenSession[] = [];
   const speaks: SpeakSession[] = [];
-  const sockets = new Set<Socket>();
-  const fake: FakeDeepgram = { url: '', apiKey, listens, speaks, refused: 0, close: async () => undefined };
-  const server: Server = createServer((_request, response) => response.writeHead(404).end());
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://fake');
-    if (request.headers.authorization !== `Token ${apiKey}`) {
-      fake.refused++;
-      socket.end('HTTP/1.1 401 Unauthorized\r\ndg-error: Invalid credentials.\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    if (url.pathname !== '/v1/listen' && url.pathname !== '/v1/speak') {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      if (url.pathname === '/v1/listen') {
+  const server = await startVendorServer(`Token ${apiKey}`, ({ request, url, accept, refuse }) => {
+    if (url.pathname === '/v1/listen') {
+      accept((ws) => {
         const session: ListenSession = {
           query: url.searchParams,
           authorization: request.headers.authorization,
@@ -269,19 +250,23 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
         };
         listens.push(session);
         serveListen(ws, session, options);
-      } else {
+      });
+    } else if (url.pathname === '/v1/speak') {
+      accept((ws) => {
         const session: SpeakSession = { query: url.searchParams, texts: [], messages: [], audioBytes: 0 };
         speaks.push(session);
         serveSpeak(ws, session, options);
-      }
-    });
+      });
+    } else refuse(404, 'Not Found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = async () => {
-    for (const client of wss.clients) client.terminate();
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    apiKey,
+    listens,
+    speaks,
+    get refused() {
+      return server.refused;
+    },
+    close: () => server.close(),
   };
-  return fake;
 }

@@ -26,9 +26,8 @@
  * WebSocket handshake only after 10 s.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { startVendorServer } from './fake-vendor-server.js';
 import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
 
 /**
@@ -276,26 +275,11 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
 
 export async function startFakeRealtime(options: FakeRealtimeOptions = {}): Promise<FakeRealtime> {
   const apiKey = options.apiKey ?? 'sk-test-fake';
-  const wss = new WebSocketServer({ noServer: true });
   const sessions: RealtimeSessionRecord[] = [];
-  const refused = { count: 0 };
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((_request, response) => response.writeHead(404).end());
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://fake');
-    if (request.headers.authorization !== `Bearer ${apiKey}`) {
-      refused.count++;
-      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
+  const server = await startVendorServer(`Bearer ${apiKey}`, ({ request, url, accept }) => {
     const model = url.searchParams.get('model') ?? 'gpt-realtime';
-    // A slow start: the handshake itself waits.
-    const accept = () =>
-      wss.handleUpgrade(request, socket, head, (ws) => {
+    const start = () =>
+      accept((ws) => {
         const record: RealtimeSessionRecord = {
           model,
           authorization: request.headers.authorization,
@@ -308,34 +292,22 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}): Prom
         };
         ws.on('close', () => (record.closed = true));
         sessions.push(record);
-        const created = () => {
-          const full = {
-            event_id: id('event'),
-            type: 'session.created',
-            session: { type: 'realtime', object: 'realtime.session', id: 'sess_fake', model: record.model },
-          };
-          record.sent.push({ at: performance.now(), event: full });
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(full));
-        };
-        created();
+        const created = { event_id: id('event'), type: 'session.created', session: { type: 'realtime', object: 'realtime.session', id: 'sess_fake', model } };
+        record.sent.push({ at: performance.now(), event: created });
+        ws.send(JSON.stringify(created));
         serve(ws, record, options);
       });
-    if (model === 'fake-slow') setTimeout(accept, 10_000).unref();
-    else accept();
+    // A slow start: the handshake itself waits.
+    if (model === 'fake-slow') setTimeout(start, 10_000).unref();
+    else start();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `ws://127.0.0.1:${port}/v1/realtime`,
+    url: `ws://127.0.0.1:${server.port}/v1/realtime`,
     apiKey,
     sessions,
     get refused() {
-      return refused.count;
+      return server.refused;
     },
-    close: async () => {
-      for (const client of wss.clients) client.terminate();
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => server.close(),
   };
 }

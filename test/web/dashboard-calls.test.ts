@@ -5,26 +5,20 @@
  * of its protocol, so the words are known in advance; the offline engine's own calls are tested in
  * test/apps/speech-apps.test.ts). A voice agent's turns, interruption and latency split.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { placeCall } from '../../src/emulator/call.js';
 import { transcribeCalls } from '../../src/apps/index.js';
 import { speechEngines } from '../../src/speech/engines.js';
 import { startFakeDeepgram } from '../helpers/fake-deepgram.js';
-import { startTestServer, waitFor } from '../helpers/server.js';
+import { startTestServer, waitFor, type TestServer } from '../helpers/server.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { RealtimeAgent } from '@openai/agents-realtime';
 import { startAgent } from '../../src/agents/start-agent.js';
 import { startFakeRealtime } from '../helpers/fake-openai-realtime.js';
 
-const SAID = 'I am really happy with the service you gave me today, thank you so much';
-
-test('transcribe: the dashboard shows the live transcript, interim greyed then final solid with sentiment, and who is speaking', async (t) => {
-  const fake = await startFakeDeepgram({ transcripts: ['I am really happy with the service you gave me today, thank you so much.'] });
-  const server = await startTestServer({
-    app: transcribeCalls(),
-    speech: speechEngines({ speechToText: 'deepgram', deepgramApiKey: fake.apiKey, deepgramUrl: fake.url }),
-  });
+/** Chromium on the dashboard, live; page errors collected; everything closed after the test. */
+async function openDashboard(t: TestContext, server: TestServer, fake: { close(): Promise<void> }) {
   const browser = await launchBrowser();
   t.after(async () => {
     await browser.close();
@@ -36,6 +30,18 @@ test('transcribe: the dashboard shows the live transcript, interim greyed then f
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${server.baseUrl}/`);
   await page.waitForSelector('#connection.live', { timeout: 5000 });
+  return { page, errors };
+}
+
+const SAID = 'I am really happy with the service you gave me today, thank you so much';
+
+test('transcribe: the dashboard shows the live transcript, interim greyed then final solid with sentiment, and who is speaking', async (t) => {
+  const fake = await startFakeDeepgram({ transcripts: ['I am really happy with the service you gave me today, thank you so much.'] });
+  const server = await startTestServer({
+    app: transcribeCalls(),
+    speech: speechEngines({ speechToText: 'deepgram', deepgramApiKey: fake.apiKey, deepgramUrl: fake.url }),
+  });
+  const { page, errors } = await openDashboard(t, server, fake);
   const call = placeCall({
     answerUrl: `${server.baseUrl}/webhooks/answer`,
     durationMs: 9000,
@@ -73,17 +79,7 @@ test('agent: the dashboard shows each turn, what the caller and the agent said, 
   const server = await startTestServer({
     app: (call) => void startAgent(call, { agent: new RealtimeAgent({ name: 'Test', instructions: 'Be brief.' }), apiKey: fake.apiKey, url: fake.url }),
   });
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-    await fake.close();
-  });
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${server.baseUrl}/`);
-  await page.waitForSelector('#connection.live', { timeout: 5000 });
+  const { page, errors } = await openDashboard(t, server, fake);
   const call = placeCall({
     answerUrl: `${server.baseUrl}/webhooks/answer`,
     durationMs: 9000,

@@ -1,0 +1,63 @@
+/**
+ * What every local stand-in for a vendor's WebSocket API shares (fake-deepgram.ts,
+ * fake-openai-realtime.ts): a loopback HTTP server whose upgrades are checked for the vendor's
+ * `Authorization` header (HTTP 401 before the socket opens otherwise, as the vendors answer), then
+ * handed to the fake; and a close that ends every socket at once, so a test never waits on one.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface VendorServer {
+  port: number;
+  /** Upgrades refused for a wrong key. */
+  readonly refused: number;
+  close(): Promise<void>;
+}
+
+export interface Upgrade {
+  request: IncomingMessage;
+  url: URL;
+  /** Completes the handshake (now, or later for a slow start) and hands over the socket. */
+  accept(onSocket: (ws: WebSocket) => void): void;
+  /** Answers the upgrade with an HTTP error instead. */
+  refuse(status: number, reason: string, headers?: string): void;
+}
+
+export async function startVendorServer(authorization: string, onUpgrade: (upgrade: Upgrade) => void): Promise<VendorServer> {
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets = new Set<Socket>();
+  let refused = 0;
+  const server = createServer((_request, response) => response.writeHead(404).end());
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    const refuse = (status: number, reason: string, headers = '') =>
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`);
+    if (request.headers.authorization !== authorization) {
+      refused++;
+      refuse(401, 'Unauthorized');
+      return;
+    }
+    onUpgrade({
+      request,
+      url: new URL(request.url ?? '/', 'http://fake'),
+      accept: (onSocket) => wss.handleUpgrade(request, socket, head, onSocket),
+      refuse,
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    get refused() {
+      return refused;
+    },
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
