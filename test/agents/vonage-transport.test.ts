@@ -105,6 +105,9 @@ test('agent: the caller asks, the model answers in speech; talking over it clear
   );
   t.diagnostic(`clear ${clearDelay.toFixed(1)} ms after speech_started; audio_end_ms ${truncation.audio_end_ms}, heard in the recording ${heardOfReply} ms`);
   assert.ok(truncation.audio_end_ms < (model.spoken.get(truncation.item_id) ?? 0), 'less than the model had sent');
+  // The model sent the reply about four times faster than real time; the caller's playback buffer
+  // never held more than the pacer's 200 ms lead (plus the frame in flight).
+  assert.ok(leg.maxBufferedFrames <= 200 / 20 + 1, `max buffered ${leg.maxBufferedFrames} frames`);
   // No reply audio after the clear took effect.
   const after = sound.filter((index) => index * 20 >= clearMs);
   assert.deepEqual(after, [], 'silence after the clear');

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -6,10 +6,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { echo } from '../../src/apps/echo.js';
-import { startTestServer, waitFor } from '../helpers/server.js';
+import { startTestServer, waitFor, type TestServer } from '../helpers/server.js';
 import { fakeMicrophone, launchBrowser } from '../helpers/browser.js';
 
 const run = promisify(execFile);
+
+/** The softphone in Chromium with `wav` as its microphone; page errors and console errors collected. */
+async function openPhone(t: TestContext, server: TestServer, wav: string) {
+  const browser = await launchBrowser(fakeMicrophone(wav));
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  await page.goto(`${server.baseUrl}/phone?fast=1`);
+  return { page, errors };
+}
 
 interface PhoneStats {
   framesSent: number;
@@ -31,16 +46,7 @@ test('the softphone calls the echo server from Chromium with a fake microphone a
       call.on('dtmf', ({ digit }) => digits.push(digit));
     },
   });
-  const browser = await launchBrowser(fakeMicrophone(wav));
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  await page.goto(`${server.baseUrl}/phone?fast=1`);
+  const { page, errors } = await openPhone(t, server, wav);
   const meterWidths = async () =>
     Promise.all(['#mic-level span', '#out-level span'].map(async (selector) => (await page.locator(selector).boundingBox())?.width));
   assert.deepEqual(await meterWidths(), [0, 0], 'idle: empty meters');
@@ -74,15 +80,7 @@ test('the softphone shows what the server heard: a caller saying "support" into 
   // Chromium loops the file: half a second of silence, the word, two seconds of silence.
   await run('sox', [spoken, '-r', '48000', wav, 'pad', '0.5', '2']);
   const server = await startTestServer({ app: (call) => void call.transcribe({ choices: ['sales', 'support', 'operator'] }) });
-  const browser = await launchBrowser(fakeMicrophone(wav));
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${server.baseUrl}/phone?fast=1`);
+  const { page, errors } = await openPhone(t, server, wav);
   await page.evaluate(() => window.voicesocket.start());
   await page.waitForFunction(() => window.voicesocket?.state === 'connected', undefined, { timeout: 10_000 });
   await page.waitForSelector('#heard li.final .words', { timeout: 15_000 });
