@@ -137,6 +137,9 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
       if (typeof event.response.id !== 'string') return;
       this.#activeResponseId = event.response.id;
       this.turns.responseStarted(event.response.id);
+      // Replies the caller has heard to the end cannot be cut any more: forget them.
+      const played = this.call.playedMs;
+      this.#items = this.#items.filter((item) => item.startMs === undefined || played - item.startMs < item.writtenMs);
     });
     this.on('input_audio_buffer.speech_stopped', (event: { item_id: string; audio_end_ms: number }) => {
       if (this.#firstAppendedFrame === undefined) return;
