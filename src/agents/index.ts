@@ -3,6 +3,7 @@ export {
   VonageRealtimeTransportLayer,
   MODEL_RATE,
   DEFAULT_FAILURE_MESSAGE,
+  DEFAULT_ERROR_MESSAGE,
   type VonageRealtimeTransportOptions,
   type AgentBargeIn,
   type Interruption,

@@ -26,6 +26,7 @@ export interface StartAgentOptions {
   bargeIn?: AgentBargeIn;
   connectTimeoutMs?: number;
   failureMessage?: string | false;
+  errorMessage?: string | false;
   session?: Partial<RealtimeSessionOptions>;
 }
 
@@ -43,6 +44,7 @@ export function startAgent(call: CallSession, options: StartAgentOptions): Agent
     ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
     ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     ...(options.failureMessage !== undefined ? { failureMessage: options.failureMessage } : {}),
+    ...(options.errorMessage !== undefined ? { errorMessage: options.errorMessage } : {}),
   });
   const session = new RealtimeSession(options.agent, {
     ...options.session,

@@ -46,6 +46,8 @@ export type VonageRealtimeTransportOptions = OpenAIRealtimeWebSocketOptions & {
   connectTimeoutMs?: number;
   /** Said to the caller when the model fails, before hanging up; `false` hangs up at once. */
   failureMessage?: string | false;
+  /** Said when the model reports an error instead of answering (the call goes on); `false`: nothing. */
+  errorMessage?: string | false;
 };
 
 /** One reply's audio as it plays: where it starts among the call's paced audio, and how much was written. */
@@ -69,6 +71,9 @@ export interface Interruption {
 }
 
 export const DEFAULT_FAILURE_MESSAGE = 'Sorry, the assistant is not available right now. Please call again later. Goodbye.';
+export const DEFAULT_ERROR_MESSAGE = 'Sorry, something went wrong. Could you say that again?';
+/** The error message is said at most this often: a model erring in a loop does not talk over the caller. */
+const ERROR_MESSAGE_INTERVAL_MS = 10_000;
 
 function withCallAudio(config: Partial<RealtimeSessionConfig> = {}): Partial<RealtimeSessionConfig> {
   const audio = (config as { audio?: { input?: Record<string, unknown>; output?: Record<string, unknown> } }).audio ?? {};
@@ -93,6 +98,8 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
   #bargeIn: AgentBargeIn;
   #connectTimeoutMs: number;
   #failureMessage: string | false;
+  #errorMessage: string | false;
+  #lastErrorMessageAt = -Infinity;
   #toModel: Resampler | undefined;
   #fromModel: Resampler | undefined;
   #items: PlaybackItem[] = [];
@@ -112,6 +119,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.#bargeIn = options.bargeIn ?? 'model';
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#failureMessage = options.failureMessage ?? DEFAULT_FAILURE_MESSAGE;
+    this.#errorMessage = options.errorMessage ?? DEFAULT_ERROR_MESSAGE;
     this.call.on('audio', (frame) => this.#fromCaller(frame));
     this.call.agentTurns = () => this.turns.snapshot();
     const untap = this.call.tapOutbound(() => {
@@ -168,6 +176,13 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
       const error = event.error as { message?: unknown; error?: { message?: unknown } } | undefined;
       const detail = String(error?.error?.message ?? error?.message ?? 'model error');
       this.call.log.warn({ code: errorCode('AGENT_MODEL_ERROR'), detail }, 'voice agent model reported an error');
+      // The model erred instead of answering: the caller hears why the line went quiet. (A socket
+      // that fails to connect also reports here; that call gets the failure message instead.)
+      const now = performance.now();
+      if (this.#errorMessage === false || this.status !== 'connected' || this.#activeResponseId !== null || this.call.playing) return;
+      if (now - this.#lastErrorMessageAt < ERROR_MESSAGE_INTERVAL_MS) return;
+      this.#lastErrorMessageAt = now;
+      void this.call.say(this.#errorMessage);
     });
   }
 

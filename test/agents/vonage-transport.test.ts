@@ -142,7 +142,14 @@ test('agent: a model that drops, refuses the key, errs or does not connect ends 
       durationMs,
       talk: 'skip',
       transcribeHeard: {
-        choices: ['sorry the assistant is not available right now', 'please call again later', 'goodbye', REPLY.toLowerCase().replace(/[^a-z ]/g, '')],
+        choices: [
+          'sorry the assistant is not available right now',
+          'please call again later',
+          'goodbye',
+          'sorry something went wrong',
+          'could you say that again',
+          REPLY.toLowerCase().replace(/[^a-z ]/g, ''),
+        ],
       },
       audio: { kind: 'script', utterances: [{ text: 'hello there', atMs: 800 }] },
     });
@@ -150,7 +157,7 @@ test('agent: a model that drops, refuses the key, errs or does not connect ends 
     call('fake-drop', 12_000),
     call('fake-slow', 12_000),
     call('fake-badkey', 10_000),
-    call('fake-error', 6000),
+    call('fake-error', 7000),
     call('447700900000', 8000),
   ]);
   for (const [name, result] of [
@@ -173,8 +180,12 @@ test('agent: a model that drops, refuses the key, errs or does not connect ends 
     JSON.stringify(failures),
   );
   assert.equal(fake.refused, 1, 'one attempt with the refused key, no retry storm');
-  // An error event is logged, and the call goes on to its end.
+  // An error event is logged, the caller hears why nothing came, and the call goes on to its end.
   assert.ok(server.logs.some((line) => line.code === 'VS_ERR_AGENT_MODEL_ERROR' && /server had an error/.test(String(line.detail))));
+  assert.ok(
+    erring.heardTranscript?.some((line) => line.text === 'sorry something went wrong'),
+    JSON.stringify(erring.heardTranscript),
+  );
   assert.equal(erring.leg!.end, 'caller-hangup');
   // The healthy call beside them: answered, to its end.
   assert.equal(healthy.leg!.end, 'caller-hangup');
