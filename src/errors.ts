@@ -26,6 +26,7 @@ export const ERRORS = {
   PLAY_INVALID: 'the audio to play is not a WAV file of 16-bit PCM, or is too large',
   SPEECH_ENGINE_MISSING: 'a speech engine is not installed or not configured; the call goes on without it (the line names the Debian package or setting)',
   SPEECH_ENGINE_UNAUTHORIZED: 'a speech provider refused the API key; the call goes on without it',
+  SPEECH_ENGINE_BUSY: 'the offline speech engine is at its limit of engines running at once; this call goes on without transcription',
   SPEECH_ENGINE_FAILED: 'a speech engine crashed, disconnected or stalled; the call goes on without it',
   AGENT_MODEL_FAILED:
     "a voice agent's model dropped, refused the key or did not connect in time; the caller heard an apology and the call ended, other calls go on",

@@ -57,6 +57,7 @@ export interface Transcription {
 function errorName(error: SpeechEngineError): ErrorName {
   if (error.kind === 'missing') return 'SPEECH_ENGINE_MISSING';
   if (error.kind === 'unauthorized') return 'SPEECH_ENGINE_UNAUTHORIZED';
+  if (error.kind === 'busy') return 'SPEECH_ENGINE_BUSY';
   return 'SPEECH_ENGINE_FAILED';
 }
 

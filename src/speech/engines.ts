@@ -37,10 +37,14 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
     ['espeak-ng', () => espeakSynthesizer],
     ['deepgram', () => deepgramSynthesizer(deepgram)],
   ]);
+  // One factory per engine for the server's life: an engine limit (PocketSphinx's) counts every call.
+  const made = new Map<string, unknown>();
   const pick = <T>(table: Map<string, () => T>, name: string, job: string): T => {
     const make = table.get(name);
     if (!make) throw new RangeError(`no ${job} engine "${name}"; engines: ${[...table.keys()].join(', ')}`);
-    return make();
+    const key = `${job}:${name}`;
+    if (!made.has(key)) made.set(key, make());
+    return made.get(key) as T;
   };
   return {
     transcriber: (name = settings.speechToText ?? 'pocketsphinx') => pick(transcribers, name, 'speech-to-text'),

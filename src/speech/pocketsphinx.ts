@@ -9,6 +9,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Resampler } from '../audio/resampler.js';
@@ -26,6 +27,13 @@ export interface PocketSphinxOptions {
   python?: string;
   /** The model folder (default Debian's pocketsphinx-en-us: /usr/share/pocketsphinx/model/en-us). */
   model?: string;
+  /**
+   * Engines running at once in this process; past it a call gets a `busy` speech-error at once and
+   * goes on untranscribed. Default 6 per core: free-form decoding measured about 3 calls per core
+   * with callers talking most of the time (docs/benchmarks.md); menus and quieter calls cost less.
+   * Without a limit an overload makes every call's engine fall behind and time out together.
+   */
+  maxEngines?: number;
 }
 /** The Debian packages that make this engine work, named in the error a missing one gives. */
 export const POCKETSPHINX_PACKAGES = 'python3-pocketsphinx pocketsphinx-en-us';
@@ -73,6 +81,8 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     private readonly callRate: number,
     options: TranscribeOptions,
     engine: PocketSphinxOptions,
+    /** Called once when the engine's process is gone: its slot is free. */
+    private readonly released: () => void = () => undefined,
   ) {
     super();
     this.resampler = callRate === MODEL_RATE ? undefined : new Resampler(callRate, MODEL_RATE);
@@ -104,6 +114,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     // naming the missing package) are read first. On 'exit' that line could still be unread, and a
     // missing model was reported as a crash on a busy machine.
     this.child.on('close', (code, signal) => {
+      this.released();
       if (this.closed && code === 0) return;
       const detail = this.stderr.trim().split('\n').pop() ?? '';
       this.fail('failed', `pocketsphinx exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ''}`);
@@ -220,6 +231,43 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   }
 }
 
+/** A call past the engine limit: its transcription fails at once, named as such; nothing is spawned. */
+class BusyTranscriber extends EventEmitter<TranscriberEvents> implements Transcriber {
+  readonly engine = 'pocketsphinx';
+  private readonly error: SpeechEngineError;
+
+  constructor(limit: number) {
+    super();
+    this.error = new SpeechEngineError('stt', this.engine, 'busy', `${limit} PocketSphinx engines are already running in this process (maxEngines)`);
+    // After the caller has attached its listeners.
+    setImmediate(() => this.emit('error', this.error));
+  }
+
+  ready(): Promise<void> {
+    return Promise.reject(this.error);
+  }
+
+  speechStart(): void {}
+  audio(): void {}
+  speechEnd(): void {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 export function pocketsphinxTranscriber(engine: PocketSphinxOptions = {}): TranscriberFactory {
-  return { engine: 'pocketsphinx', create: (callRate, options) => new PocketSphinxTranscriber(callRate, options, engine) };
+  const limit = engine.maxEngines ?? availableParallelism() * 6;
+  let running = 0;
+  return {
+    engine: 'pocketsphinx',
+    create: (callRate, options) => {
+      if (running >= limit) return new BusyTranscriber(limit);
+      running++;
+      let released = false;
+      return new PocketSphinxTranscriber(callRate, options, engine, () => {
+        if (!released) running--;
+        released = true;
+      });
+    },
+  };
 }

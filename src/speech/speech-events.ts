@@ -32,7 +32,7 @@ export interface SpeechActivityEvent {
   atMs: number;
 }
 
-export type SpeechErrorKind = 'missing' | 'failed' | 'unauthorized' | 'disconnected' | 'timeout';
+export type SpeechErrorKind = 'missing' | 'failed' | 'unauthorized' | 'disconnected' | 'timeout' | 'busy';
 
 export interface SpeechErrorEvent {
   /** `stt` (transcription), `tts` (synthesis) or `vad`. */

@@ -175,3 +175,19 @@ test('voice-menu: speech that is no words at all (cleared the prompt, no transcr
   const marks = result.timeline.filter((entry) => entry.text.startsWith('websocket:notify'));
   assert.ok(marks.length >= 1, `a re-prompt heard to the end: ${marks.length}`);
 });
+
+test('transcribe: past the engine limit a call is transcribed by nobody, with one coded line, and both calls go on (the limit counts every call of the server)', async (t) => {
+  const server = await startTestServer({ app: transcribeCalls(), speech: speechEngines({ pocketsphinx: { maxEngines: 1 } }) });
+  t.after(() => server.close());
+  const call = () =>
+    placeCall({
+      answerUrl: `${server.baseUrl}/webhooks/answer`,
+      durationMs: 5000,
+      talk: 'skip',
+      audio: { kind: 'script', utterances: [{ text: 'hello there', atMs: 500 }] },
+    });
+  const results = await Promise.all([call(), call()]);
+  for (const result of results) assert.equal(result.leg!.end, 'caller-hangup');
+  assert.equal(server.logs.filter((line) => line.code === 'VS_ERR_SPEECH_ENGINE_BUSY').length, 1);
+  assert.equal(server.logs.filter((line) => line.code === 'VS_ERR_SPEECH_ENGINE_FAILED').length, 0);
+});

@@ -95,3 +95,19 @@ test("the driver's last line is read before its exit is judged: a coded error af
   assert.equal(error?.kind, 'missing', error?.message);
   assert.match(error!.message, /pocketsphinx-en-us/);
 });
+
+test('past maxEngines a call gets a busy error at once and spawns nothing; a slot frees when an engine ends', async () => {
+  const factory = pocketsphinxTranscriber({ maxEngines: 1 });
+  const first = factory.create(16000, {});
+  await first.ready();
+  const second = factory.create(16000, {});
+  const errors: string[] = [];
+  second.on('error', (error) => errors.push(error.kind));
+  await assert.rejects(second.ready(), (error: SpeechEngineError) => error.kind === 'busy' && /maxEngines/.test(error.message));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(errors, ['busy']);
+  await first.close();
+  const third = factory.create(16000, {});
+  await third.ready();
+  await third.close();
+});
