@@ -29,8 +29,10 @@ export interface PocketSphinxOptions {
   model?: string;
   /**
    * Engines running at once in this process; past it a call gets a `busy` speech-error at once and
-   * goes on untranscribed. Default 6 per core: free-form decoding measured about 3 calls per core
-   * with callers talking most of the time (docs/benchmarks.md); menus and quieter calls cost less.
+   * goes on untranscribed. Default 4 per core: an engine works only while the caller speaks, and
+   * free-form decoding measured 36 % of a core per call whose caller talked ~70 % of the time
+   * (docs/benchmarks.md): about 50 % while speaking, so 4 per core holds at the ~40 % a caller
+   * usually talks.
    * Without a limit an overload makes every call's engine fall behind and time out together.
    */
   maxEngines?: number;
@@ -256,7 +258,7 @@ class BusyTranscriber extends EventEmitter<TranscriberEvents> implements Transcr
 }
 
 export function pocketsphinxTranscriber(engine: PocketSphinxOptions = {}): TranscriberFactory {
-  const limit = engine.maxEngines ?? availableParallelism() * 6;
+  const limit = engine.maxEngines ?? availableParallelism() * 4;
   let running = 0;
   return {
     engine: 'pocketsphinx',
