@@ -10,7 +10,12 @@ export interface Received {
 export class SocketClient {
   readonly received: Received = { binary: [], text: [] };
   closed: { code: number; reason: string } | undefined;
+  /** A socket error after it opened (a reset when the server runs out of descriptors): kept, not thrown. */
+  error: Error | undefined;
   private constructor(readonly ws: WebSocket) {
+    // Without a listener an 'error' after the open would be thrown from the emitter and end the test
+    // run, whatever the test was checking (seen: ECONNRESET under descriptor exhaustion on a busy machine).
+    ws.on('error', (error) => (this.error = error));
     ws.on('message', (data, isBinary) => {
       if (isBinary) this.received.binary.push(data as Buffer);
       else this.received.text.push((data as Buffer).toString('utf8'));
