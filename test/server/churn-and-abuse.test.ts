@@ -65,7 +65,10 @@ test("abuse with a bystander: oversized frames, a text flood, a slow reader and 
   const leg = result.leg!;
   assert.equal(leg.end, 'caller-hangup');
   assert.equal(leg.lost, 0, 'no bystander frame lost');
-  assert.ok(leg.rtt!.p99 < 50, `bystander round trip p99 ${leg.rtt!.p99.toFixed(1)} ms`);
+  // A bound with its reason: an echo round trip is ~0.5 ms on an idle machine; a bystander starved by
+  // the abuse waits seconds (buffers behind a slow reader, a blocked loop). 100 ms separates the two
+  // even when the rest of the suite shares the 2 cores (59 ms was seen there against a 50 ms bound).
+  assert.ok(leg.rtt!.p99 < 100, `bystander round trip p99 ${leg.rtt!.p99.toFixed(1)} ms`);
   await waitFor(() => abusers.oversized.closed !== undefined && abusers.flooder.closed !== undefined, 5000);
   assert.equal(abusers.oversized.closed?.code, 1009);
   await waitFor(() => server.server.registry.activeCalls === 0, 10_000, 'abusers gone');
