@@ -14,9 +14,9 @@ import { startAgent } from '../src/agents/start-agent.js';
 import type { VonageRealtimeTransportLayer } from '../src/agents/vonage-realtime-transport.js';
 import { placeCall } from '../src/emulator/call.js';
 import { distribution, type Distribution } from '../src/emulator/stats.js';
-import { levelDb } from '../src/speech/voice-activity.js';
 import { startFakeRealtime } from '../test/helpers/fake-openai-realtime.js';
 import { startTestServer } from '../test/helpers/server.js';
+import { soundFrames } from '../test/helpers/audio.js';
 
 const REPLY =
   'Thank you for calling. I can help you with your account, your bills, your orders and your deliveries, and I will happily explain each of them in detail.';
@@ -75,14 +75,7 @@ export async function agentLatency(calls: number): Promise<AgentResult> {
           }
           const started = session.sent.filter(({ event }) => event.type === 'input_audio_buffer.speech_started')[1];
           if (started && clearedAt !== undefined) clears.push(clearedAt - started.at);
-          const frameBytes = (result.heard.sampleRate / 50) * 2;
-          let firstSound = -1;
-          for (let offset = 0; offset + frameBytes <= result.heard.pcm.length; offset += frameBytes) {
-            if (levelDb(result.heard.pcm.subarray(offset, offset + frameBytes)) > -50) {
-              firstSound = offset / frameBytes;
-              break;
-            }
-          }
+          const firstSound = soundFrames(result.heard.pcm, result.heard.sampleRate)[0] ?? -1;
           const clearMs = result.leg.clearsAtHeardMs[0];
           if (firstSound >= 0 && clearMs !== undefined) truncationErrors.push(Math.abs(session.truncations[0]!.audio_end_ms - (clearMs - firstSound * 20)));
         }),

@@ -10,13 +10,12 @@ import type { Voice } from '@vonage/voice';
 import { z } from 'zod';
 import type { CallSession } from '../call/call-session.js';
 
-/** How long a tool waits for the agent's words to be heard before acting anyway, ms. */
-const QUIET_TIMEOUT_MS = 20_000;
-
+/**
+ * Until everything queued (the agent's goodbye) has played: a `notify` marker after it, which Vonage
+ * reports once played — the call's own mechanism, bounded by what is queued plus a grace period.
+ */
 async function untilHeard(call: CallSession): Promise<void> {
-  const deadline = Date.now() + QUIET_TIMEOUT_MS;
-  // The model's goodbye may still be arriving: wait for the pacer and Vonage to have played it.
-  while (call.state !== 'ended' && call.playing && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (call.playing) await call.mark({ agent: 'tool' });
 }
 
 export function callTools(call: CallSession, vonage?: Voice) {

@@ -136,6 +136,6 @@ export function snapshotCall(session: CallSession, registry: CallRegistry): Call
     };
   }
   const turns = session.agentTurns?.();
-  if (turns) snapshot.agent = { turns: turns.map((turn) => ({ ...turn })) };
+  if (turns) snapshot.agent = { turns };
   return withLegEvents(snapshot, leg?.events ?? [], leg?.lastSeen);
 }

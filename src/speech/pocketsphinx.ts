@@ -46,11 +46,12 @@ const FINAL_TIMEOUT_MS = 10_000;
 
 const KIND = { start: 0x53, audio: 0x41, end: 0x45 } as const;
 
-function message(kind: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(5);
-  header[0] = kind;
-  header.writeUInt32LE(payload.length, 1);
-  return Buffer.concat([header, payload]);
+/** A driver message's 5-byte header; the payload is written after it as is (no copy per frame). */
+function header(kind: number, length: number): Buffer {
+  const bytes = Buffer.alloc(5);
+  bytes[0] = kind;
+  bytes.writeUInt32LE(length, 1);
+  return bytes;
 }
 
 interface DriverLine {
@@ -135,7 +136,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     const prerollMs = (preroll.length / 2 / this.callRate) * 1000;
     this.utteranceStart.set(id, atMs - prerollMs);
     this.inUtterance = true;
-    this.write(message(KIND.start, Buffer.from(id, 'ascii')));
+    this.send(KIND.start, Buffer.from(id, 'ascii'));
     if (preroll.length > 0) this.sendAudio(preroll);
     this.heardToMs = atMs;
   }
@@ -149,8 +150,8 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   speechEnd(): void {
     if (!this.inUtterance || this.failed) return;
     this.inUtterance = false;
-    if (this.resampler) this.write(message(KIND.audio, floatToPcm16(this.resampler.flush())));
-    this.write(message(KIND.end, Buffer.alloc(0)));
+    if (this.resampler) this.send(KIND.audio, floatToPcm16(this.resampler.flush()));
+    this.send(KIND.end, Buffer.alloc(0));
     this.finalTimer ??= setTimeout(() => this.fail('timeout', 'pocketsphinx gave no final result in time'), FINAL_TIMEOUT_MS);
   }
 
@@ -171,11 +172,13 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
 
   private sendAudio(pcm: Buffer): void {
     const out = this.resampler ? floatToPcm16(this.resampler.process(pcm16ToFloat(pcm))) : pcm;
-    if (out.length > 0) this.write(message(KIND.audio, out));
+    if (out.length > 0) this.send(KIND.audio, out);
   }
 
-  private write(data: Buffer): void {
-    if (!this.child.stdin.destroyed) this.child.stdin.write(data);
+  private send(kind: number, payload: Buffer): void {
+    if (this.child.stdin.destroyed) return;
+    this.child.stdin.write(header(kind, payload.length));
+    if (payload.length > 0) this.child.stdin.write(payload);
   }
 
   private onLine(line: string): void {

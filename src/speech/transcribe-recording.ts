@@ -3,7 +3,7 @@
  * fast as the engine decodes: what an emulated caller heard (`placeCall({ transcribeHeard })`), and
  * the benchmarks' accuracy runs. Times are ms from the start of the recording.
  */
-import { FRAME_MS } from '../protocol/audio-format.js';
+import { FRAME_MS, frameBytes } from '../protocol/audio-format.js';
 import { pocketsphinxTranscriber } from './pocketsphinx.js';
 import type { TranscriptEvent } from './speech-events.js';
 import type { TranscriberFactory } from './transcriber.js';
@@ -32,9 +32,9 @@ export async function transcribeRecording(pcm: Buffer, sampleRate: number, optio
   const detector = await UtteranceDetector.create(sampleRate, options.listen);
   try {
     await transcriber.ready();
-    const frameBytes = (sampleRate / 1000) * FRAME_MS * 2;
-    for (let offset = 0, atMs = 0; offset + frameBytes <= pcm.length; offset += frameBytes, atMs += FRAME_MS) {
-      detector.push(pcm.subarray(offset, offset + frameBytes), atMs, [transcriber]);
+    const size = frameBytes(sampleRate);
+    for (let offset = 0, atMs = 0; offset + size <= pcm.length; offset += size, atMs += FRAME_MS) {
+      detector.push(pcm.subarray(offset, offset + size), atMs, [transcriber]);
     }
     detector.finish([transcriber]);
   } finally {

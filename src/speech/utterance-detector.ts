@@ -6,12 +6,15 @@
  * Used by a live call (call/call-speech.ts) and by a recording transcribed after the fact
  * (transcribe-recording.ts), so both hear the same utterances.
  */
-import { FRAME_MS } from '../protocol/audio-format.js';
+import { FRAME_MS, frameBytes } from '../protocol/audio-format.js';
+import { FrameSplitter } from '../audio/frame-splitter.js';
 import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import { VoiceActivity, levelDb, type VoiceActivityChange, type VoiceActivityOptions } from './voice-activity.js';
 import { createWebRtcVad, type FrameClassifier } from './webrtc-vad.js';
 import type { Transcriber } from './transcriber.js';
+
+const NO_FRAME = Buffer.alloc(0);
 
 /** Caller audio kept before an onset, so the engine hears the start of the first word. */
 const PREROLL_MS = 300;
@@ -26,7 +29,8 @@ export class UtteranceDetector {
   speaking = false;
   private readonly activity: VoiceActivity;
   private readonly resampler: Resampler | undefined;
-  private pending = Buffer.alloc(0);
+  /** The detector's frames out of the resampled stream (24 kHz calls only). */
+  private readonly splitter: FrameSplitter;
   private readonly preroll: Buffer[] = [];
   private lastFrameEndMs = 0;
 
@@ -38,6 +42,7 @@ export class UtteranceDetector {
   ) {
     this.activity = new VoiceActivity(options);
     this.resampler = callRate === detectorRate ? undefined : new Resampler(callRate, detectorRate);
+    this.splitter = new FrameSplitter(frameBytes(detectorRate));
   }
 
   static async create(callRate: number, options: ListenOptions = {}): Promise<UtteranceDetector> {
@@ -50,9 +55,10 @@ export class UtteranceDetector {
   push(frame: Buffer, atMs: number, transcribers: Iterable<Transcriber>): VoiceActivityChange | undefined {
     let detectorFrame = frame;
     if (this.resampler) {
-      this.pending = Buffer.concat([this.pending, floatToPcm16(this.resampler.process(pcm16ToFloat(frame)))]);
-      detectorFrame = this.pending.subarray(0, 640);
-      this.pending = this.pending.subarray(Math.min(640, this.pending.length));
+      // The resampler gives a sample more or less than a frame at times: the splitter evens it out. A
+      // call frame that completes no detector frame is judged silent, as a short frame would be.
+      detectorFrame = NO_FRAME;
+      this.splitter.push(floatToPcm16(this.resampler.process(pcm16ToFloat(frame))), (whole) => (detectorFrame = whole));
     }
     const change = this.activity.push(this.classifier.isSpeech(detectorFrame), levelDb(frame), atMs);
     if (change?.kind === 'speech-start') {

@@ -14,8 +14,7 @@ import type { AgentBargeIn, VonageRealtimeTransportLayer } from '../../src/agent
 import { startAgent } from '../../src/agents/start-agent.js';
 import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
-import { frames } from '../helpers/audio.js';
-import { levelDb } from '../../src/speech/voice-activity.js';
+import { soundFrames } from '../helpers/audio.js';
 
 const REPLY = 'Here is an answer that the dropping model will never finish.';
 const LONG_REPLY =
@@ -44,13 +43,6 @@ async function agentServer(fakeTurns: FakeTurn[], options: { rate?: 8000 | 16000
   };
   const server = await startTestServer({ app, config: { sampleRate: options.rate ?? 16000 } });
   return { fake, server, transports, events };
-}
-
-/** 20 ms frames of the recording with any sound in them, by index. */
-function soundFrames(pcm: Buffer, rate: number): number[] {
-  return frames(pcm, (rate / 50) * 2)
-    .map((frame, index) => (levelDb(frame) > -50 ? index : -1))
-    .filter((index) => index >= 0);
 }
 
 test('agent: the caller asks, the model answers in speech; talking over it clears at once and truncates at what the caller heard', async (t) => {

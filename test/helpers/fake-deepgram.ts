@@ -25,6 +25,7 @@
  */
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
+import { levelDb } from '../../src/speech/voice-activity.js';
 
 export interface FakeDeepgramOptions {
   /** The key that is accepted (default `test-key`). */
@@ -73,14 +74,6 @@ const INTERIM_AFTER_MS = 300;
 const ENDPOINT_SILENCE_MS = 400;
 const SPEAK_MS_PER_CHAR = 70;
 const SPEAK_FRAME_MS = 100;
-
-function levelDb(pcm: Buffer): number {
-  let sum = 0;
-  const samples = Math.floor(pcm.length / 2);
-  for (let i = 0; i < samples; i++) sum += pcm.readInt16LE(i * 2) ** 2;
-  const rms = Math.sqrt(sum / Math.max(1, samples)) / 32768;
-  return 20 * Math.log10(rms + 1e-9);
-}
 
 function results(transcript: string, startS: number, endS: number, final: boolean, extra: Record<string, unknown> = {}) {
   const words = transcript.split(/\s+/).filter(Boolean);

@@ -28,6 +28,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
+import { levelDb } from '../../src/speech/voice-activity.js';
 import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
 
 /**
@@ -73,13 +74,6 @@ const RATE = 24000;
 const VOICED_DB = -35;
 const SILENCE_TO_STOP_MS = 500;
 const DELTA_MS = 100;
-
-function levelDb(pcm: Buffer): number {
-  let sum = 0;
-  const samples = pcm.length >> 1;
-  for (let i = 0; i < samples; i++) sum += pcm.readInt16LE(i * 2) ** 2;
-  return 20 * Math.log10(Math.sqrt(sum / Math.max(1, samples)) / 32768 + 1e-9);
-}
 
 const spoken = new Map<string, Promise<Buffer>>();
 
