@@ -23,7 +23,7 @@ export const ERRORS = {
   REDIS_UNAVAILABLE: 'redis cannot be reached; this instance shows and controls only its own calls until it returns',
   CALL_NOT_FOUND: 'no call with this id or leg uuid is in progress on any instance',
   CONTROL_TIMEOUT: 'the instance serving the call did not answer a call control request in time',
-  PLAY_INVALID: 'the audio to play is not a WAV file of 16-bit PCM, or is too large',
+  PLAY_INVALID: 'the audio to play is not a playable WAV file, or is too large or too long',
   SPEECH_ENGINE_MISSING: 'a speech engine is not installed or not configured; the call goes on without it (the line names the Debian package or setting)',
   SPEECH_ENGINE_UNAUTHORIZED: 'a speech provider refused the API key; the call goes on without it',
   SPEECH_ENGINE_BUSY: 'the offline speech engine is at its limit of engines running at once; this call goes on without transcription',

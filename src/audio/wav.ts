@@ -4,7 +4,7 @@
  * call needs: mono s16le at the call's rate.
  */
 import { floatToPcm16, downmix } from './pcm.js';
-import { resample } from './resampler.js';
+import { Resampler, resample } from './resampler.js';
 
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
@@ -23,7 +23,25 @@ export const MIN_WAV_RATE = 4000;
 export const MAX_WAV_RATE = 192_000;
 export const MAX_WAV_CHANNELS = 32;
 
-export function readWav(file: Buffer): WavAudio {
+/** What a WAV file holds, read from its header without decoding a sample. */
+export interface WavInfo {
+  sampleRate: number;
+  channels: number;
+  /** Sample frames (one sample per channel). */
+  frames: number;
+  durationMs: number;
+  /** The data chunk. */
+  data: Buffer;
+  /** Reads one sample at a byte offset of `data`, in [-1, 1). */
+  read: (data: Buffer, offset: number) => number;
+  bytesPerSample: number;
+}
+
+/**
+ * Checks a WAV file and says what it holds, without decoding it: the cost is the header's, whatever
+ * the length (a caller can refuse a file by its duration before paying for it).
+ */
+export function inspectWav(file: Buffer): WavInfo {
   if (file.length < 12 || file.toString('ascii', 0, 4) !== 'RIFF' || file.toString('ascii', 8, 12) !== 'WAVE') {
     throw new WavError('not a RIFF/WAVE file');
   }
@@ -47,22 +65,51 @@ export function readWav(file: Buffer): WavAudio {
   }
   if (!format) throw new WavError('no fmt chunk');
   if (!data) throw new WavError('no data chunk');
-  const { code, channels: channelCount, rate, bits } = format;
+  const { code, channels, rate, bits } = format;
   // Outside these, a "valid" file is a trap: 1 Hz resampled to a call rate is 16 000× the samples
   // (seconds of CPU, then out of memory), and hundreds of channels are no recording anyone plays.
   if (rate < MIN_WAV_RATE || rate > MAX_WAV_RATE) throw new WavError(`unplayable rate ${rate} Hz (expected ${MIN_WAV_RATE} to ${MAX_WAV_RATE} Hz)`);
-  if (channelCount < 1 || channelCount > MAX_WAV_CHANNELS) throw new WavError(`unplayable channel count ${channelCount} (expected 1 to ${MAX_WAV_CHANNELS})`);
-  const bytes = bits / 8;
+  if (channels < 1 || channels > MAX_WAV_CHANNELS) throw new WavError(`unplayable channel count ${channels} (expected 1 to ${MAX_WAV_CHANNELS})`);
   const read = sampleReader(code, bits);
   if (data.length === 0) throw new WavError('no audio in the data chunk');
-  const frames = Math.floor(data.length / (bytes * channelCount));
-  const channels = Array.from({ length: channelCount }, () => new Float32Array(frames));
-  for (let frame = 0; frame < frames; frame++) {
+  const bytesPerSample = bits / 8;
+  const frames = Math.floor(data.length / (bytesPerSample * channels));
+  return { sampleRate: rate, channels, frames, durationMs: (frames / rate) * 1000, data, read, bytesPerSample };
+}
+
+/** Decodes frames [from, to) of a WAV into one Float32Array per channel. */
+function decodeFrames(info: WavInfo, from: number, to: number): Float32Array[] {
+  const { channels: channelCount, bytesPerSample, data, read } = info;
+  const channels = Array.from({ length: channelCount }, () => new Float32Array(to - from));
+  for (let frame = from; frame < to; frame++) {
     for (let channel = 0; channel < channelCount; channel++) {
-      channels[channel]![frame] = read(data, (frame * channelCount + channel) * bytes);
+      channels[channel]![frame - from] = read(data, (frame * channelCount + channel) * bytesPerSample);
     }
   }
-  return { sampleRate: rate, channels };
+  return channels;
+}
+
+export function readWav(file: Buffer): WavAudio {
+  const info = inspectWav(file);
+  return { sampleRate: info.sampleRate, channels: decodeFrames(info, 0, info.frames) };
+}
+
+/**
+ * Any WAV → mono s16le at `rate`, a slice of `sliceMs` of the source at a time, through one streaming
+ * resampler (the same samples as `wavToCallPcm`): a long file costs a slice's work per step, so a
+ * caller can yield between slices and the event loop never stalls on a conversion.
+ */
+export function* wavToCallPcmSlices(file: Buffer, rate: number, sliceMs = 1000): Generator<Buffer> {
+  const info = inspectWav(file);
+  const resampler = info.sampleRate === rate ? undefined : new Resampler(info.sampleRate, rate);
+  const sliceFrames = Math.max(1, Math.round((info.sampleRate * sliceMs) / 1000));
+  for (let from = 0; from < info.frames; from += sliceFrames) {
+    const mono = downmix(decodeFrames(info, from, Math.min(info.frames, from + sliceFrames)));
+    const out = resampler ? resampler.process(mono) : mono;
+    if (out.length > 0) yield floatToPcm16(out);
+  }
+  const tail = resampler?.flush();
+  if (tail && tail.length > 0) yield floatToPcm16(tail);
 }
 
 function sampleReader(code: number, bits: number): (data: Buffer, offset: number) => number {

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { FrameSplitter } from '../audio/frame-splitter.js';
 import { FrameClock } from '../audio/frame-clock.js';
 import { Pacer, type AudioBudget } from '../audio/pacer.js';
-import { wavToCallPcm } from '../audio/wav.js';
+import { wavToCallPcmSlices } from '../audio/wav.js';
 import { DEFAULT_SAMPLE_RATE, FRAME_MS, contentTypeFor, frameBytes, type SampleRate } from '../protocol/audio-format.js';
 import { clearCommand, notifyCommand, parseVonageMessage, type VonageMessage } from '../protocol/socket-messages.js';
 import { lenientText } from '../protocol/lenient.js';
@@ -417,9 +417,9 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     const pacer = this.ensurePacer();
     const clearsBefore = pacer.stats.clearedFrames;
     const generation = this.clearGeneration;
-    if (typeof source === 'string') await this.writeAll(pacer, wavToCallPcm(await readFile(source), this.sampleRate), generation);
+    if (typeof source === 'string') await this.writeWav(pacer, await readFile(source), generation);
     else if (Buffer.isBuffer(source)) await this.writeAll(pacer, source, generation);
-    else if ('wav' in source) await this.writeAll(pacer, wavToCallPcm(source.wav, this.sampleRate), generation);
+    else if ('wav' in source) await this.writeWav(pacer, source.wav, generation);
     else {
       for await (const chunk of source) {
         if (this.ended || this.clearGeneration !== generation) break;
@@ -596,6 +596,18 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     for (let offset = 0; offset < pcm.length; offset += piece) {
       if (this.ended || this.clearGeneration !== generation) return;
       await pacer.write(pcm.subarray(offset, offset + piece));
+    }
+  }
+
+  /**
+   * Converts a WAV a second at a time as the pacer takes it, yielding to the event loop between
+   * slices: a long or low-rate file (a 4 MiB 4 kHz WAV is 17 minutes) never stalls every other call.
+   */
+  private async writeWav(pacer: Pacer, wav: Buffer, generation: number): Promise<void> {
+    for (const pcm of wavToCallPcmSlices(wav, this.sampleRate)) {
+      if (this.ended || this.clearGeneration !== generation) return;
+      await this.writeAll(pacer, pcm, generation);
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -12,6 +12,7 @@ import { errorCode, ERRORS, type ErrorName } from '../errors.js';
 import { SampledLog } from '../call/logger.js';
 import type { RequestAuth } from './request-auth.js';
 import { TokenBucket, type Limits } from './limits.js';
+import { LoopStall } from './loop-stall.js';
 import { AudioBudget } from '../audio/pacer.js';
 import { DEFAULT_SAMPLE_RATE, FRAME_MS, frameBytes } from '../protocol/audio-format.js';
 import { CallSession, CLOSE_CODES, type CallTransport } from '../call/call-session.js';
@@ -64,6 +65,8 @@ export class CallSocketServer {
   private readonly refusals: SampledLog;
   /** Paced audio queued by every call together (the process-wide byte budget). */
   readonly audioBudget: AudioBudget;
+  /** This process's event-loop stalls: a backlog read after one is ours, not a peer's flood. */
+  private readonly loopStall = new LoopStall().start();
 
   constructor(private readonly options: CallSocketOptions) {
     this.refusals = new SampledLog(options.log);
@@ -118,14 +121,16 @@ export class CallSocketServer {
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     for (const ws of this.sockets.keys()) ws.terminate();
     clearInterval(this.sweepTimer);
+    this.loopStall.stop();
     this.wss.close();
   }
 
   /** The inbound audio bucket's rate and burst in bytes, at a call's sample rate. */
-  private audioAllowance(rate: number): [ratePerS: number, burst: number] {
+  private audioAllowance(rate: number): [ratePerS: number, burst: number, creditPerS: number] {
     const { inboundAudioRealtimeFactor, inboundAudioBurstMs } = this.options.limits;
     const bytesPerS = frameBytes(rate) * (1000 / FRAME_MS);
-    return [bytesPerS * inboundAudioRealtimeFactor, (bytesPerS * inboundAudioBurstMs) / 1000];
+    // A stall is credited at real time: what a real call sent while we could not read.
+    return [bytesPerS * inboundAudioRealtimeFactor, (bytesPerS * inboundAudioBurstMs) / 1000, bytesPerS];
   }
 
   private sweep(): void {
@@ -193,6 +198,8 @@ export class CallSocketServer {
       ...(this.options.onAppTiming ? { onAppTiming: this.options.onAppTiming } : {}),
       ...(this.options.speech ? { speech: this.options.speech } : {}),
     });
+    const stalledMs = () => this.loopStall.stalledMs();
+    const [audioRate, audioBurst, audioCredit] = this.audioAllowance(DEFAULT_SAMPLE_RATE);
     const state: SocketState = {
       session,
       messages: 0,
@@ -200,8 +207,8 @@ export class CallSocketServer {
       quietSince: Date.now(),
       alive: true,
       closing: false,
-      text: new TokenBucket(limits.textRatePerS, limits.textBurst),
-      audio: new TokenBucket(...this.audioAllowance(DEFAULT_SAMPLE_RATE)),
+      text: new TokenBucket(limits.textRatePerS, limits.textBurst, { stalledMs }),
+      audio: new TokenBucket(audioRate, audioBurst, { stalledMs, creditPerS: audioCredit }),
     };
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);

@@ -5,13 +5,19 @@
  * dashboard password or a request from this machine.
  */
 import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
-import { readWav } from '../audio/wav.js';
+import { inspectWav } from '../audio/wav.js';
 import type { CallControl, ControlResult } from '../call/call-control.js';
 import { ERRORS, errorCode } from '../errors.js';
 import type { WebhookBody } from './webhook-body.js';
 
 /** A minute of 16 kHz mono is 1.9 MB; a prompt longer than two belongs in a file the app reads. */
 export const MAX_PLAY_BYTES = 4 * 1024 * 1024;
+/**
+ * Longest audio a play request may hold. The byte limit allows 2 minutes of 16 kHz 16-bit mono and
+ * 4.4 of an 8 kHz phone recording; a longer file within the bytes is a low-rate or 8-bit one whose
+ * conversion multiplies it (4 MiB of 8-bit 4 kHz is 17 minutes).
+ */
+export const MAX_PLAY_SECONDS = 300;
 
 const STATUS = { CALL_NOT_FOUND: 404, REDIS_UNAVAILABLE: 503, CONTROL_TIMEOUT: 504 } as const;
 
@@ -30,14 +36,17 @@ export function registerControlRoutes(app: FastifyInstance, control: CallControl
   );
   app.post<Params>('/api/calls/:call/play', { preHandler: guard, bodyLimit: MAX_PLAY_BYTES }, async (request, reply) => {
     const wav = (request.body as WebhookBody | undefined)?.raw ?? Buffer.alloc(0);
+    const refuse = (detail: string) =>
+      reply.code(400).send({ ok: false, call: request.params.call, code: errorCode('PLAY_INVALID'), message: `${ERRORS.PLAY_INVALID}: ${detail}` });
+    let seconds: number;
     try {
-      // Checked here, at the edge: a bad file is the sender's 400, not a failure on another instance.
-      readWav(wav);
+      // Checked here, at the edge, from the header alone: a bad file is the sender's 400, not a
+      // failure on another instance, and checking costs nothing whatever the file's length.
+      seconds = inspectWav(wav).durationMs / 1000;
     } catch (error) {
-      return reply
-        .code(400)
-        .send({ ok: false, call: request.params.call, code: errorCode('PLAY_INVALID'), message: `${ERRORS.PLAY_INVALID}: ${(error as Error).message}` });
+      return refuse((error as Error).message);
     }
+    if (seconds > MAX_PLAY_SECONDS) return refuse(`${Math.round(seconds)} s of audio (at most ${MAX_PLAY_SECONDS} s)`);
     return answer(reply, request.params.call, await control.play(request.params.call, wav));
   });
 }

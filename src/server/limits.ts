@@ -78,27 +78,48 @@ export const DEFAULT_LIMITS: Limits = {
 /** A token bucket: `take(cost)` is false when the message must be dropped (and counts it). */
 export class TokenBucket {
   private tokens: number;
-  private last = performance.now();
+  private last: number;
+  private stalledSeen: number;
+  private readonly now: () => number;
   dropped = 0;
 
   constructor(
     private ratePerS: number,
     private burst: number,
+    private readonly options: {
+      now?: () => number;
+      /**
+       * The process's total event-loop stall (LoopStall.stalledMs): what a peer sent while we could not
+       * read arrives at once afterwards, and is credited at `creditPerS` instead of counted as a flood.
+       */
+      stalledMs?: () => number;
+      creditPerS?: number;
+    } = {},
   ) {
+    this.now = options.now ?? (() => performance.now());
+    this.last = this.now();
     this.tokens = burst;
+    this.stalledSeen = options.stalledMs?.() ?? 0;
   }
 
   /** Changes the rate (the call's audio rate is known only once websocket:connected arrived). */
-  setRate(ratePerS: number, burst: number): void {
+  setRate(ratePerS: number, burst: number, creditPerS?: number): void {
     this.ratePerS = ratePerS;
     this.burst = burst;
+    if (creditPerS !== undefined) this.options.creditPerS = creditPerS;
     this.tokens = Math.min(this.tokens, burst);
   }
 
   take(cost = 1): boolean {
-    const now = performance.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerS);
+    const now = this.now();
+    // Above the burst only by a stall's credit, which the refill never takes away.
+    this.tokens = Math.max(this.tokens, Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerS));
     this.last = now;
+    if (this.options.stalledMs) {
+      const stalled = this.options.stalledMs();
+      if (stalled > this.stalledSeen) this.tokens += ((stalled - this.stalledSeen) / 1000) * (this.options.creditPerS ?? this.ratePerS);
+      this.stalledSeen = stalled;
+    }
     if (this.tokens >= cost) {
       this.tokens -= cost;
       return true;

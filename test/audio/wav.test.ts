@@ -5,7 +5,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readWav, wavToCallPcm, writeWav, WavError } from '../../src/audio/wav.js';
+import { inspectWav, readWav, wavToCallPcm, wavToCallPcmSlices, writeWav, WavError } from '../../src/audio/wav.js';
 import { pcm16ToFloat } from '../../src/audio/pcm.js';
 import { rmsDbfs } from '../../src/audio/levels.js';
 
@@ -49,4 +49,17 @@ test('garbage is refused with a clear error', () => {
   const header = writeWav(Buffer.alloc(0), 8000);
   header.writeUInt16LE(2, 20); // ADPCM
   assert.throws(() => readWav(header), /unsupported WAV encoding/);
+});
+
+test('a WAV converted a slice at a time gives the same samples as converted whole', () => {
+  const rate = 11025;
+  const samples = Buffer.alloc((rate * 3 + 3) * 4); // 3 s and 3 frames, stereo 16-bit
+  for (let i = 0; i < samples.length / 2; i++) samples.writeInt16LE(Math.round(8000 * Math.sin(i / 7)), i * 2);
+  const file = writeWav(samples, rate, 2);
+  for (const callRate of [8000, 16000, 24000]) {
+    const slices = [...wavToCallPcmSlices(file, callRate, 250)];
+    assert.ok(slices.length >= 12, `${slices.length} slices`);
+    assert.deepEqual(Buffer.concat(slices), wavToCallPcm(file, callRate), `${callRate} Hz`);
+  }
+  assert.equal(inspectWav(file).frames, rate * 3 + 3);
 });

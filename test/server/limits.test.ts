@@ -8,6 +8,8 @@ import { SocketClient, patternFrame } from '../helpers/socket-client.js';
 import { CallSession, type CallTransport } from '../../src/call/call-session.js';
 import { silentLogger } from '../../src/call/logger.js';
 import { echo } from '../../src/apps/echo.js';
+import { TokenBucket } from '../../src/server/limits.js';
+import { LoopStall } from '../../src/server/loop-stall.js';
 
 test('a 1 MiB frame is refused with 1009; another call is untouched', async (t) => {
   const server = await startTestServer();
@@ -160,4 +162,31 @@ test('property: no text or binary input throws out of the socket handler', () =>
     ),
     { numRuns: 300 },
   );
+});
+
+test('the inbound audio bucket credits what piled up while our event loop stalled, and still drops a flood (injected time)', () => {
+  let now = 0;
+  const stall = new LoopStall(100, () => now);
+  const bytesPerS = 640 * 50;
+  const bucket = () => new TokenBucket(bytesPerS * 2, bytesPerS * 2, { now: () => now, stalledMs: () => stall.stalledMs(), creditPerS: bytesPerS });
+  const stalled = bucket();
+  for (; now < 1000; now += 20) {
+    if (now % 100 === 0) stall.tick();
+    assert.ok(stalled.take(640));
+  }
+  // The loop is stuck for 7.8 s: a real caller's 390 frames wait in the kernel and are read at once,
+  // before the late timer tick (and again after it: the stall is counted once).
+  now += 7800;
+  let dropped = 0;
+  for (let i = 0; i < 390; i++) if (!stalled.take(640)) dropped++;
+  stall.tick();
+  for (let i = 0; i < 10; i++) if (!stalled.take(640)) dropped++;
+  assert.equal(dropped, 0, 'the backlog of a stall is not a flood');
+  // The same burst with no stall (a peer sending 8 s of audio at once) is mostly dropped.
+  const flood = bucket();
+  now += 100;
+  stall.tick();
+  let floodDropped = 0;
+  for (let i = 0; i < 400; i++) if (!flood.take(640)) floodDropped++;
+  assert.ok(floodDropped >= 290, `${floodDropped} of 400 dropped`);
 });
