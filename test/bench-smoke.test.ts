@@ -15,7 +15,7 @@ test('npm run bench -- --quick: the suite runs end to end and prints sane figure
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  const [code] = (await once(child, 'exit')) as [number];
+  const [code] = (await once(child, 'close')) as [number];
   assert.equal(code, 0, `${stdout}\n${stderr.slice(-2000)}`);
   assert.match(stdout, /\| 20 \| voicesocket \|/);
   assert.match(stdout, /\| 20 \| bare-ws \|/);

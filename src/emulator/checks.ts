@@ -202,16 +202,21 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
       results.push(result('pacing', 'fail', `overran the playback buffer (${leg.overflowDropped} frames dropped, max buffered ${leg.maxBufferedFrames})`));
     else if (leg.framesReceived === 0) results.push(result('pacing', 'skip', 'the app sent no audio'));
     else if (echoing) results.push(result('pacing', 'pass', `echo: paced by the caller, max buffered ${leg.maxBufferedFrames} frames`));
-    else
+    else {
+      // Gaps in echoed audio are the caller's pacing and the round trip, not the app's (playback-buffer.ts).
+      const paced = leg.underruns.filter((gap) => !gap.echoed);
+      const echoGaps = leg.underruns.length - paced.length;
+      const echoNote = echoGaps > 0 ? `; ${echoGaps} gap(s) in echoed audio, paced by the caller` : '';
       results.push(
-        leg.underruns.length === 0
-          ? result('pacing', 'pass', `no underrun, max buffered ${leg.maxBufferedFrames} frames`)
+        paced.length === 0
+          ? result('pacing', 'pass', `no underrun, max buffered ${leg.maxBufferedFrames} frames${echoNote}`)
           : result(
               'pacing',
               'fail',
-              `${leg.underruns.length} underrun(s) while playing (first at frame ${leg.underruns[0]!.tick}, ${leg.underruns[0]!.frames * 20} ms gap)`,
+              `${paced.length} underrun(s) while playing (first at frame ${paced[0]!.tick}, ${paced[0]!.frames * 20} ms gap)${echoNote}`,
             ),
       );
+    }
     if (!survived) results.push(result('caller-hangup', 'skip', 'the call did not end with the caller hanging up'));
     else if (leg.protocolError)
       results.push(

@@ -12,6 +12,12 @@ export interface Underrun {
   tick: number;
   /** Silent ticks in the gap. */
   frames: number;
+  /**
+   * The gap ended with the caller's own audio coming back (an echo, set by the leg from the frame's
+   * tag): echoed audio is paced by the caller and arrives one round trip after it was sent, so a
+   * round trip longer than the mixer's phase is a gap no app can prevent. Not the app's pacing.
+   */
+  echoed?: boolean;
 }
 
 export interface TickResult {

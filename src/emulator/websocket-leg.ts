@@ -340,7 +340,9 @@ export class WebsocketLeg {
   }
 
   private mixerTick(): void {
+    const underrunsBefore = this.playback.underruns.length;
     const { frame, marks } = this.playback.tick();
+    if (frame && this.playback.underruns.length > underrunsBefore && this.isEcho(frame)) this.playback.underruns.at(-1)!.echoed = true;
     if (this.options.record) {
       // Copied only when REST audio is mixed in: the app's frame is not ours to change.
       const heard = frame && !this.earmuffed ? (this.injectedHeard.active ? Buffer.from(frame) : frame) : Buffer.alloc(this.frameBytes);
@@ -348,6 +350,12 @@ export class WebsocketLeg {
       this.heard.push(heard);
     } else if (this.injectedHeard.active) this.injectedHeard.mixInto(Buffer.alloc(this.frameBytes));
     for (const payload of marks) this.reportMark(payload);
+  }
+
+  /** Whether the app's frame is one of the caller's frames sent back (its tag names a frame we sent). */
+  private isEcho(frame: Buffer): boolean {
+    const seq = readFrameTag(frame);
+    return seq >= 0 && seq < this.sentAt.length && this.sentAt[seq] !== undefined;
   }
 
   private reportMark(payload: unknown): void {

@@ -34,7 +34,7 @@ test('a partial HTTP request open at SIGTERM: the server still stops in order (e
   await new Promise((resolve) => setTimeout(resolve, 100)); // let the server read the partial request
   const started = Date.now();
   child.kill('SIGTERM');
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const [code] = (await once(child, 'close')) as [number | null];
   const took = Date.now() - started;
   assert.equal(code, 0, 'an orderly stop, not "shutdown took too long"');
   // Bound with a reason: the calls' 2 s grace plus the 1 s HTTP grace; the deadline is 4.5 s.
@@ -54,7 +54,7 @@ test('a second SIGTERM stops at once: exit 143, with a last log line', async (t)
   child.kill('SIGTERM');
   await waitFor(() => lines.some((line) => line.msg === 'shutting down'), 3000, 'the first signal to be seen');
   child.kill('SIGTERM');
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const [code] = (await once(child, 'close')) as [number | null];
   assert.equal(code, 143);
   assert.ok(
     lines.some((line) => line.msg === 'second signal: stopping now' && line.code === 'VS_ERR_SHUTTING_DOWN'),

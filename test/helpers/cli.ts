@@ -26,7 +26,9 @@ export async function runCliIn(cwd: string, args: string[], env: NodeJS.ProcessE
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  // 'close', not 'exit': at exit the pipes may still hold output not yet read (seen on a busy machine:
+  // a call's timeline missing from stdout although the process printed it and exited 0).
+  const [code] = (await once(child, 'close')) as [number | null];
   return { code, stdout, stderr };
 }
 
