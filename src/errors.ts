@@ -21,6 +21,7 @@ export const ERRORS = {
   WORKER_DIED: 'a worker process died; its calls were lost and another worker was started',
   DRAIN_TIMEOUT: 'a call was still going when the drain timeout passed; it was closed (1001)',
   REDIS_UNAVAILABLE: 'redis cannot be reached; this instance shows and controls only its own calls until it returns',
+  REDIS_DATA_INVALID: 'a value under voicesocket\'s Redis prefix is not one voicesocket wrote (junk, too large, or of another type); it was skipped',
   CALL_NOT_FOUND: 'no call with this id or leg uuid is in progress on any instance',
   CONTROL_TIMEOUT: 'the instance serving the call did not answer a call control request in time',
   PLAY_INVALID: 'the audio to play is not a playable WAV file, or is too large or too long',

@@ -9,6 +9,7 @@ import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
 import { KEY_PREFIX, type SharedCalls } from './shared-calls.js';
 import type { RedisLink } from './redis-link.js';
+import { MAX_CONTROL_MESSAGE_BYTES, controlReplySchema, controlRequestSchema, parseShared, type ControlReply, type ControlRequest } from './shared-records.js';
 
 /** The owner answers from memory; a reply this late means it is gone or stuck. */
 export const CONTROL_REPLY_TIMEOUT_MS = 2000;
@@ -16,17 +17,7 @@ export const CONTROL_REPLY_TIMEOUT_MS = 2000;
 const requestChannel = (instance: string) => `${KEY_PREFIX}control:${instance}`;
 const replyChannel = (instance: string) => `${KEY_PREFIX}reply:${instance}`;
 
-type WireCommand = { action: 'hangup' } | { action: 'clear' } | { action: 'play'; wav: string };
-interface ControlRequest {
-  id: string;
-  from: string;
-  call: string;
-  command: WireCommand;
-}
-interface ControlReply {
-  id: string;
-  found: boolean;
-}
+type WireCommand = ControlRequest['command'];
 
 const toWire = (command: ControlCommand): WireCommand => (command.action === 'play' ? { action: 'play', wav: command.wav.toString('base64') } : command);
 const fromWire = (command: WireCommand): ControlCommand =>
@@ -38,23 +29,16 @@ export function redisControlRoute(options: { link: RedisLink; shared: SharedCall
   const pending = new Map<string, (reply: ControlReply) => void>();
 
   link.subscribe(requestChannel(me), (text) => {
-    let request: ControlRequest;
-    try {
-      request = JSON.parse(text) as ControlRequest;
-    } catch {
-      return;
-    }
+    // Anything may be published on a channel: only a well-formed request is acted on.
+    const request = parseShared(controlRequestSchema, text, MAX_CONTROL_MESSAGE_BYTES);
+    if (!request) return;
     const found = applyLocally(registry, request.call, fromWire(request.command), log);
     const reply: ControlReply = { id: request.id, found };
     void link.run((redis) => redis.publish(replyChannel(request.from), JSON.stringify(reply)));
   });
   link.subscribe(replyChannel(me), (text) => {
-    try {
-      const reply = JSON.parse(text) as ControlReply;
-      pending.get(reply.id)?.(reply);
-    } catch {
-      // Not a reply of ours.
-    }
+    const reply = parseShared(controlReplySchema, text, MAX_CONTROL_MESSAGE_BYTES);
+    if (reply) pending.get(reply.id)?.(reply);
   });
 
   return {

@@ -16,6 +16,18 @@ import { MAX_EVENTS_PER_LEG } from '../call/call-registry.js';
 import { withLegEvents, type CallList, type CallSnapshot } from '../call/call-snapshot.js';
 import type { CallEvent } from '../protocol/webhooks.js';
 import type { RedisLink } from './redis-link.js';
+import type { Logger } from '../call/logger.js';
+import { SampledLog } from '../call/logger.js';
+import { errorCode } from '../errors.js';
+import {
+  MAX_INSTANCES,
+  MAX_RECORD_BYTES,
+  MAX_SHARED_EVENT_BYTES,
+  instanceRecordSchema,
+  parseShared,
+  sharedEventSchema,
+  type InstanceRecord,
+} from './shared-records.js';
 
 export const KEY_PREFIX = 'voicesocket:';
 const INSTANCES = `${KEY_PREFIX}instances`;
@@ -31,10 +43,29 @@ export const LEG_TTL_S = 2 * 60 * 60;
 /** Legs whose events one listing reads at most: the dashboard shows calls, not an archive. */
 const MAX_LEGS_PER_LISTING = 2000;
 
-interface InstanceRecord extends CallList {
-  instance: string;
-  at: number;
-}
+/**
+ * Reads instance records, each only if it is a string no longer than the cap: the size is checked in
+ * Redis, so an oversized or wrongly typed key never crosses the network or reaches our memory.
+ */
+const READ_RECORDS = `local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = false
+  if redis.call('TYPE', key).ok == 'string' and redis.call('STRLEN', key) <= tonumber(ARGV[1]) then out[i] = redis.call('GET', key) end
+end
+return out`;
+
+/** Reads the last ARGV[1] events of each leg list, each no longer than ARGV[2], skipping keys of other types. */
+const READ_LEGS = `local out = {}
+for i, key in ipairs(KEYS) do
+  local kept = {}
+  if redis.call('TYPE', key).ok == 'list' then
+    for _, item in ipairs(redis.call('LRANGE', key, -tonumber(ARGV[1]), -1)) do
+      if #item <= tonumber(ARGV[2]) then kept[#kept + 1] = item end
+    end
+  end
+  out[i] = kept
+end
+return out`;
 
 /** What of an event travels: everything the views use, not the raw body (up to kilobytes). */
 function sharedEvent(event: CallEvent): CallEvent {
@@ -44,6 +75,8 @@ function sharedEvent(event: CallEvent): CallEvent {
 
 export class SharedCalls {
   private timer: NodeJS.Timeout | undefined;
+  /** Junk found in Redis, logged by sample: a listing a second must not log a line a second. */
+  private readonly junk: SampledLog;
 
   constructor(
     private readonly link: RedisLink,
@@ -51,7 +84,14 @@ export class SharedCalls {
     readonly instance: string,
     /** This instance's own calls, as the local views show them. */
     private readonly local: () => CallList,
-  ) {}
+    log: Logger,
+  ) {
+    this.junk = new SampledLog(log);
+  }
+
+  private skipped(what: string, key: string): void {
+    this.junk.warn(errorCode('REDIS_DATA_INVALID'), { key }, `redis: ${what} under our prefix is not one of ours; skipped`);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.publish(), PUBLISH_INTERVAL_MS);
@@ -62,11 +102,18 @@ export class SharedCalls {
   /** Writes this instance's calls; skipped while Redis is away. */
   async publish(): Promise<void> {
     const own = this.local();
-    const record: InstanceRecord = { instance: this.instance, at: Date.now(), calls: this.mark(own.calls), recent: this.mark(own.recent) };
+    const record = { instance: this.instance, at: Date.now(), calls: this.mark(own.calls), recent: this.mark(own.recent) };
+    let json = JSON.stringify(record);
+    // Within what every reader accepts: the recently ended calls go first, then the oldest calls.
+    while (json.length > MAX_RECORD_BYTES && record.recent.length + record.calls.length > 0) {
+      if (record.recent.length > 0) record.recent = record.recent.slice(0, record.recent.length >> 1);
+      else record.calls = record.calls.slice(0, record.calls.length >> 1);
+      json = JSON.stringify(record);
+    }
     await this.link.run((redis) =>
       redis
         .multi()
-        .set(instanceKey(this.instance), JSON.stringify(record), { PX: INSTANCE_TTL_MS })
+        .set(instanceKey(this.instance), json, { PX: INSTANCE_TTL_MS })
         .zAdd(INSTANCES, { score: record.at + INSTANCE_TTL_MS, value: this.instance })
         .exec(),
     );
@@ -94,22 +141,23 @@ export class SharedCalls {
   /** Every instance's record, this one's fresh from memory; undefined while Redis is away. */
   private async records(): Promise<InstanceRecord[] | undefined> {
     const now = Date.now();
-    const texts = await this.link.run(async (redis) => {
+    const found = await this.link.run(async (redis) => {
       await redis.zRemRangeByScore(INSTANCES, '-inf', now);
-      const ids = (await redis.zRangeByScore(INSTANCES, now, '+inf')).filter((id) => id !== this.instance);
-      return ids.length > 0 ? redis.mGet(ids.map(instanceKey)) : [];
+      const ids = (await redis.zRangeByScore(INSTANCES, now, '+inf', { LIMIT: { offset: 0, count: MAX_INSTANCES } })).filter((id) => id !== this.instance);
+      if (ids.length === 0) return { ids, texts: [] as unknown[] };
+      const texts = (await redis.eval(READ_RECORDS, { keys: ids.map(instanceKey), arguments: [String(MAX_RECORD_BYTES)] })) as unknown[];
+      return { ids, texts };
     });
-    if (texts === undefined) return undefined;
+    if (found === undefined) return undefined;
     const own = this.local();
     const records: InstanceRecord[] = [{ instance: this.instance, at: now, calls: this.mark(own.calls), recent: this.mark(own.recent) }];
-    for (const text of texts) {
-      if (!text) continue;
-      try {
-        records.push(JSON.parse(text) as InstanceRecord);
-      } catch {
-        // A key another program wrote under our prefix: not ours to show.
-      }
-    }
+    found.ids.forEach((id, index) => {
+      const text = found.texts[index];
+      if (text === null || text === undefined) return; // expired between the two reads, or too big or of another type
+      const record = typeof text === 'string' ? parseShared(instanceRecordSchema, text, MAX_RECORD_BYTES) : undefined;
+      if (record) records.push(record);
+      else this.skipped('an instance record', instanceKey(id));
+    });
     return records;
   }
 
@@ -117,8 +165,8 @@ export class SharedCalls {
   async list(): Promise<CallList | undefined> {
     const records = await this.records();
     if (!records) return undefined;
-    const calls = records.flatMap((record) => record.calls);
-    const recent = records.flatMap((record) => record.recent).sort((a, b) => b.startedAt - a.startedAt);
+    const calls = records.flatMap((record) => record.calls) as CallSnapshot[];
+    const recent = (records.flatMap((record) => record.recent) as CallSnapshot[]).sort((a, b) => b.startedAt - a.startedAt);
     const uuids = [...new Set([...calls, ...recent].map((call) => call.uuid).filter((uuid): uuid is string => uuid !== undefined))].slice(
       0,
       MAX_LEGS_PER_LISTING,
@@ -126,19 +174,24 @@ export class SharedCalls {
     const lists =
       uuids.length === 0
         ? []
-        : await this.link.run(async (redis) => {
-            const batch = redis.multi();
-            for (const uuid of uuids) batch.lRange(legKey(uuid), 0, -1);
-            return (await batch.exec()) as unknown as string[][];
-          });
+        : await this.link.run(
+            async (redis) =>
+              (await redis.eval(READ_LEGS, {
+                keys: uuids.map(legKey),
+                arguments: [String(MAX_EVENTS_PER_LEG), String(MAX_SHARED_EVENT_BYTES)],
+              })) as unknown[],
+          );
     const eventsOf = new Map<string, CallEvent[]>();
     uuids.forEach((uuid, index) => {
       const texts = lists?.[index];
-      if (texts && texts.length > 0)
-        eventsOf.set(
-          uuid,
-          texts.map((text) => JSON.parse(text) as CallEvent),
-        );
+      if (!Array.isArray(texts) || texts.length === 0) return;
+      const events: CallEvent[] = [];
+      for (const text of texts) {
+        const event = typeof text === 'string' ? parseShared(sharedEventSchema, text, MAX_SHARED_EVENT_BYTES) : undefined;
+        if (event) events.push(event as CallEvent);
+        else this.skipped('a leg event', legKey(uuid));
+      }
+      if (events.length > 0) eventsOf.set(uuid, events);
     });
     const merge = (call: CallSnapshot) => {
       const events = call.uuid ? eventsOf.get(call.uuid) : undefined;

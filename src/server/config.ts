@@ -90,8 +90,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   idleTimeoutS: 30,
   // Kubernetes' default grace period is 30 s; set terminationGracePeriodSeconds above delay + timeout.
   drainTimeoutS: 20,
-  // Long enough for a load balancer polling /readyz every second or two to stop sending new calls.
-  drainDelayS: 3,
+  // Only a load balancer needs it (the time it takes to see /readyz fail), and it is orthogonal to the
+  // calls in progress: by default a stop waits for no one; behind a balancer set it (deploy/ sets 5).
+  drainDelayS: 0,
   workers: 1,
   redisUrl: undefined,
   // Offline engines by default: Debian packages, no account, nothing leaves the machine.
@@ -355,7 +356,7 @@ export const SETTINGS: Setting[] = [
     key: 'drainDelayS',
     env: 'DRAIN_DELAY',
     flag: '--drain-delay <s>',
-    description: 'on SIGTERM, keep taking new call sockets this long while /readyz says 503',
+    description: 'on SIGTERM, keep taking new call sockets this long while /readyz says 503 (behind a load balancer: its time to notice)',
     allowed: 'an integer from 0 to 600',
     example: '10',
     invalid: '1s',

@@ -131,7 +131,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   const instance = options.instance ?? `${hostname()}:${process.pid}`;
   // With --redis: what several instances share (docs/deploy.md "Many instances"). Never per frame.
   const redis = config.redisUrl ? new RedisLink(config.redisUrl, logger) : undefined;
-  const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls()) : undefined;
+  const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls(), logger) : undefined;
   registerEventRoutes(http, registry, auth, shared ? (event) => shared.recordEvent(event) : undefined);
   let draining: Promise<void> | undefined;
   const state = (): ServerState => ({ draining: draining !== undefined, ...(redis ? { redis: redis.up ? 'up' : 'down' } : {}) });
