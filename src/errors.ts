@@ -21,7 +21,7 @@ export const ERRORS = {
   WORKER_DIED: 'a worker process died; its calls were lost and another worker was started',
   DRAIN_TIMEOUT: 'a call was still going when the drain timeout passed; it was closed (1001)',
   REDIS_UNAVAILABLE: 'redis cannot be reached; this instance shows and controls only its own calls until it returns',
-  REDIS_DATA_INVALID: 'a value under voicesocket\'s Redis prefix is not one voicesocket wrote (junk, too large, or of another type); it was skipped',
+  REDIS_DATA_INVALID: "a value under voicesocket's Redis prefix is not one voicesocket wrote (junk, too large, or of another type); it was skipped",
   CALL_NOT_FOUND: 'no call with this id or leg uuid is in progress on any instance',
   CONTROL_TIMEOUT: 'the instance serving the call did not answer a call control request in time',
   PLAY_INVALID: 'the audio to play is not a playable WAV file, or is too large or too long',
@@ -35,6 +35,8 @@ export const ERRORS = {
   TRANSCRIPT_DELIVERY: 'a transcript could not be written to its file or POSTed to its URL; the call and its transcript go on',
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
   RECORDING_FAILED: 'a recording could not be opened or written (disk full, no file descriptors); it stopped, the call goes on',
+  FOREIGN_ORIGIN:
+    'a browser request from another site was refused: call control takes requests from the dashboard\'s own origin only, and trust as "this machine" needs a loopback Host (DNS rebinding)',
   DASHBOARD_UNAUTHORIZED: 'the dashboard and its APIs need the dashboard password, or a request from this machine, when webhooks are verified',
   SOCKET_UNAUTHORIZED: 'a socket upgrade carries no valid credentials',
   TOO_MANY_CALLS: 'the server is at its concurrent call limit',

@@ -75,6 +75,11 @@ export class RequestAuth {
    * not count as local.
    */
   readonly verifyDashboard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    // A web page on another site may make the caller's browser POST here (a form or text/plain
+    // fetch needs no CORS preflight) and the browser adds any cached password: whatever the mode,
+    // what changes a call must come from this server's own pages, or from a client that is no browser.
+    const foreign = request.method !== 'GET' && request.method !== 'HEAD' ? crossSite(request) : undefined;
+    if (foreign) return this.refuseForeign(request, reply, foreign);
     if (this.open) return;
     const password = this.config.dashboardPassword;
     if (password) {
@@ -91,12 +96,26 @@ export class RequestAuth {
     }
     const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
     const address = request.socket.remoteAddress ?? '';
-    if (!forwarded && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1')) return;
+    if (!forwarded && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1')) {
+      // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 reaches us from
+      // this machine, but its requests still say `Host: evil.example`. Local means a loopback name too.
+      if (isLoopbackHost(request.headers.host)) return;
+      return this.refuseForeign(request, reply, `Host ${JSON.stringify(request.headers.host ?? '')} is not a loopback name`);
+    }
     this.refusals.warn(errorCode('DASHBOARD_UNAUTHORIZED'), { route: request.routeOptions.url, remote: request.ip }, 'dashboard refused');
     await reply
       .code(403)
       .send({ error: errorCode('DASHBOARD_UNAUTHORIZED'), message: `${ERRORS.DASHBOARD_UNAUTHORIZED}: set --dashboard-password to open it to other hosts` });
   };
+
+  private async refuseForeign(request: FastifyRequest, reply: FastifyReply, detail: string): Promise<void> {
+    this.refusals.warn(
+      errorCode('FOREIGN_ORIGIN'),
+      { route: request.routeOptions.url, remote: request.ip, detail },
+      'browser request from another site refused',
+    );
+    await reply.code(403).send({ error: errorCode('FOREIGN_ORIGIN'), message: `${ERRORS.FOREIGN_ORIGIN}: ${detail}` });
+  }
 
   /** Checks an upgrade request's credentials before the socket is accepted. */
   async verifyUpgrade(request: IncomingMessage): Promise<AuthVerdict> {
@@ -122,4 +141,35 @@ export class RequestAuth {
       replay: this.replay,
     };
   }
+}
+
+/** localhost, a name under .localhost (browsers resolve those to loopback themselves), 127.0.0.0/8 or [::1], with any port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  const lower = name.toLowerCase();
+  return lower === 'localhost' || lower.endsWith('.localhost') || lower === '[::1]' || /^127(\.\d{1,3}){3}$/.test(lower);
+}
+
+/**
+ * Why a request is a browser's from another site, or undefined: its Origin is not this server's (the
+ * scheme is not compared: behind a TLS proxy the page is https and we see http), or, with no Origin,
+ * the browser's own Sec-Fetch-Site says it crossed sites. A client that is no browser sends neither.
+ */
+export function crossSite(request: Pick<FastifyRequest, 'headers'>): string | undefined {
+  const origin = request.headers.origin;
+  const host = request.headers['x-forwarded-host'] ?? request.headers.host;
+  if (origin !== undefined) {
+    let originHost: string | undefined;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      originHost = undefined;
+    }
+    if (!originHost || typeof host !== 'string' || originHost.toLowerCase() !== host.toLowerCase())
+      return `Origin ${JSON.stringify(origin)} is not this server`;
+    return undefined;
+  }
+  const site = request.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site' ? `Sec-Fetch-Site ${site}` : undefined;
 }
