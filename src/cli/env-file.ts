@@ -5,13 +5,46 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseEnv } from 'node:util';
+import { VoicesocketError } from '../errors.js';
+
+/**
+ * Parses `.env` text the way dotenv does: `NAME=value`, optional `export `, `#` comments, values in
+ * single, double (with \n escapes, may span lines) or back quotes, an unquoted value ending at ` #`.
+ * Our own because Node's util.parseEnv reads a line without `=` as the start of a name and takes the
+ * next line's setting with it (`BROKEN\nPORT=4000` sets "BROKEN\nPORT"): the setting vanishes
+ * silently. Here such a line is an error naming its line number.
+ */
+export function parseDotEnv(text: string, file = '.env'): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) throw new VoicesocketError('CONFIG_INVALID', `${file} line ${i + 1}: ${JSON.stringify(line.slice(0, 40))} is not NAME=value`);
+    const [, name, rest] = match as unknown as [string, string, string];
+    const quote = rest[0];
+    if (quote === '"' || quote === "'" || quote === '`') {
+      // A quoted value may run over lines until its closing quote.
+      let raw = rest.slice(1);
+      const startLine = i;
+      while (raw.indexOf(quote) < 0 && i + 1 < lines.length) raw += `\n${lines[++i]!}`;
+      const end = raw.indexOf(quote);
+      if (end < 0) throw new VoicesocketError('CONFIG_INVALID', `${file} line ${startLine + 1}: the ${quote} quote of ${name} is never closed`);
+      const value = raw.slice(0, end);
+      values[name] = quote === '"' ? value.replace(/\\n/g, '\n') : value;
+    } else {
+      values[name] = rest.replace(/\s+#.*$/, '').trim();
+    }
+  }
+  return values;
+}
 
 export function loadDotEnv(path = resolve('.env'), env: NodeJS.ProcessEnv = process.env): string[] {
   if (!existsSync(path)) return [];
   const loaded: string[] = [];
-  for (const [name, value] of Object.entries(parseEnv(readFileSync(path, 'utf8')))) {
-    if (value === undefined || env[name] !== undefined) continue;
+  for (const [name, value] of Object.entries(parseDotEnv(readFileSync(path, 'utf8')))) {
+    if (env[name] !== undefined) continue;
     env[name] = value;
     loaded.push(name);
   }

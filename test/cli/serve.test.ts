@@ -84,6 +84,15 @@ test('a .env file in the working directory is read; the environment and flags wi
   assert.equal(config.leadMs, 120, 'a flag beats .env');
 });
 
+test('a .env line without "=" exits 2 with one line naming it; the next setting is not silently lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vs-dotenv-'));
+  writeFileSync(join(dir, '.env'), 'AUDIO_RATE=8000\nBROKEN\nPACER_LEAD_MS=300\n');
+  const { code, stderr } = await runCliIn(dir, ['serve', '--print-config'], { AUDIO_RATE: undefined, PACER_LEAD_MS: undefined });
+  assert.equal(code, 2, stderr);
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  assert.match(stderr, /VS_ERR_CONFIG_INVALID: .*\.env line 2: "BROKEN" is not NAME=value/);
+});
+
 test('a port already in use exits 2 with one coded line, no stack', async (t) => {
   const blocker = createNetServer();
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
