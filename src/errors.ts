@@ -5,7 +5,9 @@
  */
 export const ERRORS = {
   CONFIG_INVALID: 'a configuration value is not allowed',
-  PORT_IN_USE: 'the server cannot listen on the configured address',
+  PORT_IN_USE: 'the port is taken: another process listens there',
+  PORT_FORBIDDEN: 'listening on this port is not permitted to this user',
+  HOST_UNAVAILABLE: 'the host to listen on is not an address of this machine',
   TEXT_NOT_JSON: 'a WebSocket text message is not JSON',
   TEXT_INVALID: 'a WebSocket text message is JSON but not a message this protocol defines',
   TEXT_UNKNOWN_EVENT: 'a WebSocket text message has an event this protocol does not define',

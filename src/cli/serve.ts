@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { createServer, type CreateServerOptions, type VoicesocketServer } from '../server/server.js';
 import { createLogger } from '../server/logger.js';
 import { runPrimary } from '../scale/primary.js';
+import { checkCanListen } from '../server/listen-error.js';
 import { linkWorker } from '../scale/worker.js';
 import { loadApp } from '../server/load-app.js';
 import { ANSWER_PATHS } from '../server/answer-route.js';
@@ -127,6 +128,8 @@ export function serveCommand(): Command {
       return;
     }
     if (config.workers > 1 && cluster.isPrimary) {
+      // The primary binds for its workers: a bad address is its one line, not every worker's.
+      await checkCanListen(config.port, config.host);
       runPrimary(config.workers, createLogger(config.logLevel));
       return;
     }
@@ -145,6 +148,8 @@ export function isUsageError(error: unknown): error is VoicesocketError {
 const USAGE_ERRORS = new Set<string>([
   'VS_ERR_CONFIG_INVALID',
   'VS_ERR_PORT_IN_USE',
+  'VS_ERR_PORT_FORBIDDEN',
+  'VS_ERR_HOST_UNAVAILABLE',
   'VS_ERR_VONAGE_CREDENTIALS',
   'VS_ERR_VONAGE_REFUSED',
   'VS_ERR_VONAGE_NOT_FOUND',

@@ -82,9 +82,20 @@ export function runPrimary(count: number, log: Logger): void {
     }
   };
 
+  // A worker that dies before it ever listened failed at start (its setting, its app, its port): a
+  // replacement would fail the same way, forever. The instance stops instead, with the worker's code.
+  const listened = new WeakSet<Worker>();
+  cluster.on('listening', (worker) => listened.add(worker));
+
   cluster.on('exit', (worker, code, signal) => {
     const lost = [...(callsOf.get(worker) ?? [])];
     callsOf.delete(worker);
+    if (!stopping && !listened.has(worker)) {
+      stopping = true;
+      log.error({ code: errorCode('WORKER_DIED'), workerPid: worker.process.pid, exitCode: code, signal }, 'a worker failed at start; stopping');
+      for (const other of callsOf.keys()) other.process.kill('SIGKILL');
+      process.exit(code > 0 ? code : 1);
+    }
     if (stopping) {
       if (callsOf.size === 0) {
         log.info({}, 'every worker has stopped');

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { VoicesocketError, errorCode } from '../errors.js';
+import { errorCode } from '../errors.js';
+import { listenError } from './listen-error.js';
 import { SIGNAL_EXIT } from '../signal-exit.js';
 import { FrameClock } from '../audio/frame-clock.js';
 import { CallRegistry } from '../call/call-registry.js';
@@ -254,14 +255,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       try {
         await http.listen({ port: config.port, host: config.host });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-          const why = code === 'EADDRINUSE' ? 'another process is listening there' : code === 'EACCES' ? 'permission denied' : 'no such local address';
-          throw new VoicesocketError('PORT_IN_USE', `--port=${config.port} --host=${config.host}: ${why} (${code}); choose another with --port or PORT`, {
-            cause: error,
-          });
-        }
-        throw error;
+        throw listenError(error, config.port, config.host);
       }
       // Only once listening: a server that could not bind has nothing to share.
       redis?.start();

@@ -93,15 +93,26 @@ test('a .env line without "=" exits 2 with one line naming it; the next setting 
   assert.match(stderr, /VS_ERR_CONFIG_INVALID: .*\.env line 2: "BROKEN" is not NAME=value/);
 });
 
-test('a port already in use exits 2 with one coded line, no stack', async (t) => {
-  const blocker = createNetServer();
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-  t.after(() => blocker.close());
-  const port = (blocker.address() as AddressInfo).port;
-  const { code, stderr } = await runCli(['serve', '--port', String(port), '--host', '127.0.0.1'], { LOG_LEVEL: 'silent' });
+for (const workers of ['1', '2']) {
+  test(`a port already in use exits 2 with one coded line, no stack (--workers ${workers})`, async (t) => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    t.after(() => blocker.close());
+    const port = (blocker.address() as AddressInfo).port;
+    // With workers this once restarted them forever: the test's own timeout was the only end.
+    const { code, stderr } = await runCli(['serve', '--port', String(port), '--host', '127.0.0.1', '--workers', workers], { LOG_LEVEL: 'silent' });
+    assert.equal(code, 2, stderr);
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0]!, /VS_ERR_PORT_IN_USE/);
+    assert.match(lines[0]!, new RegExp(`--port=${port}`));
+  });
+}
+
+test('a host that is not an address of this machine is named as such, not as a port in use', async () => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address.
+  const { code, stderr } = await runCli(['serve', '--port', '0', '--host', '192.0.2.1'], { LOG_LEVEL: 'silent' });
   assert.equal(code, 2, stderr);
-  const lines = stderr.trim().split('\n');
-  assert.equal(lines.length, 1, stderr);
-  assert.match(lines[0]!, /VS_ERR_PORT_IN_USE/);
-  assert.match(lines[0]!, new RegExp(`--port=${port}`));
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  assert.match(stderr, /VS_ERR_HOST_UNAVAILABLE.*192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\)/);
 });

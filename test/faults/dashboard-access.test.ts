@@ -75,7 +75,13 @@ test('a cross-site browser POST (text/plain, no preflight) cannot hang up a call
     const auth: Record<string, string> = 'dashboardPassword' in serverConfig ? { authorization: basic('correct horse battery') } : {};
     const post = (headers: Record<string, string>) =>
       rawRequest(server.baseUrl, 'POST', '/api/calls/nobody/hangup', { host, 'content-type': 'text/plain', ...auth, ...headers });
-    for (const foreign of [{ origin: 'http://evil.example' }, { origin: 'null' }, { origin: `http://localhost:1` }, { 'sec-fetch-site': 'cross-site' }]) {
+    const foreigns: Array<Record<string, string>> = [
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { origin: `http://localhost:1` },
+      { 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const foreign of foreigns) {
       const response = await post(foreign);
       assert.equal(response.status, 403, `${JSON.stringify(serverConfig)} ${JSON.stringify(foreign)}`);
       assert.match(response.body, /VS_ERR_FOREIGN_ORIGIN/);
