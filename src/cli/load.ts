@@ -3,7 +3,7 @@
  * progress line, then a table. Bounded in count and time; stops by itself.
  */
 import { Command } from 'commander';
-import { runLoad, type LoadReport } from '../emulator/load.js';
+import { MAX_LOAD_DURATION_MS, runLoad, type LoadReport } from '../emulator/load.js';
 import { addSharedOptions, audioSpec, signing, switches, urls, type SharedFlags } from './emulator-options.js';
 import { parseDuration, parseInteger } from './parse.js';
 import { distributionRow, table } from './format.js';
@@ -60,7 +60,7 @@ export function loadCommand(): Command {
   addSharedOptions(command);
   command.action(async (answerUrl: string, flags: LoadFlags) => {
     const calls = parseInteger(flags.calls, '--calls', 1, 10_000);
-    const durationMs = parseDuration(flags.duration, '--duration');
+    const durationMs = parseDuration(flags.duration, '--duration', MAX_LOAD_DURATION_MS);
     const tty = process.stderr.isTTY === true;
     let lastLine = 0;
     const report = await runLoad({

@@ -3,7 +3,8 @@
  * line naming the setting; anything else unexpected exits 1.
  */
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { VoicesocketError, errorCode } from '../errors.js';
 import { serveCommand, isUsageError } from './serve.js';
 import { callCommand } from './call.js';
 import { loadCommand } from './load.js';
@@ -17,7 +18,6 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 const program = new Command('voicesocket')
   .description('Connect Vonage Voice API calls to a WebSocket: echo server, audio engine and a local Vonage emulator')
   .version(version, '-V, --version', 'print the version')
-  .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(callCommand())
   .addCommand(loadCommand())
@@ -25,13 +25,30 @@ const program = new Command('voicesocket')
   .addCommand(devCommand())
   .addCommand(setupCommand());
 
+// A usage mistake commander finds (an unknown option, a missing argument) is a bad setting like any
+// other: one coded line and exit 2, with where to look, not the whole help and exit 1.
+for (const command of [program, ...program.commands]) {
+  command.exitOverride().configureOutput({
+    outputError: (text, write) =>
+      write(
+        `voicesocket: ${errorCode('CONFIG_INVALID')}: ${text.replace(/^error: /, '').trim()} (see voicesocket ${command === program ? '' : `${command.name()} `}--help)\n`,
+      ),
+  });
+}
+
 try {
   loadDotEnv();
   await program.parseAsync(process.argv);
 } catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   if (isUsageError(error)) {
     process.stderr.write(`voicesocket: ${error.code}: ${error.message}\n`);
     process.exit(2);
+  }
+  // A coded error is explained by its own line (an unreachable API, say); only the unexpected needs a stack.
+  if (error instanceof VoicesocketError) {
+    process.stderr.write(`voicesocket: ${error.code}: ${error.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`voicesocket: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);

@@ -8,10 +8,11 @@ import { parseDurationMs } from '../duration.js';
 import type { DtmfPress } from '../emulator/websocket-leg.js';
 
 /** `10s`, `500ms`, `2m`, `1h`, or a bare number of seconds. */
-export function parseDuration(raw: string, option: string): number {
+export function parseDuration(raw: string, option: string, maxMs = Infinity): number {
   const ms = parseDurationMs(raw);
   if (ms === undefined)
     throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; expected a duration such as 10s, 500ms or 2m`);
+  if (ms > maxMs) throw new VoicesocketError('CONFIG_INVALID', `${option}=${JSON.stringify(raw)} is not allowed; at most ${maxMs / 1000} s`);
   return ms;
 }
 

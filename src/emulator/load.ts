@@ -133,9 +133,12 @@ export function defaultWorkers(calls: number): number {
   return Math.max(1, Math.min(availableParallelism() - 1, Math.ceil(calls / 300)));
 }
 
+/** A load run's calls last at most an hour: a soak test, not a process left running by mistake. */
+export const MAX_LOAD_DURATION_MS = 3_600_000;
+
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   if (!Number.isInteger(options.calls) || options.calls < 1 || options.calls > 10_000) throw new RangeError('calls must be an integer from 1 to 10000');
-  if (!(options.durationMs > 0 && options.durationMs <= 3_600_000)) throw new RangeError('duration must be between 0 and 1 hour');
+  if (!(options.durationMs > 0 && options.durationMs <= MAX_LOAD_DURATION_MS)) throw new RangeError('duration must be between 0 and 1 hour');
   const workers = Math.min(options.calls, options.workers ?? defaultWorkers(options.calls));
   const rampMs = options.rampMs ?? Math.min(10_000, options.calls * 10);
   const started = performance.now();

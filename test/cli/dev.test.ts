@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -17,19 +16,10 @@ import { Auth } from '@vonage/auth';
 import { Voice } from '@vonage/voice';
 import { VonageEmulator, type AccountOptions } from '../../src/emulator/index.js';
 import { runCliIn, spawnCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 
 const NUMBER = '447700900001';
 const CREDENTIALS = { apiKey: 'abcd1234', apiSecret: 'Secret-5678', signatureSecret: 'account-signature-secret' };
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 async function emulatorWith(account: Partial<AccountOptions> = {}): Promise<VonageEmulator> {
   const emulator = new VonageEmulator({
@@ -240,4 +230,16 @@ test('dev with neither PUBLIC_URL nor NGROK_AUTHTOKEN says how to get a public U
   assert.equal(code, 2);
   assert.match(stderr, /VS_ERR_TUNNEL_UNAVAILABLE: .*NGROK_AUTHTOKEN.*PUBLIC_URL/);
   assert.equal(emulator.account!.listApplications().length, 0);
+});
+
+test('setup and dev with no network: one coded line, no stack (exit 1)', async () => {
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  const dir = mkdtempSync(join(tmpdir(), 'voicesocket-dev-'));
+  writeFileSync(join(dir, '.env'), `VONAGE_API_KEY=abc\nVONAGE_API_SECRET=def\nVONAGE_API_HOST=${closed}\nVONAGE_REST_HOST=${closed}\n`);
+  for (const args of [['setup'], ['dev', '--host', '127.0.0.1', '--port', '0']]) {
+    const { code, stderr } = await runCliIn(dir, args, { PUBLIC_URL: 'https://voice.example', LOG_LEVEL: 'silent' });
+    assert.equal(code, 1, stderr);
+    assert.match(stderr.trim().split('\n').at(-1)!, /^voicesocket: VS_ERR_VONAGE_UNREACHABLE: /);
+    assert.doesNotMatch(stderr, /^\s+at /m, 'no stack');
+  }
 });

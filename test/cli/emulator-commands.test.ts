@@ -200,9 +200,15 @@ test('bad emulator options exit 2 with one line naming the option', async () => 
     ['load', 'http://127.0.0.1:1/a', '--calls', '0'],
     ['call', 'http://127.0.0.1:1/a', '--dtmf', 'x@y'],
     ['call', 'http://127.0.0.1:1/a', '--hear', 'you said sales,,'],
+    // These printed a stack (a RangeError from the load engine), or commander's error and the whole help with exit 1.
+    ['load', 'http://127.0.0.1:1/a', '--calls', '2', '--duration', '2h'],
+    ['load', 'http://127.0.0.1:1/a', '--calls', '2', '--host', '999.1.1.1'],
+    ['load', 'http://127.0.0.1:1/a'],
+    ['no-such-command'],
   ]) {
     const { code, stderr } = await runCli(args);
     assert.equal(code, 2, args.join(' '));
     assert.match(stderr, /VS_ERR_CONFIG_INVALID/);
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
   }
 });
