@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -9,10 +11,6 @@ import { runCli } from '../helpers/cli.js';
 import { startTestServer } from '../helpers/server.js';
 import { startBrokenApp } from '../fixtures/broken-app.js';
 import { readWav } from '../../src/audio/wav.js';
-import { runLoad, type LoadProgress, type LoadReport } from '../../src/emulator/load.js';
-import { formatLoadReport } from '../../src/cli/load.js';
-import { voiceMenuApp } from '../../src/apps/voice-menu.js';
-import { startSampleApp } from '../fixtures/sample-apps.js';
 
 const run = promisify(execFile);
 
@@ -61,57 +59,6 @@ test('voicesocket call exits 1 when the app sends a short frame, and says why', 
   assert.match(stdout, /REJECTED/);
 });
 
-test("voicesocket load: bounded concurrent calls, zero loss, a report with the generator's own load", async (t) => {
-  const server = await startTestServer();
-  t.after(() => server.close());
-  const { code, stdout } = await runCli([
-    'load',
-    `${server.baseUrl}/webhooks/answer`,
-    '--calls',
-    '20',
-    '--duration',
-    '2s',
-    '--ramp',
-    '200ms',
-    '--warmup',
-    '500ms',
-    '--json',
-  ]);
-  assert.equal(code, 0, stdout);
-  const report = JSON.parse(stdout) as LoadReport;
-  assert.equal(report.connected, 20);
-  assert.equal(report.lost, 0);
-  assert.equal(report.violations, 0);
-  assert.ok((report.rtt?.count ?? 0) > 500);
-  assert.equal(typeof report.generatorLoad, 'number');
-});
-
-test('voicesocket load with speaking callers, and call --hear: every caller who says "support" is routed there and hears so', async (t) => {
-  const server = await startTestServer({ app: await voiceMenuApp.create({}) });
-  t.after(() => server.close());
-  const load = await runCli(['load', `${server.baseUrl}/webhooks/answer`, '--calls', '4', '--duration', '10s', '--say', '"support"@5s', '--json']);
-  assert.equal(load.code, 0, load.stdout);
-  const report = JSON.parse(load.stdout) as LoadReport;
-  assert.deepEqual(report.endings, { 'app closed 1000 menu: transferred to support': 4 });
-  const phrases = ['connecting you to sales', 'connecting you to support', 'connecting you to operator'];
-  const call = await runCli([
-    'call',
-    `${server.baseUrl}/webhooks/answer`,
-    '--talk',
-    'skip',
-    '--duration',
-    '10s',
-    '--say',
-    '"support"@5s',
-    '--hear',
-    phrases.join(','),
-  ]);
-  assert.equal(call.code, 0, call.stdout);
-  const heard = [...call.stdout.matchAll(/heard\s+at [\d.]+ s: "([^"]+)"/g)].map((match) => match[1]);
-  // The menu's prompt is heard too (forced into one of the phrases); the last thing heard is the routing.
-  assert.equal(heard.at(-1), 'connecting you to support', call.stdout);
-});
-
 test('voicesocket check: exit 0 against our server, 0 with WARN for what Vonage tolerates, 1 on a FAIL', async (t) => {
   const server = await startTestServer();
   const echoesText = await startBrokenApp('text-echo');
@@ -147,12 +94,18 @@ test('voicesocket call --record: the WAV holds the talk greeting before the sock
 });
 
 test('voicesocket call --record into a folder that does not exist fails at once, before the call', async (t) => {
-  const server = await startTestServer();
-  t.after(() => server.close());
-  const started = Date.now();
-  const { code, stderr } = await runCli([
+  // "Before the call" is proven by the answer URL never being asked, not by a wall-clock bound (a
+  // process start took over 4 s on a busy machine: that bound failed in a full run).
+  let answerRequests = 0;
+  const answer = createHttpServer((_request, response) => {
+    answerRequests++;
+    response.end('[]');
+  });
+  await new Promise<void>((resolve) => answer.listen(0, '127.0.0.1', resolve));
+  t.after(() => answer.close());
+  const { code, stdout, stderr } = await runCli([
     'call',
-    `${server.baseUrl}/webhooks/answer`,
+    `http://127.0.0.1:${(answer.address() as AddressInfo).port}/webhooks/answer`,
     '--duration',
     '5s',
     '--talk',
@@ -162,36 +115,8 @@ test('voicesocket call --record into a folder that does not exist fails at once,
   ]);
   assert.equal(code, 2, stderr);
   assert.match(stderr, /VS_ERR_CONFIG_INVALID.*--record.*ENOENT/);
-  // Bound with a reason: the call would have taken 5 s; a refusal before it takes one process start.
-  assert.ok(Date.now() - started < 4000);
-});
-
-test('voicesocket load when every socket fails: no negative live count, failures counted, loss not claimed', async (t) => {
-  const app = await startSampleApp('python-tutorial'); // wss:// over plain HTTP: every socket fails
-  t.after(() => app.close());
-  const progress: LoadProgress[] = [];
-  const report = await runLoad({ answerUrl: app.answerUrl, calls: 6, durationMs: 1200, rampMs: 100, workers: 1, onProgress: (p) => progress.push(p) });
-  assert.equal(report.connected, 0);
-  assert.equal(report.failed, 6);
-  assert.ok(progress.length > 0);
-  assert.ok(
-    progress.every((p) => p.live >= 0),
-    JSON.stringify(progress),
-  );
-  assert.ok(progress.some((p) => p.failed > 0));
-  assert.match(formatLoadReport(report), /echo\s+not measured: no call connected/);
-});
-
-test('voicesocket load progress follows time, not ended calls', async (t) => {
-  const server = await startTestServer();
-  t.after(() => server.close());
-  const progress: LoadProgress[] = [];
-  await runLoad({ answerUrl: `${server.baseUrl}/webhooks/answer`, calls: 4, durationMs: 1500, rampMs: 100, workers: 1, onProgress: (p) => progress.push(p) });
-  const beforeAnyEnded = progress.filter((p) => p.ended === 0);
-  assert.ok(
-    beforeAnyEnded.some((p) => p.elapsed > 0.2 && p.live === 4),
-    JSON.stringify(progress),
-  );
+  assert.equal(answerRequests, 0, 'no answer webhook was fetched');
+  assert.equal(stdout, '', 'no call timeline');
 });
 
 test('bad emulator options exit 2 with one line naming the option', async () => {

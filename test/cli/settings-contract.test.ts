@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SETTINGS, type Setting } from '../../src/server/config.js';
+import { Command } from 'commander';
+import { SETTINGS, loadConfig, type Setting } from '../../src/server/config.js';
+import { addServeOptions, settingsFromFlags } from '../../src/cli/serve.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 
 /** Settings that need another one to be valid (the socket token only travels behind verified webhooks). */
@@ -58,24 +60,48 @@ test('a flag beats its environment variable (the variable is not even read)', as
   for (const item of SETTINGS) assert.deepEqual(printed[item.key], expected(item), `${flagName(item)} over ${item.env}`);
 });
 
-test('every bad value exits 2 with one line naming the flag or the variable', async () => {
-  const cases = SETTINGS.flatMap((item) => [
-    { item, source: flagName(item), args: [flagName(item), item.invalid], env: companionsFor([item]) },
-    { item, source: item.env, args: [], env: { ...companionsFor([item]), [item.env]: item.invalid } },
-  ]);
-  // Eight at a time: each is a process start.
-  for (let i = 0; i < cases.length; i += 8) {
-    await Promise.all(
-      cases.slice(i, i + 8).map(async ({ item, source, args, env }) => {
-        const { code, stderr } = await runCli(['serve', '--print-config', ...args], { ...CLEAN_ENV, ...env });
-        assert.equal(code, 2, `${source}=${JSON.stringify(item.invalid)}: ${stderr}`);
-        const lines = stderr.trim().split('\n');
-        assert.equal(lines.length, 1, stderr);
-        assert.match(lines[0]!, /VS_ERR_CONFIG_INVALID/);
-        assert.ok(lines[0]!.includes(source), `${lines[0]} names ${source}`);
-        if (!item.secret) assert.match(lines[0]!, /expected /);
-      }),
-    );
+/** What `serve --print-config` does with flags and an environment, in this process: commander, then loadConfig. */
+function configFrom(args: string[], env: Record<string, string | undefined>) {
+  const command = addServeOptions(new Command('serve')).exitOverride();
+  command.parse(args, { from: 'user' });
+  return loadConfig(settingsFromFlags(command.opts()), env);
+}
+
+test('every bad value is refused with one line naming the flag or the variable, and what is allowed', () => {
+  for (const item of SETTINGS) {
+    for (const [source, args, env] of [
+      [flagName(item), [flagName(item), item.invalid], companionsFor([item])],
+      [item.env, [], { ...companionsFor([item]), [item.env]: item.invalid }],
+    ] as const) {
+      assert.throws(
+        () => configFrom([...args], { ...CLEAN_ENV, ...env }),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'VS_ERR_CONFIG_INVALID', `${source}: ${error.message}`);
+          assert.ok(!error.message.includes('\n'), error.message);
+          assert.ok(error.message.includes(source), `${error.message} names ${source}`);
+          if (!item.secret) assert.match(error.message, /expected /);
+          else assert.ok(!error.message.includes(item.invalid), 'a secret is not repeated');
+          return true;
+        },
+        `${source}=${JSON.stringify(item.invalid)}`,
+      );
+    }
+  }
+});
+
+test('the command line turns a refused value into one line and exit 2 (a flag and a variable, through the real CLI)', async () => {
+  // Every setting's refusal is checked above in this process; this is the wiring, once each way.
+  const port = SETTINGS.find((item) => item.key === 'port')!;
+  for (const [source, args, env] of [
+    [flagName(port), [flagName(port), port.invalid], {}],
+    [port.env, [], { [port.env]: port.invalid }],
+  ] as const) {
+    const { code, stderr } = await runCli(['serve', '--print-config', ...args], { ...CLEAN_ENV, ...env });
+    assert.equal(code, 2, stderr);
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0]!, /^voicesocket: VS_ERR_CONFIG_INVALID: .*expected /);
+    assert.ok(lines[0]!.includes(source), `${lines[0]} names ${source}`);
   }
 });
 
