@@ -6,9 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { VoicesocketError } from '../errors.js';
-import { loadConfig } from '../server/config.js';
+import { loadConfig } from '../server/settings.js';
 import { VonageAccount } from '../provisioning/vonage-account.js';
 import { provision, type ProvisionOptions, type ProvisionResult } from '../provisioning/provision.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
@@ -27,16 +27,47 @@ interface AccountFlags {
 
 const DEFAULT_NAME = 'voicesocket';
 
+const ACCOUNT_OPTIONS = 'Vonage account:';
+
 function addAccountOptions(command: Command): Command {
-  return command
-    .option(
-      '--buy-number <country>',
-      'buy a voice number in this country (two letters, e.g. GB, US) when VONAGE_NUMBER is not set; shows the price and asks first',
-    )
-    .option('--yes', 'agree to buying a number or moving one from another application without asking')
-    .option('--dry-run', 'print what would change in the Vonage account, change nothing')
-    .option('--name <name>', 'name of the Vonage application when one is created', DEFAULT_NAME);
+  const grouped = (flags: string, description: string, value?: string) =>
+    command.addOption(new Option(flags, description).default(value).helpGroup(ACCOUNT_OPTIONS));
+  grouped(
+    '--buy-number <country>',
+    'buy a voice number in this country (two letters, e.g. GB, US) when VONAGE_NUMBER is not set; shows the price and asks first',
+  );
+  grouped('--yes', 'agree to buying a number or moving one from another application without asking');
+  grouped('--dry-run', 'print what would change in the Vonage account, change nothing');
+  grouped('--name <name>', 'name of the Vonage application when one is created', DEFAULT_NAME);
+  return command;
 }
+
+/** Where the credentials come from, for both commands' --help: a newcomer's first question. */
+const CREDENTIALS_HELP = `
+Credentials (read from the environment or from .env in this folder):
+  VONAGE_API_KEY, VONAGE_API_SECRET   required: the Vonage dashboard shows them under "API settings"
+  VONAGE_APPLICATION_ID               the application to update; unset: one is created, and its id,
+                                      and its private key (saved to ./private.key, mode 0600), are
+                                      written back to .env
+  VONAGE_NUMBER                       the number to link; unset: --buy-number <country> buys one
+  VONAGE_SIGNATURE_SECRET             optional: webhooks are then signed and verified (docs/security.md)`;
+
+const DEV_HELP = `
+Public URL (Vonage must reach this server from the internet), the first that applies:
+  --public-url / PUBLIC_URL   an address you already have (a proxy, a host of your own, a tunnel you run)
+  NGROK_AUTHTOKEN             an ngrok tunnel is opened to --port (the token is free: dashboard.ngrok.com,
+                              "Your Authtoken"); its address changes each run, and dev points the
+                              application at the new one
+  neither                     dev stops with VS_ERR_TUNNEL_UNAVAILABLE and says so
+${CREDENTIALS_HELP}
+
+Example: put the two keys in .env, then
+  npx voicesocket dev --buy-number GB        (asks before buying; see docs/dev.md)`;
+
+const SETUP_HELP = `
+Public URL: setup serves nothing and opens no tunnel; --public-url (or PUBLIC_URL) is the address where
+your server already answers (its /webhooks/answer, /webhooks/event and /socket).
+${CREDENTIALS_HELP}`;
 
 /** The account's credentials and hosts from the environment (and `.env`, read at start). */
 function accountFromEnv(env: NodeJS.ProcessEnv): VonageAccount {
@@ -123,7 +154,7 @@ function leftBehind(tunnel: Tunnel, result: ProvisionResult): string {
 export function devCommand(): Command {
   const command = addAccountOptions(
     addServeOptions(new Command('dev').description('serve, open a tunnel, point a Vonage application and number at it: call the number (docs/dev.md)')),
-  );
+  ).addHelpText('after', DEV_HELP);
   command.action(async (flags: Record<string, unknown> & AppFlags & AccountFlags) => {
     const env = process.env;
     const config = loadConfig(settingsFromFlags(flags));
@@ -168,7 +199,7 @@ export function setupCommand(): Command {
     new Command('setup')
       .description('create or update the Vonage application and link the number for a server already reachable at --public-url; serves nothing')
       .option('--public-url <url>', 'the public base URL of the server [env PUBLIC_URL]'),
-  );
+  ).addHelpText('after', SETUP_HELP);
   command.action(async (flags: AccountFlags & { publicUrl?: string }) => {
     const env = process.env;
     const publicUrl = flags.publicUrl ?? env.PUBLIC_URL;

@@ -4,7 +4,8 @@
 import { Command, Option } from 'commander';
 import { VoicesocketError } from '../errors.js';
 import { BUILT_IN_APPS } from '../apps/index.js';
-import { SETTINGS, loadConfig, printableConfig, type RawSettings, type ServerConfig } from '../server/config.js';
+import type { ServerConfig } from '../server/config.js';
+import { GROUP_OF, SETTINGS, SETTING_GROUPS, loadConfig, printableConfig, type RawSettings } from '../server/settings.js';
 import cluster from 'node:cluster';
 import { createServer, type CreateServerOptions, type VoicesocketServer } from '../server/server.js';
 import { createLogger } from '../server/logger.js';
@@ -49,26 +50,30 @@ export function settingsFromFlags(flags: Record<string, unknown>): RawSettings {
   return raw;
 }
 
-/** The server's settings and the app options as flags of a command (`serve`, `dev`). */
+const APP_OPTIONS = 'Apps (options of the built-in apps, docs/apps.md):';
+const AGENT_OPTIONS = 'Agents (--app agent, docs/agents.md):';
+
+/** The server's settings and the app options as flags of a command (`serve`, `dev`), grouped in `--help`. */
 export function addServeOptions(command: Command): Command {
   for (const item of SETTINGS) {
     const allowed = item.key === 'app' ? `${Object.keys(BUILT_IN_APPS).join(', ')}, or a module path` : item.allowed;
-    command.option(item.flag, `${item.description} [env ${item.env}] (${allowed})`);
+    command.addOption(new Option(item.flag, `${item.description} [env ${item.env}] (${allowed})`).helpGroup(SETTING_GROUPS[GROUP_OF[item.key]]));
   }
-  return command
-    .option('--delay <time>', 'delay-echo: the delay (default 1s)')
-    .option('--file <wav>', 'play: the prompt to play (any WAV)')
-    .option('--loop', 'play: repeat the prompt until a key is pressed')
-    .option('--dir <path>', 'record: where to write recordings (default recordings/); transcribe: a JSONL transcript per call')
-    .option('--barge-in <mode>', 'play: what stops the prompt: dtmf (default), speech, both or none; agent: model (default), speech or both')
-    .option('--choices <words>', 'voice-menu: the choices, comma-separated, key 1 first (default sales,support,operator)')
-    .option('--timeout <time>', 'voice-menu: silence before a re-prompt (default 6s)')
-    .option('--transcript-url <url>', 'transcribe: POST each final result here as JSON')
-    .option('--instructions <text>', "agent: the agent's instructions")
-    .option('--voice <name>', "agent: the model's voice (alloy, marin, ...)")
-    .option('--model <name>', 'agent: the Realtime model (default gpt-realtime)')
-    .option('--agent-greeting <text>', 'agent: what the agent says first')
-    .option('--openai-url <url>', "agent: the Realtime endpoint (default OpenAI's) [env OPENAI_REALTIME_URL]");
+  const grouped = (heading: string, flags: string, description: string) => command.addOption(new Option(flags, description).helpGroup(heading));
+  grouped(APP_OPTIONS, '--delay <time>', 'delay-echo: the delay (default 1s)');
+  grouped(APP_OPTIONS, '--file <wav>', 'play: the prompt to play (any WAV)');
+  grouped(APP_OPTIONS, '--loop', 'play: repeat the prompt until a key is pressed');
+  grouped(APP_OPTIONS, '--dir <path>', 'record: where to write recordings (default recordings/); transcribe: a JSONL transcript per call');
+  grouped(APP_OPTIONS, '--barge-in <mode>', 'play: what stops the prompt: dtmf (default), speech, both or none; agent: model (default), speech or both');
+  grouped(APP_OPTIONS, '--choices <words>', 'voice-menu: the choices, comma-separated, key 1 first (default sales,support,operator)');
+  grouped(APP_OPTIONS, '--timeout <time>', 'voice-menu: silence before a re-prompt (default 6s)');
+  grouped(APP_OPTIONS, '--transcript-url <url>', 'transcribe: POST each final result here as JSON');
+  grouped(AGENT_OPTIONS, '--instructions <text>', "the agent's instructions");
+  grouped(AGENT_OPTIONS, '--voice <name>', "the model's voice (alloy, marin, ...)");
+  grouped(AGENT_OPTIONS, '--model <name>', 'the Realtime model (default gpt-realtime)');
+  grouped(AGENT_OPTIONS, '--agent-greeting <text>', 'what the agent says first');
+  grouped(AGENT_OPTIONS, '--openai-url <url>', "the Realtime endpoint (default OpenAI's) [env OPENAI_REALTIME_URL]; the key is OPENAI_API_KEY");
+  return command;
 }
 
 export interface Serving {

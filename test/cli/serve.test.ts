@@ -9,12 +9,38 @@ import { ROOT, runCli, runCliIn, spawnCli, waitForLogLine } from '../helpers/cli
 import { SocketClient, patternFrame } from '../helpers/socket-client.js';
 import { waitFor } from '../helpers/server.js';
 
-test('--help lists every setting with its environment variable', async () => {
+test('--help lists every setting with its environment variable, in groups a newcomer can scan', async () => {
   const { code, stdout } = await runCli(['serve', '--help']);
   assert.equal(code, 0);
   for (const text of ['--port', 'PORT', '--public-url', 'PUBLIC_URL', '--rate', 'AUDIO_RATE', '--greeting', '--log-level', '--app', 'echo']) {
     assert.ok(stdout.includes(text), `help mentions ${text}`);
   }
+  // Each flag sits under its group's heading: the heading comes before it and no other heading between.
+  const headings = [...stdout.matchAll(/^(\S[^\n]*):$/gm)].map((match) => ({ heading: match[1]!, at: match.index }));
+  const groupOf = (flag: string) => headings.filter((h) => h.at < stdout.indexOf(`  ${flag} `)).at(-1)?.heading;
+  for (const [flag, group] of [
+    ['--port', 'Server'],
+    ['--rate', 'Calls and audio'],
+    ['--signature-secret', 'Security (docs/security.md)'],
+    ['--dashboard-password', 'Security (docs/security.md)'],
+    ['--stt', 'Speech (docs/speech.md)'],
+    ['--workers', 'Scale and deploys (docs/deploy.md)'],
+    ['--redis', 'Scale and deploys (docs/deploy.md)'],
+    ['--instructions', 'Agents (--app agent, docs/agents.md)'],
+    ['--file', 'Apps (options of the built-in apps, docs/apps.md)'],
+  ])
+    assert.equal(groupOf(flag), group, flag);
+});
+
+test('dev --help and setup --help say how the public URL is obtained and where the credentials come from', async () => {
+  const dev = await runCli(['dev', '--help']);
+  assert.equal(dev.code, 0);
+  for (const text of ['NGROK_AUTHTOKEN', '--public-url / PUBLIC_URL', 'VS_ERR_TUNNEL_UNAVAILABLE', 'VONAGE_API_KEY, VONAGE_API_SECRET', '.env', 'Vonage account:'])
+    assert.ok(dev.stdout.includes(text), `dev --help mentions ${text}`);
+  const setup = await runCli(['setup', '--help']);
+  assert.equal(setup.code, 0);
+  for (const text of ['opens no tunnel', 'PUBLIC_URL', 'VONAGE_API_KEY, VONAGE_API_SECRET', 'VONAGE_APPLICATION_ID', 'private.key'])
+    assert.ok(setup.stdout.includes(text), `setup --help mentions ${text}`);
 });
 
 for (const [args, env, setting] of [

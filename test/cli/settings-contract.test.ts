@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { SETTINGS, loadConfig, type Setting } from '../../src/server/config.js';
+import { SETTINGS, loadConfig, type Setting } from '../../src/server/settings.js';
 import { addServeOptions, settingsFromFlags } from '../../src/cli/serve.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 

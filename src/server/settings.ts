@@ -1,0 +1,395 @@
+/**
+ * The settings table: one entry per setting drives its environment variable, its CLI flag, its place
+ * in `--help` (by group), its validation and the settings contract test. A bad value is a coded error
+ * naming the flag or variable and what it allows.
+ */
+import { availableParallelism } from 'node:os';
+import { VoicesocketError } from '../errors.js';
+import { SAMPLE_RATES, isSampleRate } from '../protocol/audio-format.js';
+import { DEFAULT_CONFIG, LOG_LEVELS, SPEECH_TO_TEXT_ENGINES, TEXT_TO_SPEECH_ENGINES, checkConsistency, type ServerConfig } from './config.js';
+
+type Parser<T> = (raw: string) => T | undefined;
+
+export interface Setting<K extends keyof ServerConfig = keyof ServerConfig> {
+  key: K;
+  env: string;
+  flag: string;
+  description: string;
+  allowed: string;
+  parse: Parser<ServerConfig[K]>;
+  /** A valid value other than the default, and one that must be refused: the settings contract test runs both for every setting. */
+  example: string;
+  invalid: string;
+  /** Never printed (`serve --print-config` shows only that it is set). */
+  secret?: boolean;
+}
+
+function setting<K extends keyof ServerConfig>(value: Setting<K>): Setting<K> {
+  return value;
+}
+
+const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? undefined : raw);
+
+const WEB_PROTOCOLS = ['http:', 'https:', 'ws:', 'wss:'];
+
+/** An absolute URL with one of these schemes and a host. */
+function urlOf(protocols: string[]): Parser<string> {
+  return (raw) => {
+    try {
+      const url = new URL(raw);
+      return protocols.includes(url.protocol) && url.hostname !== '' ? raw : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : undefined);
+}
+
+export const SETTINGS: Setting[] = [
+  setting({
+    key: 'port',
+    env: 'PORT',
+    flag: '--port <number>',
+    description: 'TCP port to listen on',
+    allowed: 'an integer from 0 to 65535',
+    example: '3123',
+    invalid: '70000',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) <= 65535 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'host',
+    env: 'HOST',
+    flag: '--host <address>',
+    description: 'address to listen on',
+    allowed: 'a host name or IP address',
+    example: '127.0.0.1',
+    invalid: ' ',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'publicUrl',
+    env: 'PUBLIC_URL',
+    flag: '--public-url <url>',
+    description: 'public base URL of this server (the tunnel or proxy); the socket URL in the NCCO is derived from it',
+    allowed: 'an absolute http(s):// or ws(s):// URL',
+    example: 'https://voice.example.com',
+    invalid: 'ftp://example.com',
+    parse: urlOf(WEB_PROTOCOLS),
+  }),
+  setting({
+    key: 'sampleRate',
+    env: 'AUDIO_RATE',
+    flag: '--rate <hz>',
+    description: 'audio sample rate asked for in the NCCO',
+    allowed: SAMPLE_RATES.join(', '),
+    example: '8000',
+    invalid: '9999',
+    parse: (raw) => {
+      const rate = Number(raw);
+      return isSampleRate(rate) ? rate : undefined;
+    },
+  }),
+  setting({
+    key: 'greeting',
+    env: 'GREETING',
+    flag: '--greeting <text>',
+    description: 'text spoken before connecting',
+    allowed: '1 to 1500 characters',
+    example: 'Hello there',
+    invalid: '',
+    parse: (raw) => (raw.length >= 1 && raw.length <= 1500 ? raw : undefined),
+  }),
+  setting({
+    key: 'greetingLanguage',
+    env: 'GREETING_LANGUAGE',
+    flag: '--greeting-language <bcp47>',
+    description: 'language of the greeting',
+    allowed: 'a BCP-47 tag such as en-US',
+    example: 'en-GB',
+    invalid: 'english please',
+    parse: (raw) => (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'connectFrom',
+    env: 'CONNECT_FROM',
+    flag: '--from <number>',
+    description: 'caller ID of the websocket leg (default: the number that was called)',
+    allowed: 'a phone number, digits only (E.164 without +)',
+    example: '447700900000',
+    invalid: '+44 7700',
+    parse: (raw) => (/^\d{1,15}$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    flag: '--log-level <level>',
+    description: 'log level',
+    allowed: LOG_LEVELS.join(', '),
+    example: 'debug',
+    invalid: 'loud',
+    parse: oneOf(LOG_LEVELS),
+  }),
+  setting({
+    key: 'app',
+    env: 'APP',
+    flag: '--app <name|path>',
+    description: 'what to do with each call: a built-in app, or a module (.js/.mjs, or .ts with tsx installed) whose default export is an app',
+    allowed: 'a built-in app name or a module path',
+    example: 'delay-echo',
+    invalid: ' ',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'signatureSecret',
+    secret: true,
+    env: 'VONAGE_SIGNATURE_SECRET',
+    flag: '--signature-secret <secret>',
+    description: 'verify signed webhooks and authenticate sockets with this Vonage signature secret',
+    allowed: 'a non-empty string of at most 512 characters',
+    example: 's3cret-signature',
+    invalid: 'x'.repeat(513),
+    parse: (raw) => (raw.length > 0 && raw.length <= 512 ? raw : undefined),
+  }),
+  setting({
+    key: 'apiKey',
+    env: 'VONAGE_API_KEY',
+    flag: '--api-key <key>',
+    description: 'signed requests must name this API key',
+    allowed: 'a non-empty string',
+    example: 'abcd1234',
+    invalid: ' ',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'applicationId',
+    env: 'VONAGE_APPLICATION_ID',
+    flag: '--application-id <id>',
+    description: 'signed requests naming an application must name this one',
+    allowed: 'a non-empty string',
+    example: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+    invalid: ' ',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'socketToken',
+    secret: true,
+    env: 'SOCKET_TOKEN',
+    flag: '--socket-token <token>',
+    description: 'shared token the socket upgrade must carry (sent by Vonage through custom authorization)',
+    // The NCCO carries it as a header value: printable ASCII, and long enough not to be guessed.
+    allowed: '16 to 512 printable ASCII characters without spaces',
+    example: 'a-long-shared-token-0123456789',
+    invalid: 'short',
+    parse: (raw) => (/^[\x21-\x7e]{16,512}$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'dashboardPassword',
+    secret: true,
+    env: 'DASHBOARD_PASSWORD',
+    flag: '--dashboard-password <password>',
+    description: 'with verified webhooks, the dashboard and /api/* need this password (HTTP Basic); without it they answer this machine only',
+    allowed: '12 to 256 printable characters',
+    example: 'a-dashboard-password',
+    invalid: 'short',
+    parse: (raw) => (/^[\x20-\x7e]{12,256}$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'signatureMaxAgeS',
+    env: 'SIGNATURE_MAX_AGE',
+    flag: '--signature-max-age <s>',
+    description: 'allowed age of a signed request, and the replay window',
+    allowed: 'an integer from 10 to 3600',
+    example: '60',
+    invalid: '5',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 10 && Number(raw) <= 3600 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'maxCalls',
+    env: 'MAX_CALLS',
+    flag: '--max-calls <n>',
+    description: 'concurrent call sockets; more get 503',
+    allowed: 'an integer from 1 to 100000',
+    example: '10',
+    invalid: '0',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 100_000 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'idleTimeoutS',
+    env: 'IDLE_TIMEOUT',
+    flag: '--idle-timeout <s>',
+    description: 'close a call socket silent for this long',
+    allowed: 'an integer from 1 to 3600',
+    example: '12',
+    invalid: '0',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 3600 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'workers',
+    env: 'WORKERS',
+    flag: '--workers <n|auto>',
+    description: 'worker processes serving the one port (auto: one per core); see docs/deploy.md',
+    allowed: 'an integer from 1 to 64, or auto',
+    example: '2',
+    invalid: '0',
+    parse: (raw) => (raw === 'auto' ? availableParallelism() : /^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    flag: '--redis <url>',
+    description: 'share the call registry and call control with other instances through this Redis; see docs/deploy.md',
+    allowed: 'a redis:// or rediss:// URL',
+    example: 'redis://127.0.0.1:6379',
+    invalid: 'http://127.0.0.1:6379',
+    // The URL may carry a password: error lines do not repeat it.
+    secret: true,
+    parse: urlOf(['redis:', 'rediss:']),
+  }),
+  setting({
+    key: 'drainTimeoutS',
+    env: 'DRAIN_TIMEOUT',
+    flag: '--drain-timeout <s>',
+    description: 'on SIGTERM, let calls in progress go on this long before closing them (1001)',
+    allowed: 'an integer from 0 to 86400',
+    example: '120',
+    invalid: '-1',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) <= 86_400 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'drainDelayS',
+    env: 'DRAIN_DELAY',
+    flag: '--drain-delay <s>',
+    description: 'on SIGTERM, keep taking new call sockets this long while /readyz says 503 (behind a load balancer: its time to notice)',
+    allowed: 'an integer from 0 to 600',
+    example: '10',
+    invalid: '1s',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) <= 600 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'leadMs',
+    env: 'PACER_LEAD_MS',
+    flag: '--lead <ms>',
+    description: 'how far ahead of playout paced audio is sent',
+    // Under one frame cannot absorb any jitter; past 10 s, barge-in would have a lot to discard.
+    allowed: 'an integer from 20 to 10000',
+    example: '120',
+    invalid: '10',
+    parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
+  }),
+  setting({
+    key: 'speechToText',
+    env: 'STT_ENGINE',
+    flag: '--stt <engine>',
+    description: 'speech-to-text engine of apps that listen (pocketsphinx: offline; deepgram: needs DEEPGRAM_API_KEY); see docs/speech.md',
+    allowed: SPEECH_TO_TEXT_ENGINES.join(', '),
+    example: 'deepgram',
+    invalid: 'whisper',
+    parse: oneOf(SPEECH_TO_TEXT_ENGINES),
+  }),
+  setting({
+    key: 'textToSpeech',
+    env: 'TTS_ENGINE',
+    flag: '--tts <engine>',
+    description: 'text-to-speech engine of apps that speak (espeak-ng: offline; deepgram: needs DEEPGRAM_API_KEY)',
+    allowed: TEXT_TO_SPEECH_ENGINES.join(', '),
+    example: 'deepgram',
+    invalid: 'polly',
+    parse: oneOf(TEXT_TO_SPEECH_ENGINES),
+  }),
+  setting({
+    key: 'deepgramApiKey',
+    secret: true,
+    env: 'DEEPGRAM_API_KEY',
+    flag: '--deepgram-key <key>',
+    description: 'Deepgram API key, for --stt deepgram or --tts deepgram',
+    allowed: '8 to 256 printable ASCII characters without spaces',
+    example: '0123456789abcdef0123456789abcdef01234567',
+    invalid: 'short',
+    parse: (raw) => (/^[\x21-\x7e]{8,256}$/.test(raw) ? raw : undefined),
+  }),
+  setting({
+    key: 'deepgramUrl',
+    env: 'DEEPGRAM_URL',
+    flag: '--deepgram-url <url>',
+    description: "Deepgram's API base, for a proxy or a local server speaking its protocol (default Deepgram's own)",
+    allowed: 'an absolute http(s):// or ws(s):// URL',
+    example: 'http://127.0.0.1:8765',
+    invalid: 'deepgram',
+    parse: urlOf(WEB_PROTOCOLS),
+  }),
+];
+
+/** Where each setting is listed in `--help`: a newcomer looks for "security", not for a flag's name. */
+export const SETTING_GROUPS = {
+  server: 'Server:',
+  calls: 'Calls and audio:',
+  security: 'Security (docs/security.md):',
+  speech: 'Speech (docs/speech.md):',
+  scale: 'Scale and deploys (docs/deploy.md):',
+} as const;
+export type SettingGroup = keyof typeof SETTING_GROUPS;
+
+/** Every setting's group; a Record over every key, so a new setting without a group does not compile. */
+export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
+  port: 'server',
+  host: 'server',
+  publicUrl: 'server',
+  logLevel: 'server',
+  app: 'server',
+  sampleRate: 'calls',
+  greeting: 'calls',
+  greetingLanguage: 'calls',
+  connectFrom: 'calls',
+  leadMs: 'calls',
+  maxCalls: 'calls',
+  idleTimeoutS: 'calls',
+  signatureSecret: 'security',
+  apiKey: 'security',
+  applicationId: 'security',
+  socketToken: 'security',
+  dashboardPassword: 'security',
+  signatureMaxAgeS: 'security',
+  speechToText: 'speech',
+  textToSpeech: 'speech',
+  deepgramApiKey: 'speech',
+  deepgramUrl: 'speech',
+  workers: 'scale',
+  redisUrl: 'scale',
+  drainTimeoutS: 'scale',
+  drainDelayS: 'scale',
+};
+
+/** Raw values by setting key, as read from flags; commander gives camelCase keys. */
+export type RawSettings = Partial<Record<keyof ServerConfig, string | undefined>>;
+
+/**
+ * Builds the configuration: flag, then environment, then default. Throws a CONFIG_INVALID error whose
+ * message names the setting (flag and variable), the bad value and the allowed values.
+ */
+export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const item of SETTINGS) {
+    const fromFlag = flags[item.key];
+    const raw = fromFlag ?? env[item.env];
+    if (raw === undefined) continue;
+    const value = item.parse(raw);
+    if (value === undefined) {
+      const source = fromFlag !== undefined ? item.flag.split(' ')[0] : item.env;
+      // A secret's value is not repeated: error lines end up in logs.
+      const shown = item.secret ? `${source} (${raw.length} characters)` : `${source}=${JSON.stringify(raw)}`;
+      throw new VoicesocketError('CONFIG_INVALID', `${shown} is not allowed; expected ${item.allowed}`);
+    }
+    config[item.key] = value;
+  }
+  return checkConsistency(config as unknown as ServerConfig);
+}
+
+/** The configuration as `serve --print-config` shows it: secrets replaced by a note that they are set. */
+export function printableConfig(config: ServerConfig): Record<string, unknown> {
+  const shown: Record<string, unknown> = { ...config };
+  for (const item of SETTINGS) if (item.secret && shown[item.key] !== undefined) shown[item.key] = '(set)';
+  return shown;
+}
