@@ -35,7 +35,14 @@ test('--help lists every setting with its environment variable, in groups a newc
 test('dev --help and setup --help say how the public URL is obtained and where the credentials come from', async () => {
   const dev = await runCli(['dev', '--help']);
   assert.equal(dev.code, 0);
-  for (const text of ['NGROK_AUTHTOKEN', '--public-url / PUBLIC_URL', 'VS_ERR_TUNNEL_UNAVAILABLE', 'VONAGE_API_KEY, VONAGE_API_SECRET', '.env', 'Vonage account:'])
+  for (const text of [
+    'NGROK_AUTHTOKEN',
+    '--public-url / PUBLIC_URL',
+    'VS_ERR_TUNNEL_UNAVAILABLE',
+    'VONAGE_API_KEY, VONAGE_API_SECRET',
+    '.env',
+    'Vonage account:',
+  ])
     assert.ok(dev.stdout.includes(text), `dev --help mentions ${text}`);
   const setup = await runCli(['setup', '--help']);
   assert.equal(setup.code, 0);
