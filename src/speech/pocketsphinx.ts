@@ -36,11 +36,19 @@ export interface PocketSphinxOptions {
    * Without a limit an overload makes every call's engine fall behind and time out together.
    */
   maxEngines?: number;
+  /**
+   * Longest utterance decoded as one (default 30 s): a caller who never pauses gets a final result at
+   * least this often. Without it the hypothesis, the interim text and the decoder's memory grow with
+   * the utterance (120 s of speech: +34 MB, a 1965-character interim and no final until a pause).
+   * The cost is a word cut at the seam, rare in a phone turn of this length.
+   */
+  maxUtteranceMs?: number;
 }
 /** The Debian packages that make this engine work, named in the error a missing one gives. */
 export const POCKETSPHINX_PACKAGES = 'python3-pocketsphinx pocketsphinx-en-us';
 /** Loading the model takes ~0.1–0.3 s; past this the engine is stalled. */
 const READY_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_UTTERANCE_MS = 30_000;
 /** After speech end, the final result is expected within this (decoding is faster than real time). */
 const FINAL_TIMEOUT_MS = 10_000;
 
@@ -79,6 +87,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   private markReady: () => void = () => undefined;
   /** Call time at the end of the latest audio sent: where an interim result has got to. */
   private heardToMs = 0;
+  private readonly maxUtteranceMs: number;
 
   constructor(
     private readonly callRate: number,
@@ -88,6 +97,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     private readonly released: () => void = () => undefined,
   ) {
     super();
+    this.maxUtteranceMs = engine.maxUtteranceMs ?? DEFAULT_MAX_UTTERANCE_MS;
     this.resampler = callRate === MODEL_RATE ? undefined : new Resampler(callRate, MODEL_RATE);
     const python = engine.python ?? PYTHON;
     const args = [DRIVER, ...(engine.model ? ['--model', engine.model] : [])];
@@ -145,6 +155,8 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     if (!this.inUtterance || this.failed || this.closed) return;
     this.sendAudio(frame);
     this.heardToMs = atMs + (frame.length / 2 / this.callRate) * 1000;
+    // Speech that never pauses is cut into utterances of at most maxUtteranceMs, each with its final.
+    if (this.heardToMs - this.utteranceStart.get(String(this.utterance))! >= this.maxUtteranceMs) this.speechStart(this.heardToMs, Buffer.alloc(0));
   }
 
   speechEnd(): void {

@@ -111,3 +111,27 @@ test('past maxEngines a call gets a busy error at once and spawns nothing; a slo
   await third.ready();
   await third.close();
 });
+
+test('speech that never pauses gets a final at least every maxUtteranceMs, each no longer than that', async () => {
+  // Before: one utterance for as long as the caller talked, an interim growing without bound and no final until a pause.
+  const { pcm } = await synthesizeSpeech('one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen', 16000, {
+    wordsPerMinute: 220,
+  });
+  const maxUtteranceMs = 1000;
+  const transcriber = pocketsphinxTranscriber({ maxUtteranceMs }).create(16000, {});
+  const finals: Array<Omit<TranscriptEvent, 'sentiment'>> = [];
+  transcriber.on('result', (result) => {
+    if (result.kind === 'final') finals.push(result);
+  });
+  await transcriber.ready();
+  transcriber.speechStart(0, Buffer.alloc(0));
+  const all = frames(pcm, 640);
+  all.forEach((frame, i) => transcriber.audio(frame, i * 20));
+  await transcriber.close();
+  const spokenMs = all.length * 20;
+  assert.ok(spokenMs > 3 * maxUtteranceMs, `${spokenMs} ms of speech`);
+  assert.ok(finals.length >= Math.floor(spokenMs / maxUtteranceMs), `${finals.length} finals for ${spokenMs} ms: ${JSON.stringify(finals.map((f) => f.text))}`);
+  for (const final of finals) assert.ok(final.endMs - final.startMs <= maxUtteranceMs + 20, JSON.stringify(final));
+  const words = finals.map((f) => f.text).join(' ');
+  assert.match(words, /one|two|three/, words);
+});
