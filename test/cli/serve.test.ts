@@ -28,7 +28,7 @@ test('--help lists every setting with its environment variable, in groups a newc
     ['--redis', 'Scale and deploys (docs/deploy.md)'],
     ['--instructions', 'Agents (--app agent, docs/agents.md)'],
     ['--file', 'Apps (options of the built-in apps, docs/apps.md)'],
-  ])
+  ] as const)
     assert.equal(groupOf(flag), group, flag);
 });
 
