@@ -27,6 +27,8 @@ export interface StartAgentOptions {
   connectTimeoutMs?: number;
   failureMessage?: string | false;
   errorMessage?: string | false;
+  /** An answer must begin this soon after the caller stops (default 8000 ms); see the transport. */
+  responseTimeoutMs?: number;
   session?: Partial<RealtimeSessionOptions>;
 }
 
@@ -45,6 +47,7 @@ export function startAgent(call: CallSession, options: StartAgentOptions): Agent
     ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     ...(options.failureMessage !== undefined ? { failureMessage: options.failureMessage } : {}),
     ...(options.errorMessage !== undefined ? { errorMessage: options.errorMessage } : {}),
+    ...(options.responseTimeoutMs !== undefined ? { responseTimeoutMs: options.responseTimeoutMs } : {}),
   });
   const session = new RealtimeSession(options.agent, {
     ...options.session,

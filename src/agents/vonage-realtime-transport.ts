@@ -24,6 +24,7 @@ import {
 import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import type { CallSession } from '../call/call-session.js';
+import { SampledLog } from '../call/logger.js';
 import { errorCode } from '../errors.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
 import { TurnLog } from './turn-log.js';
@@ -48,6 +49,12 @@ export type VonageRealtimeTransportOptions = OpenAIRealtimeWebSocketOptions & {
   failureMessage?: string | false;
   /** Said when the model reports an error instead of answering (the call goes on); `false`: nothing. */
   errorMessage?: string | false;
+  /**
+   * An answer must begin this soon after the caller stopped speaking (or a response was asked for),
+   * ms (default 8000). The first silence past it gets the error message; a second in a row ends the
+   * call as a failed model does. A model that takes the socket and says nothing is dead air otherwise.
+   */
+  responseTimeoutMs?: number;
 };
 
 /** One reply's audio as it plays: where it starts among the call's paced audio, and how much was written. */
@@ -74,6 +81,13 @@ export const DEFAULT_FAILURE_MESSAGE = 'Sorry, the assistant is not available ri
 export const DEFAULT_ERROR_MESSAGE = 'Sorry, something went wrong. Could you say that again?';
 /** The error message is said at most this often: a model erring in a loop does not talk over the caller. */
 const ERROR_MESSAGE_INTERVAL_MS = 10_000;
+/** Realtime models answer within a second or two; eight is a model that is not going to. */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 8000;
+/**
+ * Largest audio delta taken: 20 s of 24 kHz PCM16. Real deltas carry tens of milliseconds; a bigger one
+ * is a broken or hostile peer, and resampling it would hold the event loop (every call's) for seconds.
+ */
+export const MAX_AUDIO_DELTA_BYTES = 20 * MODEL_RATE * 2;
 
 function withCallAudio(config: Partial<RealtimeSessionConfig> = {}): Partial<RealtimeSessionConfig> {
   const audio = (config as { audio?: { input?: Record<string, unknown>; output?: Record<string, unknown> } }).audio ?? {};
@@ -112,6 +126,13 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
   #closingForCall = false;
   #failed = false;
   #wasConnected = false;
+  #responseTimeoutMs: number;
+  /** Running while an answer is owed: the caller stopped speaking, or a response was asked for. */
+  #responseTimer: NodeJS.Timeout | undefined;
+  /** Silences in a row; an answer resets it. */
+  #silences = 0;
+  /** A model erring in a loop (or sending junk) must not write a line per event. */
+  #modelLog: SampledLog;
 
   constructor(options: VonageRealtimeTransportOptions) {
     super(options);
@@ -120,6 +141,8 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#failureMessage = options.failureMessage ?? DEFAULT_FAILURE_MESSAGE;
     this.#errorMessage = options.errorMessage ?? DEFAULT_ERROR_MESSAGE;
+    this.#responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+    this.#modelLog = new SampledLog(this.call.log);
     this.call.on('audio', (frame) => this.#fromCaller(frame));
     this.call.agentTurns = () => this.turns.snapshot();
     const untap = this.call.tapOutbound(() => {
@@ -131,6 +154,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.call.on('dtmf', (event) => this.emit('*', { type: 'vonage_dtmf', digit: event.digit, duration: event.duration }));
     this.call.once('end', () => {
       this.#closingForCall = true;
+      this.#answered();
       if (this.status !== 'disconnected') this.close();
     });
     if (this.#bargeIn !== 'model') {
@@ -140,7 +164,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.on('response.output_audio.delta', (event: { response_id: string; item_id: string; content_index: number }) => {
       this.#deltaMetadata = { responseId: event.response_id, itemId: event.item_id, contentIndex: event.content_index };
       this.turns.firstAudio(event.response_id, performance.now());
+      this.#answered();
     });
+    // The caller is talking again: no answer is owed until they stop.
+    this.on('input_audio_buffer.speech_started', () => this.#answered(false));
     this.on('response.created', (event: { response: { id?: string | null } }) => {
       if (typeof event.response.id !== 'string') return;
       this.#activeResponseId = event.response.id;
@@ -154,6 +181,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
       const frame = this.#firstAppendedFrame + Math.max(0, Math.floor(event.audio_end_ms / FRAME_MS) - 1);
       const arrived = this.#arrivals[frame % ARRIVALS_KEPT];
       this.turns.callerStopped(event.item_id, frame * FRAME_MS + FRAME_MS, arrived || undefined);
+      this.#owed();
     });
     this.on('conversation.item.input_audio_transcription.completed', (event: { item_id: string; transcript: string }) =>
       this.turns.callerTranscript(event.item_id, event.transcript),
@@ -166,6 +194,8 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
       if (typeof responseId !== 'string') return;
       this.#discarded.delete(responseId);
       if (this.#activeResponseId === responseId) this.#activeResponseId = null;
+      // A response that ends without audio (a tool call, text) is still an answer.
+      this.#answered();
     });
     this.on('connection_change', (status: string) => {
       if (status === 'connected') this.#wasConnected = true;
@@ -175,7 +205,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.on('error', (event: { error?: unknown }) => {
       const error = event.error as { message?: unknown; error?: { message?: unknown } } | undefined;
       const detail = String(error?.error?.message ?? error?.message ?? 'model error');
-      this.call.log.warn({ code: errorCode('AGENT_MODEL_ERROR'), detail }, 'voice agent model reported an error');
+      this.#modelLog.warn(errorCode('AGENT_MODEL_ERROR'), { detail }, 'voice agent model reported an error');
       // The model erred instead of answering: the caller hears why the line went quiet. (A socket
       // that fails to connect also reports here; that call gets the failure message instead.)
       const now = performance.now();
@@ -204,6 +234,12 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     }
   }
 
+  /** Asks the model to speak (a greeting, an answer to a tool's output): an answer is now owed. */
+  override requestResponse(response?: Parameters<OpenAIRealtimeWebSocket['requestResponse']>[0]): void {
+    super.requestResponse(response);
+    this.#owed();
+  }
+
   override updateSessionConfig(config: Partial<RealtimeSessionConfig>): void {
     super.updateSessionConfig(withCallAudio(config));
   }
@@ -229,6 +265,14 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     if (!item) {
       item = { responseId: audioEvent.responseId, itemId, contentIndex, startMs: undefined, writtenMs: 0 };
       this.#items.push(item);
+    }
+    if (audioEvent.data.byteLength > MAX_AUDIO_DELTA_BYTES) {
+      this.#modelLog.warn(
+        errorCode('AGENT_AUDIO_TOO_LARGE'),
+        { bytes: audioEvent.data.byteLength, maxBytes: MAX_AUDIO_DELTA_BYTES },
+        'voice agent model sent an oversized audio chunk; dropped',
+      );
+      return;
     }
     const pcm = Buffer.from(audioEvent.data);
     this.#fromModel ??= this.call.sampleRate === MODEL_RATE ? undefined : new Resampler(MODEL_RATE, this.call.sampleRate);
@@ -299,10 +343,37 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this._afterAudioDoneEvent();
   }
 
+  /** An answer is owed from now: the timer starts unless one is already running. */
+  #owed(): void {
+    if (this.#responseTimer || this.#failed || this.#closingForCall) return;
+    this.#responseTimer = setTimeout(() => this.#silent(), this.#responseTimeoutMs);
+  }
+
+  /** The model answered (or the caller speaks again: `false` keeps the count of silences). */
+  #answered(spoke = true): void {
+    clearTimeout(this.#responseTimer);
+    this.#responseTimer = undefined;
+    if (spoke) this.#silences = 0;
+  }
+
+  #silent(): void {
+    this.#responseTimer = undefined;
+    if (this.#failed || this.#closingForCall || this.call.state === 'ended') return;
+    this.#silences++;
+    this.#modelLog.warn(
+      errorCode('AGENT_MODEL_SILENT'),
+      { silences: this.#silences, responseTimeoutMs: this.#responseTimeoutMs },
+      'voice agent model did not answer in time',
+    );
+    if (this.#silences >= 2) return this.#modelLost(`the model did not answer twice in a row (${this.#responseTimeoutMs / 1000} s each)`);
+    if (this.#errorMessage !== false && !this.call.playing) void this.call.say(this.#errorMessage);
+  }
+
   /** The model is gone or never came: one coded line, an apology, the call ends. The process goes on. */
   #modelLost(reason: string): void {
     if (this.#failed || this.#closingForCall || this.call.state === 'ended') return;
     this.#failed = true;
+    this.#answered();
     this.call.log.warn({ code: errorCode('AGENT_MODEL_FAILED'), detail: reason }, 'voice agent model failed; ending the call');
     this.#resetPlayback();
     void this.call.clear();

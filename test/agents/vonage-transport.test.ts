@@ -21,7 +21,7 @@ const LONG_REPLY =
   'Thank you for calling. I can help you with your account, your bills, your orders and your deliveries, and I will happily explain each of them in detail.';
 
 /** A server whose calls each get an agent; the number called picks the fake model's behaviour (`fake-drop`, ...). */
-async function agentServer(fakeTurns: FakeTurn[], options: { rate?: 8000 | 16000 | 24000; bargeIn?: AgentBargeIn } = {}) {
+async function agentServer(fakeTurns: FakeTurn[], options: { rate?: 8000 | 16000 | 24000; bargeIn?: AgentBargeIn; responseTimeoutMs?: number } = {}) {
   const fake = await startFakeRealtime({ turns: fakeTurns });
   const transports: VonageRealtimeTransportLayer[] = [];
   const events: Array<{ type: string; digit?: string }> = [];
@@ -36,6 +36,7 @@ async function agentServer(fakeTurns: FakeTurn[], options: { rate?: 8000 | 16000
         model,
         connectTimeoutMs: 3000,
         ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+        ...(options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs } : {}),
       });
       session.on('transport_event', (event) => void events.push(event as { type: string; digit?: string }));
       transports.push(transport);
@@ -185,6 +186,67 @@ test('agent: a model that drops, refuses the key, errs or does not connect ends 
     healthy.heardTranscript?.some((line) => line.text === REPLY.toLowerCase().replace(/[^a-z ]/g, '')),
     JSON.stringify(healthy.heardTranscript),
   );
+});
+
+test('agent: a model that never answers gets an apology, then the call ends; an error loop logs by sample; an oversized audio chunk is dropped and the reply goes on', async (t) => {
+  const { fake, server } = await agentServer([{ say: REPLY }], { responseTimeoutMs: 1500 });
+  t.after(async () => {
+    await server.close();
+    await fake.close();
+  });
+  const apology = 'sorry something went wrong';
+  const call = (to: string, utterances: Array<{ text: string; atMs: number }>, durationMs: number) =>
+    placeCall({
+      answerUrl: `${server.baseUrl}/webhooks/answer`,
+      to,
+      durationMs,
+      talk: 'skip',
+      transcribeHeard: {
+        choices: [
+          apology,
+          'could you say that again',
+          'sorry the assistant is not available right now',
+          'goodbye',
+          REPLY.toLowerCase().replace(/[^a-z ]/g, ''),
+        ],
+      },
+      audio: { kind: 'script', utterances },
+    });
+  const [silent, looping, huge] = await Promise.all([
+    // Two turns the model leaves unanswered: an apology after the first, the end after the second.
+    call(
+      'fake-silent',
+      [
+        { text: 'hello there', atMs: 800 },
+        { text: 'hello again', atMs: 6000 },
+      ],
+      14_000,
+    ),
+    call('fake-errorloop', [{ text: 'hello there', atMs: 800 }], 6000),
+    call('fake-huge', [{ text: 'hello there', atMs: 800 }], 10_000),
+  ]);
+  assert.ok(
+    silent.heardTranscript?.some((line) => line.text === apology),
+    `silent: ${JSON.stringify(silent.heardTranscript)}`,
+  );
+  assert.equal(silent.leg!.end, 'app-closed', 'the second silence ended the call');
+  // The erring model's one turn also went unanswered: one silence there, two on the silent call.
+  const silences = server.logs.filter((line) => line.code === 'VS_ERR_AGENT_MODEL_SILENT');
+  assert.deepEqual(silences.map((line) => line.silences).sort(), [1, 1, 2], JSON.stringify(silences));
+  const failed = server.logs.filter((line) => line.code === 'VS_ERR_AGENT_MODEL_FAILED');
+  assert.equal(failed.length, 1, JSON.stringify(failed));
+  assert.match(String(failed[0]!.detail), /did not answer twice/);
+  // 300 errors: the first five lines, then one in a hundred (with the count), not 300 lines.
+  const errors = server.logs.filter((line) => line.code === 'VS_ERR_AGENT_MODEL_ERROR');
+  assert.ok(errors.length >= 5 && errors.length <= 8, `${errors.length} lines for 300 errors`);
+  assert.equal(looping.leg!.end, 'caller-hangup');
+  const oversized = server.logs.filter((line) => line.code === 'VS_ERR_AGENT_AUDIO_TOO_LARGE');
+  assert.equal(oversized.length, 1);
+  assert.ok(
+    huge.heardTranscript?.some((line) => line.text === REPLY.toLowerCase().replace(/[^a-z ]/g, '')),
+    `the reply after the dropped chunk was heard: ${JSON.stringify(huge.heardTranscript)}`,
+  );
+  assert.equal(huge.leg!.end, 'caller-hangup');
 });
 
 test('agent at 8 kHz with our own detector for barge-in, and DTMF reaching the session as a transport event', async (t) => {

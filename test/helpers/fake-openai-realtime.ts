@@ -23,7 +23,9 @@
  * real time, as the real model bursts), or a tool call and then speech. Its VAD is a level gate.
  * Failures by model name: `fake-drop` closes the socket without a close frame once its first reply
  * has begun; `fake-error` answers the first turn with an `error` event; `fake-slow` completes the
- * WebSocket handshake only after 10 s.
+ * WebSocket handshake only after 10 s; `fake-silent` takes the socket and the caller's audio and never
+ * answers; `fake-errorloop` answers each turn with 300 `error` events; `fake-huge` starts its reply
+ * with one 2 MB audio delta (42 s of audio in one event, as no real model sends).
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
@@ -140,6 +142,8 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
       send({ type: 'response.content_part.added', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: '' } });
       send({ type: 'response.output_audio_transcript.delta', ...base, item_id: item, content_index: 0, delta: text });
       const pcm = await speech(text);
+      if (record.model === 'fake-huge')
+        send({ type: 'response.output_audio.delta', ...base, item_id: item, content_index: 0, delta: Buffer.alloc(2 * 1024 * 1024).toString('base64') });
       const step = (RATE * 2 * DELTA_MS) / 1000;
       for (let offset = 0; offset < pcm.length; offset += step) {
         if (response.cancelled || socket.readyState !== socket.OPEN) return;
@@ -198,6 +202,11 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
     });
     previousItem = userItem;
     if (turn?.heard) send({ type: 'conversation.item.input_audio_transcription.completed', item_id: userItem, content_index: 0, transcript: turn.heard });
+    if (record.model === 'fake-silent') return;
+    if (record.model === 'fake-errorloop') {
+      for (let i = 0; i < 300; i++) send({ type: 'error', error: { type: 'server_error', code: 'server_error', message: `error ${i} of a model in a loop` } });
+      return;
+    }
     if (record.model === 'fake-error') {
       send({ type: 'error', error: { type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.' } });
       return;
