@@ -3,7 +3,8 @@
  * conversation uuid) and every open call socket. Memory is bounded: old legs are forgotten first.
  */
 import { FINAL_STATUSES, statusStage, type CallEvent } from '../protocol/webhooks.js';
-import { emptyCallStats, type CallSession, type CallStats } from './call-session.js';
+import type { CallSession } from './call-session.js';
+import { emptyCallStats, type CallStats } from './call-types.js';
 
 /** Outcome of a call socket, from its close code. */
 export type CallOutcome = 'normal' | 'dropped' | 'app_error' | 'refused' | 'other';

@@ -6,6 +6,9 @@ import { pcm16RmsDbfs } from '../audio/levels.js';
 import type { CallEvent } from '../protocol/webhooks.js';
 import { legStatus, type CallRegistry } from './call-registry.js';
 import type { CallSession } from './call-session.js';
+import type { AgentTurnSnapshot } from './call-types.js';
+
+export type { AgentTurnSnapshot } from './call-types.js';
 
 export interface CallSnapshot {
   /** The process serving the call: with `--workers`, tells the workers apart. */
@@ -37,20 +40,6 @@ export interface CallSnapshot {
   /** Present on a voice agent's call: its turns, newest last. */
   agent?: { turns: AgentTurnSnapshot[] };
   timeline: Array<{ at: number; source: 'webhook' | 'socket'; text: string }>;
-}
-
-/** One exchange with a voice agent (src/agents/): what each side said, an interruption, and the latency. */
-export interface AgentTurnSnapshot {
-  /** Call time the caller stopped speaking (by the model's VAD); absent for a turn the agent began (a greeting). */
-  callerEndMs?: number;
-  /** What the caller said, when the model transcribes. */
-  caller?: string;
-  /** What the agent said (its audio's transcript). */
-  agent?: string;
-  /** The caller talked over the reply: how much of it they heard, of how much was sent, ms. */
-  interrupted?: { heardMs: number; sentMs: number };
-  /** Caller's end of speech → first agent audio sent to Vonage, ms: the model's share and ours. */
-  latency?: { totalMs: number; modelMs: number; oursMs: number };
 }
 
 export interface CallSpeechSnapshot {

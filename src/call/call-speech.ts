@@ -14,6 +14,8 @@ import { SpeechEngineError, type SpeechErrorEvent, type TranscriptEvent } from '
 import type { SpeechEngines } from '../speech/engines.js';
 import type { TranscribeOptions, Transcriber, TranscriberFactory } from '../speech/transcriber.js';
 import type { Logger } from './logger.js';
+import type { PlayResult, PlaySource, SayResult } from './call-types.js';
+import type { Synthesizer } from '../speech/synthesizer.js';
 
 /** Final results kept per call for the dashboard and /api/calls. */
 const MAX_TRANSCRIPT = 50;
@@ -45,6 +47,9 @@ export interface SpeechHost {
   emitTranscript(event: TranscriptEvent): void;
   emitSpeechError(event: SpeechErrorEvent): void;
   onAudio(listener: (frame: Buffer) => void): void;
+  /** The session's paced playback, for spoken replies. */
+  play(source: PlaySource): Promise<PlayResult>;
+  playedMs(): number;
 }
 
 export interface Transcription {
@@ -191,5 +196,42 @@ export class CallSpeech {
   private onFrame(frame: Buffer, atMs: number): void {
     const change = this.detector?.push(frame, atMs, this.transcribers);
     if (change) this.host.emitSpeech(change.kind, change.atMs);
+  }
+
+  /**
+   * Speaks `text` through the pacer as it is synthesized; resolves like `play` when the caller has
+   * heard it, or when it was cleared (barge-in) or the call ended, with how much was heard. An engine
+   * that is missing or fails is a speech-error; the call goes on.
+   */
+  async say(text: string, options: SayOptions = {}): Promise<SayResult> {
+    const before = this.host.playedMs();
+    let error: SpeechErrorEvent | undefined;
+    let synthesizer: Synthesizer;
+    try {
+      synthesizer = this.engines.synthesizer(options.engine);
+    } catch (cause) {
+      const failure = new SpeechEngineError('tts', options.engine ?? 'default', 'missing', (cause as Error).message);
+      this.reportError(failure);
+      return { completed: false, confirmed: false, playedMs: before, heardMs: 0, text, error: failure.toEvent() };
+    }
+    const sampleRate = this.host.sampleRate();
+    const report = (failure: SpeechEngineError) => this.reportError(failure);
+    const stream = async function* (): AsyncGenerator<Buffer> {
+      try {
+        yield* synthesizer.synthesize(text, {
+          sampleRate,
+          ...(options.voice ? { voice: options.voice } : {}),
+          ...(options.wordsPerMinute ? { wordsPerMinute: options.wordsPerMinute } : {}),
+        });
+      } catch (cause) {
+        const failure =
+          cause instanceof SpeechEngineError ? cause : new SpeechEngineError('tts', synthesizer.engine, 'failed', (cause as Error).message, { cause });
+        error = failure.toEvent();
+        report(failure);
+      }
+    };
+    const result = await this.host.play(stream());
+    const heardMs = Math.max(0, result.playedMs - before);
+    return error ? { ...result, completed: false, confirmed: false, heardMs, text, error } : { ...result, heardMs, text };
   }
 }

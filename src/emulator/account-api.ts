@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountResult, EmulatedAccount, StoredApplication } from './account.js';
-import { problem } from './rest-api.js';
+import { problem } from './rest-problem.js';
 
 type Params = Record<string, string | undefined>;
 

@@ -6,165 +6,30 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameClock } from '../audio/frame-clock.js';
-import { wavToCallPcm, writeWav } from '../audio/wav.js';
 import { DEFAULT_SAMPLE_RATE, parseContentType } from '../protocol/audio-format.js';
 import { CONTENT_TYPE_KEY } from '../protocol/socket-messages.js';
-import { NCCO_SYNTAX_ERROR, validateNcco, type Ncco, type NccoAction, type WebsocketEndpoint } from '../protocol/ncco.js';
+import { NCCO_SYNTAX_ERROR, type Ncco, type NccoAction, type WebsocketEndpoint } from '../protocol/ncco.js';
 import { signWebhook } from '../protocol/signed-webhook.js';
-import { transcribeRecording } from '../speech/transcribe-recording.js';
-import { createCallerAudio, synthesizeSpeech, type CallerAudioSpec } from './caller-audio.js';
+import { createCallerAudio, synthesizeSpeech } from './caller-audio.js';
 import { dtmfMessage } from '../protocol/socket-messages.js';
-import { floatToPcm16 } from '../audio/pcm.js';
-import { dtmfTone } from '../audio/tone.js';
-import { errorEvent, statusEvent, type Leg } from './event-payloads.js';
+import { errorEvent, inputEvent, recordEvent, statusEvent, type Leg } from './event-payloads.js';
+import { heardBy, transcribeHeard } from './heard-audio.js';
+import { EventPoster } from './event-poster.js';
+import { restAudioPcm } from './injected-audio.js';
 import { DEFAULT_SWITCHES, type EmulatorSwitches } from './switches.js';
-import { Timeline, type TimelineEntry } from './timeline.js';
-import { sendWebhook, type Signing } from './webhook-client.js';
-import { WebsocketLeg, type DtmfPress, type LegResult } from './websocket-leg.js';
+import { Timeline } from './timeline.js';
+import { WebsocketLeg, type LegResult } from './websocket-leg.js';
+import { WEBHOOK_TIMEOUTS, fetchNcco, type NccoFetch } from './ncco-fetch.js';
+import { legRecord, type AnswerOutcome, type CallResult, type InjectRequest, type LegRecord, type PlaceCallOptions } from './call-result.js';
 
-/** Vonage's default webhook timeouts (docs/protocol.md §7), ms. */
-export const WEBHOOK_TIMEOUTS = { answerConnectMs: 1000, answerSocketMs: 5000, eventConnectMs: 1000, eventSocketMs: 10_000 };
-/** Statuses whose answer Vonage retries once (docs/protocol.md §7). */
-const RETRYABLE_STATUS = new Set([429, 503, 504]);
+// The words of a call and its fetch live beside it; this module stays the door to them.
+export { WEBHOOK_TIMEOUTS } from './ncco-fetch.js';
+export type { AnswerOutcome, CallResult, HeardUtterance, InjectRequest, LegRecord, PlaceCallOptions, PostedEvent } from './call-result.js';
+
 /** The rate talk actions are synthesized at. */
 const TALK_RATE = 16000;
 export const DEFAULT_CALLER = '447700900000';
 export const DEFAULT_CALLED = '442079460000';
-
-export interface PlaceCallOptions {
-  /** Where the NCCO comes from; or give `ncco` directly (a REST-created call). */
-  answerUrl?: string;
-  ncco?: Ncco;
-  /**
-   * Actions run before the answer fetch: a REST-created call reaches its `to` endpoint first, then
-   * Vonage fetches `answer_url` for the NCCO to run on it.
-   */
-  prelude?: Ncco;
-  answerMethod?: 'GET' | 'POST';
-  eventUrl?: string;
-  eventMethod?: 'GET' | 'POST';
-  fallbackUrl?: string;
-  from?: string;
-  to?: string;
-  /** What the caller says on the socket (default: silence, tagged for round-trip measurement). */
-  audio?: CallerAudioSpec;
-  /** How long the caller stays on the socket before hanging up, ms (default 10 s). */
-  durationMs?: number;
-  dtmf?: DtmfPress[];
-  /** Extra text messages on the socket at given times. */
-  inject?: Array<{ atMs: number; text: string }>;
-  binaryFirst?: boolean;
-  /** Connect wss:// endpoints as ws:// (testing an app on this machine; see WebsocketLegOptions.plainWs). */
-  plainWs?: boolean;
-  /** Digits the caller enters at each `input` action, in order. */
-  inputDigits?: string[];
-  /** `talk` in real time with speech (default), or skipped (load tests). */
-  talk?: 'realtime' | 'skip';
-  record?: boolean;
-  /**
-   * Transcribe what the caller heard (implies `record`), after the call, with the offline engine:
-   * `true` for free-form, or `{ choices }` for the phrases the test expects (far more reliable).
-   */
-  transcribeHeard?: boolean | { choices?: string[] };
-  /** Round trips in the first `warmupMs` of the socket are not counted. */
-  warmupMs?: number;
-  signing?: Signing;
-  switches?: Partial<EmulatorSwitches>;
-  timeouts?: Partial<typeof WEBHOOK_TIMEOUTS>;
-  clock?: FrameClock;
-  onTimeline?: (entry: TimelineEntry) => void;
-}
-
-export interface PostedEvent {
-  url: string;
-  body: Record<string, unknown>;
-  status?: number;
-  error?: string;
-}
-
-export interface AnswerOutcome {
-  ok: boolean;
-  attempts: number;
-  usedFallback: boolean;
-  latencyMs?: number;
-  status?: number;
-  error?: string;
-}
-
-export interface CallResult {
-  uuid: string;
-  conversationUuid: string;
-  answer: AnswerOutcome;
-  ncco?: unknown;
-  nccoWarnings: string[];
-  nccoIssues: string[];
-  leg?: LegResult;
-  websocketLegUuid?: string;
-  events: PostedEvent[];
-  timeline: TimelineEntry[];
-  /** With `record`: everything the caller heard, in order — talk actions, then the websocket leg — at the leg's rate. */
-  heard?: { pcm: Buffer; sampleRate: number };
-  /** With `transcribeHeard`: what the caller heard, in ms of the recording (`heard`). */
-  heardTranscript?: HeardUtterance[];
-  /** With `transcribeHeard`: why it could not be transcribed (the engine failed). */
-  heardTranscriptError?: string;
-  /** Everything Vonage would not have accepted. Empty means the call was accepted. */
-  problems: string[];
-  accepted: boolean;
-  durationMs: number;
-}
-
-export interface HeardUtterance {
-  text: string;
-  startMs: number;
-  endMs: number;
-}
-
-/** What REST audio to play: synthesized talk, DTMF digits, or decoded stream audio at a given rate. */
-export type InjectRequest =
-  | { kind: 'talk'; text: string; loop: number; level: number }
-  | { kind: 'dtmf'; digits: string }
-  | { kind: 'stream'; pcm: (rate: number) => Buffer; loop: number; level: number };
-
-/** One leg as `GET /v1/calls` lists it. */
-export interface LegRecord {
-  uuid: string;
-  conversation_uuid: string;
-  status: string;
-  direction: 'inbound' | 'outbound';
-  from: { type: string; number?: string; uri?: string };
-  to: { type: string; number?: string; uri?: string };
-  rate: string;
-  price: string;
-  duration: string;
-  start_time: string;
-  end_time?: string;
-  network: string;
-}
-
-function endpointOf(address: string): { type: string; number?: string; uri?: string } {
-  return /^wss?:\/\//.test(address) ? { type: 'websocket', uri: address } : { type: 'phone', number: address };
-}
-
-function legRecord(leg: Leg, endedAt: number | undefined, status: string): LegRecord {
-  return {
-    uuid: leg.uuid,
-    conversation_uuid: leg.conversationUuid,
-    status,
-    direction: leg.direction,
-    from: endpointOf(leg.from),
-    to: endpointOf(leg.to),
-    rate: '0.00',
-    price: '0.00',
-    duration: String(Math.round(((endedAt ?? Date.now()) - leg.startedAt) / 1000)),
-    start_time: new Date(leg.startedAt).toISOString(),
-    ...(endedAt ? { end_time: new Date(endedAt).toISOString() } : {}),
-    network: 'emulator',
-  };
-}
-
-type NccoFetch =
-  { ok: true; ncco: Ncco | undefined; latencyMs: number; status: number; attempts: number } | { ok: false; error: string; status?: number; attempts: number };
 
 const sharedClock = new FrameClock();
 
@@ -181,7 +46,6 @@ export class CallRun {
   private readonly timeline: Timeline;
   private readonly clock: FrameClock;
   private readonly legA: Leg;
-  private readonly events: PostedEvent[] = [];
   private readonly problems: string[] = [];
   private readonly nccoWarnings: string[] = [];
   private readonly nccoIssues: string[] = [];
@@ -189,7 +53,8 @@ export class CallRun {
   private readonly records: Array<{ action: NccoAction; startedAt: number }> = [];
   /** Talk audio the caller heard before the socket, at TALK_RATE (with `record`). */
   private readonly talkHeard: Buffer[] = [];
-  private eventChain: Promise<unknown> = Promise.resolve();
+  /** Event webhooks, posted in order (event-poster.ts). */
+  private readonly poster: EventPoster;
   private leg: LegResult | undefined;
   private websocketLegUuid: string | undefined;
   private legB: Leg | undefined;
@@ -205,6 +70,13 @@ export class CallRun {
     this.switches = { ...DEFAULT_SWITCHES, ...options.switches };
     this.timeouts = { ...WEBHOOK_TIMEOUTS, ...options.timeouts };
     this.timeline = new Timeline(options.onTimeline);
+    this.poster = new EventPoster({
+      method: options.eventMethod ?? 'POST',
+      timeouts: this.timeouts,
+      signing: options.signing,
+      timeline: this.timeline,
+      fetchNcco: (url, method, body) => this.fetchNcco(url, method, body, 'event', options.fallbackUrl),
+    });
     this.clock = options.clock ?? sharedClock;
     this.inputDigits = [...(options.inputDigits ?? [])];
     this.legA = {
@@ -272,19 +144,9 @@ export class CallRun {
       return true;
     }
     const rate = active.sampleRate;
-    let pcm: Buffer;
-    if (request.kind === 'talk') pcm = (await synthesizeSpeech(request.text, rate)).pcm;
-    else if (request.kind === 'dtmf') {
-      // Vonage's DTMF timing is not documented: 100 ms tones, 50 ms gaps, 500 ms for "p" (UNCONFIRMED).
-      pcm = floatToPcm16(
-        Float32Array.from(
-          [...request.digits].flatMap((digit) =>
-            digit === 'p' ? [...new Float32Array(rate / 2)] : [...dtmfTone(digit, 100, rate), ...new Float32Array(rate / 20)],
-          ),
-        ),
-      );
-      if (this.switches.restDtmfAsEvent) for (const digit of request.digits.replace(/p/g, '')) active.sendText(dtmfMessage(digit, 100));
-    } else pcm = request.pcm(rate);
+    const pcm = await restAudioPcm(request, rate);
+    if (request.kind === 'dtmf' && this.switches.restDtmfAsEvent)
+      for (const digit of request.digits.replace(/p/g, '')) active.sendText(dtmfMessage(digit, 100));
     if (this.activeLeg?.leg !== active) return true;
     active.inject(request.kind, pcm, 'loop' in request ? request.loop : 1, 'level' in request ? request.level : 0);
     this.timeline.add('ncco', `REST ${request.kind} started (${Math.round((pcm.length / 2 / rate) * 1000)} ms)`);
@@ -343,13 +205,13 @@ export class CallRun {
       await this.runNcco(answer.ncco);
       await Promise.all(this.pendingLegs);
       this.postRecordEvents();
-      this.postEvent(this.eventUrl(), statusEvent(leg, 'completed', this.switches));
+      this.poster.post(this.eventUrl(), statusEvent(leg, 'completed', this.switches));
     } else {
       this.problem(`answer failed: ${answer.ok ? 'empty NCCO' : answer.error}; Vonage ends the call`);
     }
-    await this.eventChain;
+    await this.poster.settled();
     this.endedAt = Date.now();
-    const heard = this.recording ? this.heard() : undefined;
+    const heard = this.recording ? heardBy(this.talkHeard, TALK_RATE, this.leg) : undefined;
     return {
       uuid: leg.uuid,
       conversationUuid: leg.conversationUuid,
@@ -359,10 +221,10 @@ export class CallRun {
       nccoIssues: this.nccoIssues,
       ...(this.leg ? { leg: this.leg } : {}),
       ...(this.websocketLegUuid ? { websocketLegUuid: this.websocketLegUuid } : {}),
-      events: this.events,
+      events: this.poster.posted,
       timeline: this.timeline.entries,
       ...(heard ? { heard } : {}),
-      ...(heard && this.options.transcribeHeard ? await this.transcribeHeard(heard) : {}),
+      ...(heard && this.options.transcribeHeard ? await transcribeHeard(heard, this.options.transcribeHeard) : {}),
       problems: this.problems,
       accepted: this.problems.length === 0,
       durationMs: performance.now() - this.started,
@@ -371,23 +233,6 @@ export class CallRun {
 
   private get recording(): boolean {
     return Boolean(this.options.record || this.options.transcribeHeard);
-  }
-
-  private async transcribeHeard(heard: { pcm: Buffer; sampleRate: number }): Promise<Pick<CallResult, 'heardTranscript' | 'heardTranscriptError'>> {
-    const choices = typeof this.options.transcribeHeard === 'object' ? this.options.transcribeHeard.choices : undefined;
-    try {
-      const finals = await transcribeRecording(heard.pcm, heard.sampleRate, choices ? { choices } : {});
-      return { heardTranscript: finals.map(({ text, startMs, endMs }) => ({ text, startMs, endMs })) };
-    } catch (error) {
-      return { heardTranscriptError: (error as Error).message };
-    }
-  }
-
-  /** Talk audio (kept at the synthesis rate) converted to the leg's rate, followed by the leg's audio. */
-  private heard(): { pcm: Buffer; sampleRate: number } {
-    const sampleRate = this.leg?.sampleRate ?? TALK_RATE;
-    const talk = this.talkHeard.map((pcm) => (sampleRate === TALK_RATE ? pcm : wavToCallPcm(writeWav(pcm, TALK_RATE), sampleRate)));
-    return { pcm: Buffer.concat([...talk, ...(this.leg?.heard ? [this.leg.heard] : [])]), sampleRate };
   }
 
   private problem(text: string): void {
@@ -400,106 +245,29 @@ export class CallRun {
   }
 
   private postCallerEvents(): void {
-    for (const status of ['started', 'ringing', 'answered']) this.postEvent(this.eventUrl(), statusEvent(this.legA, status, this.switches));
+    for (const status of ['started', 'ringing', 'answered']) this.poster.post(this.eventUrl(), statusEvent(this.legA, status, this.switches));
   }
 
-  /** Posts a plain status event, in order with the others, without holding up the NCCO. */
-  private postEvent(url: string | undefined, body: Record<string, unknown>): void {
-    if (!url) return;
-    const entry: PostedEvent = { url, body };
-    this.events.push(entry);
-    this.eventChain = this.eventChain.then(async () => {
-      const response = await sendWebhook({
-        url,
-        method: this.options.eventMethod ?? 'POST',
-        fields: body,
-        connectTimeoutMs: this.timeouts.eventConnectMs,
-        socketTimeoutMs: this.timeouts.eventSocketMs,
+  /** Fetches an NCCO as Vonage does (ncco-fetch.ts); a refused one is recorded and reported to the event URL. */
+  private fetchNcco(url: string, method: 'GET' | 'POST', fields: Record<string, unknown>, type: 'answer' | 'event', fallbackUrl?: string): Promise<NccoFetch> {
+    return fetchNcco(
+      {
+        timeouts: this.timeouts,
         signing: this.options.signing,
-      });
-      if (response.ok) entry.status = response.status;
-      else entry.error = response.error;
-      this.timeline.add('event', `${String(body.status ?? (body.reason ? 'error' : 'event'))} → ${response.ok ? response.status : response.error}`);
-    });
-  }
-
-  /** Posts an event that may answer with an NCCO (input, notify, disconnected, failed); follows Vonage's retry rules. */
-  private async postForNcco(url: string | undefined, body: Record<string, unknown>, method: 'GET' | 'POST' = 'POST'): Promise<Ncco | undefined> {
-    if (!url) return undefined;
-    await this.eventChain;
-    const entry: PostedEvent = { url, body };
-    this.events.push(entry);
-    const result = await this.fetchNcco(url, method, body, 'event', this.options.fallbackUrl);
-    if (result.ok) entry.status = result.status;
-    else entry.error = result.error;
-    // On final failure of an event that expects an NCCO the call flow continues (docs/protocol.md §8).
-    return result.ok ? result.ncco : undefined;
-  }
-
-  /**
-   * Fetches an NCCO the way Vonage does (docs/protocol.md §7): one retry on timeouts, resets and 429/503/504; then the
-   * fallback URL (twice on retryable failures) with `reason` and `original_request`.
-   */
-  private async fetchNcco(
-    url: string,
-    method: 'GET' | 'POST',
-    fields: Record<string, unknown>,
-    type: 'answer' | 'event',
-    fallbackUrl?: string,
-  ): Promise<NccoFetch> {
-    const connectTimeoutMs = type === 'answer' ? this.timeouts.answerConnectMs : this.timeouts.eventConnectMs;
-    const socketTimeoutMs = type === 'answer' ? this.timeouts.answerSocketMs : this.timeouts.eventSocketMs;
-    let attempts = 0;
-    const attempt = async (target: string, body: Record<string, unknown>): Promise<NccoFetch & { retryable?: boolean }> => {
-      attempts++;
-      const response = await sendWebhook({ url: target, method, fields: body, connectTimeoutMs, socketTimeoutMs, signing: this.options.signing });
-      if (!response.ok) {
-        this.timeline.add(type, `${method} ${target} → ${response.error} (${response.detail})`, true);
-        return { ok: false, error: `${response.error}: ${response.detail}`, attempts, retryable: response.error !== 'invalid-url' };
-      }
-      this.timeline.add(type, `${method} ${target} → ${response.status} in ${response.ms.toFixed(1)} ms`);
-      if (response.status < 200 || response.status > 299) {
-        return { ok: false, error: `HTTP ${response.status}`, status: response.status, attempts, retryable: RETRYABLE_STATUS.has(response.status) };
-      }
-      if (type === 'event' && response.body.trim() === '') return { ok: true, ncco: undefined, latencyMs: response.ms, status: response.status, attempts };
-      if (!/^(application\/json|text\/plain)\b/i.test(response.contentType)) {
-        return {
-          ok: false,
-          error: `content type ${JSON.stringify(response.contentType)} is not application/json`,
-          status: response.status,
-          attempts,
-          retryable: false,
-        };
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(response.body);
-      } catch {
-        return this.invalidNcco(['body is not JSON'], response.status, attempts);
-      }
-      const validation = validateNcco(parsed);
-      for (const warning of validation.warnings) {
-        this.nccoWarnings.push(warning);
-        this.timeline.add('ncco', `warning: ${warning}`);
-      }
-      if (!validation.ok) return this.invalidNcco(validation.issues, response.status, attempts);
-      return { ok: true, ncco: validation.ncco, latencyMs: response.ms, status: response.status, attempts };
-    };
-    let result = await attempt(url, fields);
-    if (!result.ok && result.retryable) result = await attempt(url, fields);
-    if (!result.ok && fallbackUrl) {
-      const body = { ...fields, reason: result.error, original_request: { url, type } };
-      result = await attempt(fallbackUrl, body);
-      if (!result.ok && result.retryable) result = await attempt(fallbackUrl, body);
-    }
-    return result;
-  }
-
-  private invalidNcco(issues: string[], status: number, attempts: number): NccoFetch & { retryable: boolean } {
-    this.nccoIssues.push(...issues);
-    this.timeline.add('ncco', `invalid NCCO: ${issues.slice(0, 3).join('; ')}`, true);
-    this.postEvent(this.options.eventUrl, errorEvent(this.legA.conversationUuid, NCCO_SYNTAX_ERROR));
-    return { ok: false, error: `invalid NCCO (${issues[0] ?? 'unknown'})`, status, attempts, retryable: false };
+        timeline: this.timeline,
+        warnings: this.nccoWarnings,
+        onInvalid: (issues) => {
+          this.nccoIssues.push(...issues);
+          this.timeline.add('ncco', `invalid NCCO: ${issues.slice(0, 3).join('; ')}`, true);
+          this.poster.post(this.options.eventUrl, errorEvent(this.legA.conversationUuid, NCCO_SYNTAX_ERROR));
+        },
+      },
+      url,
+      method,
+      fields,
+      type,
+      fallbackUrl,
+    );
   }
 
   private remainingMs(): number {
@@ -547,20 +315,12 @@ export class CallRun {
       }
       case 'input': {
         const digits = action.type.includes('dtmf') ? (this.inputDigits.shift() ?? '') : '';
-        const body: Record<string, unknown> = {
-          dtmf: { digits, timed_out: digits === '' },
-          from: this.legA.from,
-          to: this.legA.to,
-          uuid: this.legA.uuid,
-          conversation_uuid: this.legA.conversationUuid,
-          timestamp: new Date().toISOString(),
-        };
-        if (action.type.includes('speech')) body.speech = { results: [], timeout_reason: 'start_timeout' };
+        const body = inputEvent(this.legA, digits, action.type.includes('speech'));
         this.timeline.add('ncco', `input: caller entered ${JSON.stringify(digits)}`);
-        return this.postForNcco(this.eventUrl(action.eventUrl), body, action.eventMethod);
+        return this.poster.postForNcco(this.eventUrl(action.eventUrl), body, action.eventMethod);
       }
       case 'notify':
-        return this.postForNcco(
+        return this.poster.postForNcco(
           action.eventUrl[0],
           { payload: action.payload, conversation_uuid: this.legA.conversationUuid, timestamp: new Date().toISOString() },
           action.eventMethod,
@@ -598,7 +358,7 @@ export class CallRun {
     };
     this.websocketLegUuid = legB.uuid;
     this.legB = legB;
-    for (const status of this.switches.websocketLegEvents) this.postEvent(eventUrl, statusEvent(legB, status, this.switches));
+    for (const status of this.switches.websocketLegEvents) this.poster.post(eventUrl, statusEvent(legB, status, this.switches));
 
     let authorization: string | undefined;
     if (ws.authorization?.type === 'custom') authorization = ws.authorization.value;
@@ -649,7 +409,7 @@ export class CallRun {
       this.problems.push(`websocket ${legB.to} could not be connected: ${result.connectError ?? 'unknown error'}`);
       if (action.eventType === 'synchronous') {
         const status = result.connectError?.includes('timed out') ? 'unanswered' : 'failed';
-        return this.postForNcco(
+        return this.poster.postForNcco(
           eventUrl,
           statusEvent(legB, status, this.switches, { detail: status === 'unanswered' ? 'timeout' : 'cannot_route' }),
           action.eventMethod,
@@ -659,36 +419,26 @@ export class CallRun {
     }
     if (result.end === 'caller-hangup') {
       this.callerHungUp = true;
-      this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'user' }));
+      this.poster.post(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'user' }));
       return 'end';
     }
     if (result.end === 'platform-hangup') {
       // Ended through the REST API: no `disconnected`; the NCCO goes on (docs/protocol.md §5.3).
-      this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
+      this.poster.post(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
       return undefined;
     }
     if (result.end === 'app-closed') {
       // The app closed the socket: `disconnected`, whose answer may carry the next NCCO (docs/protocol.md §5.3).
-      const next = await this.postForNcco(eventUrl, statusEvent(legB, 'disconnected', this.switches), action.eventMethod);
-      this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
+      const next = await this.poster.postForNcco(eventUrl, statusEvent(legB, 'disconnected', this.switches), action.eventMethod);
+      this.poster.post(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
       return next;
     }
-    this.postEvent(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
+    this.poster.post(eventUrl, statusEvent(legB, 'completed', this.switches, { disconnected_by: 'platform' }));
     return undefined;
   }
 
   private postRecordEvents(): void {
-    for (const { action, startedAt } of this.records) {
-      const recordingUuid = randomUUID();
-      this.postEvent(this.eventUrl((action as { eventUrl?: string[] }).eventUrl), {
-        start_time: new Date(startedAt).toISOString(),
-        end_time: new Date().toISOString(),
-        recording_url: `https://api-emulator.invalid/v1/files/${recordingUuid}`,
-        size: 0,
-        recording_uuid: recordingUuid,
-        conversation_uuid: this.legA.conversationUuid,
-        timestamp: new Date().toISOString(),
-      });
-    }
+    for (const { action, startedAt } of this.records)
+      this.poster.post(this.eventUrl((action as { eventUrl?: string[] }).eventUrl), recordEvent(this.legA, startedAt));
   }
 }

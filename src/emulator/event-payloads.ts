@@ -1,6 +1,7 @@
 /**
  * Event webhook bodies as Vonage posts them (docs/protocol.md §8).
  */
+import { randomUUID } from 'node:crypto';
 import type { EmulatorSwitches } from './switches.js';
 
 export interface Leg {
@@ -50,4 +51,31 @@ export function statusEvent(
 
 export function errorEvent(conversationUuid: string, reason: string): Record<string, unknown> {
   return { reason, conversation_uuid: conversationUuid, timestamp: new Date().toISOString() };
+}
+
+/** An input action's result: the digits entered (none: timed out); a speech input hears nothing here. */
+export function inputEvent(leg: Leg, digits: string, speech: boolean): Record<string, unknown> {
+  return {
+    dtmf: { digits, timed_out: digits === '' },
+    ...(speech ? { speech: { results: [], timeout_reason: 'start_timeout' } } : {}),
+    from: leg.from,
+    to: leg.to,
+    uuid: leg.uuid,
+    conversation_uuid: leg.conversationUuid,
+    timestamp: new Date().toISOString(),
+  };
+}
+
+/** A record action's event at the end of the call (the emulator keeps no audio file: size 0). */
+export function recordEvent(leg: Leg, startedAt: number): Record<string, unknown> {
+  const recordingUuid = randomUUID();
+  return {
+    start_time: new Date(startedAt).toISOString(),
+    end_time: new Date().toISOString(),
+    recording_url: `https://api-emulator.invalid/v1/files/${recordingUuid}`,
+    size: 0,
+    recording_uuid: recordingUuid,
+    conversation_uuid: leg.conversationUuid,
+    timestamp: new Date().toISOString(),
+  };
 }

@@ -3,7 +3,31 @@
  * into a stream of frames: what the caller hears, and (a switch) what the websocket receives. One
  * source per kind, as Vonage has one talk, one stream and one DTMF playback per call.
  */
+import { floatToPcm16 } from '../audio/pcm.js';
+import { dtmfTone } from '../audio/tone.js';
+import { synthesizeSpeech } from './caller-audio.js';
+
 export type InjectedKind = 'talk' | 'stream' | 'dtmf';
+
+/** What REST audio to play (`PUT /v1/calls/:uuid/talk|stream|dtmf`): synthesized talk, DTMF digits, or decoded stream audio at a given rate. */
+export type InjectRequest =
+  | { kind: 'talk'; text: string; loop: number; level: number }
+  | { kind: 'dtmf'; digits: string }
+  | { kind: 'stream'; pcm: (rate: number) => Buffer; loop: number; level: number };
+
+/** The audio of a REST request at the leg's rate: the talk spoken, the stream's audio, or the DTMF tones. */
+export async function restAudioPcm(request: InjectRequest, rate: number): Promise<Buffer> {
+  if (request.kind === 'talk') return (await synthesizeSpeech(request.text, rate)).pcm;
+  if (request.kind === 'stream') return request.pcm(rate);
+  // Vonage's DTMF timing is not documented: 100 ms tones, 50 ms gaps, 500 ms for "p" (UNCONFIRMED).
+  return floatToPcm16(
+    Float32Array.from(
+      [...request.digits].flatMap((digit) =>
+        digit === 'p' ? [...new Float32Array(rate / 2)] : [...dtmfTone(digit, 100, rate), ...new Float32Array(rate / 20)],
+      ),
+    ),
+  );
+}
 
 interface Source {
   pcm: Buffer;

@@ -14,6 +14,7 @@ import { readWav, wavAudioToCallPcm, WavError } from '../audio/wav.js';
 import type { InjectRequest, LegRecord } from './call.js';
 import type { EmulatedAccount } from './account.js';
 import { registerAccountApi } from './account-api.js';
+import { problem } from './rest-problem.js';
 
 export interface RestCall {
   uuid: string;
@@ -75,14 +76,6 @@ function restBase(request: FastifyRequest): string {
 
 function withLinks(record: LegRecord): LegRecord & { _links: { self: { href: string } } } {
   return { ...record, _links: { self: { href: `/v1/calls/${record.uuid}` } } };
-}
-
-export function problem(reply: FastifyReply, status: number, title: string, detail: string) {
-  // Vonage answers errors as RFC 7807 problem details.
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: `https://developer.vonage.com/api-errors#${status}`, title, detail });
 }
 
 export async function createRestApi(options: RestApiOptions): Promise<FastifyInstance> {

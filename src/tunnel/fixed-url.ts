@@ -1,6 +1,6 @@
 /** A public URL the user already has (their proxy, or a tunnel they run): nothing to open or close. */
 import { VoicesocketError } from '../errors.js';
-import type { Tunnel } from './tunnel.js';
+import type { Tunnel } from './tunnel-types.js';
 
 export function fixedUrl(raw: string): Tunnel {
   let url: URL;

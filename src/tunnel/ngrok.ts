@@ -4,7 +4,7 @@
  * service is not reachable from it); see docs/dev.md.
  */
 import { VoicesocketError } from '../errors.js';
-import type { Tunnel } from './tunnel.js';
+import type { Tunnel } from './tunnel-types.js';
 
 export async function ngrokTunnel(port: number, authtoken: string): Promise<Tunnel> {
   let ngrok: typeof import('@ngrok/ngrok');

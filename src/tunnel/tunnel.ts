@@ -6,16 +6,9 @@
 import { VoicesocketError } from '../errors.js';
 import { fixedUrl } from './fixed-url.js';
 import { ngrokTunnel } from './ngrok.js';
+import type { Tunnel } from './tunnel-types.js';
 
-export interface Tunnel {
-  /** Public base URL, no trailing slash, e.g. `https://abc123.ngrok.app`. */
-  readonly url: string;
-  /** What provides it, for the printout: `PUBLIC_URL`, `ngrok`. */
-  readonly kind: string;
-  /** True when the URL dies with this process (webhooks pointing at it go stale on exit). */
-  readonly ephemeral: boolean;
-  close(): Promise<void>;
-}
+export type { Tunnel } from './tunnel-types.js';
 
 export interface TunnelOptions {
   /** Local port to expose. */
