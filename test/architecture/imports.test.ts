@@ -23,7 +23,9 @@ function sources(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/g)].map((match) => resolve(dirname(file), match[1]!.replace(/\.js$/, '.ts')));
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/g)].map((match) =>
+    resolve(dirname(file), match[1]!.replace(/\.js$/, '.ts')),
+  );
 }
 
 /** Strongly connected components of more than one file (Tarjan), each a circle. */
@@ -72,7 +74,10 @@ test('the circle finder finds a circle, type-only imports included (so the test 
   writeFileSync(join(dir, 'd.ts'), 'export const a = 1;\n');
   const circles = importCircles(['a.ts', 'b.ts', 'c.ts', 'd.ts'].map((name) => join(dir, name)));
   assert.equal(circles.length, 1);
-  assert.deepEqual(circles[0]!.map((file) => file.split('/').pop()), ['a.ts', 'b.ts', 'c.ts']);
+  assert.deepEqual(
+    circles[0]!.map((file) => file.split('/').pop()),
+    ['a.ts', 'b.ts', 'c.ts'],
+  );
 });
 
 test(`no source file over ${MAX_LINES} lines`, () => {
