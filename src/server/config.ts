@@ -47,10 +47,10 @@ export interface ServerConfig {
   workers: number;
   /** Redis shared by several instances (`redis://` or `rediss://`); unset: this instance alone. */
   redisUrl: string | undefined;
-  /** Speech-to-text engine of apps that transcribe (docs/speech.md). */
-  speechToText: SpeechToTextEngine;
-  /** Text-to-speech engine of apps that speak. */
-  textToSpeech: TextToSpeechEngine;
+  /** Speech-to-text engine of apps that transcribe: a built-in one, or the path of a user's module (docs/speech.md). */
+  speechToText: SpeechToTextEngine | string;
+  /** Text-to-speech engine of apps that speak: a built-in one, or the path of a user's module. */
+  textToSpeech: TextToSpeechEngine | string;
   /** Deepgram API key, needed when a Deepgram engine is chosen. */
   deepgramApiKey: string | undefined;
   /** Deepgram's API base (a proxy, or a server speaking its protocol); Deepgram's own when unset. */
@@ -61,6 +61,11 @@ export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram'] as const;
 export const TEXT_TO_SPEECH_ENGINES = ['espeak-ng', 'deepgram'] as const;
 export type SpeechToTextEngine = (typeof SPEECH_TO_TEXT_ENGINES)[number];
 export type TextToSpeechEngine = (typeof TEXT_TO_SPEECH_ENGINES)[number];
+
+/** A user's module rather than an engine's name: a path (it has a slash) or a script file name. */
+export function isModulePath(name: string): boolean {
+  return /[\\/]/.test(name) || /\.(c|m)?[jt]s$/.test(name);
+}
 
 /** The tutorial's greeting, kept so a caller of the original demo hears the same thing. */
 export const DEFAULT_GREETING = 'Please wait while we connect you to the echo server';

@@ -2,16 +2,11 @@
  * Loads the app named by `--app`: a built-in, or a user's module whose default export is a
  * `CallApp` function or an `AppDefinition`. TypeScript modules load through tsx when it is installed.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { VoicesocketError } from '../errors.js';
+import { isModulePath } from './config.js';
+import { importUserModule } from './user-module.js';
 import { BUILT_IN_APPS, type AppDefinition, type CallApp } from '../apps/index.js';
 import type { AnswerHook } from './answer-hook.js';
-
-function looksLikePath(name: string): boolean {
-  return /[\\/]/.test(name) || /\.(c|m)?[jt]s$/.test(name);
-}
 
 /** An app and, when its module exports one, its answer hook. */
 export interface LoadedApp {
@@ -22,30 +17,13 @@ export interface LoadedApp {
 export async function loadApp(name: string, options: Record<string, unknown>): Promise<LoadedApp> {
   const builtIn = BUILT_IN_APPS[name];
   if (builtIn) return { app: await builtIn.create(options), ...(builtIn.answer ? { answer: builtIn.answer } : {}) };
-  if (!looksLikePath(name)) {
+  if (!isModulePath(name)) {
     throw new VoicesocketError(
       'CONFIG_INVALID',
       `--app=${JSON.stringify(name)} is not allowed; expected one of ${Object.keys(BUILT_IN_APPS).join(', ')} or a module path`,
     );
   }
-  const path = resolve(name);
-  if (!existsSync(path)) throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is not allowed; no such file`);
-  if (/\.(c|m)?ts$/.test(path)) {
-    try {
-      // Both hooks: a .ts file in a CommonJS package (no "type": "module") loads through the CJS one.
-      const [esm, cjs] = (await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])) as Array<{ register: () => unknown }>;
-      esm!.register();
-      cjs!.register();
-    } catch {
-      throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} is TypeScript; install tsx (npm install tsx) or compile it to JavaScript`);
-    }
-  }
-  let module: { default?: unknown; answer?: unknown };
-  try {
-    module = (await import(pathToFileURL(path).href)) as { default?: unknown; answer?: unknown };
-  } catch (error) {
-    throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} could not be loaded: ${(error as Error).message}`, { cause: error });
-  }
+  const module = await importUserModule(name, '--app');
   let exported = module.default;
   // A CommonJS module compiled from `export default` (tsc, tsx, babel) arrives as { default: app }.
   if (exported && typeof exported === 'object' && !('create' in exported) && 'default' in exported) exported = (exported as { default: unknown }).default;

@@ -10,6 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { errorCode } from '../errors.js';
 import { listenError } from './listen-error.js';
+import { loadSpeechModules } from './load-engine.js';
 import { SIGNAL_EXIT } from '../signal-exit.js';
 import { FrameClock } from '../audio/frame-clock.js';
 import { CallRegistry } from '../call/call-registry.js';
@@ -173,6 +174,15 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     }
   });
 
+  // The user's own engines (--stt/--tts module paths) are registered at listen(), before any call.
+  const speech =
+    options.speech ??
+    speechEngines({
+      speechToText: config.speechToText,
+      textToSpeech: config.textToSpeech,
+      deepgramApiKey: config.deepgramApiKey,
+      deepgramUrl: config.deepgramUrl,
+    });
   const sockets = new CallSocketServer({
     registry,
     app: (session) => app!(session, { calls }),
@@ -184,14 +194,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     maxCalls: config.maxCalls,
     idleTimeoutS: config.idleTimeoutS,
     onAppTiming: metrics.appFrame,
-    speech:
-      options.speech ??
-      speechEngines({
-        speechToText: config.speechToText,
-        textToSpeech: config.textToSpeech,
-        deepgramApiKey: config.deepgramApiKey,
-        deepgramUrl: config.deepgramUrl,
-      }),
+    speech,
     onSession: (session) => {
       const link = worker.link;
       if (!link) return;
@@ -247,6 +250,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     calls,
     instance,
     async listen() {
+      if (!options.speech) await loadSpeechModules(config, speech);
       if (!app) {
         const loaded = await loadApp(config.app, options.appOptions ?? {});
         app = loaded.app;

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { VoicesocketError } from '../errors.js';
 import { SAMPLE_RATES, isSampleRate } from '../protocol/audio-format.js';
-import { DEFAULT_CONFIG, LOG_LEVELS, SPEECH_TO_TEXT_ENGINES, TEXT_TO_SPEECH_ENGINES, checkConsistency, type ServerConfig } from './config.js';
+import { DEFAULT_CONFIG, LOG_LEVELS, SPEECH_TO_TEXT_ENGINES, TEXT_TO_SPEECH_ENGINES, checkConsistency, isModulePath, type ServerConfig } from './config.js';
 
 type Parser<T> = (raw: string) => T | undefined;
 
@@ -283,21 +283,21 @@ export const SETTINGS: Setting[] = [
     key: 'speechToText',
     env: 'STT_ENGINE',
     flag: '--stt <engine>',
-    description: 'speech-to-text engine of apps that listen (pocketsphinx: offline; deepgram: needs DEEPGRAM_API_KEY); see docs/speech.md',
-    allowed: SPEECH_TO_TEXT_ENGINES.join(', '),
+    description: 'speech-to-text engine of apps that listen (pocketsphinx: offline; deepgram: needs DEEPGRAM_API_KEY; or your own module); see docs/speech.md',
+    allowed: `${SPEECH_TO_TEXT_ENGINES.join(', ')}, or a module path such as ./my-stt.js`,
     example: 'deepgram',
     invalid: 'whisper',
-    parse: oneOf(SPEECH_TO_TEXT_ENGINES),
+    parse: (raw) => oneOf(SPEECH_TO_TEXT_ENGINES)(raw) ?? (isModulePath(raw) ? raw : undefined),
   }),
   setting({
     key: 'textToSpeech',
     env: 'TTS_ENGINE',
     flag: '--tts <engine>',
-    description: 'text-to-speech engine of apps that speak (espeak-ng: offline; deepgram: needs DEEPGRAM_API_KEY)',
-    allowed: TEXT_TO_SPEECH_ENGINES.join(', '),
+    description: 'text-to-speech engine of apps that speak (espeak-ng: offline; deepgram: needs DEEPGRAM_API_KEY; or your own module)',
+    allowed: `${TEXT_TO_SPEECH_ENGINES.join(', ')}, or a module path such as ./my-tts.js`,
     example: 'deepgram',
     invalid: 'polly',
-    parse: oneOf(TEXT_TO_SPEECH_ENGINES),
+    parse: (raw) => oneOf(TEXT_TO_SPEECH_ENGINES)(raw) ?? (isModulePath(raw) ? raw : undefined),
   }),
   setting({
     key: 'deepgramApiKey',

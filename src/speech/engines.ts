@@ -10,10 +10,12 @@ import { espeakSynthesizer } from './espeak.js';
 import { pocketsphinxTranscriber, type PocketSphinxOptions } from './pocketsphinx.js';
 import type { Synthesizer } from './synthesizer.js';
 import type { TranscriberFactory } from './transcriber.js';
+import { guardSynthesizer, guardTranscriberFactory } from './guarded-engine.js';
 
 export interface SpeechEngineSettings {
-  speechToText: 'pocketsphinx' | 'deepgram';
-  textToSpeech: 'espeak-ng' | 'deepgram';
+  /** The default engine of each job, by name: a built-in one, or one registered (a user's module). */
+  speechToText: string;
+  textToSpeech: string;
   deepgramApiKey?: string | undefined;
   /** Deepgram's API base (a proxy, or a local server speaking its protocol); Deepgram's own when unset. */
   deepgramUrl?: string | undefined;
@@ -25,6 +27,12 @@ export interface SpeechEngineSettings {
 export interface SpeechEngines {
   transcriber(name?: string): TranscriberFactory;
   synthesizer(name?: string): Synthesizer;
+  /**
+   * Adds an engine under each of `names` (a user's module: its path and its own `engine` name). It is
+   * guarded (guarded-engine.ts): whatever it does, its faults stay speech-errors of its own call.
+   */
+  register(job: 'stt', names: string[], engine: TranscriberFactory): void;
+  register(job: 'tts', names: string[], engine: Synthesizer): void;
 }
 
 export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): SpeechEngines {
@@ -49,5 +57,14 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
   return {
     transcriber: (name = settings.speechToText ?? 'pocketsphinx') => pick(transcribers, name, 'speech-to-text'),
     synthesizer: (name = settings.textToSpeech ?? 'espeak-ng') => pick(synthesizers, name, 'text-to-speech'),
+    register(job: 'stt' | 'tts', names: string[], engine: TranscriberFactory | Synthesizer) {
+      if (job === 'stt') {
+        const guarded = guardTranscriberFactory(engine as TranscriberFactory);
+        for (const name of names) transcribers.set(name, () => guarded);
+      } else {
+        const guarded = guardSynthesizer(engine as Synthesizer);
+        for (const name of names) synthesizers.set(name, () => guarded);
+      }
+    },
   };
 }

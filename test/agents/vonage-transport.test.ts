@@ -220,7 +220,9 @@ test('agent: a model that never answers gets an apology, then the call ends; an 
         { text: 'hello there', atMs: 800 },
         { text: 'hello again', atMs: 6000 },
       ],
-      14_000,
+      // The app ends it after the second silence and the goodbye (~13 s); the caller's own limit is
+      // only a backstop, long enough for espeak-ng and the goodbye on a busy machine.
+      24_000,
     ),
     call('fake-errorloop', [{ text: 'hello there', atMs: 800 }], 6000),
     call('fake-huge', [{ text: 'hello there', atMs: 800 }], 10_000),
