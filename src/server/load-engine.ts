@@ -17,23 +17,21 @@ function defaultExport(module: { default?: unknown }): unknown {
   return exported && typeof exported === 'object' && 'default' in exported && !('engine' in exported) ? (exported as { default: unknown }).default : exported;
 }
 
+/** The module at `path`, if its default export has `engine` (a string) and the method the job needs. */
+async function engineModule(path: string, setting: string, method: 'create' | 'synthesize', shape: string): Promise<{ engine: string }> {
+  const exported = defaultExport(await importUserModule(path, setting)) as Record<string, unknown> | undefined;
+  if (!exported || typeof exported.engine !== 'string' || typeof exported[method] !== 'function')
+    throw new VoicesocketError('CONFIG_INVALID', `${setting}=${JSON.stringify(path)} is not allowed; its default export must be ${shape} (docs/speech.md)`);
+  return exported as { engine: string };
+}
+
 export async function loadSpeechModules(settings: { speechToText: string; textToSpeech: string }, engines: SpeechEngines): Promise<void> {
   if (isModulePath(settings.speechToText)) {
-    const exported = defaultExport(await importUserModule(settings.speechToText, '--stt')) as Partial<TranscriberFactory> | undefined;
-    if (!exported || typeof exported.engine !== 'string' || typeof exported.create !== 'function')
-      throw new VoicesocketError(
-        'CONFIG_INVALID',
-        `--stt=${JSON.stringify(settings.speechToText)} is not allowed; its default export must be { engine: string, create(callRate, options) } (docs/speech.md)`,
-      );
-    engines.register('stt', [settings.speechToText, exported.engine], exported as TranscriberFactory);
+    const engine = await engineModule(settings.speechToText, '--stt', 'create', '{ engine: string, create(callRate, options) }');
+    engines.register('stt', [settings.speechToText, engine.engine], engine as TranscriberFactory);
   }
   if (isModulePath(settings.textToSpeech)) {
-    const exported = defaultExport(await importUserModule(settings.textToSpeech, '--tts')) as Partial<Synthesizer> | undefined;
-    if (!exported || typeof exported.engine !== 'string' || typeof exported.synthesize !== 'function')
-      throw new VoicesocketError(
-        'CONFIG_INVALID',
-        `--tts=${JSON.stringify(settings.textToSpeech)} is not allowed; its default export must be { engine: string, synthesize(text, options) } (docs/speech.md)`,
-      );
-    engines.register('tts', [settings.textToSpeech, exported.engine], exported as Synthesizer);
+    const engine = await engineModule(settings.textToSpeech, '--tts', 'synthesize', '{ engine: string, synthesize(text, options) }');
+    engines.register('tts', [settings.textToSpeech, engine.engine], engine as Synthesizer);
   }
 }

@@ -46,6 +46,28 @@ async function agentServer(fakeTurns: FakeTurn[], options: { rate?: 8000 | 16000
   return { fake, server, transports, events };
 }
 
+/** What a caller may hear from the agent's failure paths and the reply, as a menu for PocketSphinx. */
+const HEARD_PHRASES = [
+  'sorry the assistant is not available right now',
+  'please call again later',
+  'goodbye',
+  'sorry something went wrong',
+  'could you say that again',
+  REPLY.toLowerCase().replace(/[^a-z ]/g, ''),
+];
+
+/** A caller to the number `to` (which picks the fake model) who says `utterances` and listens. */
+function callAgent(baseUrl: string, to: string, utterances: Array<{ text: string; atMs: number }>, durationMs: number) {
+  return placeCall({
+    answerUrl: `${baseUrl}/webhooks/answer`,
+    to,
+    durationMs,
+    talk: 'skip',
+    transcribeHeard: { choices: HEARD_PHRASES },
+    audio: { kind: 'script', utterances },
+  });
+}
+
 test('agent: the caller asks, the model answers in speech; talking over it clears at once and truncates at what the caller heard', async (t) => {
   const { fake, server, transports } = await agentServer([{ say: LONG_REPLY }, null]);
   t.after(async () => {
@@ -128,24 +150,7 @@ test('agent: a model that drops, refuses the key, errs or does not connect ends 
     await server.close();
     await fake.close();
   });
-  const call = (to: string, durationMs: number) =>
-    placeCall({
-      answerUrl: `${server.baseUrl}/webhooks/answer`,
-      to,
-      durationMs,
-      talk: 'skip',
-      transcribeHeard: {
-        choices: [
-          'sorry the assistant is not available right now',
-          'please call again later',
-          'goodbye',
-          'sorry something went wrong',
-          'could you say that again',
-          REPLY.toLowerCase().replace(/[^a-z ]/g, ''),
-        ],
-      },
-      audio: { kind: 'script', utterances: [{ text: 'hello there', atMs: 800 }] },
-    });
+  const call = (to: string, durationMs: number) => callAgent(server.baseUrl, to, [{ text: 'hello there', atMs: 800 }], durationMs);
   const [dropped, slow, refusedKey, erring, healthy] = await Promise.all([
     call('fake-drop', 12_000),
     call('fake-slow', 12_000),
@@ -195,23 +200,7 @@ test('agent: a model that never answers gets an apology, then the call ends; an 
     await fake.close();
   });
   const apology = 'sorry something went wrong';
-  const call = (to: string, utterances: Array<{ text: string; atMs: number }>, durationMs: number) =>
-    placeCall({
-      answerUrl: `${server.baseUrl}/webhooks/answer`,
-      to,
-      durationMs,
-      talk: 'skip',
-      transcribeHeard: {
-        choices: [
-          apology,
-          'could you say that again',
-          'sorry the assistant is not available right now',
-          'goodbye',
-          REPLY.toLowerCase().replace(/[^a-z ]/g, ''),
-        ],
-      },
-      audio: { kind: 'script', utterances },
-    });
+  const call = (to: string, utterances: Array<{ text: string; atMs: number }>, durationMs: number) => callAgent(server.baseUrl, to, utterances, durationMs);
   const [silent, looping, huge] = await Promise.all([
     // Two turns the model leaves unanswered: an apology after the first, the end after the second.
     call(
