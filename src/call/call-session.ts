@@ -88,10 +88,6 @@ export class CallSession extends CallEmitter {
   private readonly sampled: SampledLog;
   private readonly now: () => number;
   private readonly clock: FrameClock;
-  private readonly leadMs: number | undefined;
-  private readonly maxQueueMs: number | undefined;
-  private readonly hardQueueMs: number | undefined;
-  private readonly audioBudget: AudioBudget | undefined;
   /** Outbound audio: the pacer, play/write/mark/clear and their acknowledgements (call-playback.ts). */
   private readonly playback: CallPlayback;
   /** Listeners of every frame sent (recording, an agent's latency): a plain array on the hot path. */
@@ -119,10 +115,6 @@ export class CallSession extends CallEmitter {
     this.sampled = new SampledLog(options.log);
     this.clock = options.clock ?? defaultClock;
     this.now = () => this.clock.now();
-    this.leadMs = options.leadMs;
-    this.maxQueueMs = options.maxQueueMs;
-    this.hardQueueMs = options.hardQueueMs;
-    this.audioBudget = options.audioBudget;
     this.onAppTiming = options.onAppTiming;
     this.speechEngines = options.speech;
     this.openedAt = this.now();
