@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,14 +86,24 @@ test('out of file descriptors: recordings fail with EMFILE, calls and the proces
   assert.ok(calls.length > 5 && calls.length < 150, `${calls.length} calls before the limit`);
   // Near the limit, call again until one call gets its socket but not both of its files. No count
   // of free descriptors is guessed (a fixed wait for a closed call's files to be released failed on a
-  // busy machine): a refused socket frees one more call first; an accepted call with both files
-  // takes three more. Either way the next few calls reach the state under test.
+  // busy machine). A refused socket frees one call (three descriptors, in time) and an idle TCP
+  // connection takes one back: without that shift a call that takes three and a freed call that gives
+  // three back can cycle forever (seen: 30 attempts, no failure). With it the free count reaches one
+  // or two, and the next call's socket gets a descriptor that its second file cannot.
   const failed = () => lines.some((line) => line.code === 'VS_ERR_RECORDING_FAILED');
-  for (let attempt = 0; attempt < 30 && !failed(); attempt++) {
+  const port = Number(new URL(socketUrl).port);
+  const idle: net.Socket[] = [];
+  t.after(() => idle.forEach((socket) => socket.destroy()));
+  for (let attempt = 0; attempt < 40 && !failed(); attempt++) {
     try {
       calls.push(await SocketClient.call(socketUrl, 'audio/l16;rate=16000', { uuid: `near-limit-${attempt}` }));
     } catch {
       await calls.shift()?.close();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const socket = net.connect(port, '127.0.0.1');
+      // The server, short of descriptors, may reset it: an unheard 'error' would end the test.
+      socket.on('error', () => undefined);
+      idle.push(socket);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
