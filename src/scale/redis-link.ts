@@ -34,6 +34,8 @@ export class RedisLink {
   /** Our own pub/sub channel for heartbeats (unique per link). */
   private readonly healthChannel = `voicesocket:health:${randomUUID()}`;
   private lastHeartbeatSent = 0;
+  /** Counts 'ready' events: a health round that spans a reconnection judges nothing. */
+  private connections = 0;
   private lastHeartbeatHeard = 0;
   private healthTimer: NodeJS.Timeout | undefined;
   /** Whether the outage line has been written since Redis was last up. */
@@ -53,9 +55,13 @@ export class RedisLink {
     ] as const) {
       client.on('ready', () => {
         set(true);
-        // A fresh connection answered its handshake; the next health check confirms it.
+        // A fresh connection answered its handshake; the next health check confirms it. A heartbeat
+        // published before it can never arrive: none is owed (owing one made a second outage line
+        // right after every reconnection).
         this.commandsAnswer = true;
         this.subscriptionAnswers = true;
+        this.lastHeartbeatSent = 0;
+        this.connections++;
         this.changed();
       });
       client.on('end', () => set(false));
@@ -90,10 +96,12 @@ export class RedisLink {
   private async checkHealth(): Promise<void> {
     if (this.closed || !this.ready) return;
     const previous = this.lastHeartbeatSent;
+    const connection = this.connections;
     const sent = Date.now();
     const [pong, published] = await Promise.all([this.timed(this.commands.ping()), this.timed(this.commands.publish(this.healthChannel, String(sent)))]);
-    if (this.closed) return;
-    this.lastHeartbeatSent = sent;
+    if (this.closed || connection !== this.connections) return;
+    // Only a heartbeat Redis took is owed back next round.
+    this.lastHeartbeatSent = published !== undefined ? sent : 0;
     const wasUp = this.up;
     this.commandsAnswer = pong === 'PONG' && published !== undefined;
     this.subscriptionAnswers = this.subscriberReady && (previous === 0 || this.lastHeartbeatHeard >= previous);
