@@ -289,7 +289,7 @@ export class WebsocketLeg {
   private mixerTick(): void {
     const underrunsBefore = this.playback.underruns.length;
     const { frame, marks } = this.playback.tick();
-    if (frame && this.playback.underruns.length > underrunsBefore && this.isEcho(frame)) this.playback.underruns.at(-1)!.echoed = true;
+    if (frame && this.playback.underruns.length > underrunsBefore && this.echoOf(frame) >= 0) this.playback.underruns.at(-1)!.echoed = true;
     if (this.options.record) {
       // Copied only when REST audio is mixed in: the app's frame is not ours to change.
       const heard = frame && !this.earmuffed ? (this.injectedHeard.active ? Buffer.from(frame) : frame) : Buffer.alloc(this.frameBytes);
@@ -299,10 +299,10 @@ export class WebsocketLeg {
     for (const payload of marks) this.reportMark(payload);
   }
 
-  /** Whether the app's frame is one of the caller's frames sent back (its tag names a frame we sent). */
-  private isEcho(frame: Buffer): boolean {
+  /** The caller frame an app's frame echoes (its tag names a frame we sent), or -1. */
+  private echoOf(frame: Buffer): number {
     const seq = readFrameTag(frame);
-    return seq >= 0 && seq < this.sentAt.length && this.sentAt[seq] !== undefined;
+    return seq >= 0 && seq < this.sentAt.length && this.sentAt[seq] !== undefined ? seq : -1;
   }
 
   private reportMark(payload: unknown): void {
@@ -328,8 +328,8 @@ export class WebsocketLeg {
     }
     this.result.framesReceived++;
     this.result.timeToFirstAudioMs ??= now - this.openedAt;
-    const seq = readFrameTag(frame);
-    if (seq >= 0 && seq < this.sentAt.length && this.sentAt[seq] !== undefined) {
+    const seq = this.echoOf(frame);
+    if (seq >= 0) {
       if (seq >= this.echoedFlags.length) {
         const grown = new Uint8Array(Math.max(seq + 1, this.echoedFlags.length * 2));
         grown.set(this.echoedFlags);
