@@ -9,6 +9,7 @@ import { tool } from '@openai/agents-realtime';
 import type { Voice } from '@vonage/voice';
 import { z } from 'zod';
 import type { CallSession } from '../call/call-session.js';
+import type { AgentTool } from './agent-link.js';
 
 /**
  * Until everything queued (the agent's goodbye) has played: a `notify` marker after it, which Vonage
@@ -18,9 +19,10 @@ async function untilHeard(call: CallSession): Promise<void> {
   if (call.playing) await call.mark({ agent: 'tool' });
 }
 
-export function callTools(call: CallSession, vonage?: Voice) {
+/** `hang_up` and `transfer_call`, provider-neutral (any agent provider; startVoiceAgent). */
+export function phoneTools(call: CallSession, vonage?: Voice): AgentTool[] {
   const leg = () => call.identity.uuid;
-  const hangUp = tool({
+  const hangUp = defineTool({
     name: 'hang_up',
     description: 'End the phone call. Say goodbye first; the call ends once the caller has heard it.',
     parameters: z.object({ reason: z.string().describe('why the call ends, for the log') }),
@@ -33,7 +35,7 @@ export function callTools(call: CallSession, vonage?: Voice) {
       return 'The call has ended.';
     },
   });
-  const transfer = tool({
+  const transfer = defineTool({
     name: 'transfer_call',
     description: 'Transfer the caller to another phone number. Tell them first that you are transferring them.',
     parameters: z.object({
@@ -52,4 +54,16 @@ export function callTools(call: CallSession, vonage?: Voice) {
     },
   });
   return [hangUp, transfer];
+}
+
+/** The same tools for OpenAI's Agents SDK (`RealtimeAgent({ tools })`). */
+export function callTools(call: CallSession, vonage?: Voice) {
+  return phoneTools(call, vonage).map((t) =>
+    tool({ name: t.name, description: t.description, parameters: t.parameters, execute: async (args) => String(await t.execute(args)) }),
+  );
+}
+
+/** Keeps each tool's argument type tied to its parameters. */
+export function defineTool<Parameters extends z.ZodObject>(definition: AgentTool<Parameters>): AgentTool {
+  return definition as unknown as AgentTool;
 }

@@ -1,0 +1,228 @@
+/**
+ * A voice agent of any provider on a call: the bridge between a call (`CallSession`) and a provider's
+ * link (agent-link.ts). Everything that is the call's is done here once, for every provider:
+ *
+ * - caller audio, at the call's rate, resampled to the provider's input rate as it arrives;
+ * - reply audio resampled to the call's rate and paced (reply-playback.ts);
+ * - barge-in — the provider's voice detection (`bargeIn: 'model'`, the default), ours (`'speech'`) or
+ *   either — sends `clear` at once, and the link is told what the caller heard of the reply, which it
+ *   makes the provider's memory match as its protocol allows (`AgentLink.truncation`);
+ * - turns and latency: our own detector times the caller's end of speech for every provider, so the
+ *   model's share and ours are measured alike (turn-log.ts); the dashboard shows them;
+ * - tools: whatever a tool returns or throws, sync or async, becomes its answer to the model;
+ * - faults (model-watch.ts): a provider that fails, drops, stalls, errs or floods ends or degrades
+ *   only this call, with a coded line and an apology.
+ */
+import { Resampler } from '../audio/resampler.js';
+import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
+import type { CallSession } from '../call/call-session.js';
+import { errorCode } from '../errors.js';
+import { FRAME_MS } from '../protocol/audio-format.js';
+import { z } from 'zod';
+import type { AgentLink, AgentProvider, AgentTool, ToolDeclaration } from './agent-link.js';
+import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
+import { ReplyPlayback } from './reply-playback.js';
+import { TurnLog } from './turn-log.js';
+import type { AgentBargeIn, Interruption } from './vonage-realtime-transport.js';
+
+/** Arrival times kept of the caller's frames (60 s), to time the end of speech. */
+const ARRIVALS_KEPT = 3000;
+/** A tool's answer to the model is cut at this many characters: a runaway tool cannot flood the provider. */
+const MAX_TOOL_OUTPUT = 8000;
+
+export interface VoiceAgentOptions extends ModelWatchOptions {
+  provider: AgentProvider;
+  instructions: string;
+  /** Said first, before the caller speaks. */
+  greeting?: string;
+  tools?: AgentTool[];
+  /** What interrupts the agent: the provider's voice detection (default), ours, or either. */
+  bargeIn?: AgentBargeIn;
+}
+
+export function toolDeclaration(tool: AgentTool): ToolDeclaration {
+  const { $schema: _schema, ...parameters } = z.toJSONSchema(tool.parameters) as Record<string, unknown>;
+  return { name: tool.name, description: tool.description, parameters };
+}
+
+export class AgentBridge {
+  readonly turns = new TurnLog();
+  /** Interruptions so far, in order. */
+  readonly interruptions: Interruption[] = [];
+  /** Resolves when the provider is connected (and the greeting asked for); rejects when it cannot be (handled on the call). */
+  readonly ready: Promise<void>;
+  #link: AgentLink | undefined;
+  /** Made once the link says its output rate. */
+  #playback: ReplyPlayback | undefined;
+  readonly #watch: ModelWatch;
+  readonly #tools: Map<string, AgentTool>;
+  readonly #bargeIn: AgentBargeIn;
+  #toLink: Resampler | undefined;
+  #connected = false;
+  #closingForCall = false;
+  #activeReply: string | null = null;
+  readonly #discarded = new Set<string>();
+  readonly #arrivals = new Float64Array(ARRIVALS_KEPT);
+  #callerTurns = 0;
+
+  constructor(
+    readonly call: CallSession,
+    private readonly options: VoiceAgentOptions,
+  ) {
+    this.#bargeIn = options.bargeIn ?? 'model';
+    this.#tools = new Map((options.tools ?? []).map((tool) => [tool.name, tool]));
+    this.#watch = new ModelWatch(call, options, () => {
+      this.#playback?.reset();
+      this.#link?.close();
+    });
+    call.agentTurns = () => this.turns.snapshot();
+    call.once('end', () => {
+      this.#closingForCall = true;
+      this.#link?.close();
+    });
+    const rateKnown =
+      call.state === 'connecting' ? new Promise<boolean>((resolve) => call.once('connected', () => resolve(true))) : Promise.resolve(call.state !== 'ended');
+    this.ready = rateKnown.then((known) => (known ? this.#start() : undefined));
+    // The failure is the call's (an apology, a coded line, a hang-up): the app need not handle it.
+    this.ready.catch(() => undefined);
+  }
+
+  get link(): AgentLink | undefined {
+    return this.#link;
+  }
+
+  async #start(): Promise<void> {
+    const call = this.call;
+    let link: AgentLink;
+    try {
+      link = this.options.provider.link({
+        instructions: this.options.instructions,
+        tools: [...this.#tools.values()].map(toolDeclaration),
+        ...(this.options.greeting ? { greeting: this.options.greeting } : {}),
+        callRate: call.sampleRate,
+        call,
+        log: call.log,
+      });
+    } catch (error) {
+      this.#watch.lost(`cannot start the ${this.options.provider.name} agent: ${(error as Error).message}`);
+      throw error;
+    }
+    this.#link = link;
+    link.on('closed', (reason) => {
+      if (this.#connected && !this.#closingForCall) this.#watch.lost(reason);
+    });
+    // Errors before the connection are the connect's rejection; listened to so that none throws.
+    link.on('error', (detail) => this.#watch.error(detail, this.#activeReply === null));
+    call.on('audio', (frame) => this.#fromCaller(frame));
+    void call.listen();
+    call.on('speech-start', () => {
+      this.#watch.answered(false);
+      if (this.#bargeIn !== 'model') this.#interrupt('speech');
+    });
+    call.on('speech-end', ({ atMs }) => {
+      const frame = Math.floor(atMs / FRAME_MS);
+      this.turns.callerStopped(`caller-${++this.#callerTurns}`, atMs + FRAME_MS, this.#arrivals[frame % ARRIVALS_KEPT] || undefined);
+      this.#watch.owed();
+    });
+    try {
+      await this.#watch.connecting(link.connect());
+    } catch (error) {
+      link.close();
+      this.#watch.lost(`cannot connect to the model: ${(error as Error).message}`);
+      throw error;
+    }
+    if (this.#watch.done) return link.close();
+    // The link's rates are final now.
+    const playback = new ReplyPlayback(call, link.outputRate, (replyId, wall) => this.turns.firstFrameOut(replyId, wall));
+    this.#playback = playback;
+    this.#wire(link, playback);
+    this.#connected = true;
+    if (this.options.greeting) this.#watch.owed();
+  }
+
+  #wire(link: AgentLink, playback: ReplyPlayback): void {
+    link.on('reply-started', (replyId) => this.#replyStarted(replyId));
+    link.on('audio', (pcm, replyId) => {
+      if (this.#discarded.has(replyId) || this.#watch.done) return;
+      if (this.#activeReply !== replyId) this.#replyStarted(replyId);
+      this.turns.firstAudio(replyId, performance.now());
+      this.#watch.answered();
+      if (!playback.write({ replyId, itemId: replyId, contentIndex: 0 }, pcm)) this.#watch.tooLarge(pcm.length, playback.maxChunkBytes);
+    });
+    link.on('reply-text', (replyId, text) => this.turns.agentTranscript(replyId, text));
+    link.on('reply-done', (replyId) => {
+      this.#discarded.delete(replyId);
+      if (this.#activeReply === replyId) this.#activeReply = null;
+      this.#watch.answered();
+    });
+    link.on('caller-started', () => {
+      this.#watch.answered(false);
+      if (this.#bargeIn !== 'speech') this.#interrupt('model');
+    });
+    link.on('caller-text', (text) => this.turns.callerTranscript(`caller-${this.#callerTurns}`, text));
+    link.on('tool-call', (request) => void this.#runTool(request));
+  }
+
+  #replyStarted(replyId: string): void {
+    if (this.#activeReply === replyId || this.#discarded.has(replyId)) return;
+    this.#activeReply = replyId;
+    this.turns.responseStarted(replyId);
+    this.#playback?.forgetHeard();
+  }
+
+  #fromCaller(frame: Buffer): void {
+    const index = this.call.stats.framesIn - 1;
+    this.#arrivals[index % ARRIVALS_KEPT] = performance.now();
+    const link = this.#link;
+    if (!this.#connected || !link || this.#watch.done) return;
+    this.#toLink ??= this.call.sampleRate === link.inputRate ? undefined : new Resampler(this.call.sampleRate, link.inputRate);
+    link.sendAudio(this.#toLink ? floatToPcm16(this.#toLink.process(pcm16ToFloat(frame))) : Buffer.from(frame));
+  }
+
+  #interrupt(by: Interruption['by']): void {
+    const link = this.#link;
+    const playback = this.#playback;
+    if (!this.#connected || !link || !playback) return;
+    const active = this.#activeReply;
+    if (active === null && !this.call.playing) return;
+    for (const replyId of playback.replyIds()) this.#discarded.add(replyId);
+    if (active !== null) this.#discarded.add(active);
+    const cuts = playback.cut(active);
+    this.#activeReply = null;
+    for (const cut of cuts) {
+      this.interruptions.push({ itemId: cut.itemId, heardMs: cut.heardMs, sentMs: cut.sentMs, by });
+      this.turns.interrupted(cut.replyId, cut.heardMs, cut.sentMs);
+      link.interrupted({ replyId: cut.replyId, heardMs: cut.heardMs, sentMs: cut.sentMs });
+    }
+    // A reply still being made that had not played yet: the provider must stop it all the same.
+    if (active !== null && !cuts.some((cut) => cut.replyId === active)) link.interrupted({ replyId: active, heardMs: 0, sentMs: 0 });
+  }
+
+  async #runTool(request: { id: string; name: string; args: unknown }): Promise<void> {
+    this.#watch.answered();
+    const tool = this.#tools.get(request.name);
+    let output: string;
+    if (!tool) output = `There is no tool named ${request.name}.`;
+    else {
+      try {
+        const args = tool.parameters.parse(request.args ?? {});
+        const result: unknown = await tool.execute(args);
+        output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
+      } catch (error) {
+        this.call.log.warn(
+          { code: errorCode('AGENT_TOOL_FAILED'), tool: request.name, detail: (error as Error)?.message ?? String(error) },
+          'voice agent tool failed',
+        );
+        output = `The tool ${request.name} failed: ${(error as Error)?.message ?? 'unknown error'}`;
+      }
+    }
+    if (this.#watch.done || !this.#link) return;
+    this.#link.toolResult(request.id, request.name, output.slice(0, MAX_TOOL_OUTPUT));
+    this.#watch.owed();
+  }
+}
+
+/** Starts a voice agent of any provider on the call (docs/agents.md). */
+export function startVoiceAgent(call: CallSession, options: VoiceAgentOptions): AgentBridge {
+  return new AgentBridge(call, options);
+}

@@ -1,0 +1,97 @@
+/**
+ * The one interface a voice-agent provider is written against (hono's adapters: a provider is a small
+ * file behind this). A link speaks the provider's protocol and reports what happens in the provider's
+ * terms; the bridge (agent-bridge.ts) does everything that is the call's: resampling, pacing, barge-in
+ * and what the caller heard, turns and latency, tools, faults. Providers: providers/*.ts.
+ */
+import type { EventEmitter } from 'node:events';
+import type { z } from 'zod';
+import type { CallSession } from '../call/call-session.js';
+import type { Logger } from '../call/logger.js';
+
+/** A tool the agent may call, provider-neutral: zod parameters, any return (sync or async, caught). */
+export interface AgentTool<Parameters extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  parameters: Parameters;
+  execute(args: z.infer<Parameters>): unknown;
+}
+
+/** A tool as a provider is told of it: JSON Schema parameters. */
+export interface ToolDeclaration {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface AgentLinkEvents {
+  /** Reply audio, PCM16 mono at `outputRate`; a reply's pieces share its id. */
+  audio: [pcm: Buffer, replyId: string];
+  /** A reply began (before its audio, where the provider says so). */
+  'reply-started': [replyId: string];
+  /** The reply's text so far (what the agent says), whole, each time it grows. */
+  'reply-text': [replyId: string, text: string];
+  /** The provider finished the reply (all its audio was sent). */
+  'reply-done': [replyId: string];
+  /** The provider's own voice detection heard the caller start: the agent must stop talking. */
+  'caller-started': [];
+  /** What the caller said, as the provider heard it. */
+  'caller-text': [text: string];
+  /** The provider asks for a tool; the bridge answers with `toolResult`. */
+  'tool-call': [call: { id: string; name: string; args: unknown }];
+  /** The provider reported an error; the call goes on. */
+  error: [detail: string];
+  /** The provider went away after connecting. */
+  closed: [reason: string];
+}
+
+/** What a link is told about the agent and the call when it is made. */
+export interface AgentLinkContext {
+  instructions: string;
+  tools: ToolDeclaration[];
+  /** Said first, before the caller speaks: links whose protocol takes it at connect (a first message) do so. */
+  greeting?: string;
+  /** The call's rate: providers that take any rate use it and skip resampling. */
+  callRate: number;
+  /** The call itself, for a provider built on the call's own speech layer (the cascade). */
+  call: CallSession;
+  log: Logger;
+}
+
+/** What the caller heard of a reply they talked over. */
+export interface HeardCut {
+  replyId: string;
+  heardMs: number;
+  sentMs: number;
+}
+
+export interface AgentLink extends EventEmitter<AgentLinkEvents> {
+  /** `gemini`, `deepgram`, ... (the dashboard and the logs). */
+  readonly provider: string;
+  /** Caller audio the provider takes, and reply audio it sends, Hz (PCM16 mono). */
+  readonly inputRate: number;
+  readonly outputRate: number;
+  /**
+   * How the provider's memory of an interrupted reply is made to match what the caller heard:
+   * `exact` (cut at the heard position), `note` (told the heard words in a message that does not
+   * ask for a reply) or `none` (the provider keeps what it sent; voicesocket's turns show the truth).
+   */
+  readonly truncation: 'exact' | 'note' | 'none';
+  /**
+   * Resolves when the provider takes audio (and the greeting, if any, was asked for); rejects when it
+   * cannot (refused, unreachable). Rates are final once it resolves.
+   */
+  connect(): Promise<void>;
+  /** Caller audio at `inputRate`, 20 ms at a time, as it arrives. */
+  sendAudio(pcm: Buffer): void;
+  /** The caller talked over the reply: stop making it, and amend the provider's memory (`truncation`). */
+  interrupted(cut: HeardCut): void;
+  toolResult(id: string, name: string, output: string): void;
+  close(): void;
+}
+
+/** A provider: makes one link per call. */
+export interface AgentProvider {
+  readonly name: string;
+  link(context: AgentLinkContext): AgentLink;
+}

@@ -1,0 +1,84 @@
+/**
+ * What the tests of every agent provider share: a server whose calls each get a voice agent of the
+ * provider under test (the number called picks the fake's behaviour), a caller, and the barge-in
+ * check against the emulator's recording of what the caller heard.
+ */
+import assert from 'node:assert/strict';
+import { placeCall, type CallResult } from '../../src/emulator/call.js';
+import type { CallSession } from '../../src/call/call-session.js';
+import { startVoiceAgent, type AgentBridge, type VoiceAgentOptions } from '../../src/agents/agent-bridge.js';
+import type { AgentProvider } from '../../src/agents/agent-link.js';
+import { startTestServer } from './server.js';
+import { soundFrames } from './audio.js';
+
+export type ProviderFor = (to: string) => AgentProvider;
+
+export async function agentServer(
+  providerFor: ProviderFor,
+  options: Omit<VoiceAgentOptions, 'provider' | 'instructions'> & { rate?: 8000 | 16000 | 24000 } = {},
+) {
+  const bridges: AgentBridge[] = [];
+  const { rate, ...agentOptions } = options;
+  const app = (call: CallSession) => {
+    call.once('connected', (identity) => {
+      bridges.push(
+        startVoiceAgent(call, { instructions: 'Answer briefly.', connectTimeoutMs: 3000, ...agentOptions, provider: providerFor(identity.to ?? '') }),
+      );
+    });
+  };
+  const server = await startTestServer({ app, config: { sampleRate: rate ?? 16000 } });
+  return { server, bridges };
+}
+
+/** A caller to `to` who says `utterances`, records what they hear and transcribes it against `phrases`. */
+export function callAgent(baseUrl: string, to: string, utterances: Array<{ text: string; atMs: number }>, durationMs: number, phrases: string[]) {
+  return placeCall({
+    answerUrl: `${baseUrl}/webhooks/answer`,
+    to,
+    durationMs,
+    talk: 'skip',
+    record: true,
+    transcribeHeard: { choices: phrases },
+    audio: { kind: 'script', utterances },
+  });
+}
+
+/** Lower-case words only: how PocketSphinx's menu mode reports a phrase. */
+export const phrase = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z ]/g, '')
+    .replace(/ +/g, ' ')
+    .trim();
+
+/** What the caller's failure paths may let them hear, for the heard-audio transcription. */
+export const FAILURE_PHRASES = [
+  'sorry the assistant is not available right now',
+  'please call again later',
+  'goodbye',
+  'sorry something went wrong',
+  'could you say that again',
+];
+
+/**
+ * The first interruption of the call against the recording: the reply started at its first sound,
+ * the clear took effect where the emulator's leg says; what was heard in between is what the
+ * bridge's cut must say, within 40 ms (two frames: the mixer's tick, and a frame in flight).
+ */
+export function assertCutMatchesRecording(result: CallResult, bridge: AgentBridge): { heardMs: number; recordedMs: number } {
+  assert.equal(bridge.interruptions.length >= 1, true, 'an interruption');
+  const cut = bridge.interruptions[0]!;
+  const heard = result.heard!;
+  const sound = soundFrames(heard.pcm, heard.sampleRate);
+  const replyStartMs = sound[0]! * 20;
+  const clearMs = result.leg!.clearsAtHeardMs[0]!;
+  assert.ok(clearMs !== undefined, 'a clear reached the caller');
+  const recordedMs = clearMs - replyStartMs;
+  assert.ok(Math.abs(cut.heardMs - recordedMs) <= 40, `cut at ${cut.heardMs} ms, the recording shows ${recordedMs} ms heard`);
+  assert.deepEqual(
+    sound.filter((index) => index * 20 >= clearMs && index * 20 < clearMs + 1000),
+    [],
+    'silence after the clear',
+  );
+  return { heardMs: cut.heardMs, recordedMs };
+}

@@ -1,0 +1,138 @@
+/**
+ * A local server speaking OpenAI's chat-completions protocol as the official `openai` SDK uses it
+ * with `stream: true` (what OpenAI, Groq, Ollama and vLLM all serve), so the cascaded agent's real
+ * client runs against it by its `baseURL`:
+ *
+ * - Request: `POST /v1/chat/completions` with `Authorization: Bearer <key>` and a JSON body
+ *   (`model`, `messages`, `stream`, `tools`) — https://platform.openai.com/docs/api-reference/chat/create
+ * - Streamed answer: server-sent events, each `data: <chat.completion.chunk>` with `choices[0].delta`
+ *   (`role`, `content`, or `tool_calls[]` with `index`, `id`, `function.name`, `function.arguments`
+ *   in pieces), the last chunk with `finish_reason` (`stop` or `tool_calls`), then `data: [DONE]` —
+ *   https://platform.openai.com/docs/api-reference/chat/streaming
+ * - Errors: an HTTP status with `{ "error": { "message", "type", "code" } }` (401 for a wrong key) —
+ *   https://platform.openai.com/docs/guides/error-codes
+ *
+ * The "model" follows a script: the n-th user message gets the n-th turn (the last repeats), a tool's
+ * result gets that turn's `then`. It streams one word per token at `tokensPerSecond` (the benchmark's
+ * fixed token rate). Failures by model name: `fake-error` answers 500; `fake-stall` sends its first chunk
+ * and then nothing; `fake-drop` sends one token and cuts the connection.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface ChatTurn {
+  say?: string;
+  call?: string;
+  arguments?: Record<string, unknown>;
+  /** Said after the tool's result comes back. */
+  then?: string;
+}
+
+export interface ChatRequestRecord {
+  model: string;
+  messages: Array<{ role: string; content?: string | null; tool_calls?: unknown[]; tool_call_id?: string }>;
+  tools?: Array<{ type: string; function: { name: string } }>;
+  /** The client went away before the answer ended (a barge-in aborts the stream). */
+  aborted: boolean;
+  /** Tokens sent. */
+  tokens: number;
+}
+
+export interface FakeChat {
+  /** The base URL to give the SDK (`http://127.0.0.1:port/v1`). */
+  baseUrl: string;
+  apiKey: string;
+  requests: ChatRequestRecord[];
+  close(): Promise<void>;
+}
+
+export interface FakeChatOptions {
+  apiKey?: string;
+  turns?: ChatTurn[];
+  tokensPerSecond?: number;
+}
+
+function chunk(model: string, delta: Record<string, unknown>, finish: string | null = null): string {
+  const body = {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  };
+  return `data: ${JSON.stringify(body)}\n\n`;
+}
+
+export async function startFakeChat(options: FakeChatOptions = {}): Promise<FakeChat> {
+  const apiKey = options.apiKey ?? 'sk-chat-fake';
+  const turns = options.turns ?? [{ say: 'Hello.' }];
+  const tokenMs = 1000 / (options.tokensPerSecond ?? 50);
+  const requests: ChatRequestRecord[] = [];
+  const sockets = new Set<Socket>();
+
+  const answer = async (request: IncomingMessage, response: ServerResponse, record: ChatRequestRecord) => {
+    const last = record.messages.at(-1);
+    const userTurns = record.messages.filter((m) => m.role === 'user').length;
+    const turn = turns[Math.max(0, Math.min(userTurns - 1, turns.length - 1))] ?? {};
+    const text = last?.role === 'tool' ? turn.then : turn.say;
+    const call = last?.role === 'tool' ? undefined : turn.call;
+    if (record.model === 'fake-error') {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', code: null } }));
+      return;
+    }
+    let gone = false;
+    request.socket.on('close', () => (gone = true));
+    response.on('close', () => {
+      if (!response.writableFinished) record.aborted = true;
+    });
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    response.write(chunk(record.model, { role: 'assistant', content: '' }));
+    if (record.model === 'fake-stall') return; // headers and a first chunk, then nothing, connection open
+    const words = (text ?? '').split(/(?<= )/).filter(Boolean);
+    for (const word of words) {
+      await new Promise((resolve) => setTimeout(resolve, tokenMs));
+      if (gone) return;
+      response.write(chunk(record.model, { content: word }));
+      record.tokens++;
+      if (record.model === 'fake-drop') return void request.socket.destroy();
+    }
+    if (call) {
+      const id = `call_${requests.length}`;
+      response.write(chunk(record.model, { tool_calls: [{ index: 0, id, type: 'function', function: { name: call, arguments: '' } }] }));
+      response.write(chunk(record.model, { tool_calls: [{ index: 0, function: { arguments: JSON.stringify(turn.arguments ?? {}) } }] }));
+    }
+    response.write(chunk(record.model, {}, call ? 'tool_calls' : 'stop'));
+    response.end('data: [DONE]\n\n');
+  };
+
+  const server = createServer((request, response) => {
+    if (request.method !== 'POST' || request.url !== '/v1/chat/completions') return void response.writeHead(404).end();
+    if (request.headers.authorization !== `Bearer ${apiKey}`) {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      return void response.end(JSON.stringify({ error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+    }
+    const parts: Buffer[] = [];
+    request.on('data', (part: Buffer) => parts.push(part));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(parts).toString()) as Omit<ChatRequestRecord, 'aborted' | 'tokens'>;
+      const record: ChatRequestRecord = { model: body.model, messages: body.messages, ...(body.tools ? { tools: body.tools } : {}), aborted: false, tokens: 0 };
+      requests.push(record);
+      void answer(request, response, record);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    apiKey,
+    requests,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
