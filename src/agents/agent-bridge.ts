@@ -36,7 +36,11 @@ export interface VoiceAgentOptions extends ModelWatchOptions {
   /** Said first, before the caller speaks. */
   greeting?: string;
   tools?: AgentTool[];
-  /** What interrupts the agent: the provider's voice detection (default), ours, or either. */
+  /**
+   * What interrupts the agent: the provider's voice detection, ours, or either (the default). A
+   * provider knows what it sent, not what still plays: most stop signalling once a reply is all sent,
+   * which a model bursting faster than real time does seconds before the caller has heard it.
+   */
   bargeIn?: AgentBargeIn;
 }
 
@@ -69,7 +73,7 @@ export class AgentBridge {
     readonly call: CallSession,
     private readonly options: VoiceAgentOptions,
   ) {
-    this.#bargeIn = options.bargeIn ?? 'model';
+    this.#bargeIn = options.bargeIn ?? 'both';
     this.#tools = new Map((options.tools ?? []).map((tool) => [tool.name, tool]));
     this.#watch = new ModelWatch(call, options, () => {
       this.#playback?.reset();

@@ -61,16 +61,18 @@ export const FAILURE_PHRASES = [
 ];
 
 /**
- * The first interruption of the call against the recording: the reply started at its first sound,
+ * The first interruption of the call that cut audio, against the recording: the reply started at its
+ * first sound (after `replyAfterMs`),
  * the clear took effect where the emulator's leg says; what was heard in between is what the
  * bridge's cut must say, within 40 ms (two frames: the mixer's tick, and a frame in flight).
  */
-export function assertCutMatchesRecording(result: CallResult, bridge: AgentBridge): { heardMs: number; recordedMs: number } {
-  assert.equal(bridge.interruptions.length >= 1, true, 'an interruption');
-  const cut = bridge.interruptions[0]!;
+export function assertCutMatchesRecording(result: CallResult, bridge: AgentBridge, replyAfterMs = 0): { heardMs: number; recordedMs: number } {
+  const cut = bridge.interruptions.find((c) => c.heardMs > 0);
+  assert.ok(cut, `an interruption: ${JSON.stringify(bridge.interruptions)}`);
   const heard = result.heard!;
   const sound = soundFrames(heard.pcm, heard.sampleRate);
-  const replyStartMs = sound[0]! * 20;
+  // The reply's first sound: the first after `replyAfterMs` (past a greeting, say).
+  const replyStartMs = sound.find((index) => index * 20 >= replyAfterMs)! * 20;
   const clearMs = result.leg!.clearsAtHeardMs[0]!;
   assert.ok(clearMs !== undefined, 'a clear reached the caller');
   const recordedMs = clearMs - replyStartMs;

@@ -24,7 +24,12 @@ export interface Upgrade {
   refuse(status: number, reason: string, headers?: string): void;
 }
 
-export async function startVendorServer(authorization: string, onUpgrade: (upgrade: Upgrade) => void): Promise<VendorServer> {
+/** The vendor's credential check: the exact `Authorization` header, or a test of the request (a key in the query). */
+export type Authorized = string | ((request: IncomingMessage, url: URL) => boolean);
+
+export async function startVendorServer(authorization: Authorized, onUpgrade: (upgrade: Upgrade) => void): Promise<VendorServer> {
+  const authorized = (request: IncomingMessage, url: URL) =>
+    typeof authorization === 'string' ? request.headers.authorization === authorization : authorization(request, url);
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
   let refused = 0;
@@ -36,14 +41,15 @@ export async function startVendorServer(authorization: string, onUpgrade: (upgra
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     const refuse = (status: number, reason: string, headers = '') =>
       socket.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`);
-    if (request.headers.authorization !== authorization) {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    if (!authorized(request, url)) {
       refused++;
       refuse(401, 'Unauthorized');
       return;
     }
     onUpgrade({
       request,
-      url: new URL(request.url ?? '/', 'http://fake'),
+      url,
       accept: (onSocket) => wss.handleUpgrade(request, socket, head, onSocket),
       refuse,
     });

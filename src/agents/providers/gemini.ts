@@ -1,0 +1,166 @@
+/**
+ * Gemini Live through Google's official SDK (`@google/genai`, `ai.live.connect`), pointed elsewhere by
+ * its `httpOptions.baseUrl` (the SDK makes the WebSocket address from it). The wire protocol is in
+ * docs/agents.md; in short: caller audio in as `realtimeInput.audio` (PCM16 at 16 kHz), the model's
+ * audio out in `serverContent.modelTurn` parts (PCM16 at 24 kHz), transcripts of both sides,
+ * `serverContent.interrupted` when its own voice detection hears the caller (its barge-in), and
+ * `toolCall` / `toolResponse` for tools.
+ *
+ * Truncation: Gemini keeps in its history what it had sent when it was interrupted, not what was
+ * heard, and has no message to cut it. The link tells it the heard words in a `clientContent` turn
+ * that does not complete the turn (so it asks for no reply): `note`.
+ */
+import { EventEmitter } from 'node:events';
+import { GoogleGenAI, Modality, type LiveServerMessage, type Session } from '@google/genai';
+import type { AgentLink, AgentLinkContext, AgentLinkEvents, AgentProvider, HeardCut } from '../agent-link.js';
+import { heardWords } from '../heard-text.js';
+
+export interface GeminiOptions {
+  apiKey: string;
+  /** A Live model (default `gemini-2.5-flash-native-audio-preview-09-2025`). */
+  model?: string;
+  /** A prebuilt voice (`Puck`, `Kore`, ...). */
+  voice?: string;
+  /** The API base (a proxy, or a server speaking the protocol); Google's own when unset. */
+  baseUrl?: string;
+}
+
+export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash-native-audio-preview-09-2025';
+const INPUT_RATE = 16000;
+const OUTPUT_RATE = 24000;
+
+export function geminiProvider(options: GeminiOptions): AgentProvider {
+  const ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
+  return { name: 'gemini', link: (context) => new GeminiLink(ai, options, context) };
+}
+
+class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
+  readonly provider = 'gemini';
+  readonly truncation = 'note' as const;
+  readonly inputRate = INPUT_RATE;
+  readonly outputRate = OUTPUT_RATE;
+  #session: Session | undefined;
+  #open = false;
+  #turns = 0;
+  #reply: { id: string; text: string; sentMs: number } | undefined;
+  /** The last replies' text and length, for a cut that comes after the turn completed. */
+  #recent: Array<{ id: string; text: string; sentMs: number }> = [];
+  #callerText = '';
+
+  constructor(
+    private readonly ai: GoogleGenAI,
+    private readonly options: GeminiOptions,
+    private readonly context: AgentLinkContext,
+  ) {
+    super();
+  }
+
+  async connect(): Promise<void> {
+    const { instructions, tools, greeting } = this.context;
+    this.#session = await this.ai.live.connect({
+      model: this.options.model ?? DEFAULT_GEMINI_MODEL,
+      config: {
+        responseModalities: [Modality.AUDIO],
+        systemInstruction: instructions,
+        inputAudioTranscription: {},
+        outputAudioTranscription: {},
+        ...(tools.length > 0
+          ? { tools: [{ functionDeclarations: tools.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.parameters })) }] }
+          : {}),
+        ...(this.options.voice ? { speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: this.options.voice } } } } : {}),
+      },
+      callbacks: {
+        onmessage: (message) => this.#message(message),
+        onerror: (event) => this.emit('error', String((event as { message?: unknown }).message ?? 'WebSocket error')),
+        onclose: (event) => {
+          const wasOpen = this.#open;
+          this.#open = false;
+          if (wasOpen) this.emit('closed', `the model closed the session (${event.code}${event.reason ? `: ${event.reason}` : ''})`);
+        },
+      },
+    });
+    this.#open = true;
+    if (greeting)
+      this.#session.sendClientContent({
+        turns: [{ role: 'user', parts: [{ text: `Greet the caller with exactly these words: ${greeting}` }] }],
+        turnComplete: true,
+      });
+  }
+
+  sendAudio(pcm: Buffer): void {
+    if (!this.#open) return;
+    this.#session?.sendRealtimeInput({ audio: { data: pcm.toString('base64'), mimeType: `audio/pcm;rate=${INPUT_RATE}` } });
+  }
+
+  /**
+   * Gemini's own barge-in has already stopped the reply; ours has not, but any client content stops
+   * the generation under way (the protocol's rule), so the note does both. The reply stays current
+   * until Gemini ends its turn: audio still in flight keeps the cut reply's id and is dropped.
+   */
+  interrupted(cut: HeardCut): void {
+    const reply = this.#reply?.id === cut.replyId ? this.#reply : this.#recent.find((r) => r.id === cut.replyId);
+    if (!reply || !this.#open) return;
+    const heard = heardWords(reply.text, cut.heardMs, Math.max(cut.sentMs, reply.sentMs));
+    const note = heard ? `They heard only this much of it: "${heard}".` : 'They heard none of it.';
+    this.#session?.sendClientContent({
+      turns: [{ role: 'user', parts: [{ text: `[The caller talked over your last reply. ${note}]` }] }],
+      turnComplete: false,
+    });
+  }
+
+  toolResult(id: string, name: string, output: string): void {
+    if (this.#open) this.#session?.sendToolResponse({ functionResponses: [{ id, name, response: { output } }] });
+  }
+
+  close(): void {
+    this.#open = false;
+    this.#session?.close();
+  }
+
+  #message(message: LiveServerMessage): void {
+    const content = message.serverContent;
+    if (content?.interrupted) {
+      // Gemini heard the caller over its reply and stopped generating it.
+      this.emit('caller-started');
+    }
+    if (content?.inputTranscription?.text) {
+      this.#callerText += content.inputTranscription.text;
+      this.emit('caller-text', this.#callerText.trim());
+    }
+    for (const part of content?.modelTurn?.parts ?? []) {
+      const data = part.inlineData?.data;
+      if (!data || !part.inlineData?.mimeType?.startsWith('audio/pcm')) continue;
+      const reply = this.#currentReply();
+      const pcm = Buffer.from(data, 'base64');
+      reply.sentMs += (pcm.length / 2 / OUTPUT_RATE) * 1000;
+      this.emit('audio', pcm, reply.id);
+    }
+    if (content?.outputTranscription?.text) {
+      const reply = this.#currentReply();
+      reply.text += content.outputTranscription.text;
+      this.emit('reply-text', reply.id, reply.text.trim());
+    }
+    if (content?.turnComplete || content?.interrupted) this.#finishReply();
+    for (const call of message.toolCall?.functionCalls ?? []) {
+      this.emit('tool-call', { id: call.id ?? call.name ?? 'call', name: call.name ?? '', args: call.args ?? {} });
+    }
+  }
+
+  #currentReply(): { id: string; text: string; sentMs: number } {
+    if (!this.#reply) {
+      this.#reply = { id: `gemini-${++this.#turns}`, text: '', sentMs: 0 };
+      this.#callerText = '';
+      this.emit('reply-started', this.#reply.id);
+    }
+    return this.#reply;
+  }
+
+  #finishReply(): void {
+    const reply = this.#reply;
+    if (!reply) return;
+    this.#reply = undefined;
+    this.#recent.push(reply);
+    if (this.#recent.length > 4) this.#recent.shift();
+    this.emit('reply-done', reply.id);
+  }
+}

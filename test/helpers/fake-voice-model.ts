@@ -1,0 +1,77 @@
+/**
+ * What every fake speech-to-speech model shares, whatever its wire protocol: it hears the caller
+ * with a level gate (a turn ends after 500 ms below it), speaks with espeak-ng (leading silence
+ * trimmed, made once per text and rate) and sends its speech in bursts four times faster than real
+ * time, as real models do. The protocol files (fake-gemini-live.ts, ...) only translate.
+ */
+import { levelDb } from '../../src/speech/voice-activity.js';
+import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
+
+const VOICED_DB = -35;
+const SILENCE_TO_STOP_MS = 500;
+
+const spoken = new Map<string, Promise<Buffer>>();
+
+/** espeak-ng speech of `text` at `rate` without its leading silence. */
+export function spokenAudio(text: string, rate: number): Promise<Buffer> {
+  const key = `${rate}:${text}`;
+  let made = spoken.get(key);
+  if (!made) {
+    made = synthesizeSpeech(text, rate).then(({ pcm }) => {
+      const window = (rate / 100) * 2;
+      for (let offset = 0; offset + window <= pcm.length; offset += window) {
+        if (levelDb(pcm.subarray(offset, offset + window)) > -40) return pcm.subarray(offset);
+      }
+      return pcm;
+    });
+    spoken.set(key, made);
+  }
+  return made;
+}
+
+/** The caller's turns by level: `started` at the first voiced 20 ms, `ended` after 500 ms of quiet (ms of audio heard). */
+export class LevelTurns {
+  heardMs = 0;
+  speaking = false;
+  #lastVoiced = 0;
+  #carry = Buffer.alloc(0);
+
+  constructor(
+    private readonly rate: number,
+    private readonly on: { started(atMs: number): void; ended(atMs: number): void },
+  ) {}
+
+  push(pcm: Buffer): void {
+    this.#carry = Buffer.concat([this.#carry, pcm]);
+    const frameBytes = (this.rate / 50) * 2;
+    while (this.#carry.length >= frameBytes) {
+      const frame = this.#carry.subarray(0, frameBytes);
+      this.#carry = this.#carry.subarray(frameBytes);
+      const voiced = levelDb(frame) > VOICED_DB;
+      if (voiced && !this.speaking) {
+        this.speaking = true;
+        this.on.started(this.heardMs);
+      }
+      this.heardMs += 20;
+      if (voiced) this.#lastVoiced = this.heardMs;
+      if (this.speaking && this.heardMs - this.#lastVoiced >= SILENCE_TO_STOP_MS) {
+        this.speaking = false;
+        this.on.ended(this.#lastVoiced);
+      }
+    }
+  }
+}
+
+/**
+ * Sends `pcm` in `chunkMs` pieces four times faster than real time; stops when `stopped()` says so.
+ * Resolves true when it all went out.
+ */
+export async function burst(pcm: Buffer, rate: number, send: (chunk: Buffer, index: number) => void, stopped: () => boolean, chunkMs = 100): Promise<boolean> {
+  const step = (rate * 2 * chunkMs) / 1000;
+  for (let offset = 0, index = 0; offset < pcm.length; offset += step, index++) {
+    if (stopped()) return false;
+    send(pcm.subarray(offset, offset + step), index);
+    await new Promise((resolve) => setTimeout(resolve, chunkMs / 4));
+  }
+  return !stopped();
+}
