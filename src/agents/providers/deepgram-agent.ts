@@ -1,0 +1,205 @@
+/**
+ * Deepgram's Voice Agent through its official SDK (`@deepgram/sdk`, `agent.v1.connect`), pointed
+ * elsewhere by the client's `baseUrl`. The protocol (docs/agents.md): a `Settings` message first
+ * (audio formats, listen/think/speak providers, the prompt, functions, the greeting), answered by
+ * `SettingsApplied`; caller audio as binary linear16; reply audio as binary; `UserStartedSpeaking`
+ * (its barge-in), `ConversationText` of both sides, `AgentStartedSpeaking`, `AgentAudioDone`,
+ * `FunctionCallRequest` / `FunctionCallResponse`, `Error`.
+ *
+ * Deepgram takes linear16 at any rate and speaks at the rate asked for: both are the call's, so
+ * nothing is resampled. Truncation: the agent keeps the reply it sent and has no message to cut it;
+ * the link appends the heard words to the prompt (`UpdatePrompt`, the instructions plus one line
+ * about the last interruption): `note`.
+ */
+import { EventEmitter } from 'node:events';
+import { DeepgramClient } from '@deepgram/sdk';
+import type { AgentLink, AgentLinkContext, AgentLinkEvents, AgentProvider, HeardCut } from '../agent-link.js';
+import { heardWords } from '../heard-text.js';
+
+type AgentSocket = Awaited<ReturnType<DeepgramClient['agent']['v1']['connect']>>;
+
+export interface DeepgramAgentOptions {
+  apiKey: string;
+  /** The API base (a proxy, or a server speaking the protocol); Deepgram's own when unset. */
+  baseUrl?: string;
+  /** Speech to text (default `nova-3`). */
+  listenModel?: string;
+  /** The chat model Deepgram runs: provider type and model (default `open_ai`, `gpt-4o-mini`). */
+  think?: { provider: string; model: string };
+  /** Voice (default `aura-2-thalia-en`). */
+  voice?: string;
+}
+
+export function deepgramAgentProvider(options: DeepgramAgentOptions): AgentProvider {
+  const client = new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  return { name: 'deepgram', link: (context) => new DeepgramAgentLink(client, options, context) };
+}
+
+class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
+  readonly provider = 'deepgram';
+  readonly truncation = 'note' as const;
+  readonly inputRate: number;
+  readonly outputRate: number;
+  #socket: AgentSocket | undefined;
+  #open = false;
+  #closing = false;
+  #replies = 0;
+  #reply: { id: string; text: string; sentMs: number } | undefined;
+  #recent: Array<{ id: string; text: string; sentMs: number }> = [];
+  /** Binary and JSON messages, handled in arrival order (a Blob is read asynchronously). */
+  #inbox: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: DeepgramClient,
+    private readonly options: DeepgramAgentOptions,
+    private readonly context: AgentLinkContext,
+  ) {
+    super();
+    this.inputRate = context.callRate;
+    this.outputRate = context.callRate;
+  }
+
+  async connect(): Promise<void> {
+    const socket = await this.client.agent.v1.connect({ Authorization: `Token ${this.options.apiKey}`, reconnectAttempts: 0 });
+    this.#socket = socket;
+    let settled = false;
+    const applied = new Promise<void>((resolve, reject) => {
+      socket.on('message', (message) => {
+        if (!settled && typeof message === 'object' && !(message instanceof Blob)) {
+          if (message.type === 'SettingsApplied') ((settled = true), resolve());
+          if (message.type === 'Error') ((settled = true), reject(new Error(`Deepgram refused the settings: ${message.description}`)));
+        }
+        this.#inbox = this.#inbox.then(() => this.#message(message)).catch(() => undefined);
+      });
+      socket.on('close', (event) => {
+        const wasOpen = this.#open;
+        this.#open = false;
+        if (!settled) ((settled = true), reject(new Error(`Deepgram closed the connection (${event.code}${event.reason ? `: ${event.reason}` : ''})`)));
+        else if (wasOpen && !this.#closing) this.emit('closed', `Deepgram closed the agent session (${event.code}${event.reason ? `: ${event.reason}` : ''})`);
+      });
+      socket.on('error', (error) => {
+        if (!settled) ((settled = true), reject(error));
+      });
+    });
+    // A handshake that fails rejects waitForOpen; this one's rejection is then nobody's.
+    applied.catch(() => undefined);
+    socket.connect();
+    await socket.waitForOpen();
+    socket.sendSettings(this.#settings());
+    await applied;
+    this.#open = true;
+  }
+
+  #settings(): Parameters<AgentSocket['sendSettings']>[0] {
+    const { instructions, tools, greeting, callRate } = this.context;
+    return {
+      type: 'Settings',
+      audio: { input: { encoding: 'linear16', sample_rate: callRate }, output: { encoding: 'linear16', sample_rate: callRate, container: 'none' } },
+      agent: {
+        listen: { provider: { type: 'deepgram', model: this.options.listenModel ?? 'nova-3' } },
+        think: {
+          provider: { type: this.options.think?.provider ?? 'open_ai', model: this.options.think?.model ?? 'gpt-4o-mini' },
+          prompt: instructions,
+          ...(tools.length > 0 ? { functions: tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })) } : {}),
+        },
+        speak: { provider: { type: 'deepgram', model: this.options.voice ?? 'aura-2-thalia-en' } },
+        ...(greeting ? { greeting } : {}),
+      },
+    } as Parameters<AgentSocket['sendSettings']>[0];
+  }
+
+  sendAudio(pcm: Buffer): void {
+    if (this.#open) this.#socket?.sendMedia(pcm);
+  }
+
+  interrupted(cut: HeardCut): void {
+    const reply = this.#reply?.id === cut.replyId ? this.#reply : this.#recent.find((r) => r.id === cut.replyId);
+    if (!reply || !this.#open) return;
+    const heard = heardWords(reply.text, cut.heardMs, Math.max(cut.sentMs, reply.sentMs));
+    const note = heard ? `they heard only this much of it: "${heard}"` : 'they heard none of it';
+    this.#socket?.sendUpdatePrompt({ type: 'UpdatePrompt', prompt: `${this.context.instructions}\n\nThe caller talked over your last reply; ${note}.` });
+  }
+
+  toolResult(id: string, name: string, output: string): void {
+    if (this.#open) this.#socket?.sendFunctionCallResponse({ type: 'FunctionCallResponse', id, name, content: output });
+  }
+
+  close(): void {
+    this.#closing = true;
+    this.#open = false;
+    this.#socket?.close();
+  }
+
+  async #message(message: unknown): Promise<void> {
+    if (message instanceof Blob) {
+      const pcm = Buffer.from(await message.arrayBuffer());
+      const reply = this.#currentReply();
+      reply.sentMs += (pcm.length / 2 / this.outputRate) * 1000;
+      this.emit('audio', pcm, reply.id);
+      return;
+    }
+    if (typeof message !== 'object' || message === null) return;
+    const event = message as {
+      type?: string;
+      role?: string;
+      content?: string;
+      description?: string;
+      functions?: Array<{ id: string; name: string; arguments: string; client_side: boolean }>;
+    };
+    switch (event.type) {
+      case 'UserStartedSpeaking':
+        // Deepgram's barge-in: the reply under way is over (it sends no AgentAudioDone for it).
+        this.emit('caller-started');
+        return this.#finishReply();
+      case 'AgentStartedSpeaking':
+        // A reply that already has audio is an old one cut short: this is the next.
+        if (this.#reply && this.#reply.sentMs > 0) this.#finishReply();
+        this.#currentReply();
+        return;
+      case 'ConversationText':
+        if (event.role === 'user') this.emit('caller-text', event.content ?? '');
+        else if (event.role === 'assistant') {
+          const reply = this.#currentReply();
+          reply.text = reply.text ? `${reply.text} ${event.content ?? ''}` : (event.content ?? '');
+          this.emit('reply-text', reply.id, reply.text);
+        }
+        return;
+      case 'AgentAudioDone':
+        return this.#finishReply();
+      case 'FunctionCallRequest':
+        for (const call of event.functions ?? []) {
+          if (!call.client_side) continue;
+          let args: unknown = {};
+          try {
+            args = JSON.parse(call.arguments || '{}');
+          } catch {
+            // Arguments that are not JSON reach the tool as none; its parameters say what is missing.
+          }
+          this.emit('tool-call', { id: call.id, name: call.name, args });
+        }
+        return;
+      case 'Error':
+        this.emit('error', event.description ?? 'Deepgram reported an error');
+        return;
+      default:
+        return;
+    }
+  }
+
+  #currentReply(): { id: string; text: string; sentMs: number } {
+    if (!this.#reply) {
+      this.#reply = { id: `deepgram-${++this.#replies}`, text: '', sentMs: 0 };
+      this.emit('reply-started', this.#reply.id);
+    }
+    return this.#reply;
+  }
+
+  #finishReply(): void {
+    const reply = this.#reply;
+    if (!reply) return;
+    this.#reply = undefined;
+    this.#recent.push(reply);
+    if (this.#recent.length > 4) this.#recent.shift();
+    this.emit('reply-done', reply.id);
+  }
+}
