@@ -64,22 +64,27 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
     this.#socket = socket;
     let settled = false;
     const applied = new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        if (error) reject(error);
+        else resolve();
+      };
       socket.on('message', (message) => {
         if (!settled && typeof message === 'object' && !(message instanceof Blob)) {
-          if (message.type === 'SettingsApplied') ((settled = true), resolve());
-          if (message.type === 'Error') ((settled = true), reject(new Error(`Deepgram refused the settings: ${message.description}`)));
+          if (message.type === 'SettingsApplied') settle();
+          if (message.type === 'Error') settle(new Error(`Deepgram refused the settings: ${message.description}`));
         }
         this.#inbox = this.#inbox.then(() => this.#message(message)).catch(() => undefined);
       });
       socket.on('close', (event) => {
         const wasOpen = this.#open;
         this.#open = false;
-        if (!settled) ((settled = true), reject(new Error(`Deepgram closed the connection (${event.code}${event.reason ? `: ${event.reason}` : ''})`)));
-        else if (wasOpen && !this.#closing) this.emit('closed', `Deepgram closed the agent session (${event.code}${event.reason ? `: ${event.reason}` : ''})`);
+        const why = `${event.code}${event.reason ? `: ${event.reason}` : ''}`;
+        if (!settled) settle(new Error(`Deepgram closed the connection (${why})`));
+        else if (wasOpen && !this.#closing) this.emit('closed', `Deepgram closed the agent session (${why})`);
       });
-      socket.on('error', (error) => {
-        if (!settled) ((settled = true), reject(error));
-      });
+      socket.on('error', (error) => settle(error));
     });
     // A handshake that fails rejects waitForOpen; this one's rejection is then nobody's.
     applied.catch(() => undefined);
