@@ -39,7 +39,10 @@ test('deepgram agent at 8 kHz: greeting, a tool, a reply cut where the caller ta
     name: 'opening_hours',
     description: 'When the shop is open',
     parameters: z.object({ day: z.string() }),
-    execute: async ({ day }) => (opened.push(day), 'Nine to six.'),
+    execute: async ({ day }) => {
+      opened.push(day);
+      return 'Nine to six.';
+    },
   });
   const { fake, server, bridges } = await deepgramServer(
     [{ call: 'opening_hours', arguments: { day: 'monday' }, then: LONG_REPLY, heard: 'when are you open' }, null],

@@ -4,7 +4,7 @@
  * `Authorization` header (HTTP 401 before the socket opens otherwise, as the vendors answer), then
  * handed to the fake; and a close that ends every socket at once, so a test never waits on one.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -27,13 +27,18 @@ export interface Upgrade {
 /** The vendor's credential check: the exact `Authorization` header, or a test of the request (a key in the query). */
 export type Authorized = string | ((request: IncomingMessage, url: URL) => boolean);
 
-export async function startVendorServer(authorization: Authorized, onUpgrade: (upgrade: Upgrade) => void): Promise<VendorServer> {
+export async function startVendorServer(
+  authorization: Authorized,
+  onUpgrade: (upgrade: Upgrade) => void,
+  /** The vendor's REST side, where it has one (a signed URL to fetch first); 404 otherwise. */
+  onRequest?: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<VendorServer> {
   const authorized = (request: IncomingMessage, url: URL) =>
     typeof authorization === 'string' ? request.headers.authorization === authorization : authorization(request, url);
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
   let refused = 0;
-  const server = createServer((_request, response) => response.writeHead(404).end());
+  const server = createServer((request, response) => (onRequest ? onRequest(request, response) : response.writeHead(404).end()));
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

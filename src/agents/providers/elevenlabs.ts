@@ -1,0 +1,214 @@
+/**
+ * ElevenLabs Agents (Conversational AI): a signed conversation URL from ElevenLabs' official server
+ * SDK (`@elevenlabs/elevenlabs-js`, `conversationalAi.conversations.getSignedUrl`, pointed elsewhere by
+ * its `baseUrl`), then the documented conversation WebSocket (the SDK has no Node client for it; its
+ * browser client needs a microphone). The protocol (docs/agents.md): `conversation_initiation_client_data`
+ * first (the prompt and first message as overrides), `conversation_initiation_metadata` back with the
+ * audio formats; caller audio as `user_audio_chunk`; the agent's `audio`, `agent_response`,
+ * `user_transcript`, `interruption` (its barge-in), `ping` (answered by `pong`), `client_tool_call`
+ * (answered by `client_tool_result`).
+ *
+ * Audio is PCM16 at the rates the agent is set to (`pcm_16000` by default); an agent set to μ-law is
+ * refused at connect with a line that says so. Truncation: ElevenLabs cuts its reply at what it
+ * estimates was played; the link also sends the heard words as a `contextual_update`, which informs
+ * the agent without asking it to speak: `note`. The agent's own tools come from its configuration in
+ * ElevenLabs: voicesocket answers those it has (hang_up, transfer_call) when the agent calls them.
+ */
+import { EventEmitter } from 'node:events';
+import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
+import WebSocket from 'ws';
+import type { AgentLink, AgentLinkContext, AgentLinkEvents, AgentProvider, HeardCut } from '../agent-link.js';
+import { heardWords } from '../heard-text.js';
+
+export interface ElevenLabsAgentOptions {
+  apiKey: string;
+  /** The agent's id in ElevenLabs. */
+  agentId: string;
+  /** The API base (a proxy, or a server speaking the protocol); ElevenLabs' own when unset. */
+  baseUrl?: string;
+  /** A voice id to use instead of the agent's (needs the override allowed on the agent). */
+  voice?: string;
+}
+
+/** ElevenLabs sends no end of a reply: its audio stopped coming for this long ends it. */
+const REPLY_QUIET_MS = 1000;
+
+export function elevenLabsProvider(options: ElevenLabsAgentOptions): AgentProvider {
+  const client = new ElevenLabsClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  return { name: 'elevenlabs', link: (context) => new ElevenLabsLink(client, options, context) };
+}
+
+/** `pcm_16000` → 16000; anything else (μ-law, mp3) is not PCM16 and is refused. */
+function pcmRate(format: unknown): number {
+  const match = /^pcm_(\d+)$/.exec(String(format ?? 'pcm_16000'));
+  if (!match) throw new Error(`the ElevenLabs agent's audio format is ${String(format)}; set it to PCM (pcm_16000) for voicesocket`);
+  return Number(match[1]);
+}
+
+interface Reply {
+  id: string;
+  text: string;
+  sentMs: number;
+}
+
+class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
+  readonly provider = 'elevenlabs';
+  readonly truncation = 'note' as const;
+  inputRate = 16000;
+  outputRate = 16000;
+  #socket: WebSocket | undefined;
+  #open = false;
+  #closing = false;
+  #replies = 0;
+  #reply: Reply | undefined;
+  #recent: Reply[] = [];
+  #quiet: NodeJS.Timeout | undefined;
+  /** Audio events up to this id were cut by an interruption: any still in flight are dropped. */
+  #cutThrough = -1;
+
+  constructor(
+    private readonly client: ElevenLabsClient,
+    private readonly options: ElevenLabsAgentOptions,
+    private readonly context: AgentLinkContext,
+  ) {
+    super();
+  }
+
+  async connect(): Promise<void> {
+    const { signedUrl } = await this.client.conversationalAi.conversations.getSignedUrl({ agentId: this.options.agentId });
+    const socket = new WebSocket(signedUrl);
+    this.#socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => {
+        const { instructions, greeting } = this.context;
+        socket.send(
+          JSON.stringify({
+            type: 'conversation_initiation_client_data',
+            conversation_config_override: {
+              agent: { prompt: { prompt: instructions }, ...(greeting ? { first_message: greeting } : {}) },
+              ...(this.options.voice ? { tts: { voice_id: this.options.voice } } : {}),
+            },
+          }),
+        );
+      });
+      socket.on('message', (data: Buffer) => {
+        let message: Record<string, unknown>;
+        try {
+          message = JSON.parse(data.toString()) as Record<string, unknown>;
+        } catch {
+          return void this.emit('error', 'ElevenLabs sent a message that is not JSON');
+        }
+        if (!this.#open && message.type === 'conversation_initiation_metadata') {
+          const metadata = (message.conversation_initiation_metadata_event ?? {}) as Record<string, unknown>;
+          try {
+            this.inputRate = pcmRate(metadata.user_input_audio_format);
+            this.outputRate = pcmRate(metadata.agent_output_audio_format);
+          } catch (error) {
+            return reject(error as Error);
+          }
+          this.#open = true;
+          return resolve();
+        }
+        this.#message(message);
+      });
+      socket.on('close', (code, reason) => {
+        const why = `${code}${reason.length ? `: ${reason.toString()}` : ''}`;
+        if (!this.#open) return reject(new Error(`ElevenLabs closed the conversation before it began (${why})`));
+        this.#open = false;
+        if (!this.#closing) this.emit('closed', `ElevenLabs closed the conversation (${why})`);
+      });
+      socket.on('error', (error) => {
+        if (!this.#open) reject(error);
+      });
+    });
+  }
+
+  sendAudio(pcm: Buffer): void {
+    if (this.#open) this.#socket?.send(JSON.stringify({ user_audio_chunk: pcm.toString('base64') }));
+  }
+
+  interrupted(cut: HeardCut): void {
+    const reply = this.#reply?.id === cut.replyId ? this.#reply : this.#recent.find((r) => r.id === cut.replyId);
+    if (!reply || !this.#open) return;
+    const heard = heardWords(reply.text, cut.heardMs, Math.max(cut.sentMs, reply.sentMs));
+    const note = heard ? `they heard only this much of it: "${heard}"` : 'they heard none of it';
+    this.#send({ type: 'contextual_update', text: `The caller talked over your last reply; ${note}.` });
+  }
+
+  toolResult(id: string, _name: string, output: string): void {
+    this.#send({ type: 'client_tool_result', tool_call_id: id, result: output, is_error: false });
+  }
+
+  close(): void {
+    this.#closing = true;
+    this.#open = false;
+    clearTimeout(this.#quiet);
+    this.#socket?.close();
+  }
+
+  #send(message: Record<string, unknown>): void {
+    if (this.#open && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+  }
+
+  #message(message: Record<string, unknown>): void {
+    const body = (key: string) => (message[key] ?? {}) as Record<string, unknown>;
+    switch (message.type) {
+      case 'audio': {
+        const event = body('audio_event');
+        if (typeof event.audio_base_64 !== 'string' || Number(event.event_id) <= this.#cutThrough) return;
+        const pcm = Buffer.from(event.audio_base_64, 'base64');
+        const reply = this.#currentReply();
+        reply.sentMs += (pcm.length / 2 / this.outputRate) * 1000;
+        this.emit('audio', pcm, reply.id);
+        clearTimeout(this.#quiet);
+        this.#quiet = setTimeout(() => this.#finishReply(), REPLY_QUIET_MS);
+        return;
+      }
+      case 'agent_response': {
+        // A new response: the one before it is done.
+        if (this.#reply && this.#reply.sentMs > 0) this.#finishReply();
+        const reply = this.#currentReply();
+        reply.text = String(body('agent_response_event').agent_response ?? '');
+        this.emit('reply-text', reply.id, reply.text);
+        return;
+      }
+      case 'user_transcript':
+        this.emit('caller-text', String(body('user_transcription_event').user_transcript ?? ''));
+        return;
+      case 'interruption':
+        this.#cutThrough = Math.max(this.#cutThrough, Number(body('interruption_event').event_id ?? -1));
+        this.emit('caller-started');
+        return this.#finishReply();
+      case 'ping':
+        return this.#send({ type: 'pong', event_id: body('ping_event').event_id });
+      case 'client_tool_call': {
+        const call = body('client_tool_call');
+        this.emit('tool-call', { id: String(call.tool_call_id ?? ''), name: String(call.tool_name ?? ''), args: call.parameters ?? {} });
+        return;
+      }
+      case 'error':
+        this.emit('error', String(message.message ?? body('error_event').message ?? 'ElevenLabs reported an error'));
+        return;
+      default:
+        return;
+    }
+  }
+
+  #currentReply(): Reply {
+    if (!this.#reply) {
+      this.#reply = { id: `elevenlabs-${++this.#replies}`, text: '', sentMs: 0 };
+      this.emit('reply-started', this.#reply.id);
+    }
+    return this.#reply;
+  }
+
+  #finishReply(): void {
+    clearTimeout(this.#quiet);
+    const reply = this.#reply;
+    if (!reply) return;
+    this.#reply = undefined;
+    this.#recent.push(reply);
+    if (this.#recent.length > 4) this.#recent.shift();
+    this.emit('reply-done', reply.id);
+  }
+}
