@@ -19,7 +19,7 @@ import type { CallSession } from '../call/call-session.js';
 import { errorCode } from '../errors.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
 import { z } from 'zod';
-import type { AgentLink, AgentProvider, AgentTool, ToolDeclaration } from './agent-link.js';
+import type { AgentLink, AgentProvider, AgentTool, LinkProvider, ToolDeclaration, VoiceAgent } from './agent-link.js';
 import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback } from './reply-playback.js';
 import { TurnLog } from './turn-log.js';
@@ -30,7 +30,7 @@ const ARRIVALS_KEPT = 3000;
 /** A tool's answer to the model is cut at this many characters: a runaway tool cannot flood the provider. */
 const MAX_TOOL_OUTPUT = 8000;
 
-export interface VoiceAgentOptions extends ModelWatchOptions {
+export interface StartVoiceAgentOptions extends ModelWatchOptions {
   provider: AgentProvider;
   instructions: string;
   /** Said first, before the caller speaks. */
@@ -49,7 +49,7 @@ export function toolDeclaration(tool: AgentTool): ToolDeclaration {
   return { name: tool.name, description: tool.description, parameters };
 }
 
-export class AgentBridge {
+export class AgentBridge implements VoiceAgent {
   readonly turns = new TurnLog();
   /** Interruptions so far, in order. */
   readonly interruptions: Interruption[] = [];
@@ -71,7 +71,7 @@ export class AgentBridge {
 
   constructor(
     readonly call: CallSession,
-    private readonly options: VoiceAgentOptions,
+    private readonly options: StartVoiceAgentOptions & { provider: LinkProvider },
   ) {
     this.#bargeIn = options.bargeIn ?? 'both';
     this.#tools = new Map((options.tools ?? []).map((tool) => [tool.name, tool]));
@@ -89,6 +89,10 @@ export class AgentBridge {
     this.ready = rateKnown.then((known) => (known ? this.#start() : undefined));
     // The failure is the call's (an apology, a coded line, a hang-up): the app need not handle it.
     this.ready.catch(() => undefined);
+  }
+
+  get provider(): string {
+    return this.options.provider.name;
   }
 
   get link(): AgentLink | undefined {
@@ -115,8 +119,10 @@ export class AgentBridge {
     link.on('closed', (reason) => {
       if (this.#connected && !this.#closingForCall) this.#watch.lost(reason);
     });
-    // Errors before the connection are the connect's rejection; listened to so that none throws.
-    link.on('error', (detail) => this.#watch.error(detail, this.#activeReply === null));
+    // Before the connection an error is only logged: the connect's rejection is what the caller hears of.
+    link.on('error', (detail) => this.#watch.error(detail, this.#connected && this.#activeReply === null));
+    // Wired before the connection: a link may begin its greeting while connecting.
+    this.#wire(link);
     call.on('audio', (frame) => this.#fromCaller(frame));
     void call.listen();
     call.on('speech-start', () => {
@@ -136,21 +142,24 @@ export class AgentBridge {
       throw error;
     }
     if (this.#watch.done) return link.close();
-    // The link's rates are final now.
-    const playback = new ReplyPlayback(call, link.outputRate, (replyId, wall) => this.turns.firstFrameOut(replyId, wall));
-    this.#playback = playback;
-    this.#wire(link, playback);
     this.#connected = true;
     if (this.options.greeting) this.#watch.owed();
   }
 
-  #wire(link: AgentLink, playback: ReplyPlayback): void {
+  /** Made at the first reply audio: a link's output rate is final by then (it may learn it while connecting). */
+  #playbackOf(link: AgentLink): ReplyPlayback {
+    this.#playback ??= new ReplyPlayback(this.call, link.outputRate, (replyId, wall) => this.turns.firstFrameOut(replyId, wall));
+    return this.#playback;
+  }
+
+  #wire(link: AgentLink): void {
     link.on('reply-started', (replyId) => this.#replyStarted(replyId));
     link.on('audio', (pcm, replyId) => {
       if (this.#discarded.has(replyId) || this.#watch.done) return;
       if (this.#activeReply !== replyId) this.#replyStarted(replyId);
       this.turns.firstAudio(replyId, performance.now());
       this.#watch.answered();
+      const playback = this.#playbackOf(link);
       if (!playback.write({ replyId, itemId: replyId, contentIndex: 0 }, pcm)) this.#watch.tooLarge(pcm.length, playback.maxChunkBytes);
     });
     link.on('reply-text', (replyId, text) => this.turns.agentTranscript(replyId, text));
@@ -185,8 +194,8 @@ export class AgentBridge {
 
   #interrupt(by: Interruption['by']): void {
     const link = this.#link;
-    const playback = this.#playback;
-    if (!this.#connected || !link || !playback) return;
+    if (!this.#connected || !link) return;
+    const playback = this.#playbackOf(link);
     const active = this.#activeReply;
     if (active === null && !this.call.playing) return;
     for (const replyId of playback.replyIds()) this.#discarded.add(replyId);
@@ -227,6 +236,8 @@ export class AgentBridge {
 }
 
 /** Starts a voice agent of any provider on the call (docs/agents.md). */
-export function startVoiceAgent(call: CallSession, options: VoiceAgentOptions): AgentBridge {
-  return new AgentBridge(call, options);
+export function startVoiceAgent(call: CallSession, options: StartVoiceAgentOptions): VoiceAgent {
+  const { provider } = options;
+  if ('start' in provider) return provider.start(call, options);
+  return new AgentBridge(call, { ...options, provider });
 }

@@ -8,6 +8,8 @@ import type { EventEmitter } from 'node:events';
 import type { z } from 'zod';
 import type { CallSession } from '../call/call-session.js';
 import type { Logger } from '../call/logger.js';
+import type { TurnLog } from './turn-log.js';
+import type { Interruption } from './vonage-realtime-transport.js';
 
 /** A tool the agent may call, provider-neutral: zod parameters, any return (sync or async, caught). */
 export interface AgentTool<Parameters extends z.ZodObject = z.ZodObject> {
@@ -90,8 +92,29 @@ export interface AgentLink extends EventEmitter<AgentLinkEvents> {
   close(): void;
 }
 
-/** A provider: makes one link per call. */
-export interface AgentProvider {
+/** A provider written against the link: makes one link per call, and the bridge does the rest. */
+export interface LinkProvider {
   readonly name: string;
   link(context: AgentLinkContext): AgentLink;
 }
+
+/** What any agent on a call shows, whatever its provider: the dashboard's turns, the cuts, readiness. */
+export interface VoiceAgent {
+  readonly provider: string;
+  readonly turns: TurnLog;
+  /** Interruptions so far, in order. */
+  readonly interruptions: Interruption[];
+  /** Resolves when the provider is connected; rejects when it cannot be (already handled on the call). */
+  readonly ready: Promise<void>;
+}
+
+/**
+ * A provider that runs the call through its own SDK's session (OpenAI's Agents SDK: its transport
+ * is the SDK's extension point, vonage-realtime-transport.ts), given the same options.
+ */
+export interface SessionProvider<Options = unknown> {
+  readonly name: string;
+  start(call: CallSession, options: Options): VoiceAgent;
+}
+
+export type AgentProvider = LinkProvider | SessionProvider;

@@ -58,9 +58,20 @@ export function phoneTools(call: CallSession, vonage?: Voice): AgentTool[] {
 
 /** The same tools for OpenAI's Agents SDK (`RealtimeAgent({ tools })`). */
 export function callTools(call: CallSession, vonage?: Voice) {
-  return phoneTools(call, vonage).map((t) =>
-    tool({ name: t.name, description: t.description, parameters: t.parameters, execute: async (args) => String(await t.execute(args)) }),
-  );
+  return phoneTools(call, vonage).map(realtimeTool);
+}
+
+/** A provider-neutral tool as OpenAI's Agents SDK takes it; what it returns is given to the model as text. */
+export function realtimeTool(t: AgentTool) {
+  return tool({
+    name: t.name,
+    description: t.description,
+    parameters: t.parameters,
+    execute: async (args) => {
+      const result: unknown = await t.execute(args);
+      return typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
+    },
+  });
 }
 
 /** Keeps each tool's argument type tied to its parameters. */

@@ -1,29 +1,30 @@
 /**
- * `agent`: a phone agent on OpenAI's Realtime model through the Agents SDK (docs/agents.md). The
- * NCCO connects the caller straight to the socket (no talk action: the agent greets them itself in
- * its own voice), the agent can hang up and transfer, and each call's turns and latency show on the
- * dashboard. Needs OPENAI_API_KEY; transfers and REST hang-ups need the Vonage application's id and
+ * `agent`: a phone agent on the provider of `--agent-provider` (docs/agents.md): OpenAI Realtime
+ * (the default), Gemini Live, ElevenLabs, Deepgram's Voice Agent, or the cascade (the server's
+ * speech-to-text → any OpenAI-compatible chat model → its text-to-speech). The NCCO connects the
+ * caller straight to the socket (no talk action: the agent greets them itself in its own voice), the
+ * agent can hang up and transfer, and each call's turns and latency show on the dashboard the same
+ * way whatever the provider. Transfers and REST hang-ups need the Vonage application's id and
  * private key (VONAGE_APPLICATION_ID, VONAGE_PRIVATE_KEY, as `voicesocket dev` saves them).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { RealtimeAgent } from '@openai/agents-realtime';
 import { Auth } from '@vonage/auth';
 import { Voice } from '@vonage/voice';
 import { VoicesocketError } from '../errors.js';
-import { callTools } from '../agents/call-tools.js';
-import { DEFAULT_REALTIME_MODEL, startAgent } from '../agents/start-agent.js';
+import type { AgentProvider } from '../agents/agent-link.js';
+import { startVoiceAgent } from '../agents/agent-bridge.js';
+import { phoneTools } from '../agents/call-tools.js';
 import type { AgentBargeIn } from '../agents/vonage-realtime-transport.js';
 import type { AppDefinition, CallApp } from './app.js';
+import { agentProviderFrom, AGENT_PROVIDERS } from './agent-providers.js';
 import { choiceOption, stringOption } from './options.js';
 
 export interface VoiceAgentOptions {
-  apiKey: string;
+  /** Who runs the agent: openaiProvider, geminiProvider, ... (voicesocket/agents). */
+  provider: AgentProvider;
   instructions: string;
-  model?: string;
-  voice?: string;
   greeting?: string;
-  /** The Realtime endpoint; OpenAI's by default. */
-  url?: string;
+  /** What interrupts the agent; the provider's default when unset (docs/agents.md). */
   bargeIn?: AgentBargeIn;
   /** Vonage's Voice API, for the hang-up and transfer tools. */
   vonage?: Voice;
@@ -35,14 +36,11 @@ export const DEFAULT_AGENT_GREETING = 'Hello! How can I help you today?';
 
 export function voiceAgent(options: VoiceAgentOptions): CallApp {
   return (call) => {
-    const agent = new RealtimeAgent({ name: 'Phone agent', instructions: options.instructions, tools: callTools(call, options.vonage) });
-    startAgent(call, {
-      agent,
-      apiKey: options.apiKey,
-      ...(options.model ? { model: options.model } : {}),
-      ...(options.voice ? { voice: options.voice } : {}),
+    startVoiceAgent(call, {
+      provider: options.provider,
+      instructions: options.instructions,
+      tools: phoneTools(call, options.vonage),
       ...(options.greeting ? { greeting: options.greeting } : {}),
-      ...(options.url ? { url: options.url } : {}),
       ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
     });
   };
@@ -61,20 +59,16 @@ export function vonageVoiceFromEnv(env: NodeJS.ProcessEnv): Voice | undefined {
 
 export const agentApp: AppDefinition = {
   name: 'agent',
-  description: 'a phone agent on OpenAI Realtime (OPENAI_API_KEY): --instructions, --voice, --model, --agent-greeting; hangs up and transfers',
+  description: `a phone agent on ${AGENT_PROVIDERS.join(', ')} (--agent-provider; keys in docs/agents.md): --instructions, --voice, --model, --agent-greeting; hangs up and transfers`,
   create: (options) => {
-    const apiKey = process.env.OPENAI_API_KEY;
-    if (!apiKey) throw new VoicesocketError('CONFIG_INVALID', 'the agent app needs OPENAI_API_KEY (in the environment or .env)');
-    const url = stringOption(options, 'openaiUrl', process.env.OPENAI_REALTIME_URL ?? '');
+    const provider = agentProviderFrom(options, process.env);
     const vonage = vonageVoiceFromEnv(process.env);
+    const bargeIn = options.bargeIn === undefined ? undefined : choiceOption(options, 'bargeIn', 'barge-in', ['model', 'speech', 'both'] as const, 'both');
     return voiceAgent({
-      apiKey,
+      provider,
       instructions: stringOption(options, 'instructions', DEFAULT_INSTRUCTIONS),
-      model: stringOption(options, 'model', DEFAULT_REALTIME_MODEL),
       greeting: stringOption(options, 'agentGreeting', DEFAULT_AGENT_GREETING),
-      bargeIn: choiceOption(options, 'bargeIn', 'barge-in', ['model', 'speech', 'both'] as const, 'model'),
-      ...(typeof options.voice === 'string' ? { voice: options.voice } : {}),
-      ...(url ? { url } : {}),
+      ...(bargeIn ? { bargeIn } : {}),
       ...(vonage ? { vonage } : {}),
     });
   },

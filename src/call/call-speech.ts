@@ -198,6 +198,11 @@ export class CallSpeech {
     if (change) this.host.emitSpeech(change.kind, change.atMs);
   }
 
+  /** The text-to-speech engine by name (the server's default when unset); throws RangeError for one this server lacks. */
+  synthesizer(name?: string): Synthesizer {
+    return this.engines.synthesizer(name);
+  }
+
   /**
    * Speaks `text` through the pacer as it is synthesized; resolves like `play` when the caller has
    * heard it, or when it was cleared (barge-in) or the call ended, with how much was heard. An engine

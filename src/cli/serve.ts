@@ -31,7 +31,13 @@ export interface AppFlags {
   voice?: string;
   model?: string;
   agentGreeting?: string;
+  agentProvider?: string;
   openaiUrl?: string;
+  geminiUrl?: string;
+  elevenlabsAgentId?: string;
+  elevenlabsUrl?: string;
+  deepgramAgentUrl?: string;
+  llmUrl?: string;
   printConfig?: boolean;
 }
 
@@ -64,15 +70,37 @@ export function addServeOptions(command: Command): Command {
   grouped(APP_OPTIONS, '--file <wav>', 'play: the prompt to play (any WAV)');
   grouped(APP_OPTIONS, '--loop', 'play: repeat the prompt until a key is pressed');
   grouped(APP_OPTIONS, '--dir <path>', 'record: where to write recordings (default recordings/); transcribe: a JSONL transcript per call');
-  grouped(APP_OPTIONS, '--barge-in <mode>', 'play: what stops the prompt: dtmf (default), speech, both or none; agent: model (default), speech or both');
+  grouped(
+    APP_OPTIONS,
+    '--barge-in <mode>',
+    'play: what stops the prompt: dtmf (default), speech, both or none; agent: model, speech or both (default: model for openai, both for the rest)',
+  );
   grouped(APP_OPTIONS, '--choices <words>', 'voice-menu: the choices, comma-separated, key 1 first (default sales,support,operator)');
   grouped(APP_OPTIONS, '--timeout <time>', 'voice-menu: silence before a re-prompt (default 6s)');
   grouped(APP_OPTIONS, '--transcript-url <url>', 'transcribe: POST each final result here as JSON');
+  grouped(
+    AGENT_OPTIONS,
+    '--agent-provider <name>',
+    'who runs the agent: openai (default; OPENAI_API_KEY), gemini (GEMINI_API_KEY), elevenlabs (ELEVENLABS_API_KEY, ELEVENLABS_AGENT_ID), deepgram (DEEPGRAM_API_KEY), cascade (--stt → a chat model at --llm-url → --tts) [env AGENT_PROVIDER]',
+  );
   grouped(AGENT_OPTIONS, '--instructions <text>', "the agent's instructions");
-  grouped(AGENT_OPTIONS, '--voice <name>', "the model's voice (alloy, marin, ...)");
-  grouped(AGENT_OPTIONS, '--model <name>', 'the Realtime model (default gpt-realtime)');
+  grouped(AGENT_OPTIONS, '--voice <name>', "the provider's voice (openai: marin; gemini: Puck; deepgram: aura-2-thalia-en; cascade: the --tts engine's)");
+  grouped(
+    AGENT_OPTIONS,
+    '--model <name>',
+    'the model (openai: gpt-realtime; gemini: a Live model; deepgram: its think model; cascade: the chat model, gpt-4o-mini)',
+  );
   grouped(AGENT_OPTIONS, '--agent-greeting <text>', 'what the agent says first');
-  grouped(AGENT_OPTIONS, '--openai-url <url>', "the Realtime endpoint (default OpenAI's) [env OPENAI_REALTIME_URL]; the key is OPENAI_API_KEY");
+  grouped(AGENT_OPTIONS, '--openai-url <url>', "openai: the Realtime endpoint (default OpenAI's) [env OPENAI_REALTIME_URL]");
+  grouped(AGENT_OPTIONS, '--gemini-url <url>', "gemini: the API base (default Google's) [env GEMINI_BASE_URL]");
+  grouped(AGENT_OPTIONS, '--elevenlabs-agent-id <id>', 'elevenlabs: the agent to talk to [env ELEVENLABS_AGENT_ID]');
+  grouped(AGENT_OPTIONS, '--elevenlabs-url <url>', "elevenlabs: the API base (default ElevenLabs') [env ELEVENLABS_BASE_URL]");
+  grouped(AGENT_OPTIONS, '--deepgram-agent-url <url>', "deepgram: the Voice Agent API base (default Deepgram's) [env DEEPGRAM_AGENT_URL]");
+  grouped(
+    AGENT_OPTIONS,
+    '--llm-url <url>',
+    "cascade: an OpenAI-compatible chat-completions base (default OpenAI's; Ollama: http://localhost:11434/v1) [env LLM_BASE_URL]; key LLM_API_KEY or OPENAI_API_KEY",
+  );
   return command;
 }
 
@@ -98,7 +126,13 @@ export async function startServing(config: ServerConfig, flags: AppFlags, worker
     voice: flags.voice,
     model: flags.model,
     agentGreeting: flags.agentGreeting,
+    agentProvider: flags.agentProvider,
     openaiUrl: flags.openaiUrl,
+    geminiUrl: flags.geminiUrl,
+    elevenlabsAgentId: flags.elevenlabsAgentId,
+    elevenlabsUrl: flags.elevenlabsUrl,
+    deepgramAgentUrl: flags.deepgramAgentUrl,
+    llmUrl: flags.llmUrl,
   };
   const { app, answer } = await loadApp(config.app, appOptions);
   const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}) });

@@ -2,7 +2,8 @@
  * `serve --app agent` end to end: the real CLI and the real Agents SDK against the local Realtime
  * server, Vonage's Voice API client against the emulator's REST API, and an emulated caller. The
  * agent greets, the caller says goodbye, the agent says goodbye and hangs up through Vonage's REST
- * API once its words were heard; a transfer moves the caller's leg to a new NCCO.
+ * API once its words were heard; a transfer moves the caller's leg to a new NCCO. The same app on the
+ * cascade (`--agent-provider cascade`), and the keys each provider needs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,9 @@ import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
 import type { CallList } from '../../src/call/call-snapshot.js';
 import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
 import { collectLogLines, spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { startFakeChat } from '../helpers/fake-chat-completions.js';
+import { agentProviderFrom } from '../../src/apps/agent-providers.js';
+import { VoicesocketError } from '../../src/errors.js';
 
 const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
 const GREETING = 'Hello! How can I help you today?';
@@ -106,4 +110,109 @@ test('serve --app agent without OPENAI_API_KEY exits 2 with one line', async () 
   assert.equal(code, 2);
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
   assert.match(stderr, /VS_ERR_CONFIG_INVALID.*OPENAI_API_KEY/);
+});
+
+test("serve --app agent --agent-provider cascade: the server's PocketSphinx and espeak-ng around a chat model at --llm-url; greets, says goodbye and hangs up after it was heard", async (t) => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
+  await emulator.listen();
+  const chat = await startFakeChat({ turns: [{ say: GOODBYE, call: 'hang_up', arguments: { reason: 'the caller is done' } }] });
+  const server = spawnCli(
+    [
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--app',
+      'agent',
+      '--agent-provider',
+      'cascade',
+      '--llm-url',
+      chat.baseUrl,
+      '--model',
+      'local-model',
+      '--agent-greeting',
+      GREETING,
+    ],
+    { LLM_API_KEY: chat.apiKey, OPENAI_API_KEY: '', VONAGE_APPLICATION_ID: APPLICATION_ID, VONAGE_PRIVATE_KEY: privateKey, VONAGE_API_HOST: emulator.restUrl },
+  );
+  t.after(async () => {
+    server.kill('SIGKILL');
+    await emulator.close();
+    await chat.close();
+  });
+  const ready = await waitForLogLine(server, (line) => String(line.msg).startsWith('voicesocket listening'));
+  const answerUrl = String(ready.answerUrl);
+  const result = await emulator.placeCall({
+    answerUrl,
+    durationMs: 20_000,
+    talk: 'skip',
+    audio: { kind: 'script', utterances: [{ text: 'goodbye', atMs: 4500 }] },
+    transcribeHeard: { choices: [plain(GREETING), plain(GOODBYE)] },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  assert.deepEqual(
+    result.heardTranscript?.map((line) => line.text),
+    [plain(GREETING), plain(GOODBYE)],
+    'the caller heard the greeting and the whole goodbye',
+  );
+  assert.ok(
+    result.timeline.some((entry) => entry.text === 'REST hangup of the caller leg'),
+    result.timeline.map((e) => e.text).join('\n'),
+  );
+  assert.ok(result.durationMs < 15_000, 'the agent ended the call, not the caller');
+  // The chat model saw the instructions, the greeting it said and the caller's words; it was offered the tools.
+  const [request] = chat.requests;
+  assert.equal(request!.model, 'local-model');
+  assert.deepEqual(
+    request!.messages.map((m) => m.role),
+    ['system', 'assistant', 'user'],
+  );
+  assert.equal(request!.messages[1]!.content, GREETING);
+  assert.deepEqual(request!.tools?.map((tool) => tool.function.name).sort(), ['hang_up', 'transfer_call']);
+  const { recent } = (await (await fetch(`${answerUrl.replace(/\/webhooks\/answer$/, '')}/api/calls`)).json()) as CallList;
+  const turns = recent[0]?.agent?.turns ?? [];
+  assert.equal(turns[0]?.agent, GREETING);
+  assert.ok(
+    turns.some((turn) => turn.agent === GOODBYE && turn.latency),
+    JSON.stringify(turns),
+  );
+});
+
+test('agent providers: a missing key or agent id stops the server at start with one line naming it', async () => {
+  const cases: Array<[Record<string, unknown>, NodeJS.ProcessEnv, RegExp]> = [
+    [{ agentProvider: 'openai' }, {}, /needs OPENAI_API_KEY/],
+    [{ agentProvider: 'gemini' }, {}, /needs GEMINI_API_KEY or GOOGLE_API_KEY/],
+    [{ agentProvider: 'elevenlabs' }, { ELEVENLABS_API_KEY: 'k' }, /needs ELEVENLABS_AGENT_ID/],
+    [{ agentProvider: 'elevenlabs' }, {}, /needs ELEVENLABS_API_KEY/],
+    [{ agentProvider: 'deepgram' }, {}, /needs DEEPGRAM_API_KEY/],
+    [{ agentProvider: 'cascade' }, {}, /needs LLM_API_KEY or OPENAI_API_KEY/],
+    [{ agentProvider: 'bard' }, {}, /--agent-provider="bard" is not allowed; expected one of openai, gemini, elevenlabs, deepgram, cascade/],
+    [{}, { AGENT_PROVIDER: 'gemini' }, /--agent-provider gemini needs GEMINI_API_KEY/],
+  ];
+  for (const [options, env, expected] of cases) {
+    assert.throws(
+      () => agentProviderFrom(options, env),
+      (error: unknown) => error instanceof VoicesocketError && error.code === 'VS_ERR_CONFIG_INVALID' && expected.test(error.message),
+      JSON.stringify([options, env]),
+    );
+  }
+  // A local model server needs no key; every other provider is made from its key alone.
+  assert.equal(agentProviderFrom({ agentProvider: 'cascade', llmUrl: 'http://127.0.0.1:11434/v1' }, {}).name, 'cascade');
+  assert.equal(agentProviderFrom({ agentProvider: 'gemini' }, { GOOGLE_API_KEY: 'k' }).name, 'gemini');
+  assert.equal(agentProviderFrom({ agentProvider: 'elevenlabs', elevenlabsAgentId: 'agent_1' }, { ELEVENLABS_API_KEY: 'k' }).name, 'elevenlabs');
+  assert.equal(agentProviderFrom({}, { AGENT_PROVIDER: 'deepgram', DEEPGRAM_API_KEY: 'k' }).name, 'deepgram');
+  // And through the CLI: exit 2, one line.
+  const child = spawnCli(['serve', '--port', '0', '--app', 'agent', '--agent-provider', 'gemini'], { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(code, 2);
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  assert.match(stderr, /VS_ERR_CONFIG_INVALID.*GEMINI_API_KEY/);
 });

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { placeCall, type CallResult } from '../../src/emulator/call.js';
 import type { CallSession } from '../../src/call/call-session.js';
-import { startVoiceAgent, type AgentBridge, type VoiceAgentOptions } from '../../src/agents/agent-bridge.js';
+import { startVoiceAgent, type StartVoiceAgentOptions } from '../../src/agents/agent-bridge.js';
+import type { VoiceAgent } from '../../src/agents/agent-link.js';
 import type { AgentProvider } from '../../src/agents/agent-link.js';
 import { startTestServer } from './server.js';
 import { soundFrames } from './audio.js';
@@ -15,9 +16,9 @@ export type ProviderFor = (to: string) => AgentProvider;
 
 export async function agentServer(
   providerFor: ProviderFor,
-  options: Omit<VoiceAgentOptions, 'provider' | 'instructions'> & { rate?: 8000 | 16000 | 24000 } = {},
+  options: Omit<StartVoiceAgentOptions, 'provider' | 'instructions'> & { rate?: 8000 | 16000 | 24000 } = {},
 ) {
-  const bridges: AgentBridge[] = [];
+  const bridges: VoiceAgent[] = [];
   const { rate, ...agentOptions } = options;
   const app = (call: CallSession) => {
     call.once('connected', (identity) => {
@@ -66,7 +67,7 @@ export const FAILURE_PHRASES = [
  * the clear took effect where the emulator's leg says; what was heard in between is what the
  * bridge's cut must say, within 40 ms (two frames: the mixer's tick, and a frame in flight).
  */
-export function assertCutMatchesRecording(result: CallResult, bridge: AgentBridge, replyAfterMs = 0): { heardMs: number; recordedMs: number } {
+export function assertCutMatchesRecording(result: CallResult, bridge: VoiceAgent, replyAfterMs = 0): { heardMs: number; recordedMs: number } {
   const cut = bridge.interruptions.find((c) => c.heardMs > 0);
   assert.ok(cut, `an interruption: ${JSON.stringify(bridge.interruptions)}`);
   const heard = result.heard!;
@@ -83,4 +84,16 @@ export function assertCutMatchesRecording(result: CallResult, bridge: AgentBridg
     'silence after the clear',
   );
   return { heardMs: cut.heardMs, recordedMs };
+}
+
+/** Whether the caller heard an apology ("sorry ..."); the message says what they heard and when, for a failure's reader. */
+export function assertHeardApology(name: string, result: CallResult): void {
+  assert.ok(
+    result.heardTranscript?.some((line) => line.text.startsWith('sorry')),
+    `${name}: heard ${JSON.stringify(result.heardTranscript)} ${result.heardTranscriptError ?? ''}; ` +
+      `the call: ${result.timeline
+        .slice(-12)
+        .map((entry) => `${entry.atMs} ${entry.text}`)
+        .join(' | ')}`,
+  );
 }

@@ -29,8 +29,8 @@ export interface CascadeOptions {
   };
   /** The speech-to-text engine, by the server's name for it (`pocketsphinx`, `deepgram`, a user's); the server's default when unset. */
   stt?: string | undefined;
-  /** The text-to-speech engine and its voice. */
-  tts: Synthesizer;
+  /** The text-to-speech engine, or its name on the server (`espeak-ng`, `deepgram`, a user's); the server's default when unset. */
+  tts?: Synthesizer | string | undefined;
   voice?: string | undefined;
   /** A stream that sends nothing for this long is a stalled model, ms (default 10 000). */
   streamIdleMs?: number;
@@ -73,6 +73,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   readonly #history: ChatCompletionMessageParam[] = [];
   readonly #replies: Reply[] = [];
   readonly #tools: ChatCompletionTool[];
+  readonly #tts: Synthesizer;
   #replyCount = 0;
   #transcription: Transcription | undefined;
   #closed = false;
@@ -87,6 +88,8 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     super();
     this.inputRate = context.callRate;
     this.outputRate = context.callRate;
+    // An engine this server lacks throws here: the bridge ends the call with the failure line.
+    this.#tts = typeof options.tts === 'object' ? options.tts : context.call.speech.synthesizer(options.tts);
     this.#tools = context.tools.map((tool) => ({
       type: 'function',
       function: { name: tool.name, description: tool.description, parameters: tool.parameters },
@@ -250,7 +253,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
       const span: SpokenSpan = { text, startMs: reply.audioMs, durationMs: 0 };
       reply.spans.push(span);
       try {
-        for await (const pcm of this.options.tts.synthesize(text, {
+        for await (const pcm of this.#tts.synthesize(text, {
           sampleRate: this.outputRate,
           signal,
           ...(this.options.voice ? { voice: this.options.voice } : {}),
