@@ -31,7 +31,7 @@ export async function agentServer(
   return { server, bridges };
 }
 
-/** A caller to `to` who says `utterances`, records what they hear and transcribes it against `phrases`. */
+/** A caller to `to` who says `utterances`, records what they hear and transcribes it against `phrases` (none: not transcribed). */
 export function callAgent(baseUrl: string, to: string, utterances: Array<{ text: string; atMs: number }>, durationMs: number, phrases: string[]) {
   return placeCall({
     answerUrl: `${baseUrl}/webhooks/answer`,
@@ -39,7 +39,7 @@ export function callAgent(baseUrl: string, to: string, utterances: Array<{ text:
     durationMs,
     talk: 'skip',
     record: true,
-    transcribeHeard: { choices: phrases },
+    ...(phrases.length > 0 ? { transcribeHeard: { choices: phrases } } : {}),
     audio: { kind: 'script', utterances },
   });
 }

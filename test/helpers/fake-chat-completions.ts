@@ -15,7 +15,7 @@
  * The "model" follows a script: the n-th user message gets the n-th turn (the last repeats), a tool's
  * result gets that turn's `then`. It streams one word per token at `tokensPerSecond` (the benchmark's
  * fixed token rate). Failures by model name: `fake-error` answers 500; `fake-stall` sends its first chunk
- * and then nothing; `fake-drop` sends one token and cuts the connection.
+ * and then nothing; `fake-drop` sends one token and cuts the connection; `fake-garbage` sends an event that is not JSON.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -89,6 +89,7 @@ export async function startFakeChat(options: FakeChatOptions = {}): Promise<Fake
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     response.write(chunk(record.model, { role: 'assistant', content: '' }));
     if (record.model === 'fake-stall') return; // headers and a first chunk, then nothing, connection open
+    if (record.model === 'fake-garbage') return void response.end('data: {this is not JSON\n\n');
     const words = (text ?? '').split(/(?<= )/).filter(Boolean);
     for (const word of words) {
       await new Promise((resolve) => setTimeout(resolve, tokenMs));

@@ -15,7 +15,9 @@
  *   as a JSON string, `client_side`), `Error` (`description`, `code`).
  *
  * Behaviour by the think model's name: `fake-drop` closes with 1011 once its first reply has begun;
- * `fake-error` answers each turn with an `Error`; `fake-silent` never answers.
+ * `fake-error` answers each turn with an `Error`; `fake-silent` never answers; `fake-garbage` sends text that is not
+ * JSON and a message of a shape the protocol does not have before each reply; `fake-huge` starts its
+ * reply with one 2 MB binary frame.
  */
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
@@ -81,6 +83,11 @@ function serve(socket: WebSocket, record: DeepgramAgentRecord, turns: DeepgramAg
   const respond = (turn: DeepgramAgentTurn) => {
     if (!turn || model() === 'fake-silent') return;
     if (model() === 'fake-error') return send({ type: 'Error', description: 'The think provider failed to respond.', code: 'THINK_REQUEST_FAILED' });
+    if (model() === 'fake-garbage') {
+      socket.send('this is not JSON {');
+      send({ type: 'ConversationText', role: 5, content: { nested: true } });
+    }
+    if (model() === 'fake-huge') socket.send(Buffer.alloc(2 * 1024 * 1024));
     send({ type: 'AgentThinking', content: '' });
     if (turn.call) {
       pendingThen = turn.then;

@@ -16,7 +16,9 @@
  *   (`ping_event.event_id`, `ping_ms`), `client_tool_call` (`tool_name`, `tool_call_id`, `parameters`).
  *
  * The "model" is fake-voice-model.ts's. Behaviour by agent id: `fake-drop` closes with 1011 once its
- * first reply has begun; `fake-silent` never answers; `fake-ulaw` is set to `ulaw_8000` audio.
+ * first reply has begun; `fake-silent` never answers; `fake-ulaw` is set to `ulaw_8000` audio;
+ * `fake-garbage` sends text that is not JSON and messages of shapes the protocol does not have before
+ * each reply; `fake-huge` starts its reply with one 2 MB audio event.
  */
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
@@ -80,6 +82,13 @@ function serve(socket: WebSocket, record: ElevenLabsRecord, turns: ElevenLabsTur
       const turn = turns[Math.min(turnIndex++, turns.length - 1)] ?? null;
       if (turn?.heard) send({ type: 'user_transcript', user_transcription_event: { user_transcript: turn.heard } });
       if (!turn || record.agentId === 'fake-silent') return;
+      if (record.agentId === 'fake-garbage') {
+        socket.send('this is not JSON {');
+        send({ type: 'audio', audio_event: 'not an object' });
+        send({ type: 'ping', ping_event: null });
+      }
+      if (record.agentId === 'fake-huge')
+        send({ type: 'audio', audio_event: { audio_base_64: Buffer.alloc(2 * 1024 * 1024).toString('base64'), event_id: ++eventId } });
       if (turn.call) {
         pendingThen = turn.then;
         send({ type: 'client_tool_call', client_tool_call: { tool_name: turn.call, tool_call_id: `tool-${turnIndex}`, parameters: turn.arguments ?? {} } });

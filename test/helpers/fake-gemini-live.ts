@@ -18,7 +18,8 @@
  *   internal error).
  *
  * The "model" is fake-voice-model.ts's. Behaviour by model name: `fake-drop` closes with 1011 once its
- * first reply has begun; `fake-silent` never answers; `fake-huge` starts its reply with one 2 MB chunk.
+ * first reply has begun; `fake-silent` never answers; `fake-huge` starts its reply with one 2 MB chunk; `fake-garbage` sends a text frame that is not JSON, a binary
+ * frame and a message of a shape the protocol does not have before each reply.
  */
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
@@ -84,6 +85,11 @@ function serve(socket: WebSocket, record: GeminiSessionRecord, turns: GeminiTurn
   };
   const respond = (turn: GeminiTurn) => {
     if (!turn || record.model === 'fake-silent') return;
+    if (record.model === 'fake-garbage') {
+      socket.send('this is not JSON {');
+      socket.send(Buffer.from([0xff, 0x00, 0x13]));
+      send({ serverContent: { modelTurn: { parts: 5 } } });
+    }
     if (turn.call) {
       pendingThen = turn.then;
       send({ toolCall: { functionCalls: [{ id: `call-${turnIndex}`, name: turn.call, args: turn.arguments ?? {} }] } });

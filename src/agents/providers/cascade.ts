@@ -15,7 +15,7 @@ import type { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam,
 import type { Transcription } from '../../call/call-speech.js';
 import type { TranscriptEvent } from '../../speech/speech-events.js';
 import type { Synthesizer } from '../../speech/synthesizer.js';
-import type { AgentLink, AgentLinkContext, AgentLinkEvents, AgentProvider, HeardCut } from '../agent-link.js';
+import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardOfSpans, type SpokenSpan } from '../heard-text.js';
 
 export interface CascadeOptions {
@@ -56,7 +56,7 @@ interface Reply {
   speaking: Promise<void>;
 }
 
-export function cascadeProvider(options: CascadeOptions): AgentProvider {
+export function cascadeProvider(options: CascadeOptions): LinkProvider {
   // No retries: a caller waiting in silence is better served by the apology than by a retry's backoff.
   const client = new OpenAI({ apiKey: options.llm.apiKey ?? 'none', ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}), maxRetries: 0 });
   return { name: 'cascade', link: (context) => new CascadeLink(client, options, context) };

@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { DeepgramClient } from '@deepgram/sdk';
-import type { AgentLink, AgentLinkContext, AgentLinkEvents, AgentProvider, HeardCut } from '../agent-link.js';
+import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardWords } from '../heard-text.js';
 
 type AgentSocket = Awaited<ReturnType<DeepgramClient['agent']['v1']['connect']>>;
@@ -30,7 +30,7 @@ export interface DeepgramAgentOptions {
   voice?: string;
 }
 
-export function deepgramAgentProvider(options: DeepgramAgentOptions): AgentProvider {
+export function deepgramAgentProvider(options: DeepgramAgentOptions): LinkProvider {
   const client = new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
   return { name: 'deepgram', link: (context) => new DeepgramAgentLink(client, options, context) };
 }

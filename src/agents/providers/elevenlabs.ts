@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events';
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import WebSocket from 'ws';
-import type { AgentLink, AgentLinkContext, AgentLinkEvents, AgentProvider, HeardCut } from '../agent-link.js';
+import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardWords } from '../heard-text.js';
 
 export interface ElevenLabsAgentOptions {
@@ -33,7 +33,7 @@ export interface ElevenLabsAgentOptions {
 /** ElevenLabs sends no end of a reply: its audio stopped coming for this long ends it. */
 const REPLY_QUIET_MS = 1000;
 
-export function elevenLabsProvider(options: ElevenLabsAgentOptions): AgentProvider {
+export function elevenLabsProvider(options: ElevenLabsAgentOptions): LinkProvider {
   const client = new ElevenLabsClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
   return { name: 'elevenlabs', link: (context) => new ElevenLabsLink(client, options, context) };
 }
@@ -109,7 +109,12 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
           this.#open = true;
           return resolve();
         }
-        this.#message(message);
+        try {
+          this.#message(message);
+        } catch (error) {
+          // JSON of a shape the protocol does not have: dropped; a throw here would end the process.
+          this.emit('error', `ElevenLabs sent a message this link cannot read: ${(error as Error).message}`);
+        }
       });
       socket.on('close', (code, reason) => {
         const why = `${code}${reason.length ? `: ${reason.toString()}` : ''}`;

@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { GoogleGenAI, Modality, type LiveServerMessage, type Session } from '@google/genai';
-import type { AgentLink, AgentLinkContext, AgentLinkEvents, AgentProvider, HeardCut } from '../agent-link.js';
+import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardWords } from '../heard-text.js';
 
 export interface GeminiOptions {
@@ -29,9 +29,37 @@ export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash-native-audio-preview-09-20
 const INPUT_RATE = 16000;
 const OUTPUT_RATE = 24000;
 
-export function geminiProvider(options: GeminiOptions): AgentProvider {
-  const ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
-  return { name: 'gemini', link: (context) => new GeminiLink(ai, options, context) };
+export function geminiProvider(options: GeminiOptions): LinkProvider {
+  return { name: 'gemini', link: (context) => new GeminiLink(options, context) };
+}
+
+interface SocketCallbacks {
+  onmessage(event: { data: unknown }): void;
+  [other: string]: unknown;
+}
+
+/**
+ * The SDK parses each frame in a promise nobody awaits: a frame that is not JSON (or a callback that
+ * throws) would be an unhandled rejection, which ends the whole process, every call with it. Frames
+ * are checked here first, and junk is reported as this call's error.
+ */
+function guardFrames(ai: GoogleGenAI, junk: (detail: string) => void): void {
+  const live = ai.live as unknown as { webSocketFactory: { create(url: string, headers: unknown, callbacks: SocketCallbacks): unknown } };
+  const factory = live.webSocketFactory;
+  live.webSocketFactory = {
+    create: (url, headers, callbacks) =>
+      factory.create(url, headers, {
+        ...callbacks,
+        onmessage: (event) => {
+          try {
+            JSON.parse(typeof event.data === 'string' ? event.data : Buffer.isBuffer(event.data) ? event.data.toString() : '');
+          } catch {
+            return junk('Gemini sent a frame that is not JSON; dropped');
+          }
+          callbacks.onmessage(event);
+        },
+      }),
+  };
 }
 
 class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
@@ -46,18 +74,21 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   /** The last replies' text and length, for a cut that comes after the turn completed. */
   #recent: Array<{ id: string; text: string; sentMs: number }> = [];
   #callerText = '';
+  readonly #ai: GoogleGenAI;
 
   constructor(
-    private readonly ai: GoogleGenAI,
     private readonly options: GeminiOptions,
     private readonly context: AgentLinkContext,
   ) {
     super();
+    // One client per call: the frame guard reports to this call.
+    this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
+    guardFrames(this.#ai, (detail) => this.emit('error', detail));
   }
 
   async connect(): Promise<void> {
     const { instructions, tools, greeting } = this.context;
-    this.#session = await this.ai.live.connect({
+    this.#session = await this.#ai.live.connect({
       model: this.options.model ?? DEFAULT_GEMINI_MODEL,
       config: {
         responseModalities: [Modality.AUDIO],
@@ -70,7 +101,14 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
         ...(this.options.voice ? { speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: this.options.voice } } } } : {}),
       },
       callbacks: {
-        onmessage: (message) => this.#message(message),
+        onmessage: (message) => {
+          try {
+            this.#message(message);
+          } catch (error) {
+            // JSON of a shape the protocol does not have: this message is dropped, the call goes on.
+            this.emit('error', `Gemini sent a message this link cannot read: ${(error as Error).message}`);
+          }
+        },
         onerror: (event) => this.emit('error', String((event as { message?: unknown }).message ?? 'WebSocket error')),
         onclose: (event) => {
           const wasOpen = this.#open;
