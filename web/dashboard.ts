@@ -26,7 +26,7 @@ interface Call {
   levelOutDb: number | null;
   closeCode?: number;
   speech?: CallSpeech;
-  agent?: { turns: AgentTurn[] };
+  agent?: { provider?: string; turns: AgentTurn[] };
   timeline: TimelineItem[];
 }
 interface ServerStats {
@@ -131,7 +131,7 @@ function renderTable(selector: string, calls: Call[], columns: Array<(call: Call
     for (const column of columns) cell(row, column(call));
     body.append(row);
     if (call.speech) body.append(detailRow('speech', columns.length + 1, speechView(call.speech)));
-    if (call.agent) body.append(detailRow('agent', columns.length + 1, [agentView(call.agent.turns)]));
+    if (call.agent) body.append(detailRow('agent', columns.length + 1, [agentView(call.agent.turns, call.agent.provider)]));
     if (expanded.has(call.id)) body.append(timelineRow(call, columns.length + 1));
   }
 }

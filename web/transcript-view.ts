@@ -40,9 +40,15 @@ export function speechView(speech: CallSpeech): HTMLElement[] {
  * A voice agent's turns: what the caller and the agent said, an interruption (how much of the reply
  * the caller heard), and the reply's latency split into the model's share and ours.
  */
-export function agentView(turns: AgentTurn[]): HTMLElement {
+export function agentView(turns: AgentTurn[], provider?: string): HTMLElement {
   const list = document.createElement('ol');
   list.className = 'agent-turns';
+  if (provider) {
+    const header = document.createElement('li');
+    header.className = 'provider';
+    header.textContent = `agent on ${provider}`;
+    list.append(header);
+  }
   for (const turn of turns) {
     const li = document.createElement('li');
     if (turn.caller !== undefined) li.append(span('caller', `caller: ${turn.caller}`));

@@ -27,6 +27,8 @@ import type { AgentBargeIn, Interruption } from './vonage-realtime-transport.js'
 
 /** Arrival times kept of the caller's frames (60 s), to time the end of speech. */
 const ARRIVALS_KEPT = 3000;
+/** Cut replies remembered, to drop their audio still in flight. */
+const DISCARDED_KEPT = 16;
 /** A tool's answer to the model is cut at this many characters: a runaway tool cannot flood the provider. */
 const MAX_TOOL_OUTPUT = 8000;
 
@@ -80,6 +82,7 @@ export class AgentBridge implements VoiceAgent {
       this.#link?.close();
     });
     call.agentTurns = () => this.turns.snapshot();
+    call.agentProvider = options.provider.name;
     call.once('end', () => {
       this.#closingForCall = true;
       this.#link?.close();
@@ -198,8 +201,8 @@ export class AgentBridge implements VoiceAgent {
     const playback = this.#playbackOf(link);
     const active = this.#activeReply;
     if (active === null && !this.call.playing) return;
-    for (const replyId of playback.replyIds()) this.#discarded.add(replyId);
-    if (active !== null) this.#discarded.add(active);
+    for (const replyId of playback.replyIds()) this.#discard(replyId);
+    if (active !== null) this.#discard(active);
     const cuts = playback.cut(active);
     this.#activeReply = null;
     for (const cut of cuts) {
@@ -209,6 +212,12 @@ export class AgentBridge implements VoiceAgent {
     }
     // A reply still being made that had not played yet: the provider must stop it all the same.
     if (active !== null && !cuts.some((cut) => cut.replyId === active)) link.interrupted({ replyId: active, heardMs: 0, sentMs: 0 });
+  }
+
+  /** Replies cut short; a provider may never end them, so only the latest few are kept. */
+  #discard(replyId: string): void {
+    this.#discarded.add(replyId);
+    if (this.#discarded.size > DISCARDED_KEPT) this.#discarded.delete(this.#discarded.values().next().value!);
   }
 
   async #runTool(request: { id: string; name: string; args: unknown }): Promise<void> {

@@ -1,4 +1,23 @@
-/** `voicesocket/agents`: voice agents on a call with OpenAI's Agents SDK (docs/agents.md). */
+/** `voicesocket/agents`: voice agents on a call, on any provider (docs/agents.md). */
+export { startVoiceAgent, AgentBridge, toolDeclaration, type StartVoiceAgentOptions } from './agent-bridge.js';
+export type {
+  AgentLink,
+  AgentLinkContext,
+  AgentLinkEvents,
+  AgentProvider,
+  AgentTool,
+  HeardCut,
+  LinkProvider,
+  SessionProvider,
+  ToolDeclaration,
+  VoiceAgent,
+} from './agent-link.js';
+export { openaiProvider, type OpenAIRealtimeOptions } from './providers/openai.js';
+export { geminiProvider, DEFAULT_GEMINI_MODEL, type GeminiOptions } from './providers/gemini.js';
+export { elevenLabsProvider, type ElevenLabsAgentOptions } from './providers/elevenlabs.js';
+export { deepgramAgentProvider, type DeepgramAgentOptions } from './providers/deepgram-agent.js';
+export { cascadeProvider, type CascadeOptions } from './providers/cascade.js';
+export { heardWords, heardOfSpans, type SpokenSpan } from './heard-text.js';
 export {
   VonageRealtimeTransportLayer,
   MODEL_RATE,
@@ -9,6 +28,6 @@ export {
   type Interruption,
 } from './vonage-realtime-transport.js';
 export { startAgent, DEFAULT_REALTIME_MODEL, OPENAI_REALTIME_URL, type StartAgentOptions, type AgentOnCall } from './start-agent.js';
-export { callTools } from './call-tools.js';
+export { callTools, phoneTools, realtimeTool, defineTool } from './call-tools.js';
 export { TurnLog } from './turn-log.js';
 export type { AgentTurnSnapshot } from '../call/call-snapshot.js';

@@ -97,6 +97,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     });
     this.call.on('audio', (frame) => this.#fromCaller(frame));
     this.call.agentTurns = () => this.turns.snapshot();
+    this.call.agentProvider = 'openai';
     this.call.on('dtmf', (event) => this.emit('*', { type: 'vonage_dtmf', digit: event.digit, duration: event.duration }));
     this.call.once('end', () => {
       this.#closingForCall = true;

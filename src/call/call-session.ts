@@ -286,6 +286,8 @@ export class CallSession extends CallEmitter {
 
   /** Set by a voice agent on this call (src/agents/): its turns, for `/api/calls` and the dashboard. */
   agentTurns: (() => AgentTurnSnapshot[]) | undefined;
+  /** Who runs that agent (`openai`, `gemini`, ...), for the dashboard. */
+  agentProvider: string | undefined;
 
   // ---- speech ----
 

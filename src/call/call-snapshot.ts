@@ -37,8 +37,8 @@ export interface CallSnapshot {
   closeCode: number | undefined;
   /** Present once the app used speech: who is speaking, the transcript so far (finals, then the interim one). */
   speech?: CallSpeechSnapshot;
-  /** Present on a voice agent's call: its turns, newest last. */
-  agent?: { turns: AgentTurnSnapshot[] };
+  /** Present on a voice agent's call: who runs it (`openai`, `gemini`, ...) and its turns, newest last. */
+  agent?: { provider?: string; turns: AgentTurnSnapshot[] };
   timeline: Array<{ at: number; source: 'webhook' | 'socket'; text: string }>;
 }
 
@@ -125,6 +125,6 @@ export function snapshotCall(session: CallSession, registry: CallRegistry): Call
     };
   }
   const turns = session.agentTurns?.();
-  if (turns) snapshot.agent = { turns };
+  if (turns) snapshot.agent = { ...(session.agentProvider ? { provider: session.agentProvider } : {}), turns };
   return withLegEvents(snapshot, leg?.events ?? [], leg?.lastSeen);
 }

@@ -77,6 +77,7 @@ test('serve --app agent: greets, hears goodbye, says goodbye and hangs up throug
   assert.ok(model!.received.some((event) => event.type === 'conversation.item.create' && (event.item as { type: string }).type === 'function_call_output'));
   // The dashboard's data: the call's turns, the caller's words and the latency split.
   const { recent } = (await (await fetch(`${base}/api/calls`)).json()) as CallList;
+  assert.equal(recent[0]?.agent?.provider, 'openai');
   const turns = recent[0]?.agent?.turns ?? [];
   assert.equal(turns[0]?.agent, GREETING);
   assert.equal(turns[1]?.caller, 'goodbye');

@@ -93,6 +93,7 @@ test('agent: the dashboard shows each turn, what the caller and the agent said, 
     },
   });
   await page.waitForSelector('#calls tr.agent li .agent', { timeout: 8000 });
+  assert.equal(await page.textContent('#calls tr.agent li.provider'), 'agent on openai');
   assert.equal(await page.textContent('#calls tr.agent li .caller'), 'caller: when are you open');
   assert.equal(await page.textContent('#calls tr.agent li .agent'), `agent: ${reply}`);
   assert.match((await page.textContent('#calls tr.agent li .latency')) ?? '', /^\d+ ms to first audio \(model \d+ ms \+ voicesocket \d+ ms\)$/);
