@@ -17,7 +17,7 @@ import { measureAnswer } from './answer-latency.js';
 import { clearLatency, injectedHour, realTime, type PacingResult } from './pacer.js';
 import { canPin } from './processes.js';
 import { chart } from './plot.js';
-import { agentLatency } from './agent.js';
+import { agentLatency, CASCADE_TOKENS_PER_SECOND } from './agent.js';
 import { accuracyBy, bargeIn, confusionTable, freeForm, menuAccuracy, transcribingCpu, type MenuResult } from './speech.js';
 
 const args = process.argv.slice(2);
@@ -128,8 +128,9 @@ const speech = suites.has('speech')
   : undefined;
 
 if (suites.has('agent')) process.stderr.write('agent\n');
-const agent = suites.has('agent') ? await agentLatency(quick ? 2 : 12) : undefined;
+const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
 
+const pair = (d: { p50: number; p95: number } | undefined) => (d ? `${fixed(d.p50, 0)} / ${fixed(d.p95, 0)} ms` : '—');
 const distributionText = (d: { p50: number; p95: number; max: number; count: number } | undefined) =>
   d ? `p50 ${fixed(d.p50, 0)} ms, p95 ${fixed(d.p95, 0)} ms, max ${fixed(d.max, 0)} ms (n=${d.count})` : '—';
 
@@ -189,9 +190,16 @@ const report = [
     : []),
   ...(agent
     ? [
-        '### Voice agents (the Agents SDK on our transport, against the local Realtime server)',
+        '### Voice agents, every provider (its SDK against a local server speaking its protocol)',
         '',
-        `${agent.calls} calls, each a question, a long spoken reply, and the caller talking over it. Caller's end of speech → first reply audio sent to Vonage: **voicesocket's share ${distributionText(agent.oursMs)}** (resampling 24 kHz → call rate, queueing, the pacer's first frame); the model's share here is the fake's (its VAD's 500 ms of silence and espeak-ng), ${distributionText(agent.modelMs)}, not a figure for OpenAI. Interruption: the model's speech_started → clear at the caller ${distributionText(agent.clearAfterEventMs)}. Truncation: |audio_end_ms − what the caller's recording shows was heard| ${distributionText(agent.truncationErrorMs)}.`,
+        `Each call: a question, a long spoken reply, and the caller talking over it. **Ours**: the first reply audio from the provider → its first frame sent to Vonage (resampling, queueing, the pacer's first frame). **Model**: the caller's end of speech (our detector) → the provider's first audio; here the fakes' (their voice detection's 500 ms of silence and espeak-ng), not a figure for any vendor; for the cascade it is the whole pipeline: PocketSphinx's final result, a chat model streaming ${CASCADE_TOKENS_PER_SECOND} tokens/s, espeak-ng's first sentence. **Clear**: the barge-in signal (the provider's or our detector's, the later one before the clear) → \`clear\` at the caller. **Truncation error**: |what voicesocket says was heard − what the caller's recording shows|.`,
+        '',
+        '| provider | calls | ours p50 / p95 | model p50 / p95 | speech end → first audio p50 / p95 | clear p50 / p95 | truncation error p50 / p95 / max |',
+        '|---|---|---|---|---|---|---|',
+        ...agent.map(
+          (r) =>
+            `| ${r.provider} | ${r.calls} | ${pair(r.oursMs)} | ${pair(r.modelMs)} | ${pair(r.totalMs)} | ${pair(r.clearAfterEventMs)} | ${pair(r.truncationErrorMs)} / ${r.truncationErrorMs ? fixed(r.truncationErrorMs.max, 0) : '—'} ms |`,
+        ),
         '',
       ]
     : []),

@@ -70,6 +70,9 @@ export class AgentBridge implements VoiceAgent {
   readonly #discarded = new Set<string>();
   readonly #arrivals = new Float64Array(ARRIVALS_KEPT);
   #callerTurns = 0;
+  /** Audio received of the latest reply, bytes (until a frame's worth). */
+  #replyId: string | undefined;
+  #replyBytes = 0;
 
   constructor(
     readonly call: CallSession,
@@ -160,7 +163,11 @@ export class AgentBridge implements VoiceAgent {
     link.on('audio', (pcm, replyId) => {
       if (this.#discarded.has(replyId) || this.#watch.done) return;
       if (this.#activeReply !== replyId) this.#replyStarted(replyId);
-      this.turns.firstAudio(replyId, performance.now());
+      // Latency counts from the first whole frame's worth: less cannot be sent, and waiting for the
+      // rest of it is the provider's time, not ours.
+      this.#replyBytes = this.#replyId === replyId ? this.#replyBytes + pcm.length : pcm.length;
+      this.#replyId = replyId;
+      if (this.#replyBytes >= (link.outputRate / 1000) * FRAME_MS * 2) this.turns.firstAudio(replyId, performance.now());
       this.#watch.answered();
       const playback = this.#playbackOf(link);
       if (!playback.write({ replyId, itemId: replyId, contentIndex: 0 }, pcm)) this.#watch.tooLarge(pcm.length, playback.maxChunkBytes);
