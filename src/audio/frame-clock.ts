@@ -28,7 +28,7 @@ export class FrameClock {
   /** Adds a task; returns its removal. */
   add(task: ClockTask): () => void {
     this.tasks.add(task);
-    this.wake();
+    this.wake(task);
     return () => {
       this.tasks.delete(task);
       if (this.tasks.size === 0) this.cancelTimer();
@@ -39,9 +39,26 @@ export class FrameClock {
     return this.tasks.size;
   }
 
-  /** Call when a task's deadline moved earlier (new audio queued, say). */
-  wake(): void {
-    if (!this.running) this.schedule();
+  /**
+   * Call when a task's deadline moved earlier (new audio queued, say). A task that is due now runs at
+   * once, in its caller's stack: the first frame of a reply leaves when it is written, not a timer
+   * later (a timer can wait tens of milliseconds behind a busy event loop). Only that task runs; the
+   * others keep their deadlines.
+   */
+  wake(task?: ClockTask): void {
+    if (this.running) return;
+    if (task && this.tasks.has(task)) {
+      const now = this.time.now();
+      if (task.nextDueAt() <= now) {
+        this.running = true;
+        try {
+          task.run(now);
+        } finally {
+          this.running = false;
+        }
+      }
+    }
+    this.schedule();
   }
 
   private readonly tick = (): void => {

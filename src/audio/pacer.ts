@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { FRAME_MS } from '../protocol/audio-format.js';
-import { FrameClock } from './frame-clock.js';
+import { FrameClock, type ClockTask } from './frame-clock.js';
 import { FrameSplitter } from './frame-splitter.js';
 
 /** How far ahead of playout to send: enough to ride out 100+ ms event-loop stalls, far below Vonage's 60 s buffer. */
@@ -84,6 +84,8 @@ export class Pacer extends EventEmitter<PacerEvents> {
   private playedBase = 0;
   private sentSinceBase = 0;
   private removeTask: (() => void) | undefined;
+  /** This pacer on the clock: sends what is due. */
+  private readonly task: ClockTask = { nextDueAt: () => this.nextDueAt(), run: (now) => this.run(now) };
   private readonly emitFrame = (frame: Buffer) => this.enqueue({ frame });
 
   constructor(options: PacerOptions) {
@@ -201,8 +203,8 @@ export class Pacer extends EventEmitter<PacerEvents> {
       this.queuedFrames++;
       if (this.budget) this.budget.used += this.frameBytes;
     }
-    if (!this.removeTask) this.removeTask = this.clock.add({ nextDueAt: () => this.nextDueAt(), run: (now) => this.run(now) });
-    else this.clock.wake();
+    if (!this.removeTask) this.removeTask = this.clock.add(this.task);
+    else this.clock.wake(this.task);
   }
 
   private nextDueAt(): number {

@@ -144,3 +144,18 @@ test('scheduledMs: where audio written now starts, in playedMs terms, across a c
   void pacer.write(Buffer.alloc(160)); // half a frame waits in the splitter
   assert.equal(pacer.scheduledMs(), next + 10);
 });
+
+test('the first frame written to an idle pacer leaves at once, before any timer fires; the rest keep their schedule', () => {
+  const { time, pacer, sent } = setUp({ leadMs: 200 });
+  // Written into a busy loop: no timer has had a chance to run yet.
+  void pacer.write(Buffer.alloc(320 * 20)); // 400 ms at 8 kHz
+  // Everything up to the lead went out in the writer's own call stack (it failed with a timer: 0 frames).
+  assert.equal(sent.length, 11, 'the lead (200 ms) plus the frame playing');
+  assert.ok(sent.every(({ at }) => at === 0));
+  time.advance(1000, 0);
+  assert.equal(sent.length, 20, 'the rest paced');
+  assert.equal(playout(sent).gaps, 0);
+  // Idle again, then a new reply: its first frame leaves at once too.
+  void pacer.write(Buffer.alloc(320));
+  assert.equal(sent.length, 21);
+});
