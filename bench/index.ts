@@ -198,7 +198,7 @@ const report = [
         '|---|---|---|---|---|---|---|',
         ...agent.map(
           (r) =>
-            `| ${r.provider} | ${r.calls} | ${pair(r.oursMs)} | ${pair(r.modelMs)} | ${pair(r.totalMs)} | ${pair(r.clearAfterEventMs)} | ${pair(r.truncationErrorMs)} / ${r.truncationErrorMs ? fixed(r.truncationErrorMs.max, 0) : '—'} ms |`,
+            `| ${r.provider} | ${r.calls} | ${pair(r.oursMs)} | ${pair(r.modelMs)} | ${pair(r.totalMs)} | ${pair(r.clearAfterEventMs)} | ${r.truncationErrorMs ? `${fixed(r.truncationErrorMs.p50, 0)} / ${fixed(r.truncationErrorMs.p95, 0)} / ${fixed(r.truncationErrorMs.max, 0)} ms` : '—'} |`,
         ),
         '',
       ]

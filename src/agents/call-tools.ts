@@ -5,7 +5,6 @@
  * connects the number. Without credentials, hanging up closes this call's socket, and a transfer is
  * refused in words the model can relay. Both wait until the agent's last words have been heard.
  */
-import { tool } from '@openai/agents-realtime';
 import type { Voice } from '@vonage/voice';
 import { z } from 'zod';
 import type { CallSession } from '../call/call-session.js';
@@ -54,24 +53,6 @@ export function phoneTools(call: CallSession, vonage?: Voice): AgentTool[] {
     },
   });
   return [hangUp, transfer];
-}
-
-/** The same tools for OpenAI's Agents SDK (`RealtimeAgent({ tools })`). */
-export function callTools(call: CallSession, vonage?: Voice) {
-  return phoneTools(call, vonage).map(realtimeTool);
-}
-
-/** A provider-neutral tool as OpenAI's Agents SDK takes it; what it returns is given to the model as text. */
-export function realtimeTool(t: AgentTool) {
-  return tool({
-    name: t.name,
-    description: t.description,
-    parameters: t.parameters,
-    execute: async (args) => {
-      const result: unknown = await t.execute(args);
-      return typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
-    },
-  });
 }
 
 /** Keeps each tool's argument type tied to its parameters. */

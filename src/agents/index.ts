@@ -28,6 +28,7 @@ export {
   type Interruption,
 } from './vonage-realtime-transport.js';
 export { startAgent, DEFAULT_REALTIME_MODEL, OPENAI_REALTIME_URL, type StartAgentOptions, type AgentOnCall } from './start-agent.js';
-export { callTools, phoneTools, realtimeTool, defineTool } from './call-tools.js';
+export { phoneTools, defineTool } from './call-tools.js';
+export { callTools, realtimeTool } from './realtime-tools.js';
 export { TurnLog } from './turn-log.js';
 export type { AgentTurnSnapshot } from '../call/call-snapshot.js';

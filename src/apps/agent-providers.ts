@@ -1,16 +1,11 @@
 /**
  * The agent app's provider, chosen by `--agent-provider` and made from its options and keys in the
  * environment (or .env). A key that is missing stops the server at start with one line (exit 2):
- * never a call that fails on its first word.
+ * never a call that fails on its first word. Only the chosen provider's module (and its vendor SDK)
+ * is loaded: a server that echoes loads none of them.
  */
 import { VoicesocketError } from '../errors.js';
 import type { AgentProvider } from '../agents/agent-link.js';
-import { cascadeProvider } from '../agents/providers/cascade.js';
-import { deepgramAgentProvider } from '../agents/providers/deepgram-agent.js';
-import { elevenLabsProvider } from '../agents/providers/elevenlabs.js';
-import { geminiProvider } from '../agents/providers/gemini.js';
-import { openaiProvider } from '../agents/providers/openai.js';
-import { DEFAULT_REALTIME_MODEL } from '../agents/start-agent.js';
 import { choiceOption, stringOption, type AppOptions } from './options.js';
 
 export const AGENT_PROVIDERS = ['openai', 'gemini', 'elevenlabs', 'deepgram', 'cascade'] as const;
@@ -19,44 +14,57 @@ export type AgentProviderName = (typeof AGENT_PROVIDERS)[number];
 /** The cascade's chat model when none is named. */
 export const DEFAULT_CASCADE_MODEL = 'gpt-4o-mini';
 
-function required(env: NodeJS.ProcessEnv, names: string[], provider: string): string {
+function required(env: NodeJS.ProcessEnv, names: string[], provider: string, given?: unknown): string {
+  if (typeof given === 'string' && given !== '') return given;
   for (const name of names) if (env[name]) return env[name]!;
   throw new VoicesocketError('CONFIG_INVALID', `the agent app with --agent-provider ${provider} needs ${names.join(' or ')} (in the environment or .env)`);
 }
 
-export function agentProviderFrom(options: AppOptions, env: NodeJS.ProcessEnv): AgentProvider {
+export async function agentProviderFrom(options: AppOptions, env: NodeJS.ProcessEnv): Promise<AgentProvider> {
   const name = choiceOption({ agentProvider: options.agentProvider ?? env.AGENT_PROVIDER }, 'agentProvider', 'agent-provider', AGENT_PROVIDERS, 'openai');
   const model = stringOption(options, 'model', '');
   const voice = stringOption(options, 'voice', '');
   const named = <T extends object>(fields: T) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== '')) as Partial<T>;
   switch (name) {
-    case 'openai':
+    case 'openai': {
+      const apiKey = required(env, ['OPENAI_API_KEY'], name, options.openaiApiKey);
+      const { openaiProvider } = await import('../agents/providers/openai.js');
+      const { DEFAULT_REALTIME_MODEL } = await import('../agents/start-agent.js');
       return openaiProvider({
-        apiKey: required(env, ['OPENAI_API_KEY'], name),
+        apiKey,
         model: model || DEFAULT_REALTIME_MODEL,
         ...named({ voice, url: stringOption(options, 'openaiUrl', env.OPENAI_REALTIME_URL ?? '') }),
       });
-    case 'gemini':
+    }
+    case 'gemini': {
+      const apiKey = required(env, ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], name);
+      const { geminiProvider } = await import('../agents/providers/gemini.js');
       return geminiProvider({
-        apiKey: required(env, ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], name),
+        apiKey,
         ...named({ model, voice, baseUrl: stringOption(options, 'geminiUrl', env.GEMINI_BASE_URL ?? '') }),
       });
-    case 'elevenlabs':
-      return elevenLabsProvider({
-        apiKey: required(env, ['ELEVENLABS_API_KEY'], name),
-        agentId: stringOption(options, 'elevenlabsAgentId', '') || required(env, ['ELEVENLABS_AGENT_ID'], name),
-        ...named({ voice, baseUrl: stringOption(options, 'elevenlabsUrl', env.ELEVENLABS_BASE_URL ?? '') }),
-      });
-    case 'deepgram':
+    }
+    case 'elevenlabs': {
+      const apiKey = required(env, ['ELEVENLABS_API_KEY'], name, options.elevenlabsApiKey);
+      const agentId = stringOption(options, 'elevenlabsAgentId', '') || required(env, ['ELEVENLABS_AGENT_ID'], name);
+      const { elevenLabsProvider } = await import('../agents/providers/elevenlabs.js');
+      return elevenLabsProvider({ apiKey, agentId, ...named({ voice, baseUrl: stringOption(options, 'elevenlabsUrl', env.ELEVENLABS_BASE_URL ?? '') }) });
+    }
+    case 'deepgram': {
+      const apiKey = required(env, ['DEEPGRAM_API_KEY'], name, options.deepgramApiKey);
+      const { deepgramAgentProvider } = await import('../agents/providers/deepgram-agent.js');
       return deepgramAgentProvider({
-        apiKey: required(env, ['DEEPGRAM_API_KEY'], name),
+        apiKey,
         ...named({ voice, baseUrl: stringOption(options, 'deepgramAgentUrl', env.DEEPGRAM_AGENT_URL ?? '') }),
         ...(model ? { think: { provider: 'open_ai', model } } : {}),
       });
+    }
     case 'cascade': {
       const baseUrl = stringOption(options, 'llmUrl', env.LLM_BASE_URL ?? '');
       // A local model server (Ollama, vLLM) takes no key; OpenAI's own API does.
-      const apiKey = env.LLM_API_KEY || env.OPENAI_API_KEY || (baseUrl ? undefined : required(env, ['LLM_API_KEY', 'OPENAI_API_KEY'], name));
+      const given = stringOption(options, 'openaiApiKey', '');
+      const apiKey = env.LLM_API_KEY || given || env.OPENAI_API_KEY || (baseUrl ? undefined : required(env, ['LLM_API_KEY', 'OPENAI_API_KEY'], name));
+      const { cascadeProvider } = await import('../agents/providers/cascade.js');
       return cascadeProvider({ llm: { model: model || DEFAULT_CASCADE_MODEL, apiKey, ...named({ baseUrl }) }, ...named({ voice }) });
     }
   }

@@ -60,8 +60,8 @@ export function vonageVoiceFromEnv(env: NodeJS.ProcessEnv): Voice | undefined {
 export const agentApp: AppDefinition = {
   name: 'agent',
   description: `a phone agent on ${AGENT_PROVIDERS.join(', ')} (--agent-provider; keys in docs/agents.md): --instructions, --voice, --model, --agent-greeting; hangs up and transfers`,
-  create: (options) => {
-    const provider = agentProviderFrom(options, process.env);
+  create: async (options) => {
+    const provider = await agentProviderFrom(options, process.env);
     const vonage = vonageVoiceFromEnv(process.env);
     const bargeIn = options.bargeIn === undefined ? undefined : choiceOption(options, 'bargeIn', 'barge-in', ['model', 'speech', 'both'] as const, 'both');
     return voiceAgent({

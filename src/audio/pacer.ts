@@ -198,13 +198,17 @@ export class Pacer extends EventEmitter<PacerEvents> {
   }
 
   private enqueue(item: Item): void {
+    // Nothing was waiting: this item may be due now, and is sent at once (the start of a reply). While
+    // audio is queued the clock's ticks send it, in step with every other task on the clock.
+    const idle = this.head === this.queue.length;
     this.queue.push(item);
     if ('frame' in item) {
       this.queuedFrames++;
       if (this.budget) this.budget.used += this.frameBytes;
     }
     if (!this.removeTask) this.removeTask = this.clock.add(this.task);
-    else this.clock.wake(this.task);
+    else if (idle) this.clock.wake(this.task);
+    else this.clock.wake();
   }
 
   private nextDueAt(): number {

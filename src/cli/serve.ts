@@ -35,7 +35,6 @@ export interface AppFlags {
   openaiUrl?: string;
   geminiUrl?: string;
   elevenlabsAgentId?: string;
-  elevenlabsUrl?: string;
   deepgramAgentUrl?: string;
   llmUrl?: string;
   printConfig?: boolean;
@@ -94,7 +93,6 @@ export function addServeOptions(command: Command): Command {
   grouped(AGENT_OPTIONS, '--openai-url <url>', "openai: the Realtime endpoint (default OpenAI's) [env OPENAI_REALTIME_URL]");
   grouped(AGENT_OPTIONS, '--gemini-url <url>', "gemini: the API base (default Google's) [env GEMINI_BASE_URL]");
   grouped(AGENT_OPTIONS, '--elevenlabs-agent-id <id>', 'elevenlabs: the agent to talk to [env ELEVENLABS_AGENT_ID]');
-  grouped(AGENT_OPTIONS, '--elevenlabs-url <url>', "elevenlabs: the API base (default ElevenLabs') [env ELEVENLABS_BASE_URL]");
   grouped(AGENT_OPTIONS, '--deepgram-agent-url <url>', "deepgram: the Voice Agent API base (default Deepgram's) [env DEEPGRAM_AGENT_URL]");
   grouped(
     AGENT_OPTIONS,
@@ -130,7 +128,11 @@ export async function startServing(config: ServerConfig, flags: AppFlags, worker
     openaiUrl: flags.openaiUrl,
     geminiUrl: flags.geminiUrl,
     elevenlabsAgentId: flags.elevenlabsAgentId,
-    elevenlabsUrl: flags.elevenlabsUrl,
+    // The vendors' keys and bases are server settings (flag, variable or .env): the agent's provider uses them too.
+    openaiApiKey: config.openaiApiKey,
+    elevenlabsApiKey: config.elevenlabsApiKey,
+    elevenlabsUrl: config.elevenlabsUrl,
+    deepgramApiKey: config.deepgramApiKey,
     deepgramAgentUrl: flags.deepgramAgentUrl,
     llmUrl: flags.llmUrl,
   };

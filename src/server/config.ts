@@ -55,10 +55,15 @@ export interface ServerConfig {
   deepgramApiKey: string | undefined;
   /** Deepgram's API base (a proxy, or a server speaking its protocol); Deepgram's own when unset. */
   deepgramUrl: string | undefined;
+  /** The other vendors' keys and API bases, for their engines and agents (docs/speech.md, docs/agents.md). */
+  elevenlabsApiKey: string | undefined;
+  elevenlabsUrl: string | undefined;
+  openaiApiKey: string | undefined;
+  openaiBaseUrl: string | undefined;
 }
 
 export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram'] as const;
-export const TEXT_TO_SPEECH_ENGINES = ['espeak-ng', 'deepgram'] as const;
+export const TEXT_TO_SPEECH_ENGINES = ['espeak-ng', 'deepgram', 'elevenlabs', 'openai'] as const;
 export type SpeechToTextEngine = (typeof SPEECH_TO_TEXT_ENGINES)[number];
 export type TextToSpeechEngine = (typeof TEXT_TO_SPEECH_ENGINES)[number];
 
@@ -104,7 +109,18 @@ export const DEFAULT_CONFIG: ServerConfig = {
   textToSpeech: 'espeak-ng',
   deepgramApiKey: undefined,
   deepgramUrl: undefined,
+  elevenlabsApiKey: undefined,
+  elevenlabsUrl: undefined,
+  openaiApiKey: undefined,
+  openaiBaseUrl: undefined,
 };
+
+/** Each vendor engine's key: the engine, its setting, its variable and flag. */
+const VENDOR_KEYS = [
+  ['deepgram', 'deepgramApiKey', 'DEEPGRAM_API_KEY', '--deepgram-key'],
+  ['elevenlabs', 'elevenlabsApiKey', 'ELEVENLABS_API_KEY', '--elevenlabs-key'],
+  ['openai', 'openaiApiKey', 'OPENAI_API_KEY', '--openai-key'],
+] as const;
 
 /** Rules between settings, for `loadConfig` and for library users who build a config by hand. */
 export function checkConsistency(result: ServerConfig): ServerConfig {
@@ -116,12 +132,11 @@ export function checkConsistency(result: ServerConfig): ServerConfig {
       '--socket-token (SOCKET_TOKEN) needs --signature-secret (VONAGE_SIGNATURE_SECRET): the token travels in the answer NCCO, and unverified answer requests would hand it to anyone',
     );
   }
-  const deepgramFor = [result.speechToText === 'deepgram' ? '--stt' : '', result.textToSpeech === 'deepgram' ? '--tts' : ''].filter(Boolean);
-  if (deepgramFor.length > 0 && result.deepgramApiKey === undefined) {
-    throw new VoicesocketError(
-      'CONFIG_INVALID',
-      `${deepgramFor.join(' and ')} deepgram needs DEEPGRAM_API_KEY (or --deepgram-key): the Deepgram console makes one under "API Keys"`,
-    );
+  // A vendor engine without its key would fail on every call: the server does not start.
+  for (const [vendor, key, variable, flag] of VENDOR_KEYS) {
+    const jobs = [result.speechToText === vendor ? '--stt' : '', result.textToSpeech === vendor ? '--tts' : ''].filter(Boolean);
+    if (jobs.length > 0 && result[key] === undefined)
+      throw new VoicesocketError('CONFIG_INVALID', `${jobs.join(' and ')} ${vendor} needs ${variable} (or ${flag})`);
   }
   return result;
 }

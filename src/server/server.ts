@@ -182,6 +182,10 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       textToSpeech: config.textToSpeech,
       deepgramApiKey: config.deepgramApiKey,
       deepgramUrl: config.deepgramUrl,
+      vendors: {
+        elevenlabs: { apiKey: config.elevenlabsApiKey, baseUrl: config.elevenlabsUrl },
+        openai: { apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl },
+      },
     });
   const sockets = new CallSocketServer({
     registry,

@@ -6,47 +6,11 @@
 import { availableParallelism } from 'node:os';
 import { VoicesocketError } from '../errors.js';
 import { SAMPLE_RATES, isSampleRate } from '../protocol/audio-format.js';
-import { DEFAULT_CONFIG, LOG_LEVELS, SPEECH_TO_TEXT_ENGINES, TEXT_TO_SPEECH_ENGINES, checkConsistency, isModulePath, type ServerConfig } from './config.js';
+import { DEFAULT_CONFIG, LOG_LEVELS, checkConsistency, type ServerConfig } from './config.js';
+import { nonEmpty, oneOf, setting, urlOf, WEB_PROTOCOLS, type Setting } from './setting-parsers.js';
+import { SPEECH_SETTINGS } from './speech-settings.js';
 
-type Parser<T> = (raw: string) => T | undefined;
-
-export interface Setting<K extends keyof ServerConfig = keyof ServerConfig> {
-  key: K;
-  env: string;
-  flag: string;
-  description: string;
-  allowed: string;
-  parse: Parser<ServerConfig[K]>;
-  /** A valid value other than the default, and one that must be refused: the settings contract test runs both for every setting. */
-  example: string;
-  invalid: string;
-  /** Never printed (`serve --print-config` shows only that it is set). */
-  secret?: boolean;
-}
-
-function setting<K extends keyof ServerConfig>(value: Setting<K>): Setting<K> {
-  return value;
-}
-
-const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? undefined : raw);
-
-const WEB_PROTOCOLS = ['http:', 'https:', 'ws:', 'wss:'];
-
-/** An absolute URL with one of these schemes and a host. */
-function urlOf(protocols: string[]): Parser<string> {
-  return (raw) => {
-    try {
-      const url = new URL(raw);
-      return protocols.includes(url.protocol) && url.hostname !== '' ? raw : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-}
-
-function oneOf<T extends string>(values: readonly T[]): Parser<T> {
-  return (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : undefined);
-}
+export type { Setting };
 
 export const SETTINGS: Setting[] = [
   setting({
@@ -99,7 +63,7 @@ export const SETTINGS: Setting[] = [
     description: 'text spoken before connecting',
     allowed: '1 to 1500 characters',
     example: 'Hello there',
-    invalid: '',
+    invalid: 'x'.repeat(1501),
     parse: (raw) => (raw.length >= 1 && raw.length <= 1500 ? raw : undefined),
   }),
   setting({
@@ -279,47 +243,7 @@ export const SETTINGS: Setting[] = [
     invalid: '10',
     parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
   }),
-  setting({
-    key: 'speechToText',
-    env: 'STT_ENGINE',
-    flag: '--stt <engine>',
-    description: 'speech-to-text engine of apps that listen (pocketsphinx: offline; deepgram: needs DEEPGRAM_API_KEY; or your own module); see docs/speech.md',
-    allowed: `${SPEECH_TO_TEXT_ENGINES.join(', ')}, or a module path such as ./my-stt.js`,
-    example: 'deepgram',
-    invalid: 'whisper',
-    parse: (raw) => oneOf(SPEECH_TO_TEXT_ENGINES)(raw) ?? (isModulePath(raw) ? raw : undefined),
-  }),
-  setting({
-    key: 'textToSpeech',
-    env: 'TTS_ENGINE',
-    flag: '--tts <engine>',
-    description: 'text-to-speech engine of apps that speak (espeak-ng: offline; deepgram: needs DEEPGRAM_API_KEY; or your own module)',
-    allowed: `${TEXT_TO_SPEECH_ENGINES.join(', ')}, or a module path such as ./my-tts.js`,
-    example: 'deepgram',
-    invalid: 'polly',
-    parse: (raw) => oneOf(TEXT_TO_SPEECH_ENGINES)(raw) ?? (isModulePath(raw) ? raw : undefined),
-  }),
-  setting({
-    key: 'deepgramApiKey',
-    secret: true,
-    env: 'DEEPGRAM_API_KEY',
-    flag: '--deepgram-key <key>',
-    description: 'Deepgram API key, for --stt deepgram or --tts deepgram',
-    allowed: '8 to 256 printable ASCII characters without spaces',
-    example: '0123456789abcdef0123456789abcdef01234567',
-    invalid: 'short',
-    parse: (raw) => (/^[\x21-\x7e]{8,256}$/.test(raw) ? raw : undefined),
-  }),
-  setting({
-    key: 'deepgramUrl',
-    env: 'DEEPGRAM_URL',
-    flag: '--deepgram-url <url>',
-    description: "Deepgram's API base, for a proxy or a local server speaking its protocol (default Deepgram's own)",
-    allowed: 'an absolute http(s):// or ws(s):// URL',
-    example: 'http://127.0.0.1:8765',
-    invalid: 'deepgram',
-    parse: urlOf(WEB_PROTOCOLS),
-  }),
+  ...SPEECH_SETTINGS,
 ];
 
 /** Where each setting is listed in `--help`: a newcomer looks for "security", not for a flag's name. */
@@ -356,6 +280,11 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   textToSpeech: 'speech',
   deepgramApiKey: 'speech',
   deepgramUrl: 'speech',
+  elevenlabsApiKey: 'speech',
+  elevenlabsUrl: 'speech',
+  openaiApiKey: 'speech',
+  openaiBaseUrl: 'speech',
+
   workers: 'scale',
   redisUrl: 'scale',
   drainTimeoutS: 'scale',
@@ -374,7 +303,8 @@ export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = pro
   for (const item of SETTINGS) {
     const fromFlag = flags[item.key];
     const raw = fromFlag ?? env[item.env];
-    if (raw === undefined) continue;
+    // A variable set to nothing (`OPENAI_API_KEY=` in a .env) is a setting left unset, not a bad value.
+    if (raw === undefined || (fromFlag === undefined && raw === '')) continue;
     const value = item.parse(raw);
     if (value === undefined) {
       const source = fromFlag !== undefined ? item.flag.split(' ')[0] : item.env;

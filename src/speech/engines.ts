@@ -1,7 +1,8 @@
 /**
  * Which engine does each job. Offline engines by default (PocketSphinx, espeak-ng: Debian packages,
- * no account); Deepgram when it is chosen, with its key. The server builds this once from its
- * settings; an app may name another engine per call.
+ * no account); a vendor's (Deepgram; ElevenLabs and OpenAI for speech)
+ * when it is chosen, with its key. The server builds this once from its settings; an app may name
+ * another engine per call.
  */
 import type { DeepgramOptions } from './deepgram-client.js';
 import { deepgramSynthesizer } from './deepgram-synthesizer.js';
@@ -11,6 +12,8 @@ import { pocketsphinxTranscriber, type PocketSphinxOptions } from './pocketsphin
 import type { Synthesizer } from './synthesizer.js';
 import type { TranscriberFactory } from './transcriber.js';
 import { guardSynthesizer, guardTranscriberFactory } from './guarded-engine.js';
+import type { ElevenLabsSpeechOptions } from './elevenlabs-synthesizer.js';
+import type { OpenAISpeechOptions } from './openai-synthesizer.js';
 
 export interface SpeechEngineSettings {
   /** The default engine of each job, by name: a built-in one, or one registered (a user's module). */
@@ -22,6 +25,11 @@ export interface SpeechEngineSettings {
   pocketsphinx?: PocketSphinxOptions;
   /** Model, voice and timeouts of the Deepgram engines. */
   deepgram?: Omit<DeepgramOptions, 'apiKey' | 'baseUrl'>;
+  /** The other vendors' keys and API bases (each engine's options: elevenlabs-synthesizer.ts, ...). */
+  vendors?: {
+    elevenlabs?: ElevenLabsSpeechOptions;
+    openai?: OpenAISpeechOptions;
+  };
 }
 
 export interface SpeechEngines {
@@ -44,6 +52,11 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
   const synthesizers = new Map<string, () => Synthesizer>([
     ['espeak-ng', () => espeakSynthesizer],
     ['deepgram', () => deepgramSynthesizer(deepgram)],
+    [
+      'elevenlabs',
+      () => lazySynthesizer('elevenlabs', async () => (await import('./elevenlabs-synthesizer.js')).elevenLabsSynthesizer(settings.vendors?.elevenlabs ?? {})),
+    ],
+    ['openai', () => lazySynthesizer('openai', async () => (await import('./openai-synthesizer.js')).openaiSynthesizer(settings.vendors?.openai ?? {}))],
   ]);
   // One factory per engine for the server's life: an engine limit (PocketSphinx's) counts every call.
   const made = new Map<string, unknown>();
@@ -65,6 +78,18 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
         const guarded = guardSynthesizer(engine as Synthesizer);
         for (const name of names) synthesizers.set(name, () => guarded);
       }
+    },
+  };
+}
+
+/** A synthesizer whose module (and vendor SDK) loads on its first use: a server that never speaks through it loads none of it. */
+function lazySynthesizer(engine: string, load: () => Promise<Synthesizer>): Synthesizer {
+  let loaded: Promise<Synthesizer> | undefined;
+  return {
+    engine,
+    async *synthesize(text, options) {
+      loaded ??= load();
+      yield* (await loaded).synthesize(text, options);
     },
   };
 }

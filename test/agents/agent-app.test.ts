@@ -197,17 +197,17 @@ test('agent providers: a missing key or agent id stops the server at start with 
     [{}, { AGENT_PROVIDER: 'gemini' }, /--agent-provider gemini needs GEMINI_API_KEY/],
   ];
   for (const [options, env, expected] of cases) {
-    assert.throws(
-      () => agentProviderFrom(options, env),
+    await assert.rejects(
+      agentProviderFrom(options, env),
       (error: unknown) => error instanceof VoicesocketError && error.code === 'VS_ERR_CONFIG_INVALID' && expected.test(error.message),
       JSON.stringify([options, env]),
     );
   }
   // A local model server needs no key; every other provider is made from its key alone.
-  assert.equal(agentProviderFrom({ agentProvider: 'cascade', llmUrl: 'http://127.0.0.1:11434/v1' }, {}).name, 'cascade');
-  assert.equal(agentProviderFrom({ agentProvider: 'gemini' }, { GOOGLE_API_KEY: 'k' }).name, 'gemini');
-  assert.equal(agentProviderFrom({ agentProvider: 'elevenlabs', elevenlabsAgentId: 'agent_1' }, { ELEVENLABS_API_KEY: 'k' }).name, 'elevenlabs');
-  assert.equal(agentProviderFrom({}, { AGENT_PROVIDER: 'deepgram', DEEPGRAM_API_KEY: 'k' }).name, 'deepgram');
+  assert.equal((await agentProviderFrom({ agentProvider: 'cascade', llmUrl: 'http://127.0.0.1:11434/v1' }, {})).name, 'cascade');
+  assert.equal((await agentProviderFrom({ agentProvider: 'gemini' }, { GOOGLE_API_KEY: 'k' })).name, 'gemini');
+  assert.equal((await agentProviderFrom({ agentProvider: 'elevenlabs', elevenlabsAgentId: 'agent_1' }, { ELEVENLABS_API_KEY: 'k' })).name, 'elevenlabs');
+  assert.equal((await agentProviderFrom({}, { AGENT_PROVIDER: 'deepgram', DEEPGRAM_API_KEY: 'k' })).name, 'deepgram');
   // And through the CLI: exit 2, one line.
   const child = spawnCli(['serve', '--port', '0', '--app', 'agent', '--agent-provider', 'gemini'], { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' });
   let stderr = '';

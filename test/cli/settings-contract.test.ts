@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { SETTINGS, loadConfig, type Setting } from '../../src/server/settings.js';
+import { VoicesocketError } from '../../src/errors.js';
 import { addServeOptions, settingsFromFlags } from '../../src/cli/serve.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 
@@ -105,16 +106,25 @@ test('the command line turns a refused value into one line and exit 2 (a flag an
   }
 });
 
-test('a Deepgram engine without a Deepgram key exits 2 with one line naming what is missing', async () => {
-  for (const args of [
-    ['--stt', 'deepgram'],
-    ['--tts', 'deepgram'],
-  ]) {
-    const { code, stderr } = await runCli(['serve', '--print-config', ...args], CLEAN_ENV);
-    assert.equal(code, 2, stderr);
-    assert.equal(stderr.trim().split('\n').length, 1, stderr);
-    assert.match(stderr, new RegExp(`VS_ERR_CONFIG_INVALID.*${args[0]} deepgram needs DEEPGRAM_API_KEY`));
+test('a vendor engine without its key stops the server with one line naming what is missing', async () => {
+  const cases = [
+    ['stt', 'deepgram', 'DEEPGRAM_API_KEY'],
+    ['tts', 'deepgram', 'DEEPGRAM_API_KEY'],
+    ['tts', 'openai', 'OPENAI_API_KEY'],
+    ['tts', 'elevenlabs', 'ELEVENLABS_API_KEY'],
+  ] as const;
+  for (const [job, engine, variable] of cases) {
+    assert.throws(
+      () => loadConfig(job === 'stt' ? { speechToText: engine } : { textToSpeech: engine }, {}),
+      (error: unknown) => error instanceof VoicesocketError && error.message.includes(`--${job} ${engine} needs ${variable}`),
+      `${job} ${engine}`,
+    );
   }
+  // Through the CLI: exit 2 and one line.
+  const { code, stderr } = await runCli(['serve', '--print-config', '--stt', 'deepgram'], CLEAN_ENV);
+  assert.equal(code, 2, stderr);
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  assert.match(stderr, /VS_ERR_CONFIG_INVALID.*--stt deepgram needs DEEPGRAM_API_KEY/);
 });
 
 test('the README documents every setting, flag and variable', () => {

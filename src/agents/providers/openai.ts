@@ -7,7 +7,7 @@
 import { RealtimeAgent } from '@openai/agents-realtime';
 import type { StartVoiceAgentOptions } from '../agent-bridge.js';
 import type { SessionProvider } from '../agent-link.js';
-import { realtimeTool } from '../call-tools.js';
+import { realtimeTool } from '../realtime-tools.js';
 import { startAgent } from '../start-agent.js';
 
 export interface OpenAIRealtimeOptions {
