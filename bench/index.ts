@@ -18,6 +18,7 @@ import { clearLatency, injectedHour, realTime, type PacingResult } from './pacer
 import { canPin } from './processes.js';
 import { chart } from './plot.js';
 import { agentLatency, CASCADE_TOKENS_PER_SECOND } from './agent.js';
+import { recordedSpeech, type RecordedResult } from './recorded-speech.js';
 import { accuracyBy, bargeIn, confusionTable, freeForm, menuAccuracy, transcribingCpu, type MenuResult } from './speech.js';
 
 const args = process.argv.slice(2);
@@ -124,11 +125,35 @@ const speech = suites.has('speech')
       barge: await bargeIn(quick),
       free: await freeForm(quick),
       cpu: await transcribingCpu(quick ? 1 : 2, quick ? 6 : 20),
+      recorded: await recordedSpeech(quick),
     }
   : undefined;
 
 if (suites.has('agent')) process.stderr.write('agent\n');
 const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
+
+function recordedLines(recorded: RecordedResult): string[] {
+  const wer = (key: string) => {
+    const value = recorded.wer.get(key);
+    return value === undefined ? '—' : `${fixed(100 * value, 1)} %`;
+  };
+  const sets = [...new Set(recorded.rows.map((r) => r.set))];
+  return [
+    'Real recorded human speech (Debian\'s `pocketsphinx-testdata`: a LibriVox reading, spoken card names, "go forward ten meters"), word error rate. **engine**: PocketSphinx on the whole file as one utterance; **pipeline**: our detector and the engine, as a call feeds them; **call**: the file as a caller\'s audio on an emulated call to the transcribe app. 8 kHz: the file downsampled.',
+    '',
+    '| set | words | 16 kHz engine | 16 kHz pipeline | 16 kHz call | 8 kHz engine | 8 kHz pipeline | 8 kHz call |',
+    '|---|---|---|---|---|---|---|---|',
+    ...sets.map((set) => {
+      const words = recorded.rows.filter((r) => r.set === set && r.rate === 16000).reduce((sum, r) => sum + r.reference.split(/\s+/).filter(Boolean).length, 0);
+      return `| ${set} | ${words} | ${['16000', '8000'].flatMap((rate) => ['engine', 'pipeline', 'call'].map((way) => wer(`${set} ${rate} ${way}`))).join(' | ')} |`;
+    }),
+    '',
+    '| file | rate | said | engine heard | call heard |',
+    '|---|---|---|---|---|',
+    ...recorded.rows.map((r) => `| ${r.set} ${r.name} | ${r.rate / 1000} kHz | ${r.reference} | ${r.engine || '(nothing)'} | ${r.call || '(nothing)'} |`),
+    '',
+  ];
+}
 
 const pair = (d: { p50: number; p95: number } | undefined) => (d ? `${fixed(d.p50, 0)} / ${fixed(d.p95, 0)} ms` : '—');
 const distributionText = (d: { p50: number; p95: number; max: number; count: number } | undefined) =>
@@ -186,6 +211,7 @@ const report = [
         '',
         `Transcribing calls (transcribe app as its own process, pinned; callers speak every 3 s; PocketSphinx children counted): ${speech.cpu.calls} calls, ${fixed(speech.cpu.cpuPercent, 1)} % of a core, **${fixed(speech.cpu.cpuPercentPerCall, 2)} % per call → about ${fixed(speech.cpu.callsPerCore, 0)} transcribing calls per core** (the Node process ${fixed(speech.cpu.nodePercentPerCall, 2)} % per call, PocketSphinx the rest); ${speech.cpu.finals} final results for ${speech.cpu.utterances} utterances, ${speech.cpu.engineFailures} engine failures${speech.cpu.engineFailures ? ' ⚠ overloaded: the figure is not valid' : ''}.`,
         '',
+        ...recordedLines(speech.recorded),
       ]
     : []),
   ...(agent

@@ -22,6 +22,9 @@ export const SYSTEM_TOOLS = {
   // and the US English model. A path, not a command: neither package installs one we use.
   '/usr/lib/python3/dist-packages/pocketsphinx/__init__.py': 'python3-pocketsphinx',
   '/usr/share/pocketsphinx/model/en-us/en-us/mdef': 'pocketsphinx-en-us',
+  // Real recorded human speech with known transcripts (CMU's test recordings), for the offline
+  // accuracy benchmark (bench/recorded-speech.ts): measured on people, not only on synthetic voices.
+  '/usr/share/pocketsphinx/test/data/librivox/transcription': 'pocketsphinx-testdata',
 };
 
 function run(command, commandArgs, options = {}) {

@@ -53,7 +53,7 @@ async function* elevenLabsSpeech(
       { text, modelId: settings.model ?? ELEVENLABS_DEFAULTS.model, outputFormat: `pcm_${rate}` as never },
       { maxRetries: 0, timeoutInSeconds: answerTimeoutMs / 1000, abortSignal: request.signal },
     );
-    yield* pcmAtCallRate(body as AsyncIterable<Uint8Array>, 'elevenlabs', rate, options.sampleRate, answerTimeoutMs, stop);
+    yield* pcmAtCallRate(body as unknown as AsyncIterable<Uint8Array>, 'elevenlabs', rate, options.sampleRate, answerTimeoutMs, stop);
   } catch (error) {
     if (options.signal?.aborted) return;
     throw failure(error);
