@@ -8,6 +8,8 @@
  *   npm run bench -- --calls 300 --rounds 3 --duration 20
  *   npm run bench -- --suites echo --calls 300 --targets voicesocket,voicesocket-workers-2,voicesocket-redis,bare-ws
  *   npm run bench -- --suites speech   speech only (~4 min): menu accuracy, barge-in, WER, CPU
+ *   npm run bench -- --suites recorded offline accuracy on recorded human speech (16 and 8 kHz)
+ *   npm run bench -- --suites agent    every voice-agent provider side by side
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -35,7 +37,7 @@ const durationS = Number(option('duration', quick ? '5' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets = option('targets', quick ? 'voicesocket,bare-ws' : 'voicesocket,bare-ws,bare-uws').split(',') as Target[];
 for (const target of targets) if (!TARGETS.includes(target)) throw new Error(`--targets: ${target} is not one of ${TARGETS.join(', ')}`);
-const suites = new Set(option('suites', 'echo,answer,pacer,speech,agent').split(','));
+const suites = new Set(option('suites', 'echo,answer,pacer,speech,recorded,agent').split(','));
 if (suites.has('echo') && !targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
 const realSeconds = quick ? 3 : 60;
 const root = join(import.meta.dirname, '..');
@@ -125,9 +127,11 @@ const speech = suites.has('speech')
       barge: await bargeIn(quick),
       free: await freeForm(quick),
       cpu: await transcribingCpu(quick ? 1 : 2, quick ? 6 : 20),
-      recorded: await recordedSpeech(quick),
     }
   : undefined;
+
+if (suites.has('recorded')) process.stderr.write('recorded speech\n');
+const recorded = suites.has('recorded') ? await recordedSpeech(quick) : undefined;
 
 if (suites.has('agent')) process.stderr.write('agent\n');
 const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
@@ -211,9 +215,9 @@ const report = [
         '',
         `Transcribing calls (transcribe app as its own process, pinned; callers speak every 3 s; PocketSphinx children counted): ${speech.cpu.calls} calls, ${fixed(speech.cpu.cpuPercent, 1)} % of a core, **${fixed(speech.cpu.cpuPercentPerCall, 2)} % per call → about ${fixed(speech.cpu.callsPerCore, 0)} transcribing calls per core** (the Node process ${fixed(speech.cpu.nodePercentPerCall, 2)} % per call, PocketSphinx the rest); ${speech.cpu.finals} final results for ${speech.cpu.utterances} utterances, ${speech.cpu.engineFailures} engine failures${speech.cpu.engineFailures ? ' ⚠ overloaded: the figure is not valid' : ''}.`,
         '',
-        ...recordedLines(speech.recorded),
       ]
     : []),
+  ...(recorded ? ['### Offline transcription of recorded human speech', '', ...recordedLines(recorded)] : []),
   ...(agent
     ? [
         '### Voice agents, every provider (its SDK against a local server speaking its protocol)',
