@@ -33,13 +33,13 @@ const quick = flag('quick');
 const callLevels = option('calls', quick ? '20' : '100,300,500')
   .split(',')
   .map(Number);
-const durationS = Number(option('duration', quick ? '5' : '15'));
+const durationS = Number(option('duration', quick ? '3' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets = option('targets', quick ? 'voicesocket,bare-ws' : 'voicesocket,bare-ws,bare-uws').split(',') as Target[];
 for (const target of targets) if (!TARGETS.includes(target)) throw new Error(`--targets: ${target} is not one of ${TARGETS.join(', ')}`);
 const suites = new Set(option('suites', 'echo,answer,pacer,speech,recorded,agent').split(','));
 if (suites.has('echo') && !targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
-const realSeconds = quick ? 3 : 60;
+const realSeconds = quick ? 2 : 60;
 const root = join(import.meta.dirname, '..');
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -126,7 +126,7 @@ const speech = suites.has('speech')
       menu: await menuAccuracy(quick),
       barge: await bargeIn(quick),
       free: await freeForm(quick),
-      cpu: await transcribingCpu(quick ? 1 : 2, quick ? 6 : 20),
+      cpu: await transcribingCpu(quick ? 1 : 2, quick ? 4 : 20),
     }
   : undefined;
 
