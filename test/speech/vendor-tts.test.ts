@@ -38,7 +38,9 @@ async function speakingServer(rate: 8000 | 16000 | 24000, fake: { baseUrl: strin
   return { server, said };
 }
 
-const call = (baseUrl: string, to: string, durationMs = 6000) =>
+// 9 s for a 2.2 s sentence: a busy machine can take seconds to start an engine, and `completed` needs
+// the whole sentence played and acknowledged before the caller hangs up.
+const call = (baseUrl: string, to: string, durationMs = 9000) =>
   placeCall({
     answerUrl: `${baseUrl}/webhooks/answer`,
     to,
@@ -90,8 +92,8 @@ test('a stalled stream, a refused key and a 500 are each a coded speech-error of
     await refusing.server.close();
   });
   const results = await Promise.all([
-    call(server.baseUrl, 'elevenlabs:fake-stall', 9000),
-    call(server.baseUrl, 'openai:fake-stall', 9000),
+    call(server.baseUrl, 'elevenlabs:fake-stall'),
+    call(server.baseUrl, 'openai:fake-stall'),
     call(server.baseUrl, 'openai:fake-error'),
     call(refusing.server.baseUrl, 'elevenlabs:default'),
     call(refusing.server.baseUrl, 'openai:default'),

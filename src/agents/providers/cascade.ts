@@ -103,12 +103,14 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     });
     call.on('transcript', (event) => this.#heard(event));
     this.#transcription = call.transcribe({ ...(this.options.stt ? { engine: this.options.stt } : {}), interim: false });
-    await this.#transcription.ready;
+    // The greeting does not wait for the speech-to-text engine to start (PocketSphinx's process takes
+    // a second or more on a busy machine): the caller hears it at once.
     if (this.context.greeting) {
       const reply = this.#newReply();
       this.#speak(reply, this.context.greeting);
       void reply.speaking.then(() => this.#done(reply, { role: 'assistant', content: reply.text }));
     }
+    await this.#transcription.ready;
   }
 
   /** The call's own speech layer hears the caller; nothing to send. */
