@@ -10,12 +10,6 @@ while an utterance forms, {"type": "final", "utterance", "text", "words": [{"wor
 with times in seconds from the utterance's first sample, and {"type": "error", ...} before exiting.
 A grammar (--choices "sales|support|operator") restricts what can be recognised: the menu mode.
 
-Without partial results (--partial-ms 0) each utterance is decoded once, whole, at its end
-(full_utt: the cepstral mean taken over the utterance, as the acoustic model was trained). Streamed
-decoding, which partial results need, estimates that mean as it goes, and on CMU's recordings of
-human speech it made far more word errors (docs/benchmarks.md, recorded speech). A second, whole pass
-after a streamed one would cost a second decode and delay every final result; not done yet.
-
 Why a Python driver: Debian's pocketsphinx_continuous prints only final results and finds utterance
 ends itself (its endpointer misses the first words after digital silence); the library, through
 Debian's python3-pocketsphinx, gives partial hypotheses and word times for utterances we delimit.
@@ -78,7 +72,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="/usr/share/pocketsphinx/model/en-us")
     parser.add_argument("--choices", default="", help="phrases separated by |: menu mode")
-    parser.add_argument("--partial-ms", type=int, default=200, help="0: no partial results, one decode per utterance")
+    parser.add_argument("--partial-ms", type=int, default=200)
     args = parser.parse_args()
 
     try:
@@ -97,12 +91,10 @@ def main():
         return 2
     frame_rate = config.get_int("-frate")
     partial_bytes = args.partial_ms * RATE * 2 // 1000
-    streaming = partial_bytes > 0
     emit({"type": "ready"})
 
     stdin = sys.stdin.buffer
     utterance = None
-    audio = bytearray()
     fed = 0
     last_partial_at = 0
     last_partial = ""
@@ -115,18 +107,13 @@ def main():
         if payload is None:
             break
         if kind == b"S":
-            if utterance is not None and streaming:
+            if utterance is not None:
                 decoder.end_utt()
             utterance = payload.decode("ascii")
-            audio = bytearray()
             fed = last_partial_at = 0
             last_partial = ""
-            if streaming:
-                decoder.start_utt()
+            decoder.start_utt()
         elif kind == b"A" and utterance is not None:
-            if not streaming:
-                audio += payload
-                continue
             decoder.process_raw(payload, False, False)
             fed += len(payload)
             if fed - last_partial_at >= partial_bytes:
@@ -137,9 +124,6 @@ def main():
                     last_partial = text
                     emit({"type": "partial", "utterance": utterance, "text": text})
         elif kind == b"E" and utterance is not None:
-            if not streaming:
-                decoder.start_utt()
-                decoder.process_raw(bytes(audio), False, True)
             decoder.end_utt()
             segments = list(decoder.seg())
             # Frame numbers do not restart with each utterance: count from its first segment.

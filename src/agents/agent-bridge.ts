@@ -4,8 +4,8 @@
  *
  * - caller audio, at the call's rate, resampled to the provider's input rate as it arrives;
  * - reply audio resampled to the call's rate and paced (reply-playback.ts);
- * - barge-in — the provider's voice detection (`bargeIn: 'model'`, the default), ours (`'speech'`) or
- *   either — sends `clear` at once, and the link is told what the caller heard of the reply, which it
+ * - barge-in — the provider's voice detection (`bargeIn: 'model'`), ours (`'speech'`) or either (the
+ *   default) — sends `clear` at once, and the link is told what the caller heard of the reply, which it
  *   makes the provider's memory match as its protocol allows (`AgentLink.truncation`);
  * - turns and latency: our own detector times the caller's end of speech for every provider, so the
  *   model's share and ours are measured alike (turn-log.ts); the dashboard shows them;
@@ -58,7 +58,7 @@ export class AgentBridge implements VoiceAgent {
   /** Resolves when the provider is connected (and the greeting asked for); rejects when it cannot be (handled on the call). */
   readonly ready: Promise<void>;
   #link: AgentLink | undefined;
-  /** Made once the link says its output rate. */
+  /** Made at the first reply audio, when the link's output rate is final. */
   #playback: ReplyPlayback | undefined;
   readonly #watch: ModelWatch;
   readonly #tools: Map<string, AgentTool>;

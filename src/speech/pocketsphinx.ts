@@ -102,8 +102,6 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     const python = engine.python ?? PYTHON;
     const args = [DRIVER, ...(engine.model ? ['--model', engine.model] : [])];
     if (options.choices?.length) args.push('--choices', options.choices.map((c) => c.toLowerCase()).join('|'));
-    // Without interim results the driver decodes each utterance once, whole (lib/pocketsphinx-stream.py).
-    if (options.interim === false) args.push('--partial-ms', '0');
     this.child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => undefined); // EPIPE when the engine died: reported by 'exit'
     this.child.stderr.on('data', (chunk: Buffer) => {
