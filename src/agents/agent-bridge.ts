@@ -19,11 +19,10 @@ import type { CallSession } from '../call/call-session.js';
 import { errorCode } from '../errors.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
 import { z } from 'zod';
-import type { AgentLink, AgentProvider, AgentTool, LinkProvider, ToolDeclaration, VoiceAgent } from './agent-link.js';
+import type { AgentBargeIn, AgentLink, AgentProvider, AgentTool, Interruption, LinkProvider, ToolDeclaration, VoiceAgent } from './agent-link.js';
 import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback } from './reply-playback.js';
 import { TurnLog } from './turn-log.js';
-import type { AgentBargeIn, Interruption } from './vonage-realtime-transport.js';
 
 /** Arrival times kept of the caller's frames (60 s), to time the end of speech. */
 const ARRIVALS_KEPT = 3000;
@@ -65,7 +64,6 @@ export class AgentBridge implements VoiceAgent {
   readonly #bargeIn: AgentBargeIn;
   #toLink: Resampler | undefined;
   #connected = false;
-  #closingForCall = false;
   #activeReply: string | null = null;
   readonly #discarded = new Set<string>();
   readonly #arrivals = new Float64Array(ARRIVALS_KEPT);
@@ -86,10 +84,8 @@ export class AgentBridge implements VoiceAgent {
     });
     call.agentTurns = () => this.turns.snapshot();
     call.agentProvider = options.provider.name;
-    call.once('end', () => {
-      this.#closingForCall = true;
-      this.#link?.close();
-    });
+    // The watch heard the call end first (it listens from its construction): the close is no failure.
+    call.once('end', () => this.#link?.close());
     const rateKnown =
       call.state === 'connecting' ? new Promise<boolean>((resolve) => call.once('connected', () => resolve(true))) : Promise.resolve(call.state !== 'ended');
     this.ready = rateKnown.then((known) => (known ? this.#start() : undefined));
@@ -123,7 +119,7 @@ export class AgentBridge implements VoiceAgent {
     }
     this.#link = link;
     link.on('closed', (reason) => {
-      if (this.#connected && !this.#closingForCall) this.#watch.lost(reason);
+      if (this.#connected) this.#watch.lost(reason);
     });
     // Before the connection an error is only logged: the connect's rejection is what the caller hears of.
     link.on('error', (detail) => this.#watch.error(detail, this.#connected && this.#activeReply === null));
@@ -199,7 +195,8 @@ export class AgentBridge implements VoiceAgent {
     const link = this.#link;
     if (!this.#connected || !link || this.#watch.done) return;
     this.#toLink ??= this.call.sampleRate === link.inputRate ? undefined : new Resampler(this.call.sampleRate, link.inputRate);
-    link.sendAudio(this.#toLink ? floatToPcm16(this.#toLink.process(pcm16ToFloat(frame))) : Buffer.from(frame));
+    // No copy when no resampling is needed: each frame is its own socket message, never reused.
+    link.sendAudio(this.#toLink ? floatToPcm16(this.#toLink.process(pcm16ToFloat(frame))) : frame);
   }
 
   #interrupt(by: Interruption['by']): void {

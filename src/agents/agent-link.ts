@@ -9,7 +9,6 @@ import type { z } from 'zod';
 import type { CallSession } from '../call/call-session.js';
 import type { Logger } from '../call/logger.js';
 import type { TurnLog } from './turn-log.js';
-import type { Interruption } from './vonage-realtime-transport.js';
 
 /** A tool the agent may call, provider-neutral: zod parameters, any return (sync or async, caught). */
 export interface AgentTool<Parameters extends z.ZodObject = z.ZodObject> {
@@ -60,6 +59,19 @@ export interface AgentLinkContext {
   log: Logger;
 }
 
+/** What interrupts the agent: the provider's voice detection, ours, or either. */
+export type AgentBargeIn = 'model' | 'speech' | 'both';
+
+/** What one interruption cut: for the dashboard and the tests. */
+export interface Interruption {
+  itemId: string;
+  /** What the caller heard of the item, ms (OpenAI: the truncate's `audio_end_ms`). */
+  heardMs: number;
+  /** What the model had sent of it, ms. */
+  sentMs: number;
+  by: 'model' | 'speech';
+}
+
 /** What the caller heard of a reply they talked over. */
 export interface HeardCut {
   replyId: string;
@@ -84,7 +96,7 @@ export interface AgentLink extends EventEmitter<AgentLinkEvents> {
    * cannot (refused, unreachable). Rates are final once it resolves.
    */
   connect(): Promise<void>;
-  /** Caller audio at `inputRate`, 20 ms at a time, as it arrives. */
+  /** Caller audio at `inputRate`, 20 ms at a time, as it arrives (a buffer of its own: a link may keep it). */
   sendAudio(pcm: Buffer): void;
   /** The caller talked over the reply: stop making it, and amend the provider's memory (`truncation`). */
   interrupted(cut: HeardCut): void;

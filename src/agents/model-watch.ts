@@ -15,6 +15,7 @@
 import type { CallSession } from '../call/call-session.js';
 import { SampledLog } from '../call/logger.js';
 import { errorCode } from '../errors.js';
+import { within } from '../within.js';
 
 export const DEFAULT_FAILURE_MESSAGE = 'Sorry, the assistant is not available right now. Please call again later. Goodbye.';
 export const DEFAULT_ERROR_MESSAGE = 'Sorry, something went wrong. Could you say that again?';
@@ -73,16 +74,8 @@ export class ModelWatch {
   }
 
   /** Resolves as `connecting` does, or rejects when it takes longer than the connect timeout. */
-  async connecting<T>(connecting: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`the model did not connect within ${this.connectTimeoutMs / 1000} s`)), this.connectTimeoutMs);
-    });
-    try {
-      return await Promise.race([connecting, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  connecting<T>(connecting: Promise<T>): Promise<T> {
+    return within(connecting, this.connectTimeoutMs, () => new Error(`the model did not connect within ${this.connectTimeoutMs / 1000} s`));
   }
 
   /** An answer is owed from now: the timer starts unless one is already running. */

@@ -25,11 +25,13 @@ import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import type { CallSession } from '../call/call-session.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
+import type { AgentBargeIn, Interruption } from './agent-link.js';
 import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback, type ReplyKey } from './reply-playback.js';
 import { TurnLog } from './turn-log.js';
 
 export { DEFAULT_ERROR_MESSAGE, DEFAULT_FAILURE_MESSAGE, DEFAULT_RESPONSE_TIMEOUT_MS } from './model-watch.js';
+export type { AgentBargeIn, Interruption } from './agent-link.js';
 
 /** Arrival times kept of the caller's frames (60 s), to time the end of speech the model reports. */
 const ARRIVALS_KEPT = 3000;
@@ -38,8 +40,6 @@ const ARRIVALS_KEPT = 3000;
 export const MODEL_RATE = 24000;
 const MODEL_FORMAT = { type: 'audio/pcm', rate: MODEL_RATE } as const;
 
-export type AgentBargeIn = 'model' | 'speech' | 'both';
-
 export type VonageRealtimeTransportOptions = OpenAIRealtimeWebSocketOptions &
   ModelWatchOptions & {
     /** The call this agent speaks on. */
@@ -47,16 +47,6 @@ export type VonageRealtimeTransportOptions = OpenAIRealtimeWebSocketOptions &
     /** What interrupts the agent: the model's VAD (default), our own detector, or either. */
     bargeIn?: AgentBargeIn;
   };
-
-/** What one interruption cut: for the dashboard and the tests. */
-export interface Interruption {
-  itemId: string;
-  /** What the caller heard of the item, ms: the truncate's `audio_end_ms`. */
-  heardMs: number;
-  /** What the model had sent of it, ms. */
-  sentMs: number;
-  by: 'model' | 'speech';
-}
 
 function withCallAudio(config: Partial<RealtimeSessionConfig> = {}): Partial<RealtimeSessionConfig> {
   const audio = (config as { audio?: { input?: Record<string, unknown>; output?: Record<string, unknown> } }).audio ?? {};
@@ -83,7 +73,6 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
   #discarded = new Set<string>();
   #activeResponseId: string | null = null;
   #deltaMetadata: { responseId: string; itemId: string; contentIndex: number } | null = null;
-  #closingForCall = false;
   #wasConnected = false;
 
   constructor(options: VonageRealtimeTransportOptions) {
@@ -99,8 +88,8 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.call.agentTurns = () => this.turns.snapshot();
     this.call.agentProvider = 'openai';
     this.call.on('dtmf', (event) => this.emit('*', { type: 'vonage_dtmf', digit: event.digit, duration: event.duration }));
+    // The watch heard the call end first (it listens from its construction): the close that follows is no failure.
     this.call.once('end', () => {
-      this.#closingForCall = true;
       if (this.status !== 'disconnected') this.close();
     });
     if (this.#bargeIn !== 'model') {
@@ -144,7 +133,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.on('connection_change', (status: string) => {
       if (status === 'connected') this.#wasConnected = true;
       // A failed connect is reported by connect(); this is a session that was up and went away.
-      if (status === 'disconnected' && this.#wasConnected && !this.#closingForCall) this.#watch.lost('the model closed the session');
+      if (status === 'disconnected' && this.#wasConnected) this.#watch.lost('the model closed the session');
     });
     this.on('error', (event: { error?: unknown }) => {
       const error = event.error as { message?: unknown; error?: { message?: unknown } } | undefined;

@@ -38,15 +38,4 @@ export function openError(job: SpeechErrorEvent['job'], error: unknown): SpeechE
   return new SpeechEngineError(job, 'deepgram', 'disconnected', `cannot reach Deepgram: ${text}`, { cause: error });
 }
 
-/** Rejects with a timeout error unless `promise` settles within `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, error: () => SpeechEngineError): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(error()), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { within } from '../within.js';

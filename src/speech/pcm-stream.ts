@@ -7,6 +7,7 @@
 import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import { SpeechEngineError } from './speech-events.js';
+import { within } from '../within.js';
 
 export async function* pcmAtCallRate(
   body: AsyncIterable<Uint8Array>,
@@ -22,16 +23,11 @@ export async function* pcmAtCallRate(
   let carry: Buffer | undefined;
   try {
     for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const stalled = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new SpeechEngineError('tts', engine, 'timeout', `${engine} sent no audio for ${stallMs / 1000} s`)), stallMs);
-      });
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = await Promise.race([chunks.next(), stalled]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const next = await within(
+        chunks.next(),
+        stallMs,
+        () => new SpeechEngineError('tts', engine, 'timeout', `${engine} sent no audio for ${stallMs / 1000} s`),
+      );
       if (next.done) break;
       let chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
       if (carry) chunk = Buffer.concat([carry, chunk]);

@@ -31,7 +31,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
 import { levelDb } from '../../src/speech/voice-activity.js';
-import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
+import { spokenAudio } from './fake-voice-model.js';
 
 /**
  * A scripted turn: speech; a tool call (then `then`, said once the tool's output comes back); or both
@@ -77,27 +77,6 @@ const VOICED_DB = -35;
 const SILENCE_TO_STOP_MS = 500;
 const DELTA_MS = 100;
 
-const spoken = new Map<string, Promise<Buffer>>();
-
-/** espeak-ng speech at 24 kHz without its leading silence (made once per text, as a model's audio costs this process nothing). */
-function speech(text: string): Promise<Buffer> {
-  let made = spoken.get(text);
-  if (!made) {
-    made = synthesize(text);
-    spoken.set(text, made);
-  }
-  return made;
-}
-
-async function synthesize(text: string): Promise<Buffer> {
-  const { pcm } = await synthesizeSpeech(text, RATE);
-  const window = (RATE / 100) * 2;
-  for (let offset = 0; offset + window <= pcm.length; offset += window) {
-    if (levelDb(pcm.subarray(offset, offset + window)) > -40) return pcm.subarray(offset);
-  }
-  return pcm;
-}
-
 const id = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 
 function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRealtimeOptions): void {
@@ -141,7 +120,7 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
       previousItem = item;
       send({ type: 'response.content_part.added', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: '' } });
       send({ type: 'response.output_audio_transcript.delta', ...base, item_id: item, content_index: 0, delta: text });
-      const pcm = await speech(text);
+      const pcm = await spokenAudio(text, RATE);
       if (record.model === 'fake-huge')
         send({ type: 'response.output_audio.delta', ...base, item_id: item, content_index: 0, delta: Buffer.alloc(2 * 1024 * 1024).toString('base64') });
       const step = (RATE * 2 * DELTA_MS) / 1000;

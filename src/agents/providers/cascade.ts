@@ -291,9 +291,4 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     // Forget the oldest, but never start the history with a tool's answer cut from its call.
     while (this.#history.length > HISTORY_KEPT || this.#history[0]?.role === 'tool') this.#history.shift();
   }
-
-  /** For tests and the dashboard: the conversation as the model will next see it. */
-  get history(): readonly ChatCompletionMessageParam[] {
-    return this.#history;
-  }
 }

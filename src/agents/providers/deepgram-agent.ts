@@ -14,7 +14,7 @@
 import { EventEmitter } from 'node:events';
 import { DeepgramClient } from '@deepgram/sdk';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
-import { heardWords } from '../heard-text.js';
+import { ReplyTracker } from '../reply-tracker.js';
 
 type AgentSocket = Awaited<ReturnType<DeepgramClient['agent']['v1']['connect']>>;
 
@@ -43,9 +43,7 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   #socket: AgentSocket | undefined;
   #open = false;
   #closing = false;
-  #replies = 0;
-  #reply: { id: string; text: string; sentMs: number } | undefined;
-  #recent: Array<{ id: string; text: string; sentMs: number }> = [];
+  readonly #replies = new ReplyTracker('deepgram', (event, replyId) => this.emit(event, replyId));
   /** Binary and JSON messages, handled in arrival order (a Blob is read asynchronously). */
   #inbox: Promise<void> = Promise.resolve();
 
@@ -118,11 +116,9 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   }
 
   interrupted(cut: HeardCut): void {
-    const reply = this.#reply?.id === cut.replyId ? this.#reply : this.#recent.find((r) => r.id === cut.replyId);
-    if (!reply || !this.#open) return;
-    const heard = heardWords(reply.text, cut.heardMs, Math.max(cut.sentMs, reply.sentMs));
-    const note = heard ? `they heard only this much of it: "${heard}"` : 'they heard none of it';
-    this.#socket?.sendUpdatePrompt({ type: 'UpdatePrompt', prompt: `${this.context.instructions}\n\nThe caller talked over your last reply; ${note}.` });
+    const note = this.#replies.heardNote(cut);
+    if (note === undefined || !this.#open) return;
+    this.#socket?.sendUpdatePrompt({ type: 'UpdatePrompt', prompt: `${this.context.instructions}\n\n${note}` });
   }
 
   toolResult(id: string, name: string, output: string): void {
@@ -138,7 +134,7 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   async #message(message: unknown): Promise<void> {
     if (message instanceof Blob) {
       const pcm = Buffer.from(await message.arrayBuffer());
-      const reply = this.#currentReply();
+      const reply = this.#replies.open();
       reply.sentMs += (pcm.length / 2 / this.outputRate) * 1000;
       this.emit('audio', pcm, reply.id);
       return;
@@ -155,22 +151,22 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
       case 'UserStartedSpeaking':
         // Deepgram's barge-in: the reply under way is over (it sends no AgentAudioDone for it).
         this.emit('caller-started');
-        return this.#finishReply();
+        return this.#replies.finish();
       case 'AgentStartedSpeaking':
         // A reply that already has audio is an old one cut short: this is the next.
-        if (this.#reply && this.#reply.sentMs > 0) this.#finishReply();
-        this.#currentReply();
+        if ((this.#replies.current?.sentMs ?? 0) > 0) this.#replies.finish();
+        this.#replies.open();
         return;
       case 'ConversationText':
         if (event.role === 'user') this.emit('caller-text', event.content ?? '');
         else if (event.role === 'assistant') {
-          const reply = this.#currentReply();
+          const reply = this.#replies.open();
           reply.text = reply.text ? `${reply.text} ${event.content ?? ''}` : (event.content ?? '');
           this.emit('reply-text', reply.id, reply.text);
         }
         return;
       case 'AgentAudioDone':
-        return this.#finishReply();
+        return this.#replies.finish();
       case 'FunctionCallRequest':
         for (const call of event.functions ?? []) {
           if (!call.client_side) continue;
@@ -189,22 +185,5 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
       default:
         return;
     }
-  }
-
-  #currentReply(): { id: string; text: string; sentMs: number } {
-    if (!this.#reply) {
-      this.#reply = { id: `deepgram-${++this.#replies}`, text: '', sentMs: 0 };
-      this.emit('reply-started', this.#reply.id);
-    }
-    return this.#reply;
-  }
-
-  #finishReply(): void {
-    const reply = this.#reply;
-    if (!reply) return;
-    this.#reply = undefined;
-    this.#recent.push(reply);
-    if (this.#recent.length > 4) this.#recent.shift();
-    this.emit('reply-done', reply.id);
   }
 }

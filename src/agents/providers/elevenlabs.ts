@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events';
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import WebSocket from 'ws';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
-import { heardWords } from '../heard-text.js';
+import { ReplyTracker } from '../reply-tracker.js';
 
 export interface ElevenLabsAgentOptions {
   apiKey: string;
@@ -45,12 +45,6 @@ function pcmRate(format: unknown): number {
   return Number(match[1]);
 }
 
-interface Reply {
-  id: string;
-  text: string;
-  sentMs: number;
-}
-
 class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   readonly provider = 'elevenlabs';
   readonly truncation = 'note' as const;
@@ -59,9 +53,7 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
   #socket: WebSocket | undefined;
   #open = false;
   #closing = false;
-  #replies = 0;
-  #reply: Reply | undefined;
-  #recent: Reply[] = [];
+  readonly #replies = new ReplyTracker('elevenlabs', (event, replyId) => this.emit(event, replyId));
   #quiet: NodeJS.Timeout | undefined;
   /** Audio events up to this id were cut by an interruption: any still in flight are dropped. */
   #cutThrough = -1;
@@ -133,11 +125,8 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
   }
 
   interrupted(cut: HeardCut): void {
-    const reply = this.#reply?.id === cut.replyId ? this.#reply : this.#recent.find((r) => r.id === cut.replyId);
-    if (!reply || !this.#open) return;
-    const heard = heardWords(reply.text, cut.heardMs, Math.max(cut.sentMs, reply.sentMs));
-    const note = heard ? `they heard only this much of it: "${heard}"` : 'they heard none of it';
-    this.#send({ type: 'contextual_update', text: `The caller talked over your last reply; ${note}.` });
+    const note = this.#replies.heardNote(cut);
+    if (note !== undefined) this.#send({ type: 'contextual_update', text: note });
   }
 
   toolResult(id: string, _name: string, output: string): void {
@@ -162,17 +151,17 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
         const event = body('audio_event');
         if (typeof event.audio_base_64 !== 'string' || Number(event.event_id) <= this.#cutThrough) return;
         const pcm = Buffer.from(event.audio_base_64, 'base64');
-        const reply = this.#currentReply();
+        const reply = this.#replies.open();
         reply.sentMs += (pcm.length / 2 / this.outputRate) * 1000;
         this.emit('audio', pcm, reply.id);
         clearTimeout(this.#quiet);
-        this.#quiet = setTimeout(() => this.#finishReply(), REPLY_QUIET_MS);
+        this.#quiet = setTimeout(() => this.#endReply(), REPLY_QUIET_MS);
         return;
       }
       case 'agent_response': {
         // A new response: the one before it is done.
-        if (this.#reply && this.#reply.sentMs > 0) this.#finishReply();
-        const reply = this.#currentReply();
+        if ((this.#replies.current?.sentMs ?? 0) > 0) this.#endReply();
+        const reply = this.#replies.open();
         reply.text = String(body('agent_response_event').agent_response ?? '');
         this.emit('reply-text', reply.id, reply.text);
         return;
@@ -183,7 +172,7 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
       case 'interruption':
         this.#cutThrough = Math.max(this.#cutThrough, Number(body('interruption_event').event_id ?? -1));
         this.emit('caller-started');
-        return this.#finishReply();
+        return this.#endReply();
       case 'ping':
         return this.#send({ type: 'pong', event_id: body('ping_event').event_id });
       case 'client_tool_call': {
@@ -199,21 +188,9 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
     }
   }
 
-  #currentReply(): Reply {
-    if (!this.#reply) {
-      this.#reply = { id: `elevenlabs-${++this.#replies}`, text: '', sentMs: 0 };
-      this.emit('reply-started', this.#reply.id);
-    }
-    return this.#reply;
-  }
-
-  #finishReply(): void {
+  /** The reply under way ended; its quiet timer, if still running, must not end the next one. */
+  #endReply(): void {
     clearTimeout(this.#quiet);
-    const reply = this.#reply;
-    if (!reply) return;
-    this.#reply = undefined;
-    this.#recent.push(reply);
-    if (this.#recent.length > 4) this.#recent.shift();
-    this.emit('reply-done', reply.id);
+    this.#replies.finish();
   }
 }

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { GoogleGenAI, Modality, type LiveServerMessage, type Session } from '@google/genai';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
-import { heardWords } from '../heard-text.js';
+import { ReplyTracker } from '../reply-tracker.js';
 
 export interface GeminiOptions {
   apiKey: string;
@@ -69,11 +69,8 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   readonly outputRate = OUTPUT_RATE;
   #session: Session | undefined;
   #open = false;
-  #turns = 0;
-  #reply: { id: string; text: string; sentMs: number } | undefined;
-  /** The last replies' text and length, for a cut that comes after the turn completed. */
-  #recent: Array<{ id: string; text: string; sentMs: number }> = [];
   #callerText = '';
+  readonly #replies = new ReplyTracker('gemini', (event, replyId) => this.emit(event, replyId));
   readonly #ai: GoogleGenAI;
 
   constructor(
@@ -136,14 +133,9 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
    * until Gemini ends its turn: audio still in flight keeps the cut reply's id and is dropped.
    */
   interrupted(cut: HeardCut): void {
-    const reply = this.#reply?.id === cut.replyId ? this.#reply : this.#recent.find((r) => r.id === cut.replyId);
-    if (!reply || !this.#open) return;
-    const heard = heardWords(reply.text, cut.heardMs, Math.max(cut.sentMs, reply.sentMs));
-    const note = heard ? `They heard only this much of it: "${heard}".` : 'They heard none of it.';
-    this.#session?.sendClientContent({
-      turns: [{ role: 'user', parts: [{ text: `[The caller talked over your last reply. ${note}]` }] }],
-      turnComplete: false,
-    });
+    const note = this.#replies.heardNote(cut);
+    if (note === undefined || !this.#open) return;
+    this.#session?.sendClientContent({ turns: [{ role: 'user', parts: [{ text: `[${note}]` }] }], turnComplete: false });
   }
 
   toolResult(id: string, name: string, output: string): void {
@@ -178,27 +170,15 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
       reply.text += content.outputTranscription.text;
       this.emit('reply-text', reply.id, reply.text.trim());
     }
-    if (content?.turnComplete || content?.interrupted) this.#finishReply();
+    if (content?.turnComplete || content?.interrupted) this.#replies.finish();
     for (const call of message.toolCall?.functionCalls ?? []) {
       this.emit('tool-call', { id: call.id ?? call.name ?? 'call', name: call.name ?? '', args: call.args ?? {} });
     }
   }
 
-  #currentReply(): { id: string; text: string; sentMs: number } {
-    if (!this.#reply) {
-      this.#reply = { id: `gemini-${++this.#turns}`, text: '', sentMs: 0 };
-      this.#callerText = '';
-      this.emit('reply-started', this.#reply.id);
-    }
-    return this.#reply;
-  }
-
-  #finishReply(): void {
-    const reply = this.#reply;
-    if (!reply) return;
-    this.#reply = undefined;
-    this.#recent.push(reply);
-    if (this.#recent.length > 4) this.#recent.shift();
-    this.emit('reply-done', reply.id);
+  /** The reply under way; a new one starts the caller's next words afresh. */
+  #currentReply() {
+    if (!this.#replies.current) this.#callerText = '';
+    return this.#replies.open();
   }
 }
