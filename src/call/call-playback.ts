@@ -44,8 +44,10 @@ export class CallPlayback {
   private pacer: Pacer | undefined;
   private splitter: FrameSplitter;
   private markSeq = 0;
-  private readonly pendingMarks = new Map<number, (confirmed: boolean) => void>();
-  private readonly pendingClears: Array<(acknowledged: boolean) => void> = [];
+  /** Our markers awaiting websocket:notify, with the clear generation they were placed in. */
+  private readonly pendingMarks = new Map<number, { generation: number; settle: (confirmed: boolean) => void }>();
+  /** Clears awaiting websocket:cleared, oldest first, with the generation each one began. */
+  private readonly pendingClears: Array<{ generation: number; settle: (acknowledged: boolean) => void }> = [];
   /** Bumped by every clear: a play or write begun before it stops feeding the pacer. */
   private clearGeneration = 0;
 
@@ -113,9 +115,12 @@ export class CallPlayback {
         this.pendingMarks.delete(id);
         resolve(false);
       }, waitMs);
-      this.pendingMarks.set(id, (confirmed) => {
-        clearTimeout(timer);
-        resolve(confirmed);
+      this.pendingMarks.set(id, {
+        generation: this.clearGeneration,
+        settle: (confirmed) => {
+          clearTimeout(timer);
+          resolve(confirmed);
+        },
       });
     });
   }
@@ -133,7 +138,7 @@ export class CallPlayback {
     this.host.transport.sendText(clearCommand());
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        const index = this.pendingClears.indexOf(settle);
+        const index = this.pendingClears.findIndex((pending) => pending.settle === settle);
         if (index >= 0) this.pendingClears.splice(index, 1);
         resolve(false);
       }, ACK_GRACE_MS);
@@ -141,23 +146,33 @@ export class CallPlayback {
         clearTimeout(timer);
         resolve(acknowledged);
       };
-      this.pendingClears.push(settle);
+      this.pendingClears.push({ generation: this.clearGeneration, settle });
     });
   }
 
-  /** websocket:cleared: the oldest clear is acknowledged; markers Vonage held were discarded with the audio. */
+  /**
+   * websocket:cleared: the oldest clear is acknowledged; the markers Vonage held were discarded with
+   * the audio. Only those placed before that clear: a marker after it (the next reply, an apology)
+   * was sent after the clear and still plays — settling it here ended that reply early whenever the
+   * acknowledgement came late.
+   */
   cleared(): void {
-    this.pendingClears.shift()?.(true);
-    this.settleMarks(false);
+    const acknowledged = this.pendingClears.shift();
+    acknowledged?.settle(true);
+    for (const [id, mark] of this.pendingMarks) {
+      if (acknowledged && mark.generation >= acknowledged.generation) continue;
+      this.pendingMarks.delete(id);
+      mark.settle(false);
+    }
   }
 
   /** websocket:notify: settles our own marker and returns what the app should see (its payload without our key). */
   notified(payload: unknown): unknown {
     if (payload === null || typeof payload !== 'object' || !(MARK_KEY in payload)) return payload;
     const { [MARK_KEY]: id, ...rest } = payload as Record<string, unknown>;
-    const settle = this.pendingMarks.get(id as number);
+    const mark = this.pendingMarks.get(id as number);
     this.pendingMarks.delete(id as number);
-    settle?.(true);
+    mark?.settle(true);
     return rest;
   }
 
@@ -165,7 +180,7 @@ export class CallPlayback {
   stop(): void {
     this.pacer?.stop();
     this.settleMarks(false);
-    for (const settle of this.pendingClears.splice(0)) settle(false);
+    for (const { settle } of this.pendingClears.splice(0)) settle(false);
   }
 
   /** Milliseconds of paced audio the caller has heard (cleared audio excluded). */
@@ -195,7 +210,7 @@ export class CallPlayback {
   }
 
   private settleMarks(confirmed: boolean): void {
-    for (const settle of this.pendingMarks.values()) settle(confirmed);
+    for (const { settle } of this.pendingMarks.values()) settle(confirmed);
     this.pendingMarks.clear();
   }
 

@@ -68,3 +68,23 @@ test('many writes and plays add no listeners (no MaxListenersExceededWarning)', 
   call.transportClosed(1000, 'done');
   assert.deepEqual(warnings, []);
 });
+
+test('a late websocket:cleared settles only the markers placed before its clear: the reply after it still waits for its own notify', async () => {
+  const texts: string[] = [];
+  const transport: CallTransport = { sendBinary: () => true, sendText: (text) => void texts.push(text), close: () => {}, bufferedAmount: 0 };
+  const call = new CallSession({ id: 't', transport, log: silentLogger });
+  call.receiveText(connectedMessage('audio/l16;rate=16000', {}));
+  const before = call.mark({ said: 'before' });
+  const clearing = call.clear();
+  // The apology after the barge-in: its marker goes out after the clear command.
+  const after = call.mark({ said: 'after' });
+  // Vonage acknowledges the clear only now (a busy line): the marker before it was discarded with the audio.
+  call.receiveText(JSON.stringify({ event: 'websocket:cleared' }));
+  assert.equal(await clearing, true);
+  assert.equal(await before, false);
+  // The marker after the clear was not: it still settles on its own notify (it was settled false here before).
+  const sentAfter = texts.map((text) => JSON.parse(text) as { action?: string; payload?: Record<string, unknown> }).find((m) => m.payload?.said === 'after');
+  assert.ok(sentAfter, JSON.stringify(texts));
+  call.receiveText(JSON.stringify({ event: 'websocket:notify', payload: sentAfter.payload }));
+  assert.equal(await after, true);
+});
