@@ -196,7 +196,14 @@ export class AgentBridge implements VoiceAgent {
     if (!this.#connected || !link || this.#watch.done) return;
     this.#toLink ??= this.call.sampleRate === link.inputRate ? undefined : new Resampler(this.call.sampleRate, link.inputRate);
     // No copy when no resampling is needed: each frame is its own socket message, never reused.
-    link.sendAudio(this.#toLink ? floatToPcm16(this.#toLink.process(pcm16ToFloat(frame))) : frame);
+    const pcm = this.#toLink ? floatToPcm16(this.#toLink.process(pcm16ToFloat(frame))) : frame;
+    try {
+      link.sendAudio(pcm);
+    } catch (error) {
+      // A link whose socket is closing may throw (Deepgram's SDK does): the frame is dropped and the
+      // link's close ends it; a throw here would be the call's audio listener failing, the call ended.
+      this.#watch.error(`the ${link.provider} link refused audio: ${(error as Error)?.message ?? String(error)}`, false);
+    }
   }
 
   #interrupt(by: Interruption['by']): void {

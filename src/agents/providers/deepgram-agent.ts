@@ -112,7 +112,8 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   }
 
   sendAudio(pcm: Buffer): void {
-    if (this.#open) this.#socket?.sendMedia(pcm);
+    // readyState too: the socket is closing before its close event says so, and the SDK throws then.
+    if (this.#open && this.#socket?.readyState === 1) this.#socket.sendMedia(pcm);
   }
 
   interrupted(cut: HeardCut): void {
