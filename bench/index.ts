@@ -21,7 +21,17 @@ import { canPin } from './processes.js';
 import { chart } from './plot.js';
 import { agentLatency, CASCADE_TOKENS_PER_SECOND } from './agent.js';
 import { recordedSpeech, type RecordedResult } from './recorded-speech.js';
-import { accuracyBy, bargeIn, confusionTable, freeForm, menuAccuracy, transcribingCpu, type MenuResult } from './speech.js';
+import {
+  POCKETSPHINX_BEFORE,
+  accuracyBy,
+  bargeIn,
+  confusionTable,
+  freeForm,
+  menuAccuracy,
+  transcribingCpu,
+  type CpuResult,
+  type MenuResult,
+} from './speech.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -126,7 +136,8 @@ const speech = suites.has('speech')
       menu: await menuAccuracy(quick),
       barge: await bargeIn(quick),
       free: await freeForm(quick),
-      cpu: await transcribingCpu(quick ? 1 : 2, quick ? 4 : 20),
+      // Today's engine beside the one before, in the same run (bench/fixtures/pocketsphinx-before.ts).
+      cpu: [await transcribingCpu(quick ? 1 : 2, quick ? 4 : 20, POCKETSPHINX_BEFORE), await transcribingCpu(quick ? 1 : 2, quick ? 4 : 20)],
     }
   : undefined;
 
@@ -143,7 +154,7 @@ function recordedLines(recorded: RecordedResult): string[] {
   };
   const sets = [...new Set(recorded.rows.map((r) => r.set))];
   return [
-    'Real recorded human speech (Debian\'s `pocketsphinx-testdata`: a LibriVox reading, spoken card names, "go forward ten meters"), word error rate. **engine**: PocketSphinx on the whole file as one utterance; **pipeline**: our detector and the engine, as a call feeds them; **call**: the file as a caller\'s audio on an emulated call to the transcribe app. 8 kHz: the file downsampled.',
+    "Real recorded human speech (Debian's `pocketsphinx-testdata`: a LibriVox reading, spoken card names, \"go forward ten meters\"), word error rate. **engine**: PocketSphinx on the whole file as one utterance; **pipeline**: our detector and the engine, as a call feeds them; **call**: the file as a caller's audio on an emulated call to the transcribe app (interim results on: a streamed pass for them, the final decoded whole). Each way hears the same audio: 500 ms of line before the file and a quiet line's noise floor (about −70 dBFS) under it. 8 kHz: the file downsampled by our resampler.",
     '',
     '| set | words | 16 kHz engine | 16 kHz pipeline | 16 kHz call | 8 kHz engine | 8 kHz pipeline | 8 kHz call |',
     '|---|---|---|---|---|---|---|---|',
@@ -213,7 +224,9 @@ const report = [
         '|---|---|---|',
         ...speech.free.sentences.map((s) => `| ${s.reference} | ${s.heard || '(nothing)'} | ${fixed(100 * s.rate, 0)} % |`),
         '',
-        `Transcribing calls (transcribe app as its own process, pinned; callers speak every 3 s; PocketSphinx children counted): ${speech.cpu.calls} calls, ${fixed(speech.cpu.cpuPercent, 1)} % of a core, **${fixed(speech.cpu.cpuPercentPerCall, 2)} % per call → about ${fixed(speech.cpu.callsPerCore, 0)} transcribing calls per core** (the Node process ${fixed(speech.cpu.nodePercentPerCall, 2)} % per call, PocketSphinx the rest); ${speech.cpu.finals} final results for ${speech.cpu.utterances} utterances, ${speech.cpu.engineFailures} engine failures${speech.cpu.engineFailures ? ' ⚠ overloaded: the figure is not valid' : ''}.`,
+        "Transcribing calls (transcribe app as its own process, pinned; callers speak every 3 s; PocketSphinx children counted). **before**: streamed finals and PocketSphinx's default search, as a user engine module (bench/fixtures/pocketsphinx-before.ts); **now**: whole-utterance finals and the narrower search. WER: every final of the calls against what their callers said (espeak-ng).",
+        '',
+        cpuTable(speech.cpu),
         '',
       ]
     : []),
@@ -259,4 +272,16 @@ if (!flag('no-write')) {
     ]),
   );
   process.stderr.write('appended to docs/benchmarks.md; plot in docs/bench-echo.svg\n');
+}
+
+function cpuTable(runs: CpuResult[]): string {
+  const base = runs[0]!;
+  return [
+    '| engine | calls | % of a core | % per call (Node) | calls per core | × before | finals / utterances | engine failures | WER |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...runs.map(
+      (run) =>
+        `| ${run.engine} | ${run.calls} | ${fixed(run.cpuPercent, 1)} | ${fixed(run.cpuPercentPerCall, 2)} (${fixed(run.nodePercentPerCall, 2)}) | **${fixed(run.callsPerCore, 1)}** | ${fixed(run.callsPerCore / base.callsPerCore, 2)} | ${run.finals} / ${run.utterances} | ${run.engineFailures}${run.engineFailures ? ' ⚠ overloaded: not valid' : ''} | ${fixed(100 * run.wordErrorRate, 1)} % |`,
+    ),
+  ].join('\n');
 }

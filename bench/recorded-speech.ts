@@ -4,7 +4,8 @@
  * downloaded at run time) — five sentences of a LibriVox reading of Sense and Sensibility (free-form
  * read speech), five people's-style card names ("ten of clubs"), and "go forward ten meters".
  *
- * Each file at 16 kHz and at 8 kHz (downsampled, as a narrowband call carries it), three ways:
+ * Each file at 16 kHz and at 8 kHz (downsampled, as a narrowband call carries it), on a quiet line
+ * (onLine), three ways:
  * - **engine**: PocketSphinx on the whole file as one utterance, no detector — what the engine itself
  *   makes of the recording;
  * - **pipeline**: through our detector and the engine, as a live call feeds them (transcribeRecording);
@@ -82,6 +83,30 @@ function at(rate: number, pcm16k: Buffer): Buffer {
   return rate === 16000 ? pcm16k : floatToPcm16(new Resampler(16000, rate).process(pcm16ToFloat(pcm16k)));
 }
 
+/** A quiet line's noise floor: RMS 10 of 32768, about −70 dBFS. */
+const LINE_NOISE_RMS = 10;
+
+/**
+ * The recording as a line carries it, the same input for all three ways: 500 ms of line before it,
+ * and a quiet line's noise floor under all of it (seeded). Without the floor the lead is digital
+ * zeros, and the call way's differed from the others: the emulator's frame tags (the lowest bit of
+ * 32 samples per frame, emulator/websocket-leg.ts) were the only signal in it, and PocketSphinx,
+ * which takes the cepstral mean over the whole utterance, heard "ten of clubs" as "but then upvotes".
+ */
+function onLine(pcm: Buffer, rate: number): Buffer {
+  const line = Buffer.concat([Buffer.alloc(frameBytes(rate) * 25), pcm]);
+  const amplitude = LINE_NOISE_RMS * Math.sqrt(3);
+  let seed = 2654435761;
+  for (let i = 0; i + 1 < line.length; i += 2) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    const value = line.readInt16LE(i) + Math.round(((seed >>> 0) / 4294967296 - 0.5) * 2 * amplitude);
+    line.writeInt16LE(Math.max(-32768, Math.min(32767, value)), i);
+  }
+  return line;
+}
+
 /** PocketSphinx on the whole recording as one utterance: no detector. */
 async function engineOnly(pcm: Buffer, rate: number): Promise<string> {
   const transcriber = pocketsphinxTranscriber().create(rate, { interim: false });
@@ -134,17 +159,16 @@ export async function recordedSpeech(quick: boolean): Promise<RecordedResult> {
     });
     try {
       for (const recording of chosen) {
-        const pcm = at(rate, recording.pcm);
+        const pcm = onLine(at(rate, recording.pcm), rate);
         const engine = await engineOnly(pcm, rate);
         const pipeline = (await transcribeRecording(pcm, rate)).map((r) => r.text).join(' ');
-        // The recording after 500 ms of silence, then 1.5 s more for the last final result.
-        const lead = Buffer.alloc(frameBytes(rate) * 25);
-        const durationMs = Math.ceil((pcm.length / 2 / rate) * 1000) + 2000;
+        // 1.5 s more call after the recording for the last final result.
+        const durationMs = Math.ceil((pcm.length / 2 / rate) * 1000) + 1500;
         const result = await placeCall({
           answerUrl: `${server.baseUrl}/webhooks/answer`,
           durationMs,
           talk: 'skip',
-          audio: { kind: 'pcm', pcm: Buffer.concat([lead, pcm]) },
+          audio: { kind: 'pcm', pcm },
         });
         rows.push({
           set: recording.set,

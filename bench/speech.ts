@@ -275,6 +275,8 @@ export async function freeForm(quick: boolean): Promise<FreeFormResult> {
 }
 
 export interface CpuResult {
+  /** The engine: `pocketsphinx` as it ships, or the baseline module (fixtures/pocketsphinx-before.ts). */
+  engine: string;
   calls: number;
   cpuPercent: number;
   cpuPercentPerCall: number;
@@ -286,7 +288,12 @@ export interface CpuResult {
   utterances: number;
   /** VS_ERR_SPEECH_ENGINE_* lines: an engine that fell behind and gave up. Must be 0 for the figure to stand. */
   engineFailures: number;
+  /** Word error rate of every call's finals against the sentences its caller said (espeak-ng voices). */
+  wordErrorRate: number;
 }
+
+/** The baseline engine of `transcribingCpu`: PocketSphinx as it decoded before (a user engine module). */
+export const POCKETSPHINX_BEFORE = join(import.meta.dirname, 'fixtures', 'pocketsphinx-before.ts');
 
 const CLI = join(import.meta.dirname, '..', 'bin', 'voicesocket.js');
 
@@ -295,10 +302,10 @@ const CLI = join(import.meta.dirname, '..', 'bin', 'voicesocket.js');
  * (PocketSphinx children share the server's pinned core): past it, decoders fall behind, each
  * engine times out and its call goes on untranscribed, and CPU per call would read low.
  */
-export async function transcribingCpu(calls: number, durationS: number): Promise<CpuResult> {
+export async function transcribingCpu(calls: number, durationS: number, stt = 'pocketsphinx'): Promise<CpuResult> {
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-bench-'));
   const server = await startNode(
-    [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--app', 'transcribe', '--dir', dir, '--log-level', 'info', '--drain-delay', '0'],
+    [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--app', 'transcribe', '--stt', stt, '--dir', dir, '--log-level', 'info', '--drain-delay', '0'],
     0,
     (line) => line.includes('voicesocket listening'),
   );
@@ -309,7 +316,8 @@ export async function transcribingCpu(calls: number, durationS: number): Promise
     const rampMs = calls * 100;
     const warmupS = rampMs / 1000 + 2;
     const total = durationS + warmupS;
-    const script = Array.from({ length: Math.floor(total / 3) }, (_, i) => `"${SENTENCES[i % SENTENCES.length]}"@${i * 3 + 0.5}s`).join(',');
+    const said = Array.from({ length: Math.floor(total / 3) }, (_, i) => SENTENCES[i % SENTENCES.length]!);
+    const script = said.map((sentence, i) => `"${sentence}"@${i * 3 + 0.5}s`).join(',');
     const load = spawnNode(
       [CLI, 'load', answerUrl, '--calls', String(calls), '--duration', `${total}s`, '--ramp', `${rampMs}ms`, '--say', script, '--json'],
       1,
@@ -331,9 +339,19 @@ export async function transcribingCpu(calls: number, durationS: number): Promise
     const report = JSON.parse(json) as LoadReport;
     if (report.connected !== calls) throw new Error(`transcribingCpu: ${report.connected} of ${calls} calls connected`);
     let finals = 0;
-    for (const file of await readdir(dir)) finals += (await readFile(join(dir, file), 'utf8')).split('\n').filter(Boolean).length;
-    const utterances = calls * Math.floor(total / 3);
+    let errors = 0;
+    let words = 0;
+    for (const file of await readdir(dir)) {
+      const lines = (await readFile(join(dir, file), 'utf8')).split('\n').filter(Boolean);
+      finals += lines.length;
+      const heard = lines.map((line) => (JSON.parse(line) as { text: string }).text).join(' ');
+      const counted = wordErrors(said.join(' '), heard);
+      errors += counted.substitutions + counted.deletions + counted.insertions;
+      words += counted.words;
+    }
+    const utterances = calls * said.length;
     return {
+      engine: stt === 'pocketsphinx' ? 'pocketsphinx' : 'pocketsphinx before',
       calls,
       cpuPercent,
       cpuPercentPerCall: cpuPercent / calls,
@@ -342,6 +360,7 @@ export async function transcribingCpu(calls: number, durationS: number): Promise
       finals,
       utterances,
       engineFailures,
+      wordErrorRate: words ? errors / words : 1,
     };
   } finally {
     await server.stop();

@@ -18,6 +18,7 @@ export const SYSTEM_TOOLS = {
   chromium: 'chromium', // the dashboard and softphone tests (driven by playwright-core)
   'redis-server': 'redis-server', // --redis: the shared registry and cross-instance control
   nginx: 'nginx', // the load balancer in front of several instances (deploy/nginx)
+  openssl: 'openssl', // the tests' own certificate authority (scripts/test-authority.mjs)
   // The offline speech-to-text engine (src/speech/pocketsphinx.ts): the library for Debian's python3
   // and the US English model. A path, not a command: neither package installs one we use.
   '/usr/lib/python3/dist-packages/pocketsphinx/__init__.py': 'python3-pocketsphinx',

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTestAuthority } from './test-authority.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,9 +74,11 @@ const bySlowFirst = (a, b) => {
 };
 
 const files = selected.length > 0 ? selected : testFiles(join(root, 'test')).sort(bySlowFirst);
+// The TLS of the local vendor stand-ins whose SDKs speak only wss:// (scripts/test-authority.mjs).
+const tls = makeTestAuthority();
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=120000', ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+  env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', VOICESOCKET_TEST_TLS: tls, NODE_EXTRA_CA_CERTS: join(tls, 'ca.pem') },
 });
 process.exit(result.status ?? 1);

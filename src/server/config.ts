@@ -60,9 +60,11 @@ export interface ServerConfig {
   elevenlabsUrl: string | undefined;
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
+  assemblyaiApiKey: string | undefined;
+  assemblyaiStreamingUrl: string | undefined;
 }
 
-export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram'] as const;
+export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram', 'assemblyai'] as const;
 export const TEXT_TO_SPEECH_ENGINES = ['espeak-ng', 'deepgram', 'elevenlabs', 'openai'] as const;
 export type SpeechToTextEngine = (typeof SPEECH_TO_TEXT_ENGINES)[number];
 export type TextToSpeechEngine = (typeof TEXT_TO_SPEECH_ENGINES)[number];
@@ -113,6 +115,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   elevenlabsUrl: undefined,
   openaiApiKey: undefined,
   openaiBaseUrl: undefined,
+  assemblyaiApiKey: undefined,
+  assemblyaiStreamingUrl: undefined,
 };
 
 /** Each vendor engine's key: the engine, its setting, its variable and flag. */
@@ -120,6 +124,7 @@ const VENDOR_KEYS = [
   ['deepgram', 'deepgramApiKey', 'DEEPGRAM_API_KEY', '--deepgram-key'],
   ['elevenlabs', 'elevenlabsApiKey', 'ELEVENLABS_API_KEY', '--elevenlabs-key'],
   ['openai', 'openaiApiKey', 'OPENAI_API_KEY', '--openai-key'],
+  ['assemblyai', 'assemblyaiApiKey', 'ASSEMBLYAI_API_KEY', '--assemblyai-key'],
 ] as const;
 
 /** Rules between settings, for `loadConfig` and for library users who build a config by hand. */

@@ -284,6 +284,8 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   elevenlabsUrl: 'speech',
   openaiApiKey: 'speech',
   openaiBaseUrl: 'speech',
+  assemblyaiApiKey: 'speech',
+  assemblyaiStreamingUrl: 'speech',
 
   workers: 'scale',
   redisUrl: 'scale',

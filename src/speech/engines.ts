@@ -1,6 +1,6 @@
 /**
  * Which engine does each job. Offline engines by default (PocketSphinx, espeak-ng: Debian packages,
- * no account); a vendor's (Deepgram; ElevenLabs and OpenAI for speech)
+ * no account); a vendor's (Deepgram; AssemblyAI for listening; ElevenLabs and OpenAI for speech)
  * when it is chosen, with its key. The server builds this once from its settings; an app may name
  * another engine per call.
  */
@@ -14,6 +14,8 @@ import type { TranscriberFactory } from './transcriber.js';
 import { guardSynthesizer, guardTranscriberFactory } from './guarded-engine.js';
 import type { ElevenLabsSpeechOptions } from './elevenlabs-synthesizer.js';
 import type { OpenAISpeechOptions } from './openai-synthesizer.js';
+import type { AssemblyAIOptions } from './assemblyai-transcriber.js';
+import { lazySynthesizer, lazyTranscriber } from './lazy-engine.js';
 
 export interface SpeechEngineSettings {
   /** The default engine of each job, by name: a built-in one, or one registered (a user's module). */
@@ -29,6 +31,7 @@ export interface SpeechEngineSettings {
   vendors?: {
     elevenlabs?: ElevenLabsSpeechOptions;
     openai?: OpenAISpeechOptions;
+    assemblyai?: AssemblyAIOptions;
   };
 }
 
@@ -48,6 +51,10 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
   const transcribers = new Map<string, () => TranscriberFactory>([
     ['pocketsphinx', () => pocketsphinxTranscriber(settings.pocketsphinx)],
     ['deepgram', () => deepgramTranscriber(deepgram)],
+    [
+      'assemblyai',
+      () => lazyTranscriber('assemblyai', async () => (await import('./assemblyai-transcriber.js')).assemblyaiTranscriber(settings.vendors?.assemblyai ?? {})),
+    ],
   ]);
   const synthesizers = new Map<string, () => Synthesizer>([
     ['espeak-ng', () => espeakSynthesizer],
@@ -78,18 +85,6 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
         const guarded = guardSynthesizer(engine as Synthesizer);
         for (const name of names) synthesizers.set(name, () => guarded);
       }
-    },
-  };
-}
-
-/** A synthesizer whose module (and vendor SDK) loads on its first use: a server that never speaks through it loads none of it. */
-function lazySynthesizer(engine: string, load: () => Promise<Synthesizer>): Synthesizer {
-  let loaded: Promise<Synthesizer> | undefined;
-  return {
-    engine,
-    async *synthesize(text, options) {
-      loaded ??= load();
-      yield* (await loaded).synthesize(text, options);
     },
   };
 }

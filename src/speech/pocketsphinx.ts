@@ -2,9 +2,10 @@
  * The offline transcriber: CMU PocketSphinx from Debian (python3-pocketsphinx with the
  * pocketsphinx-en-us model) in a child process per call, driven by lib/pocketsphinx-stream.py.
  * Utterances are the ones our detector found: audio from the onset (with its preroll) to the end of
- * speech is resampled to the model's 16 kHz and streamed as it arrives; partial hypotheses come back
- * as interim results, the decode at speech end as the final one. A crash, a stall or a missing
- * package is a SpeechEngineError for this call only.
+ * speech is resampled to the model's 16 kHz and streamed as it arrives; partial hypotheses of a
+ * streamed pass come back as interim results. Final results are decoded whole until the line's
+ * cepstral mean is known, streamed after that (`finals`; why, and what it measured: the driver and
+ * docs/speech.md). A crash, a stall or a missing package is a SpeechEngineError for this call only.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -43,6 +44,20 @@ export interface PocketSphinxOptions {
    * The cost is a word cut at the seam, rare in a phone turn of this length.
    */
   maxUtteranceMs?: number;
+  /**
+   * How final results are decoded when interim results are asked for (without them every utterance
+   * is decoded once, whole). `adaptive` (default): whole at the end of speech until 2 s of the call's
+   * speech have been streamed, the streamed pass's own result after that. `whole`: always decoded
+   * again, whole (the fewest word errors; one decode more per utterance, and the final comes that
+   * decode later, ~0.1 × the utterance). `streamed`: never (the least CPU; the most word errors on a
+   * call's first words). Measured in docs/speech.md, "Accuracy and cost".
+   */
+  finals?: 'adaptive' | 'whole' | 'streamed';
+  /**
+   * PocketSphinx settings over the driver's tuned search (lib/pocketsphinx-stream.py, SEARCH), by
+   * their command-line names: `{ '-beam': 1e-60, '-fwdflat': true }`.
+   */
+  decoder?: Record<string, string | number | boolean>;
 }
 /** The Debian packages that make this engine work, named in the error a missing one gives. */
 export const POCKETSPHINX_PACKAGES = 'python3-pocketsphinx pocketsphinx-en-us';
@@ -53,6 +68,8 @@ export const DEFAULT_MAX_UTTERANCE_MS = 30_000;
 const FINAL_TIMEOUT_MS = 10_000;
 
 const KIND = { start: 0x53, audio: 0x41, end: 0x45 } as const;
+/** 100 ms of model-rate audio per driver message. */
+const MESSAGE_BYTES = (MODEL_RATE / 10) * 2;
 
 /** A driver message's 5-byte header; the payload is written after it as is (no copy per frame). */
 function header(kind: number, length: number): Buffer {
@@ -85,9 +102,14 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   private finalTimer: NodeJS.Timeout | undefined;
   private stderr = '';
   private markReady: () => void = () => undefined;
+  /** Settles when the process has exited and its stdout has been read to the end. */
+  private readonly gone: Promise<void>;
   /** Call time at the end of the latest audio sent: where an interim result has got to. */
   private heardToMs = 0;
   private readonly maxUtteranceMs: number;
+  /** Model-rate audio not yet sent (sendAudio). */
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
 
   constructor(
     private readonly callRate: number,
@@ -102,6 +124,10 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     const python = engine.python ?? PYTHON;
     const args = [DRIVER, ...(engine.model ? ['--model', engine.model] : [])];
     if (options.choices?.length) args.push('--choices', options.choices.map((c) => c.toLowerCase()).join('|'));
+    // Without interim results there is no streamed pass at all: one decode per utterance.
+    if (options.interim === false) args.push('--partial-ms', '0');
+    if (engine.finals) args.push('--finals', engine.finals);
+    if (engine.decoder) args.push('--config', JSON.stringify(engine.decoder));
     this.child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => undefined); // EPIPE when the engine died: reported by 'exit'
     this.child.stderr.on('data', (chunk: Buffer) => {
@@ -126,7 +152,10 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     // 'close', not 'exit': it comes after stdout has ended, so the driver's last lines (a coded error
     // naming the missing package) are read first. On 'exit' that line could still be unread, and a
     // missing model was reported as a crash on a busy machine.
+    let markGone: () => void = () => undefined;
+    this.gone = new Promise((resolve) => (markGone = resolve));
     this.child.on('close', (code, signal) => {
+      markGone();
       this.released();
       if (this.closed && code === 0) return;
       const detail = this.stderr.trim().split('\n').pop() ?? '';
@@ -162,7 +191,9 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   speechEnd(): void {
     if (!this.inUtterance || this.failed) return;
     this.inUtterance = false;
-    if (this.resampler) this.send(KIND.audio, floatToPcm16(this.resampler.flush()));
+    if (this.resampler) this.batch.push(floatToPcm16(this.resampler.flush()));
+    this.batchBytes = this.batch.reduce((sum, chunk) => sum + chunk.length, 0);
+    this.sendBatch();
     this.send(KIND.end, Buffer.alloc(0));
     this.finalTimer ??= setTimeout(() => this.fail('timeout', 'pocketsphinx gave no final result in time'), FINAL_TIMEOUT_MS);
   }
@@ -171,20 +202,33 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     if (this.closed) return;
     if (this.inUtterance) this.speechEnd();
     this.closed = true;
-    const exited = new Promise<void>((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
-      else this.child.once('exit', () => resolve());
-    });
     this.child.stdin.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), FINAL_TIMEOUT_MS);
-    await exited;
+    // 'close', not 'exit': the final results the driver wrote as it ended are read before this
+    // resolves (waiting for 'exit' lost them on a loaded machine: an empty transcript).
+    await this.gone;
     clearTimeout(timer);
     clearTimeout(this.finalTimer);
   }
 
+  /**
+   * Audio goes to the driver 100 ms at a time, not per 20 ms frame: a fifth of the messages for the
+   * driver's Python loop to read (measured: about a tenth of its CPU), interim results no later than
+   * their 200 ms cadence allows.
+   */
   private sendAudio(pcm: Buffer): void {
     const out = this.resampler ? floatToPcm16(this.resampler.process(pcm16ToFloat(pcm))) : pcm;
-    if (out.length > 0) this.send(KIND.audio, out);
+    if (out.length === 0) return;
+    this.batch.push(out);
+    this.batchBytes += out.length;
+    if (this.batchBytes >= MESSAGE_BYTES) this.sendBatch();
+  }
+
+  private sendBatch(): void {
+    if (this.batchBytes === 0) return;
+    this.send(KIND.audio, this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch));
+    this.batch = [];
+    this.batchBytes = 0;
   }
 
   private send(kind: number, payload: Buffer): void {

@@ -4,7 +4,10 @@
  * `Authorization` header (HTTP 401 before the socket opens otherwise, as the vendors answer), then
  * handed to the fake; and a close that ends every socket at once, so a test never waits on one.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -24,6 +27,16 @@ export interface Upgrade {
   refuse(status: number, reason: string, headers?: string): void;
 }
 
+/**
+ * The loopback certificate of this test run, signed by the authority the test processes trust
+ * (scripts/test-authority.mjs, made by scripts/test.mjs): for the vendors whose SDKs speak only wss://.
+ */
+function testCertificate(): { key: Buffer; cert: Buffer } {
+  const dir = process.env.VOICESOCKET_TEST_TLS;
+  if (!dir) throw new Error('no test certificate authority: run the tests through npm test (scripts/test.mjs makes one)');
+  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+}
+
 /** The vendor's credential check: the exact `Authorization` header, or a test of the request (a key in the query). */
 export type Authorized = string | ((request: IncomingMessage, url: URL) => boolean);
 
@@ -32,14 +45,17 @@ export async function startVendorServer(
   onUpgrade: (upgrade: Upgrade) => void,
   /** The vendor's REST side, where it has one (a signed URL to fetch first); 404 otherwise. */
   onRequest?: (request: IncomingMessage, response: ServerResponse) => void,
+  /** Serve TLS (https:, wss:) with the test run's certificate. */
+  tls = false,
 ): Promise<VendorServer> {
   const authorized = (request: IncomingMessage, url: URL) =>
     typeof authorization === 'string' ? request.headers.authorization === authorization : authorization(request, url);
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
   let refused = 0;
-  const server = createServer((request, response) => (onRequest ? onRequest(request, response) : response.writeHead(404).end()));
-  server.on('connection', (socket) => {
+  const handle = (request: IncomingMessage, response: ServerResponse) => (onRequest ? onRequest(request, response) : response.writeHead(404).end());
+  const server = tls ? createTlsServer(testCertificate(), handle) : createServer(handle);
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });

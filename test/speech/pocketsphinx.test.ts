@@ -135,3 +135,23 @@ test('speech that never pauses gets a final at least every maxUtteranceMs, each 
   const words = finals.map((f) => f.text).join(' ');
   assert.match(words, /one|two|three/, words);
 });
+
+test('close() resolves only after the driver has said everything: a final written as the process exits is not lost', async () => {
+  // Before: close() waited for 'exit', which can come before the last lines on stdout are read, so
+  // the emulator's heard-speech transcripts came back empty on a loaded machine.
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-driver-'));
+  const driver = join(dir, 'python3');
+  await writeFile(
+    driver,
+    `#!/bin/sh\necho '{"type":"ready"}'\ncat > /dev/null\n( sleep 0.3; echo '{"type":"final","utterance":"1","text":"late words","words":[]}' ) &\nexit 0\n`,
+    { mode: 0o755 },
+  );
+  const transcriber = pocketsphinxTranscriber({ python: driver }).create(16000, {});
+  const texts: string[] = [];
+  transcriber.on('result', (result) => texts.push(result.text));
+  await transcriber.ready();
+  transcriber.speechStart(0, Buffer.alloc(0));
+  transcriber.audio(Buffer.alloc(640), 0);
+  await transcriber.close();
+  assert.deepEqual(texts, ['late words']);
+});
