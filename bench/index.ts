@@ -10,6 +10,7 @@
  *   npm run bench -- --suites speech   speech only (~4 min): menu accuracy, barge-in, WER, CPU
  *   npm run bench -- --suites recorded offline accuracy on recorded human speech (16 and 8 kHz)
  *   npm run bench -- --suites agent    every voice-agent provider side by side
+ *   npm run bench -- --suites voices   offline voices: intelligibility to a recogniser, synthesis speed
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -21,6 +22,7 @@ import { canPin } from './processes.js';
 import { chart } from './plot.js';
 import { agentLatency, CASCADE_TOKENS_PER_SECOND } from './agent.js';
 import { recordedSpeech, type RecordedResult } from './recorded-speech.js';
+import { offlineVoices, type VoiceResult } from './offline-voices.js';
 import {
   POCKETSPHINX_BEFORE,
   accuracyBy,
@@ -47,7 +49,7 @@ const durationS = Number(option('duration', quick ? '3' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets = option('targets', quick ? 'voicesocket,bare-ws' : 'voicesocket,bare-ws,bare-uws').split(',') as Target[];
 for (const target of targets) if (!TARGETS.includes(target)) throw new Error(`--targets: ${target} is not one of ${TARGETS.join(', ')}`);
-const suites = new Set(option('suites', 'echo,answer,pacer,speech,recorded,agent').split(','));
+const suites = new Set(option('suites', 'echo,answer,pacer,speech,recorded,voices,agent').split(','));
 if (suites.has('echo') && !targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
 const realSeconds = quick ? 2 : 60;
 const root = join(import.meta.dirname, '..');
@@ -144,6 +146,9 @@ const speech = suites.has('speech')
 if (suites.has('recorded')) process.stderr.write('recorded speech\n');
 const recorded = suites.has('recorded') ? await recordedSpeech(quick) : undefined;
 
+if (suites.has('voices')) process.stderr.write('offline voices\n');
+const voices = suites.has('voices') ? await offlineVoices(quick) : undefined;
+
 if (suites.has('agent')) process.stderr.write('agent\n');
 const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
 
@@ -231,6 +236,7 @@ const report = [
       ]
     : []),
   ...(recorded ? ['### Offline transcription of recorded human speech', '', ...recordedLines(recorded)] : []),
+  ...(voices ? ['### Offline voices', '', ...voiceLines(voices), ''] : []),
   ...(agent
     ? [
         '### Voice agents, every provider (its SDK against a local server speaking its protocol)',
@@ -284,4 +290,21 @@ function cpuTable(runs: CpuResult[]): string {
         `| ${run.engine} | ${run.calls} | ${fixed(run.cpuPercent, 1)} | ${fixed(run.cpuPercentPerCall, 2)} (${fixed(run.nodePercentPerCall, 2)}) | **${fixed(run.callsPerCore, 1)}** | ${fixed(run.callsPerCore / base.callsPerCore, 2)} | ${run.finals} / ${run.utterances} | ${run.engineFailures}${run.engineFailures ? ' ⚠ overloaded: not valid' : ''} | ${fixed(100 * run.wordErrorRate, 1)} % |`,
     ),
   ].join('\n');
+}
+
+function voiceLines(results: VoiceResult[]): string[] {
+  const measured = results.filter((r) => r.heard);
+  return [
+    "Each voice says the speech suite's sentences; **heard**: PocketSphinx's word error rate on them (the whole utterance decoded, no grammar): a listening test by a recogniser trained on human speech, not by people. **RTF**: synthesis wall time ÷ audio length, the whole command per sentence.",
+    '',
+    '| voice | heard WER | synthesis RTF |',
+    '|---|---|---|',
+    ...results.map((r) =>
+      r.heard ? `| ${r.name} | ${fixed(100 * r.wordErrorRate!, 1)} % | ${fixed(r.realTimeFactor, 3)} |` : `| ${r.name} | ${r.missing} | — |`,
+    ),
+    '',
+    `| said | ${measured.map((r) => r.name).join(' | ')} |`,
+    `|---|${measured.map(() => '---|').join('')}`,
+    ...(measured[0]?.heard ?? []).map((row, i) => `| ${row.said} | ${measured.map((r) => r.heard![i]!.heard || '(nothing)').join(' | ')} |`),
+  ];
 }

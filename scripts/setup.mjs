@@ -14,6 +14,7 @@ const args = new Set(process.argv.slice(2));
 // Debian packages the test suite drives for real: command → package.
 export const SYSTEM_TOOLS = {
   'espeak-ng': 'espeak-ng', // the emulator's talk action and speech caller audio
+  flite: 'flite', // the clearer offline voice (--tts flite)
   sox: 'sox', // an independent reader of the WAV files we write
   chromium: 'chromium', // the dashboard and softphone tests (driven by playwright-core)
   'redis-server': 'redis-server', // --redis: the shared registry and cross-instance control

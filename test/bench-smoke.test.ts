@@ -28,7 +28,11 @@ test('npm run bench -- --quick: the suite runs end to end and prints sane figure
   assert.match(stdout, /\| said \\ routed to \| sales \| support \| operator \| nothing \| accuracy \|/);
   assert.match(stdout, /prompt frames the caller heard after the clear took effect: 0\./);
   assert.match(stdout, /word error rate \d+\.\d %/);
-  assert.match(stdout, /transcribing calls per core/);
+  // Transcribing calls: today's engine beside the one before, each with calls per core and no engine failures.
+  for (const engine of ['pocketsphinx before', 'pocketsphinx'])
+    assert.match(stdout, new RegExp(`\\| ${engine} \\| 1 \\| [\\d.]+ \\| [\\d.]+ \\([\\d.]+\\) \\| \\*\\*[\\d.]+\\*\\* \\|`));
+  // Offline voices: espeak-ng always measured (the others only where installed).
+  assert.match(stdout, /\| espeak-ng \(en-us\) \| \d+\.\d % \| \d+\.\d{3} \|/);
   // Real recorded speech: the word error rate of each way (the quick run: 16 kHz only).
   assert.match(stdout, /\| goforward \| 4 \|( \d+\.\d % \|){3}( — \|){3}/);
   // Agents: a row per provider, each with its figures (a provider whose call failed shows dashes).

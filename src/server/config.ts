@@ -64,8 +64,8 @@ export interface ServerConfig {
   assemblyaiStreamingUrl: string | undefined;
 }
 
-export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram', 'assemblyai'] as const;
-export const TEXT_TO_SPEECH_ENGINES = ['espeak-ng', 'deepgram', 'elevenlabs', 'openai'] as const;
+export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram', 'assemblyai', 'openai'] as const;
+export const TEXT_TO_SPEECH_ENGINES = ['espeak-ng', 'flite', 'deepgram', 'elevenlabs', 'openai'] as const;
 export type SpeechToTextEngine = (typeof SPEECH_TO_TEXT_ENGINES)[number];
 export type TextToSpeechEngine = (typeof TEXT_TO_SPEECH_ENGINES)[number];
 

@@ -185,6 +185,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       vendors: {
         elevenlabs: { apiKey: config.elevenlabsApiKey, baseUrl: config.elevenlabsUrl },
         openai: { apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl },
+        openaiTranscription: { apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl },
         assemblyai: { apiKey: config.assemblyaiApiKey, streamingUrl: config.assemblyaiStreamingUrl },
       },
     });

@@ -1,6 +1,6 @@
 /**
  * Which engine does each job. Offline engines by default (PocketSphinx, espeak-ng: Debian packages,
- * no account); a vendor's (Deepgram; AssemblyAI for listening; ElevenLabs and OpenAI for speech)
+ * no account; flite, the clearer offline voice, when chosen); a vendor's (Deepgram; AssemblyAI and OpenAI for listening; ElevenLabs and OpenAI for speech)
  * when it is chosen, with its key. The server builds this once from its settings; an app may name
  * another engine per call.
  */
@@ -8,6 +8,7 @@ import type { DeepgramOptions } from './deepgram-client.js';
 import { deepgramSynthesizer } from './deepgram-synthesizer.js';
 import { deepgramTranscriber } from './deepgram-transcriber.js';
 import { espeakSynthesizer } from './espeak.js';
+import { fliteSynthesizer } from './flite.js';
 import { pocketsphinxTranscriber, type PocketSphinxOptions } from './pocketsphinx.js';
 import type { Synthesizer } from './synthesizer.js';
 import type { TranscriberFactory } from './transcriber.js';
@@ -15,6 +16,7 @@ import { guardSynthesizer, guardTranscriberFactory } from './guarded-engine.js';
 import type { ElevenLabsSpeechOptions } from './elevenlabs-synthesizer.js';
 import type { OpenAISpeechOptions } from './openai-synthesizer.js';
 import type { AssemblyAIOptions } from './assemblyai-transcriber.js';
+import type { OpenAITranscriptionOptions } from './openai-transcriber.js';
 import { lazySynthesizer, lazyTranscriber } from './lazy-engine.js';
 
 export interface SpeechEngineSettings {
@@ -32,6 +34,7 @@ export interface SpeechEngineSettings {
     elevenlabs?: ElevenLabsSpeechOptions;
     openai?: OpenAISpeechOptions;
     assemblyai?: AssemblyAIOptions;
+    openaiTranscription?: OpenAITranscriptionOptions;
   };
 }
 
@@ -55,9 +58,14 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
       'assemblyai',
       () => lazyTranscriber('assemblyai', async () => (await import('./assemblyai-transcriber.js')).assemblyaiTranscriber(settings.vendors?.assemblyai ?? {})),
     ],
+    [
+      'openai',
+      () => lazyTranscriber('openai', async () => (await import('./openai-transcriber.js')).openaiTranscriber(settings.vendors?.openaiTranscription ?? {})),
+    ],
   ]);
   const synthesizers = new Map<string, () => Synthesizer>([
     ['espeak-ng', () => espeakSynthesizer],
+    ['flite', () => fliteSynthesizer],
     ['deepgram', () => deepgramSynthesizer(deepgram)],
     [
       'elevenlabs',

@@ -113,6 +113,7 @@ test('a vendor engine without its key stops the server with one line naming what
     ['tts', 'openai', 'OPENAI_API_KEY'],
     ['tts', 'elevenlabs', 'ELEVENLABS_API_KEY'],
     ['stt', 'assemblyai', 'ASSEMBLYAI_API_KEY'],
+    ['stt', 'openai', 'OPENAI_API_KEY'],
   ] as const;
   for (const [job, engine, variable] of cases) {
     assert.throws(

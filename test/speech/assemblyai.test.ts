@@ -92,7 +92,11 @@ test('assemblyai: a refused key is an unauthorized speech-error with one attempt
 });
 
 test('assemblyai: a stream that drops mid-call is a disconnected speech-error; one that stalls is a timeout after speech it never answered; each call goes on', async (t) => {
-  const dropped = await transcribingCall(t, { dropAfterAudioMs: 1500 }, 16000);
+  // Side by side: two calls, each with its own fault.
+  const [dropped, stalled] = await Promise.all([
+    transcribingCall(t, { dropAfterAudioMs: 1500 }, 16000),
+    transcribingCall(t, { stall: true }, 16000, undefined, 'hello there, I would like to check my balance'),
+  ]);
   assert.equal(dropped.fake.sessions.length, 1, 'not reconnected behind our back');
   assert.deepEqual(
     dropped.errors.map((e) => [e.engine, e.kind]),
@@ -100,7 +104,6 @@ test('assemblyai: a stream that drops mid-call is a disconnected speech-error; o
   );
   assert.equal(dropped.result.leg!.end, 'caller-hangup');
   // Over a second of speech with no word from AssemblyAI (a shorter one may be noise it rightly ignores).
-  const stalled = await transcribingCall(t, { stall: true }, 16000, undefined, 'hello there, I would like to check my balance');
   assert.deepEqual(
     stalled.errors.map((e) => [e.engine, e.kind]),
     [['assemblyai', 'timeout']],
