@@ -45,9 +45,10 @@ export interface PocketSphinxOptions {
    */
   maxUtteranceMs?: number;
   /**
-   * How final results are decoded when interim results are asked for (without them every utterance
-   * is decoded once, whole). `adaptive` (default): whole at the end of speech until 2 s of the call's
-   * speech have been streamed, the streamed pass's own result after that. `whole`: always decoded
+   * How final results are decoded in free-form mode (menu mode keeps streamed finals: decoded whole,
+   * noise came out as the nearest choice). `adaptive` (default): whole at the end of speech until 2 s
+   * of the call's speech have been streamed, the streamed pass's own result after that; without
+   * interim results every utterance is decoded once, whole. `whole`: always decoded
    * again, whole (the fewest word errors; one decode more per utterance, and the final comes that
    * decode later, ~0.1 × the utterance). `streamed`: never (the least CPU; the most word errors on a
    * call's first words). Measured in docs/speech.md, "Accuracy and cost".
