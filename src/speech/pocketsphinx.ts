@@ -3,9 +3,9 @@
  * pocketsphinx-en-us model) in a child process per call, driven by lib/pocketsphinx-stream.py.
  * Utterances are the ones our detector found: audio from the onset (with its preroll) to the end of
  * speech is resampled to the model's 16 kHz and streamed as it arrives; partial hypotheses of a
- * streamed pass come back as interim results. Final results are decoded whole until the line's
- * cepstral mean is known, streamed after that (`finals`; why, and what it measured: the driver and
- * docs/speech.md). A crash, a stall or a missing package is a SpeechEngineError for this call only.
+ * streamed pass come back as interim results. Free-form final results are decoded whole until the
+ * line's cepstral mean is known, streamed after that; menu mode's are streamed (`finals`; why, and
+ * what it measured: the driver and docs/speech.md). A crash, a stall or a missing package is a SpeechEngineError for this call only.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
