@@ -108,7 +108,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   redisUrl: undefined,
   // Offline engines by default: Debian packages, no account, nothing leaves the machine.
   speechToText: 'pocketsphinx',
-  textToSpeech: 'espeak-ng',
+  textToSpeech: 'flite',
   deepgramApiKey: undefined,
   deepgramUrl: undefined,
   elevenlabsApiKey: undefined,

@@ -24,7 +24,7 @@ export const SPEECH_SETTINGS: Setting[] = [
     key: 'textToSpeech',
     env: 'TTS_ENGINE',
     flag: '--tts <engine>',
-    description: 'text-to-speech engine of apps that speak (espeak-ng, flite: offline; deepgram, elevenlabs, openai: need their API key; or your own module)',
+    description: 'text-to-speech engine of apps that speak (flite, espeak-ng: offline; deepgram, elevenlabs, openai: need their API key; or your own module)',
     allowed: `${TEXT_TO_SPEECH_ENGINES.join(', ')}, or a module path such as ./my-tts.js`,
     example: 'deepgram',
     invalid: 'polly',

@@ -1,6 +1,6 @@
 /**
- * Which engine does each job. Offline engines by default (PocketSphinx, espeak-ng: Debian packages,
- * no account; flite, the clearer offline voice, when chosen); a vendor's (Deepgram; AssemblyAI and OpenAI for listening; ElevenLabs and OpenAI for speech)
+ * Which engine does each job. Offline engines by default (PocketSphinx, flite: Debian packages, no
+ * account; espeak-ng, the other offline voice, when chosen); a vendor's (Deepgram; AssemblyAI and OpenAI for listening; ElevenLabs and OpenAI for speech)
  * when it is chosen, with its key. The server builds this once from its settings; an app may name
  * another engine per call.
  */
@@ -84,7 +84,7 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
   };
   return {
     transcriber: (name = settings.speechToText ?? 'pocketsphinx') => pick(transcribers, name, 'speech-to-text'),
-    synthesizer: (name = settings.textToSpeech ?? 'espeak-ng') => pick(synthesizers, name, 'text-to-speech'),
+    synthesizer: (name = settings.textToSpeech ?? 'flite') => pick(synthesizers, name, 'text-to-speech'),
     register(job: 'stt' | 'tts', names: string[], engine: TranscriberFactory | Synthesizer) {
       if (job === 'stt') {
         const guarded = guardTranscriberFactory(engine as TranscriberFactory);

@@ -1,5 +1,6 @@
 /**
- * The offline synthesizer: espeak-ng (Debian's `espeak-ng`). It writes a WAV stream to stdout as it
+ * The other offline synthesizer (`--tts espeak-ng`): espeak-ng (Debian's `espeak-ng`), also the
+ * emulator's caller voice. It writes a WAV stream to stdout as it
  * speaks (a 44-byte header whose sizes are placeholders, then 22.05 kHz s16le); each chunk is
  * resampled to the call rate and yielded at once. Formant synthesis is robotic but instant, needs no
  * model download and runs anywhere the tests run.

@@ -1,5 +1,5 @@
 /**
- * The clearer offline synthesizer: flite (Debian's `flite`, CMU's small synthesizer) with its `slt`
+ * The default synthesizer: flite (Debian's `flite`, CMU's small synthesizer) with its `slt`
  * voice, a US English woman recorded for CMU ARCTIC. Chosen over espeak-ng and Festival's HTS voice by
  * a listening test by machine and a synthesis speed, both in `npm run bench -- --suites voices`
  * (docs/speech.md): PocketSphinx heard its sentences with about a seventh of espeak-ng's word errors,
@@ -19,6 +19,8 @@ import { SpeechEngineError } from './speech-events.js';
 import type { SynthesizeOptions, Synthesizer } from './synthesizer.js';
 
 export const FLITE_PACKAGE = 'flite';
+/** flite's built-in voices; another name (an espeak-ng voice such as `en-us`) gets `slt`. */
+const FLITE_VOICES = new Set(['slt', 'rms', 'awb', 'kal', 'kal16', 'awb_time']);
 /** flite's own pace, in the words per minute espeak-ng's speeds are given in. */
 const FLITE_WPM = 175;
 
@@ -51,7 +53,7 @@ function run(args: string[], signal: AbortSignal | undefined): Promise<void> {
 
 async function* fliteStream(text: string, options: SynthesizeOptions): AsyncGenerator<Buffer> {
   const file = join(tmpdir(), `voicesocket-flite-${randomUUID()}.wav`);
-  const args = ['-voice', options.voice ?? 'slt'];
+  const args = ['-voice', options.voice && FLITE_VOICES.has(options.voice) ? options.voice : 'slt'];
   // Longer durations are slower speech: the stretch is flite's pace over the one asked for.
   if (options.wordsPerMinute) args.push('--setf', `duration_stretch=${(FLITE_WPM / options.wordsPerMinute).toFixed(3)}`);
   // -t: the words are spoken as text, even when they start with "-".

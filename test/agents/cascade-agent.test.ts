@@ -121,8 +121,10 @@ test('cascade: tools run whatever they return or throw; a failing or stalled cha
     ['failing', failing, /500|server had an error/],
     ['stalled', stalled, /sent nothing for 1\.5 s/],
   ] as const) {
+    // The heard transcript listens in menu mode, whose grammar lets any phrase end in "please": the
+    // apology's question ("Could you say that again?") may come out as that word.
     assert.ok(
-      result.heardTranscript?.some((line) => line.text === 'sorry something went wrong'),
+      result.heardTranscript?.some((line) => /^sorry something went wrong( please)?$/.test(line.text)),
       `${name}: ${JSON.stringify(result.heardTranscript)}`,
     );
     assert.equal(result.leg!.end, 'caller-hangup', `${name}: the call went on to its end`);
