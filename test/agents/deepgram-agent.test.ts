@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { deepgramAgentProvider } from '../../src/agents/providers/deepgram-agent.js';
 import { defineTool } from '../../src/agents/call-tools.js';
 import { startFakeDeepgramAgent, type DeepgramAgentTurn } from '../helpers/fake-deepgram-agent.js';
-import { agentServer, assertCutMatchesRecording, assertHeardApology, callAgent, FAILURE_PHRASES, phrase } from '../helpers/agent-harness.js';
+import { agentServer, assertCutMatchesRecording, assertHeardApology, callAgent, FAILURE_PHRASES, heardAs, phrase } from '../helpers/agent-harness.js';
 import { waitFor } from '../helpers/server.js';
 import { soundFrames } from '../helpers/audio.js';
 
@@ -129,7 +129,7 @@ test('deepgram agent: a provider that drops, errs or refuses the key degrades on
   assert.equal(fake.refused, 1, 'one attempt with the refused key, no reconnection storm');
   assert.ok(server.logs.some((line) => line.code === 'VS_ERR_AGENT_MODEL_ERROR' && /think provider failed/.test(String(line.detail))));
   assert.ok(
-    erring.heardTranscript?.some((line) => line.text === 'sorry something went wrong'),
+    erring.heardTranscript?.some((line) => heardAs(line, 'sorry something went wrong')),
     JSON.stringify(erring.heardTranscript),
   );
   assert.equal(erring.leg!.end, 'caller-hangup');

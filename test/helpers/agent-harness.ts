@@ -52,6 +52,15 @@ export const phrase = (text: string) =>
     .replace(/ +/g, ' ')
     .trim();
 
+/**
+ * A heard line is `phrase`: the heard-audio transcription listens in menu mode, one phrase per
+ * utterance and an optional "please" after it, so speech that runs on without a pause (the apology's
+ * "Could you say that again?" right after "Sorry, something went wrong.") can only come out as that word.
+ */
+export function heardAs(line: { text: string }, phrase: string): boolean {
+  return line.text === phrase || line.text === `${phrase} please`;
+}
+
 /** What the caller's failure paths may let them hear, for the heard-audio transcription. */
 export const FAILURE_PHRASES = [
   'sorry the assistant is not available right now',
