@@ -54,7 +54,10 @@ test('out of file descriptors: recordings fail with EMFILE, calls and the proces
   // 256 descriptors: module loading at start needs ~100 at once; each call then takes three (socket, two WAVs).
   const child = spawn(
     'sh',
-    ['-c', `ulimit -n ${DESCRIPTORS} && exec "${process.execPath}" bin/voicesocket.js serve --app record --dir "${dir}" --port 0 --host 127.0.0.1 --idle-timeout 600`],
+    [
+      '-c',
+      `ulimit -n ${DESCRIPTORS} && exec "${process.execPath}" bin/voicesocket.js serve --app record --dir "${dir}" --port 0 --host 127.0.0.1 --idle-timeout 600`,
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'info' },
