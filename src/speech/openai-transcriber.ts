@@ -13,9 +13,8 @@
 import { EventEmitter } from 'node:events';
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
-import { Resampler } from '../audio/resampler.js';
-import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import { within } from '../within.js';
+import { RateBatcher } from './rate-batcher.js';
 import { SpeechEngineError } from './speech-events.js';
 import type { TranscribeOptions, Transcriber, TranscriberEvents, TranscriberFactory } from './transcriber.js';
 
@@ -49,14 +48,13 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
   readonly engine = 'openai';
   private socket: OpenAIRealtimeWS | undefined;
   private readonly readyPromise: Promise<void>;
-  private readonly resampler: Resampler | undefined;
+  /** Speech resampled to the session's rate, 100 ms per append. */
+  private readonly batcher: RateBatcher;
   private readonly interim: boolean;
   private readonly answerTimeoutMs: number;
   /** The utterance being spoken, and those committed whose transcript has not come yet. */
   private current: Utterance | undefined;
   private readonly waiting: Utterance[] = [];
-  private batch: Buffer[] = [];
-  private batchBytes = 0;
   private open = false;
   private failed = false;
   private closing = false;
@@ -70,7 +68,7 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
     settings: OpenAITranscriptionOptions,
   ) {
     super();
-    this.resampler = callRate === SESSION_RATE ? undefined : new Resampler(callRate, SESSION_RATE);
+    this.batcher = new RateBatcher(callRate, SESSION_RATE, APPEND_BYTES);
     this.interim = options.interim !== false;
     this.answerTimeoutMs = settings.answerTimeoutMs ?? OPENAI_TRANSCRIPTION_DEFAULTS.answerTimeoutMs;
     this.readyPromise = this.connect(options, settings).catch((error: unknown) => {
@@ -159,8 +157,7 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
     const utterance = this.current;
     if (!utterance || this.failed) return;
     this.current = undefined;
-    if (this.resampler) this.batch.push(floatToPcm16(this.resampler.flush()));
-    this.sendBatch();
+    this.sendAppend(this.batcher.flush());
     if (!this.open) return;
     this.waiting.push(utterance);
     this.socket!.send({ type: 'input_audio_buffer.commit' });
@@ -187,19 +184,13 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
   }
 
   private append(pcm: Buffer): void {
-    const out = this.resampler ? floatToPcm16(this.resampler.process(pcm16ToFloat(pcm))) : pcm;
-    this.batch.push(out);
-    this.batchBytes += out.length;
-    if (this.batchBytes >= APPEND_BYTES) this.sendBatch();
+    this.sendAppend(this.batcher.push(pcm));
   }
 
-  private sendBatch(): void {
-    const audio = Buffer.concat(this.batch);
-    this.batch = [];
-    this.batchBytes = 0;
+  private sendAppend(audio: Buffer | undefined): void {
     // Before the session is confirmed the audio is dropped: a caller who speaks in the first
     // fraction of a second loses those words, as with any engine that is still connecting.
-    if (audio.length === 0 || !this.open || this.failed) return;
+    if (!audio || !this.open || this.failed) return;
     this.socket!.send({ type: 'input_audio_buffer.append', audio: audio.toString('base64') });
   }
 
@@ -232,7 +223,7 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
     if (this.failed || this.closing) return;
     this.failed = true;
     clearTimeout(this.answerTimer);
-    this.batch = [];
+    this.batcher.clear();
     this.socket?.close();
     this.emit('error', failure);
     this.drained?.();

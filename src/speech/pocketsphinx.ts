@@ -13,8 +13,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { Resampler } from '../audio/resampler.js';
-import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
+import { RateBatcher } from './rate-batcher.js';
 import { SpeechEngineError } from './speech-events.js';
 import type { TranscribeOptions, Transcriber, TranscriberEvents, TranscriberFactory } from './transcriber.js';
 
@@ -93,7 +92,12 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   readonly engine = 'pocketsphinx';
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly readyPromise: Promise<void>;
-  private readonly resampler: Resampler | undefined;
+  /**
+   * Audio goes to the driver resampled and 100 ms at a time, not per 20 ms frame: a fifth of the
+   * messages for the driver's Python loop to read (measured: about a tenth of its CPU), interim
+   * results no later than their 200 ms cadence allows.
+   */
+  private readonly batcher: RateBatcher;
   private utterance = 0;
   /** Call time of each utterance's first sample sent to the engine, by id. */
   private readonly utteranceStart = new Map<string, number>();
@@ -108,9 +112,6 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   /** Call time at the end of the latest audio sent: where an interim result has got to. */
   private heardToMs = 0;
   private readonly maxUtteranceMs: number;
-  /** Model-rate audio not yet sent (sendAudio). */
-  private batch: Buffer[] = [];
-  private batchBytes = 0;
 
   constructor(
     private readonly callRate: number,
@@ -121,7 +122,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   ) {
     super();
     this.maxUtteranceMs = engine.maxUtteranceMs ?? DEFAULT_MAX_UTTERANCE_MS;
-    this.resampler = callRate === MODEL_RATE ? undefined : new Resampler(callRate, MODEL_RATE);
+    this.batcher = new RateBatcher(callRate, MODEL_RATE, MESSAGE_BYTES);
     const python = engine.python ?? PYTHON;
     const args = [DRIVER, ...(engine.model ? ['--model', engine.model] : [])];
     if (options.choices?.length) args.push('--choices', options.choices.map((c) => c.toLowerCase()).join('|'));
@@ -192,9 +193,8 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   speechEnd(): void {
     if (!this.inUtterance || this.failed) return;
     this.inUtterance = false;
-    if (this.resampler) this.batch.push(floatToPcm16(this.resampler.flush()));
-    this.batchBytes = this.batch.reduce((sum, chunk) => sum + chunk.length, 0);
-    this.sendBatch();
+    const rest = this.batcher.flush();
+    if (rest) this.send(KIND.audio, rest);
     this.send(KIND.end, Buffer.alloc(0));
     this.finalTimer ??= setTimeout(() => this.fail('timeout', 'pocketsphinx gave no final result in time'), FINAL_TIMEOUT_MS);
   }
@@ -212,24 +212,9 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     clearTimeout(this.finalTimer);
   }
 
-  /**
-   * Audio goes to the driver 100 ms at a time, not per 20 ms frame: a fifth of the messages for the
-   * driver's Python loop to read (measured: about a tenth of its CPU), interim results no later than
-   * their 200 ms cadence allows.
-   */
   private sendAudio(pcm: Buffer): void {
-    const out = this.resampler ? floatToPcm16(this.resampler.process(pcm16ToFloat(pcm))) : pcm;
-    if (out.length === 0) return;
-    this.batch.push(out);
-    this.batchBytes += out.length;
-    if (this.batchBytes >= MESSAGE_BYTES) this.sendBatch();
-  }
-
-  private sendBatch(): void {
-    if (this.batchBytes === 0) return;
-    this.send(KIND.audio, this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch));
-    this.batch = [];
-    this.batchBytes = 0;
+    const message = this.batcher.push(pcm);
+    if (message) this.send(KIND.audio, message);
   }
 
   private send(kind: number, payload: Buffer): void {
