@@ -122,8 +122,11 @@ test('agent: the caller asks, the model answers in speech; talking over it clear
   t.diagnostic(`clear ${clearDelay.toFixed(1)} ms after speech_started; audio_end_ms ${truncation.audio_end_ms}, heard in the recording ${heardOfReply} ms`);
   assert.ok(truncation.audio_end_ms < (model.spoken.get(truncation.item_id) ?? 0), 'less than the model had sent');
   // The model sent the reply about four times faster than real time; the caller's playback buffer
-  // never held more than the pacer's 200 ms lead (plus the frame in flight).
-  assert.ok(leg.maxBufferedFrames <= 200 / 20 + 1, `max buffered ${leg.maxBufferedFrames} frames`);
+  // never held more than the pacer's 200 ms lead, the frame in flight, and what the emulator's mixer
+  // owes when its own timer runs late on a loaded machine (up to 100 ms: 12 to 14 frames were seen in
+  // full runs on 2 cores since the pacer sends a reply's first frames at once). Unpaced, the buffer
+  // would hold most of the reply: well over a second.
+  assert.ok(leg.maxBufferedFrames <= 200 / 20 + 1 + 100 / 20, `max buffered ${leg.maxBufferedFrames} frames`);
   // No reply audio after the clear took effect.
   const after = sound.filter((index) => index * 20 >= clearMs);
   assert.deepEqual(after, [], 'silence after the clear');
