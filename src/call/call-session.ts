@@ -205,11 +205,18 @@ export class CallSession extends CallEmitter {
     if (this.state === 'ended') return;
     this.note(`closed ${code}${reason ? ` (${reason})` : ''}`);
     this.state = 'ended';
-    this.end = { code, reason, durationMs: this.now() - this.openedAt };
+    const end: CallEnd = { code, reason, durationMs: this.now() - this.openedAt };
+    this.end = end;
     this.playback.stop();
-    void this.speechState?.close();
-    this.emitSafely('end', this.end);
-    this.removeAllListeners();
+    const finished = () => {
+      this.emitSafely('end', end);
+      this.removeAllListeners();
+    };
+    // The engines' last final results (the utterance a hang-up cut short is decoded as they close)
+    // reach the app before 'end'; removing the listeners at once lost them. The wait is bounded
+    // (CallSpeech.close).
+    if (this.speechState) void this.speechState.close().then(finished);
+    else finished();
   }
 
   // ---- outbound, called by apps ----

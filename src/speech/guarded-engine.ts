@@ -6,6 +6,7 @@
  * user code is caught whatever it returns, sync or async.
  */
 import { EventEmitter } from 'node:events';
+import { within } from '../within.js';
 import { SpeechEngineError, type SpeechErrorKind, type TranscriptEvent } from './speech-events.js';
 import type { SynthesizeOptions, Synthesizer } from './synthesizer.js';
 import type { TranscribeOptions, Transcriber, TranscriberEvents, TranscriberFactory } from './transcriber.js';
@@ -19,6 +20,12 @@ export function asSpeechEngineError(job: 'stt' | 'tts', engine: string, error: u
   const message = error instanceof Error ? error.message : String(error);
   return new SpeechEngineError(job, engine, KINDS.includes(kind as SpeechErrorKind) ? (kind as SpeechErrorKind) : 'failed', message, { cause: error });
 }
+
+/**
+ * How long a user's engine has to close: it may report its last finals meanwhile (the call's end waits
+ * for them), and past it the call ends without them.
+ */
+export const ENGINE_CLOSE_TIMEOUT_MS = 10_000;
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -43,13 +50,17 @@ function checkedResult(engine: string, raw: unknown): Omit<TranscriptEvent, 'sen
 }
 
 class GuardedTranscriber extends EventEmitter<TranscriberEvents> implements Transcriber {
+  /** Nothing more is passed to the engine (it failed, or is closing). */
   private failed = false;
+  /** Nothing more is heard from the engine. */
+  private done = false;
   private readonly readyPromise: Promise<void>;
 
   constructor(
     readonly engine: string,
     private readonly inner: Transcriber | undefined,
     createError?: unknown,
+    private readonly closeTimeoutMs = ENGINE_CLOSE_TIMEOUT_MS,
   ) {
     super();
     if (!inner) {
@@ -60,7 +71,8 @@ class GuardedTranscriber extends EventEmitter<TranscriberEvents> implements Tran
       this.readyPromise = Promise.reject(error);
     } else {
       inner.on('result', (result: unknown) => {
-        if (this.failed) return;
+        // A result while closing is the last final the interface asks for: it still counts.
+        if (this.done) return;
         const checked = checkedResult(engine, result);
         if (typeof checked === 'string') this.fail(new Error(`the engine emitted ${checked}`));
         else this.emit('result', checked);
@@ -86,8 +98,8 @@ class GuardedTranscriber extends EventEmitter<TranscriberEvents> implements Tran
     if (!this.failed) this.run(() => this.inner!.speechStart(atMs, preroll));
   }
 
-  audio(frame: Buffer, atMs: number): void {
-    if (!this.failed) this.run(() => this.inner!.audio(frame, atMs));
+  audio(frame: Buffer, atMs: number, voiced?: boolean): void {
+    if (!this.failed) this.run(() => this.inner!.audio(frame, atMs, voiced));
   }
 
   speechEnd(atMs: number): void {
@@ -96,12 +108,26 @@ class GuardedTranscriber extends EventEmitter<TranscriberEvents> implements Tran
 
   async close(): Promise<void> {
     const inner = this.inner;
+    const closing = !this.failed;
     this.failed = true;
     try {
-      await inner?.close();
-    } catch {
+      // Whatever close() returns, sync or async, and however long it would take.
+      await within(
+        Promise.resolve().then(() => inner?.close()),
+        this.closeTimeoutMs,
+        () =>
+          new SpeechEngineError(
+            'stt',
+            this.engine,
+            'timeout',
+            `close() did not settle within ${this.closeTimeoutMs / 1000} s; the call ended without its last results`,
+          ),
+      );
+    } catch (error) {
       // Closing a failed engine may fail again; the call is done with it either way.
+      if (closing && !this.done) this.emit('error', asSpeechEngineError('stt', this.engine, error));
     }
+    this.done = true;
   }
 
   /** Runs a method of the engine (per frame: no promise is made unless the engine returned one). */
@@ -118,12 +144,13 @@ class GuardedTranscriber extends EventEmitter<TranscriberEvents> implements Tran
   private fail(error: unknown): void {
     if (this.failed) return;
     this.failed = true;
+    this.done = true;
     this.emit('error', asSpeechEngineError('stt', this.engine, error));
     void this.close();
   }
 }
 
-export function guardTranscriberFactory(factory: TranscriberFactory): TranscriberFactory {
+export function guardTranscriberFactory(factory: TranscriberFactory, closeTimeoutMs = ENGINE_CLOSE_TIMEOUT_MS): TranscriberFactory {
   const engine = String(factory.engine);
   return {
     engine,
@@ -133,9 +160,9 @@ export function guardTranscriberFactory(factory: TranscriberFactory): Transcribe
         inner = factory.create(callRate, options);
         if (!inner || typeof inner.on !== 'function' || typeof inner.audio !== 'function') throw new Error('create() did not return a transcriber');
       } catch (error) {
-        return new GuardedTranscriber(engine, undefined, error);
+        return new GuardedTranscriber(engine, undefined, error, closeTimeoutMs);
       }
-      return new GuardedTranscriber(engine, inner);
+      return new GuardedTranscriber(engine, inner, undefined, closeTimeoutMs);
     },
   };
 }

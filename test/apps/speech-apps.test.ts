@@ -191,3 +191,38 @@ test('transcribe: past the engine limit a call is transcribed by nobody, with on
   assert.equal(server.logs.filter((line) => line.code === 'VS_ERR_SPEECH_ENGINE_BUSY').length, 1);
   assert.equal(server.logs.filter((line) => line.code === 'VS_ERR_SPEECH_ENGINE_FAILED').length, 0);
 });
+
+test('transcribe: a caller who hangs up while still speaking has those last words in the transcript, before the call ends', async (t) => {
+  // Before: the socket's close removed the call's listeners at once, so the final result the engine
+  // gave as it closed (the utterance the hang-up cut) reached nobody: the file lacked the last words.
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-transcribe-'));
+  const order: string[] = [];
+  let markEnded: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
+  const transcribe = transcribeCalls({ dir });
+  const server = await startTestServer({
+    app: (session) => {
+      transcribe(session);
+      session.on('transcript', (event) => (event.kind === 'final' ? order.push(`final ${event.text}`) : undefined));
+      session.once('end', () => {
+        order.push('end');
+        markEnded();
+      });
+    },
+  });
+  t.after(() => server.close());
+  // The call hangs up 1.2 s in, mid-sentence: the detector never heard the speech end.
+  const result = await placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    durationMs: 1700,
+    talk: 'skip',
+    audio: { kind: 'script', utterances: [{ text: 'one two three four five six seven eight nine ten', atMs: 500 }] },
+  });
+  assert.equal(result.accepted, true, result.problems.join('; '));
+  await ended;
+  assert.equal(order.at(-1), 'end', order.join(', '));
+  assert.equal(order.length, 2, `one final, then the end: ${order.join(', ')}`);
+  const [file] = await readdir(dir);
+  const lines = (await readFile(join(dir, file!), 'utf8')).trim().split('\n');
+  assert.equal(lines.length, 1, 'the final is in the file');
+});

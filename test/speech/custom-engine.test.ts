@@ -6,7 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { guardTranscriberFactory } from '../../src/speech/guarded-engine.js';
+import type { Transcriber } from '../../src/speech/transcriber.js';
 import { placeCall } from '../../src/emulator/index.js';
 import type { CallSession } from '../../src/call/call-session.js';
 import type { SpeechErrorEvent, TranscriptEvent } from '../../src/speech/speech-events.js';
@@ -95,4 +98,40 @@ test('a module that is not an engine, or is not there, stops the server at start
       return true;
     });
   }
+});
+
+test("a user's engine: the final it reports as it closes is heard; a close() that never settles ends after the bound with one timeout error", async () => {
+  // Before: the guard stopped listening when close() began, so the final result the interface asks
+  // for at close ("report what is pending as final") was dropped, and a close() that hung held the call.
+  const closing = (close: (engine: EventEmitter) => Promise<void>) =>
+    guardTranscriberFactory(
+      {
+        engine: 'closing',
+        create: () => {
+          const engine = Object.assign(new EventEmitter(), {
+            ready: () => Promise.resolve(),
+            speechStart: () => undefined,
+            audio: () => undefined,
+            speechEnd: () => undefined,
+            close: (): Promise<void> => close(engine),
+          });
+          return engine as unknown as Transcriber;
+        },
+      },
+      200,
+    ).create(16000, {});
+  const polite = closing(async (engine) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    engine.emit('result', { kind: 'final', text: 'goodbye', startMs: 0, endMs: 500 });
+  });
+  const heard: string[] = [];
+  polite.on('result', (result) => heard.push(result.text));
+  await polite.close();
+  assert.deepEqual(heard, ['goodbye']);
+
+  const stuck = closing(() => new Promise<void>(() => undefined));
+  const errors: string[] = [];
+  stuck.on('error', (error) => errors.push(error.kind));
+  await stuck.close();
+  assert.deepEqual(errors, ['timeout']);
 });
