@@ -15,6 +15,7 @@
  * The server runs in this process for the first three (their figures are audio and event times, not
  * CPU); the emulator shares its event loop, which adds to the wall times, never subtracts.
  */
+import { EventEmitter, once } from 'node:events';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -283,6 +284,8 @@ export interface CpuResult {
   /** The Node process alone (detector, resampling, sockets); the rest is PocketSphinx. */
   nodePercentPerCall: number;
   callsPerCore: number;
+  /** CPU seconds per call before the window: the engine's start and the call's first sentence. */
+  startCpuSeconds: number;
   finals: number;
   /** Utterances the callers spoke while the CPU was read. */
   utterances: number;
@@ -298,11 +301,58 @@ export const POCKETSPHINX_BEFORE = join(import.meta.dirname, 'fixtures', 'pocket
 const CLI = join(import.meta.dirname, '..', 'bin', 'voicesocket.js');
 
 /**
- * The transcribe app as its own process; callers speak a sentence every 3 s. Run below saturation
- * (PocketSphinx children share the server's pinned core): past it, decoders fall behind, each
- * engine times out and its call goes on untranscribed, and CPU per call would read low.
+ * The transcribe app as its own process per engine, all at once, every server pinned to core 0 and
+ * measured over the same window: a machine that slows down for a while (a shared host) slows every
+ * engine alike, so their ratio holds where runs one after the other varied by a third. Callers speak
+ * a sentence every 3 s. Run below saturation (the servers share the pinned core): past it, decoders
+ * fall behind, each engine times out and its call goes on untranscribed, and CPU per call would read low.
  */
-export async function transcribingCpu(calls: number, durationS: number, stt = 'pocketsphinx'): Promise<CpuResult> {
+export async function transcribingCpu(calls: number, durationS: number, engines: string[] = ['pocketsphinx'], leadS = 4.5): Promise<CpuResult[]> {
+  const rampMs = calls * 100;
+  // Steady state: the window opens `leadS` after every call is connected, when its first sentence
+  // (0.5–3 s) has its final. What a call costs before that (the engine's start, the first utterance decoded whole
+  // while the line's mean is learnt) is reported apart, as CPU seconds per call start.
+  // The load process's own start (it synthesizes its callers' sentences first) comes before its calls.
+  const total = durationS + leadS + rampMs / 1000 + 1;
+  const said = Array.from({ length: Math.floor(total / 3) }, (_, i) => SENTENCES[i % SENTENCES.length]!);
+  const script = said.map((sentence, i) => `"${sentence}"@${i * 3 + 0.5}s`).join(',');
+  const runs = await Promise.all(engines.map((stt) => startTranscribing(stt)));
+  try {
+    const before = runs.map((run) => treeCpuSeconds(run.pid));
+    const loads = runs.map((run) => run.placeCalls(calls, total, rampMs, script));
+    await Promise.all(runs.map((run) => run.connected(calls)));
+    await sleep(leadS * 1000);
+    const start = runs.map((run) => ({ tree: treeCpuSeconds(run.pid), node: cpuSeconds(run.pid) }));
+    const wallStart = performance.now();
+    await sleep(Math.max(1000, durationS * 1000 - 1500));
+    const wall = (performance.now() - wallStart) / 1000;
+    const used = runs.map((run, i) => ({ tree: treeCpuSeconds(run.pid) - start[i]!.tree, node: cpuSeconds(run.pid) - start[i]!.node }));
+    const reports = await Promise.all(loads);
+    return await Promise.all(
+      runs.map(async (run, i) => {
+        if (reports[i]!.connected !== calls) throw new Error(`transcribingCpu: ${reports[i]!.connected} of ${calls} calls connected (${run.stt})`);
+        const cpuPercent = (100 * used[i]!.tree) / wall;
+        return {
+          engine: run.stt === 'pocketsphinx' ? 'pocketsphinx' : 'pocketsphinx before',
+          calls,
+          cpuPercent,
+          cpuPercentPerCall: cpuPercent / calls,
+          nodePercentPerCall: (100 * used[i]!.node) / wall / calls,
+          callsPerCore: 100 / (cpuPercent / calls),
+          startCpuSeconds: (start[i]!.tree - before[i]!) / calls,
+          utterances: calls * said.length,
+          engineFailures: run.engineFailures(),
+          ...(await transcriptAccuracy(run.dir, said)),
+        };
+      }),
+    );
+  } finally {
+    await Promise.all(runs.map((run) => run.stop()));
+  }
+}
+
+/** One transcribe server for `stt`, transcripts to a folder of its own; calls placed by its own load process (core 1). */
+async function startTranscribing(stt: string) {
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-bench-'));
   const server = await startNode(
     [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--app', 'transcribe', '--stt', stt, '--dir', dir, '--log-level', 'info', '--drain-delay', '0'],
@@ -310,59 +360,50 @@ export async function transcribingCpu(calls: number, durationS: number, stt = 'p
     (line) => line.includes('voicesocket listening'),
   );
   let engineFailures = 0;
-  server.child.stdout!.on('data', (chunk: Buffer) => (engineFailures += chunk.toString().split('VS_ERR_SPEECH_ENGINE').length - 1));
-  try {
-    const answerUrl = String((JSON.parse(server.readyLine) as { answerUrl: string }).answerUrl);
-    const rampMs = calls * 100;
-    const warmupS = rampMs / 1000 + 2;
-    const total = durationS + warmupS;
-    const said = Array.from({ length: Math.floor(total / 3) }, (_, i) => SENTENCES[i % SENTENCES.length]!);
-    const script = said.map((sentence, i) => `"${sentence}"@${i * 3 + 0.5}s`).join(',');
-    const load = spawnNode(
-      [CLI, 'load', answerUrl, '--calls', String(calls), '--duration', `${total}s`, '--ramp', `${rampMs}ms`, '--say', script, '--json'],
-      1,
-    );
-    let json = '';
-    load.stdout!.on('data', (chunk) => (json += chunk));
-    load.stderr!.resume();
-    const finished = new Promise<void>((resolve) => load.once('exit', () => resolve()));
-    await sleep(warmupS * 1000 + 500);
-    const pid = nodePid(server);
-    const cpuStart = treeCpuSeconds(pid);
-    const nodeStart = cpuSeconds(pid);
-    const wallStart = performance.now();
-    await sleep(Math.max(1000, durationS * 1000 - 1500));
-    const wall = (performance.now() - wallStart) / 1000;
-    const cpuPercent = (100 * (treeCpuSeconds(pid) - cpuStart)) / wall;
-    const nodePercent = (100 * (cpuSeconds(pid) - nodeStart)) / wall;
-    await finished;
-    const report = JSON.parse(json) as LoadReport;
-    if (report.connected !== calls) throw new Error(`transcribingCpu: ${report.connected} of ${calls} calls connected`);
-    let finals = 0;
-    let errors = 0;
-    let words = 0;
-    for (const file of await readdir(dir)) {
-      const lines = (await readFile(join(dir, file), 'utf8')).split('\n').filter(Boolean);
-      finals += lines.length;
-      const heard = lines.map((line) => (JSON.parse(line) as { text: string }).text).join(' ');
-      const counted = wordErrors(said.join(' '), heard);
-      errors += counted.substitutions + counted.deletions + counted.insertions;
-      words += counted.words;
-    }
-    const utterances = calls * said.length;
-    return {
-      engine: stt === 'pocketsphinx' ? 'pocketsphinx' : 'pocketsphinx before',
-      calls,
-      cpuPercent,
-      cpuPercentPerCall: cpuPercent / calls,
-      nodePercentPerCall: nodePercent / calls,
-      callsPerCore: 100 / (cpuPercent / calls),
-      finals,
-      utterances,
-      engineFailures,
-      wordErrorRate: words ? errors / words : 1,
-    };
-  } finally {
-    await server.stop();
+  let started = 0;
+  const counted = new EventEmitter();
+  server.child.stdout!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    engineFailures += text.split('VS_ERR_SPEECH_ENGINE').length - 1;
+    started += text.split('"call started"').length - 1;
+    counted.emit('started');
+  });
+  const answerUrl = String((JSON.parse(server.readyLine) as { answerUrl: string }).answerUrl);
+  return {
+    stt,
+    dir,
+    pid: nodePid(server),
+    engineFailures: () => engineFailures,
+    /** Resolves when `calls` calls have started (the server's log). */
+    connected: async (calls: number): Promise<void> => {
+      while (started < calls) await once(counted, 'started');
+    },
+    stop: () => server.stop(),
+    placeCalls: (calls: number, totalS: number, rampMs: number, script: string): Promise<LoadReport> => {
+      const load = spawnNode(
+        [CLI, 'load', answerUrl, '--calls', String(calls), '--duration', `${totalS}s`, '--ramp', `${rampMs}ms`, '--say', script, '--json'],
+        1,
+      );
+      let json = '';
+      load.stdout!.on('data', (chunk) => (json += chunk));
+      load.stderr!.resume();
+      return new Promise((resolve) => load.once('exit', () => resolve(JSON.parse(json) as LoadReport)));
+    },
+  };
+}
+
+/** Every call's final results in `dir` against the sentences its caller said. */
+async function transcriptAccuracy(dir: string, said: string[]): Promise<{ finals: number; wordErrorRate: number }> {
+  let finals = 0;
+  let errors = 0;
+  let words = 0;
+  for (const file of await readdir(dir)) {
+    const lines = (await readFile(join(dir, file), 'utf8')).split('\n').filter(Boolean);
+    finals += lines.length;
+    const heard = lines.map((line) => (JSON.parse(line) as { text: string }).text).join(' ');
+    const counted = wordErrors(said.join(' '), heard);
+    errors += counted.substitutions + counted.deletions + counted.insertions;
+    words += counted.words;
   }
+  return { finals, wordErrorRate: words ? errors / words : 1 };
 }

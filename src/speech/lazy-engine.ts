@@ -67,8 +67,8 @@ class LazyTranscriber extends EventEmitter<TranscriberEvents> implements Transcr
     this.pass((inner) => inner.speechStart(atMs, preroll));
   }
 
-  audio(frame: Buffer, atMs: number): void {
-    this.pass((inner) => inner.audio(frame, atMs));
+  audio(frame: Buffer, atMs: number, voiced?: boolean): void {
+    this.pass((inner) => inner.audio(frame, atMs, voiced));
   }
 
   speechEnd(atMs: number): void {

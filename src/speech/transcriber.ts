@@ -20,8 +20,12 @@ export interface Transcriber extends EventEmitter<TranscriberEvents> {
   ready(): Promise<void>;
   /** Speech began at `atMs`; `preroll` is the call-rate audio just before it (the onset the detector needed). */
   speechStart(atMs: number, preroll: Buffer): void;
-  /** Every frame of caller audio at the call rate, starting at `atMs`, speech or not; engines keep what they need. */
-  audio(frame: Buffer, atMs: number): void;
+  /**
+   * Every frame of caller audio at the call rate, starting at `atMs`, speech or not; engines keep what
+   * they need. `voiced`: our detector judged the frame speech (the silence that ends an utterance is
+   * the unvoiced frames before `speechEnd`); absent, the frame counts as speech.
+   */
+  audio(frame: Buffer, atMs: number, voiced?: boolean): void;
   speechEnd(atMs: number): void;
   /** Reports what is still pending as final, then releases the engine. */
   close(): Promise<void>;

@@ -67,8 +67,10 @@ export class UtteranceDetector {
       for (const t of transcribers) t.speechStart(atMs, preroll);
     }
     // Every frame: an engine that finds utterances itself (Deepgram) hears the whole stream; one that
-    // decodes our utterances (PocketSphinx) takes only the frames between start and end.
-    for (const t of transcribers) t.audio(frame, atMs);
+    // decodes our utterances (PocketSphinx) takes only the frames between start and end, and may skip
+    // the end's silence by the frame's verdict.
+    const voiced = this.activity.voiced;
+    for (const t of transcribers) t.audio(frame, atMs, voiced);
     if (change?.kind === 'speech-end') {
       this.speaking = false;
       for (const t of transcribers) t.speechEnd(change.atMs);

@@ -43,6 +43,8 @@ export function levelDb(pcm: Buffer): number {
 
 export class VoiceActivity {
   speaking = false;
+  /** The verdict on the latest frame: speech above the floor. */
+  voiced = false;
   /** The current noise floor estimate, dBFS; the line's first frame sets it (the floor falls at once). */
   floorDb = Infinity;
   private readonly onsetFrames: number;
@@ -70,6 +72,7 @@ export class VoiceActivity {
     // Down at once, up slowly (also while "speaking": noise the detector takes for speech must not
     // hold an utterance open forever).
     const voiced = detectorSaysSpeech && level > ABSOLUTE_FLOOR_DB && level > this.floorDb + this.marginDb;
+    this.voiced = voiced;
     this.floorDb = level < this.floorDb ? level : Math.min(level, this.floorDb + FLOOR_RISE_DB);
 
     this.recent.push(voiced);

@@ -155,3 +155,51 @@ test('close() resolves only after the driver has said everything: a final writte
   await transcriber.close();
   assert.deepEqual(texts, ['late words']);
 });
+
+test('the silence that ends an utterance is decoded only for its first 100 ms; a pause inside one is decoded whole', async () => {
+  // Before: every frame up to the detector's speech end went to the decoder, the 500 ms of silence
+  // that end every utterance included (a tenth of a transcribing call's audio, docs/benchmarks.md).
+  // The fake driver reports the audio bytes each utterance brought as its final text.
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-driver-'));
+  await writeFile(
+    join(dir, 'count.py'),
+    [
+      'import json, struct, sys',
+      'print(json.dumps({"type": "ready"}), flush=True)',
+      'stdin, utterance, count = sys.stdin.buffer, None, 0',
+      'while True:',
+      '    header = stdin.read(5)',
+      '    if len(header) < 5: break',
+      '    kind, length = header[:1], struct.unpack("<I", header[1:])[0]',
+      '    payload = stdin.read(length) if length else b""',
+      '    if kind == b"S": utterance, count = payload.decode(), 0',
+      '    elif kind == b"A": count += len(payload)',
+      '    elif kind == b"E": print(json.dumps({"type": "final", "utterance": utterance, "text": str(count), "words": []}), flush=True)',
+      '',
+    ].join('\n'),
+  );
+  const driver = join(dir, 'python3');
+  await writeFile(driver, `#!/bin/sh\nexec /usr/bin/python3 ${join(dir, 'count.py')}\n`, { mode: 0o755 });
+  const transcriber = pocketsphinxTranscriber({ python: driver }).create(16000, {});
+  const texts: string[] = [];
+  transcriber.on('result', (result) => texts.push(result.text));
+  await transcriber.ready();
+  const frame = Buffer.alloc(640, 1);
+  let atMs = 0;
+  const feed = (count: number, voiced: boolean) => {
+    for (let i = 0; i < count; i++, atMs += 20) transcriber.audio(frame, atMs, voiced);
+  };
+  transcriber.speechStart(0, Buffer.alloc(0));
+  // A word, a 300 ms pause, a word, then the detector's 500 ms of silence before its speech end.
+  feed(10, true);
+  feed(15, false);
+  feed(10, true);
+  feed(25, false);
+  transcriber.speechEnd(35 * 20);
+  // Frames without a verdict count as speech (an engine fed directly, not by our detector).
+  transcriber.speechStart(atMs, Buffer.alloc(0));
+  for (let i = 0; i < 5; i++, atMs += 20) transcriber.audio(frame, atMs);
+  transcriber.speechEnd(atMs);
+  await transcriber.close();
+  assert.deepEqual(texts, [String((10 + 15 + 10 + 5) * 640), String(5 * 640)]);
+});
