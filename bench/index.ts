@@ -231,7 +231,7 @@ const report = [
         '|---|---|---|',
         ...speech.free.sentences.map((s) => `| ${s.reference} | ${s.heard || '(nothing)'} | ${fixed(100 * s.rate, 0)} % |`),
         '',
-        "Transcribing calls: the transcribe app as its own process per engine, both at once, pinned to the same core and measured over the same window (callers speak a sentence every 3 s; PocketSphinx children counted). The window is the steady state: it opens 4.5 s after the calls connected; **CPU s per call start** is what each call used before it (the engine's start, the first sentence). **pocketsphinx before**: the engine as it was before the work on CPU per call, frozen (bench/fixtures/pocketsphinx-before.ts: its driver, a message per 20 ms frame, streamed finals, PocketSphinx's default search, every frame to the speech end decoded); **pocketsphinx**: today's (adaptive finals, the narrower search, 100 ms messages, the silence that ends an utterance not decoded past 100 ms). WER: every final of the calls against what their callers said (espeak-ng voices, which PocketSphinx hears badly: docs/benchmarks.md has the recorded human speech).",
+        "Transcribing calls: the transcribe app as its own process per engine, both at once, pinned to the same core and measured over the same window (PocketSphinx children counted). Every caller is the same recorded human speech: CMU's recordings of the recorded suite below one after another, 1 s apart on a quiet line's noise floor (\"go forward ten meters\", then the LibriVox reading, then the card names, as far as the call lasts). The window is the steady state: it opens 4.5 s after the calls connected, past the first recording; **CPU s per call start** is what each call used before it (the engine's start, the first recording). **pocketsphinx before**: the engine as it was before the work on CPU per call, frozen (bench/fixtures/pocketsphinx-before.ts: its driver, a message per 20 ms frame, streamed finals, PocketSphinx's default search, every frame to the speech end decoded); **pocketsphinx**: today's (adaptive finals, the narrower search, 100 ms messages, the silence that ends an utterance decoded for 100 ms). WER: every final of a call against the transcripts of the recordings its caller said whole.",
         '',
         cpuTable(speech.cpu),
         '',
@@ -285,11 +285,11 @@ if (!flag('no-write')) {
 function cpuTable(runs: CpuResult[]): string {
   const base = runs.find((run) => run.engine === 'pocketsphinx before');
   return [
-    '| engine | calls | % of a core | % per call (Node) | calls per core | × before | CPU s per call start | finals / utterances | engine failures | WER |',
+    '| engine | calls | % of a core | % per call (Node) | calls per core | × before | CPU s per call start | finals / recordings said | engine failures | WER |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...runs.map(
       (run) =>
-        `| ${run.engine} | ${run.calls} | ${fixed(run.cpuPercent, 1)} | ${fixed(run.cpuPercentPerCall, 2)} (${fixed(run.nodePercentPerCall, 2)}) | **${fixed(run.callsPerCore, 1)}** | ${base ? fixed(run.callsPerCore / base.callsPerCore, 2) : '—'} | ${fixed(run.startCpuSeconds, 2)} | ${run.finals} / ${run.utterances} | ${run.engineFailures}${run.engineFailures ? ' ⚠ overloaded: not valid' : ''} | ${fixed(100 * run.wordErrorRate, 1)} % |`,
+        `| ${run.engine} | ${run.calls} | ${fixed(run.cpuPercent, 1)} | ${fixed(run.cpuPercentPerCall, 2)} (${fixed(run.nodePercentPerCall, 2)}) | **${fixed(run.callsPerCore, 1)}** | ${base ? fixed(run.callsPerCore / base.callsPerCore, 2) : '—'} | ${fixed(run.startCpuSeconds, 2)} | ${run.finals} / ${run.said} | ${run.engineFailures}${run.engineFailures ? ' ⚠ overloaded: not valid' : ''} | ${fixed(100 * run.wordErrorRate, 1)} % |`,
     ),
   ].join('\n');
 }

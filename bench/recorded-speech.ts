@@ -93,7 +93,7 @@ const LINE_NOISE_RMS = 10;
  * 32 samples per frame, emulator/websocket-leg.ts) were the only signal in it, and PocketSphinx,
  * which takes the cepstral mean over the whole utterance, heard "ten of clubs" as "but then upvotes".
  */
-function onLine(pcm: Buffer, rate: number): Buffer {
+export function onLine(pcm: Buffer, rate: number): Buffer {
   const line = Buffer.concat([Buffer.alloc(frameBytes(rate) * 25), pcm]);
   const amplitude = LINE_NOISE_RMS * Math.sqrt(3);
   let seed = 2654435761;

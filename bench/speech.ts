@@ -16,7 +16,7 @@
  * CPU); the emulator shares its event loop, which adds to the wall times, never subtracts.
  */
 import { EventEmitter, once } from 'node:events';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,7 @@ import { bargeIn as installBargeIn, voiceMenu } from '../src/apps/index.js';
 import { transcribeCalls } from '../src/apps/transcribe.js';
 import type { CallSession } from '../src/call/call-session.js';
 import { floatToPcm16 } from '../src/audio/pcm.js';
+import { writeWav } from '../src/audio/wav.js';
 import { sine } from '../src/audio/tone.js';
 import { placeCall } from '../src/emulator/call.js';
 import { synthesizeSpeech } from '../src/emulator/caller-audio.js';
@@ -33,6 +34,7 @@ import { wordErrors } from '../src/speech/word-error-rate.js';
 import { toneLevel } from '../test/helpers/audio.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { cpuSeconds, nodePid, spawnNode, startNode, treeCpuSeconds } from './processes.js';
+import { onLine, recordings } from './recorded-speech.js';
 
 const CHOICES = ['sales', 'support', 'operator'];
 const VOICES = ['en-us', 'en-gb', 'en+m3', 'en+f2'];
@@ -287,11 +289,11 @@ export interface CpuResult {
   /** CPU seconds per call before the window: the engine's start and the call's first sentence. */
   startCpuSeconds: number;
   finals: number;
-  /** Utterances the callers spoke while the CPU was read. */
-  utterances: number;
+  /** Recordings the callers said whole (some are several utterances). */
+  said: number;
   /** VS_ERR_SPEECH_ENGINE_* lines: an engine that fell behind and gave up. Must be 0 for the figure to stand. */
   engineFailures: number;
-  /** Word error rate of every call's finals against the sentences its caller said (espeak-ng voices). */
+  /** Word error rate of every call's finals against the recordings its caller said (people, recorded). */
   wordErrorRate: number;
 }
 
@@ -301,11 +303,36 @@ export const POCKETSPHINX_BEFORE = join(import.meta.dirname, 'fixtures', 'pocket
 const CLI = join(import.meta.dirname, '..', 'bin', 'voicesocket.js');
 
 /**
+ * The caller of `transcribingCpu`: people, not a synthetic voice. CMU's recordings (the recorded
+ * suite's: bench/recorded-speech.ts) one after another with 1 s between them on a quiet line's noise
+ * floor, the short "go forward ten meters" first (the call's first sentence, before the window), then
+ * the LibriVox reading and the card names. `saidBy(s)`: the transcripts of the recordings that ended
+ * half a second or more before `s` seconds of call.
+ */
+async function recordedCaller(dir: string): Promise<{ path: string; saidBy: (seconds: number) => string[] }> {
+  const all = recordings();
+  const ordered = [...all.filter((r) => r.set === 'goforward'), ...all.filter((r) => r.set !== 'goforward')];
+  const gap = Buffer.alloc(RATE * 2);
+  const ends: Array<{ reference: string; endS: number }> = [];
+  // onLine puts 500 ms of line before the first recording.
+  let atS = 0.5;
+  for (const recording of ordered) {
+    atS += recording.pcm.length / 2 / RATE;
+    ends.push({ reference: recording.reference, endS: atS });
+    atS += gap.length / 2 / RATE;
+  }
+  const path = join(dir, 'callers.wav');
+  await writeFile(path, writeWav(onLine(Buffer.concat(ordered.flatMap((r) => [r.pcm, gap])), RATE), RATE));
+  return { path, saidBy: (seconds) => ends.filter((end) => end.endS <= seconds - 0.5).map((end) => end.reference) };
+}
+
+/**
  * The transcribe app as its own process per engine, all at once, every server pinned to core 0 and
  * measured over the same window: a machine that slows down for a while (a shared host) slows every
- * engine alike, so their ratio holds where runs one after the other varied by a third. Callers speak
- * a sentence every 3 s. Run below saturation (the servers share the pinned core): past it, decoders
- * fall behind, each engine times out and its call goes on untranscribed, and CPU per call would read low.
+ * engine alike, so their ratio holds where runs one after the other varied by a third. Every call's
+ * caller is the same recorded human speech (recordedCaller), so the word error rates compare the
+ * engines on people. Run below saturation (the servers share the pinned core): past it, decoders fall
+ * behind, each engine times out and its call goes on untranscribed, and CPU per call would read low.
  */
 export async function transcribingCpu(calls: number, durationS: number, engines: string[] = ['pocketsphinx'], leadS = 4.5): Promise<CpuResult[]> {
   const rampMs = calls * 100;
@@ -314,12 +341,12 @@ export async function transcribingCpu(calls: number, durationS: number, engines:
   // while the line's mean is learnt) is reported apart, as CPU seconds per call start.
   // The load process's own start (it synthesizes its callers' sentences first) comes before its calls.
   const total = durationS + leadS + rampMs / 1000 + 1;
-  const said = Array.from({ length: Math.floor(total / 3) }, (_, i) => SENTENCES[i % SENTENCES.length]!);
-  const script = said.map((sentence, i) => `"${sentence}"@${i * 3 + 0.5}s`).join(',');
+  const caller = await recordedCaller(await mkdtemp(join(tmpdir(), 'voicesocket-bench-')));
+  const said = caller.saidBy(total);
   const runs = await Promise.all(engines.map((stt) => startTranscribing(stt)));
   try {
     const before = runs.map((run) => treeCpuSeconds(run.pid));
-    const loads = runs.map((run) => run.placeCalls(calls, total, rampMs, script));
+    const loads = runs.map((run) => run.placeCalls(calls, total, rampMs, caller.path));
     await Promise.all(runs.map((run) => run.connected(calls)));
     await sleep(leadS * 1000);
     const start = runs.map((run) => ({ tree: treeCpuSeconds(run.pid), node: cpuSeconds(run.pid) }));
@@ -340,7 +367,7 @@ export async function transcribingCpu(calls: number, durationS: number, engines:
           nodePercentPerCall: (100 * used[i]!.node) / wall / calls,
           callsPerCore: 100 / (cpuPercent / calls),
           startCpuSeconds: (start[i]!.tree - before[i]!) / calls,
-          utterances: calls * said.length,
+          said: calls * said.length,
           engineFailures: run.engineFailures(),
           ...(await transcriptAccuracy(run.dir, said)),
         };
@@ -379,9 +406,9 @@ async function startTranscribing(stt: string) {
       while (started < calls) await once(counted, 'started');
     },
     stop: () => server.stop(),
-    placeCalls: (calls: number, totalS: number, rampMs: number, script: string): Promise<LoadReport> => {
+    placeCalls: (calls: number, totalS: number, rampMs: number, wav: string): Promise<LoadReport> => {
       const load = spawnNode(
-        [CLI, 'load', answerUrl, '--calls', String(calls), '--duration', `${totalS}s`, '--ramp', `${rampMs}ms`, '--say', script, '--json'],
+        [CLI, 'load', answerUrl, '--calls', String(calls), '--duration', `${totalS}s`, '--ramp', `${rampMs}ms`, '--audio', wav, '--json'],
         1,
       );
       let json = '';
@@ -392,7 +419,7 @@ async function startTranscribing(stt: string) {
   };
 }
 
-/** Every call's final results in `dir` against the sentences its caller said. */
+/** Every call's final results in `dir` against what its caller said. */
 async function transcriptAccuracy(dir: string, said: string[]): Promise<{ finals: number; wordErrorRate: number }> {
   let finals = 0;
   let errors = 0;
