@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import { within } from '../within.js';
+import { PauseHold } from './pause-hold.js';
 import { RateBatcher } from './rate-batcher.js';
 import { SpeechEngineError } from './speech-events.js';
 import type { TranscribeOptions, Transcriber, TranscriberEvents, TranscriberFactory } from './transcriber.js';
@@ -50,6 +51,8 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
   private readonly readyPromise: Promise<void>;
   /** Speech resampled to the session's rate, 100 ms per append. */
   private readonly batcher: RateBatcher;
+  /** OpenAI bills audio: of the silence that ends an utterance only its first 100 ms are sent. */
+  private readonly pause = new PauseHold(100);
   private readonly interim: boolean;
   private readonly answerTimeoutMs: number;
   /** The utterance being spoken, and those committed whose transcript has not come yet. */
@@ -144,19 +147,22 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
     if (this.failed || this.closing) return;
     if (this.current) this.speechEnd();
     this.current = { startMs: atMs - (preroll.length / 2 / this.callRate) * 1000, endMs: atMs, text: '' };
+    this.pause.end();
     if (preroll.length > 0) this.append(preroll);
   }
 
-  audio(frame: Buffer, atMs: number): void {
+  audio(frame: Buffer, atMs: number, voiced = true): void {
     if (!this.current || this.failed || this.closing) return;
-    this.append(frame);
-    this.current.endMs = atMs + (frame.length / 2 / this.callRate) * 1000;
+    const frameMs = (frame.length / 2 / this.callRate) * 1000;
+    this.pause.push(frame, frameMs, voiced, this.append);
+    this.current.endMs = atMs + frameMs;
   }
 
   speechEnd(): void {
     const utterance = this.current;
     if (!utterance || this.failed) return;
     this.current = undefined;
+    this.pause.end();
     this.sendAppend(this.batcher.flush());
     if (!this.open) return;
     this.waiting.push(utterance);
@@ -183,9 +189,9 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
     this.socket?.close();
   }
 
-  private append(pcm: Buffer): void {
+  private readonly append = (pcm: Buffer): void => {
     this.sendAppend(this.batcher.push(pcm));
-  }
+  };
 
   private sendAppend(audio: Buffer | undefined): void {
     // Before the session is confirmed the audio is dropped: a caller who speaks in the first

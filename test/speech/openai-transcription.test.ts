@@ -18,7 +18,11 @@ async function transcribingCall(t: TestContext, fakeOptions: FakeOpenAITranscrip
   t.after(() => fake.close());
   const transcripts: TranscriptEvent[] = [];
   const errors: SpeechErrorEvent[] = [];
+  /** Our detector's utterances, ms of call time. */
+  const utterances: Array<{ startMs: number; endMs?: number }> = [];
   const app = (session: CallSession) => {
+    session.on('speech-start', (event) => void utterances.push({ startMs: event.atMs }));
+    session.on('speech-end', (event) => (utterances.at(-1)!.endMs = event.atMs));
     session.on('transcript', (event) => void transcripts.push(event));
     session.on('speech-error', (event) => void errors.push(event));
     session.transcribe();
@@ -45,12 +49,12 @@ async function transcribingCall(t: TestContext, fakeOptions: FakeOpenAITranscrip
   });
   await waitFor(() => server.logs.some((line) => line.msg === 'call ended'), 3000, 'the call to end');
   await server.close();
-  return { fake, transcripts, errors, result, logs: server.logs };
+  return { fake, transcripts, errors, result, logs: server.logs, utterances };
 }
 
 for (const rate of [8000, 24000] as const) {
   test(`openai transcription at ${rate} Hz: a transcription session at 24 kHz without its own turn detection, our utterances committed, deltas then a final per utterance in call time`, async (t) => {
-    const { fake, transcripts, errors, result } = await transcribingCall(t, { transcripts: ['Hello there.', 'Goodbye.'] }, rate);
+    const { fake, transcripts, errors, result, utterances } = await transcribingCall(t, { transcripts: ['Hello there.', 'Goodbye.'] }, rate);
     assert.equal(result.accepted, true, result.problems.join('; '));
     assert.deepEqual(errors, []);
     const [session] = fake.sessions;
@@ -60,13 +64,16 @@ for (const rate of [8000, 24000] as const) {
     assert.deepEqual(update.audio.input.format, { type: 'audio/pcm', rate: 24000 });
     assert.equal(update.audio.input.transcription.model, 'gpt-4o-transcribe');
     assert.equal(update.audio.input.turn_detection, null, "our detector's utterances, not OpenAI's");
-    // Two utterances, each committed once, each only speech (with its preroll and the detector's
-    // 500 ms tail), not the whole 6 s call: OpenAI bills audio.
+    // Two utterances, each committed once, each only speech: up to 300 ms of preroll before the
+    // onset, the speech, and 100 ms of the 500 ms of silence that ended it (before: all 500 ms), not
+    // the whole 6 s call: OpenAI bills audio.
     assert.equal(session.committedBytes.length, 2, JSON.stringify(session.committedBytes));
-    for (const bytes of session.committedBytes) {
+    assert.equal(utterances.length, 2, JSON.stringify(utterances));
+    session.committedBytes.forEach((bytes, i) => {
       const ms = (bytes / 2 / 24000) * 1000;
-      assert.ok(ms > 500 && ms < 2500, `${ms} ms committed`);
-    }
+      const speechMs = utterances[i]!.endMs! - utterances[i]!.startMs;
+      assert.ok(ms > speechMs + 200 && ms <= speechMs + 300 + 100 + 40, `${ms} ms committed for ${speechMs} ms of speech`);
+    });
     const finals = transcripts.filter((event) => event.kind === 'final');
     assert.deepEqual(
       finals.map((f) => f.text),
