@@ -213,8 +213,8 @@ export class CallSession extends CallEmitter {
       this.removeAllListeners();
     };
     // The engines' last final results (the utterance a hang-up cut short is decoded as they close)
-    // reach the app before 'end'; removing the listeners at once lost them. The wait is bounded
-    // (CallSpeech.close).
+    // reach the app before 'end'; removing the listeners at once lost them. The wait is bounded: the
+    // built-in engines bound their own close, a user's engine is bounded by its guard (10 s).
     if (this.speechState) void this.speechState.close().then(finished);
     else finished();
   }
