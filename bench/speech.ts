@@ -329,7 +329,7 @@ async function recordedCaller(dir: string): Promise<{ path: string; saidBy: (sec
 /**
  * The transcribe app as its own process per engine, all at once, every server pinned to core 0 and
  * measured over the same window: a machine that slows down for a while (a shared host) slows every
- * engine alike, so their ratio holds where runs one after the other varied by a third. Every call's
+ * engine alike, so their ratio holds where runs one after the other varied by a quarter. Every call's
  * caller is the same recorded human speech (recordedCaller), so the word error rates compare the
  * engines on people. Run below saturation (the servers share the pinned core): past it, decoders fall
  * behind, each engine times out and its call goes on untranscribed, and CPU per call would read low.
