@@ -6,45 +6,24 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { placeCall } from '../../src/emulator/call.js';
-import type { CallSession } from '../../src/call/call-session.js';
-import type { SpeechErrorEvent, TranscriptEvent } from '../../src/speech/speech-events.js';
 import { speechEngines } from '../../src/speech/engines.js';
 import { startFakeAssemblyAI, type FakeAssemblyAIOptions } from '../helpers/fake-assemblyai.js';
-import { startTestServer, waitFor } from '../helpers/server.js';
+import { waitFor } from '../helpers/server.js';
+import { transcribingCall } from '../helpers/transcribing-call.js';
 
-async function transcribingCall(t: TestContext, fakeOptions: FakeAssemblyAIOptions, rate: 8000 | 16000 | 24000, key?: string, said = 'hello there') {
+async function assemblyaiCall(t: TestContext, fakeOptions: FakeAssemblyAIOptions, rate: 8000 | 16000 | 24000, key?: string, said = 'hello there') {
   const fake = await startFakeAssemblyAI(fakeOptions);
   t.after(() => fake.close());
-  const transcripts: TranscriptEvent[] = [];
-  const errors: SpeechErrorEvent[] = [];
-  const app = (session: CallSession) => {
-    session.on('transcript', (event) => void transcripts.push(event));
-    session.on('speech-error', (event) => void errors.push(event));
-    session.transcribe();
-  };
-  const server = await startTestServer({
-    app,
-    config: { sampleRate: rate },
-    speech: speechEngines({
-      speechToText: 'assemblyai',
-      vendors: { assemblyai: { apiKey: key ?? fake.apiKey, streamingUrl: fake.url, answerTimeoutMs: 1500, connectTimeoutMs: 3000 } },
-    }),
+  const speech = speechEngines({
+    speechToText: 'assemblyai',
+    vendors: { assemblyai: { apiKey: key ?? fake.apiKey, streamingUrl: fake.url, answerTimeoutMs: 1500, connectTimeoutMs: 3000 } },
   });
-  const result = await placeCall({
-    answerUrl: `${server.baseUrl}/webhooks/answer`,
-    durationMs: 6000,
-    talk: 'skip',
-    audio: { kind: 'script', utterances: [{ text: said, atMs: 1000 }] },
-  });
-  await waitFor(() => server.logs.some((line) => line.msg === 'call ended'), 3000, 'the call to end');
-  await server.close();
-  return { fake, transcripts, errors, result, logs: server.logs };
+  return { fake, ...(await transcribingCall(speech, rate, [{ text: said, atMs: 1000 }])) };
 }
 
 for (const rate of [8000, 24000] as const) {
   test(`assemblyai at ${rate} Hz: pcm_s16le at the call's own rate in 100 ms messages, interim then one formatted final in call time, ForceEndpoint at speech end, Terminate at hang-up`, async (t) => {
-    const { fake, transcripts, errors, result } = await transcribingCall(t, { transcripts: ['Hello there.'] }, rate);
+    const { fake, transcripts, errors, result } = await assemblyaiCall(t, { transcripts: ['Hello there.'] }, rate);
     assert.equal(result.accepted, true, result.problems.join('; '));
     assert.deepEqual(errors, []);
     const [session] = fake.sessions;
@@ -80,7 +59,7 @@ for (const rate of [8000, 24000] as const) {
 }
 
 test('assemblyai: a refused key is an unauthorized speech-error with one attempt, and the call goes on', async (t) => {
-  const { fake, errors, result, logs } = await transcribingCall(t, {}, 16000, 'a-wrong-key-for-assemblyai');
+  const { fake, errors, result, logs } = await assemblyaiCall(t, {}, 16000, 'a-wrong-key-for-assemblyai');
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.equal(fake.refused, 1, 'one attempt: the SDK is asked not to retry');
   assert.deepEqual(
@@ -94,8 +73,8 @@ test('assemblyai: a refused key is an unauthorized speech-error with one attempt
 test('assemblyai: a stream that drops mid-call is a disconnected speech-error; one that stalls is a timeout after speech it never answered; each call goes on', async (t) => {
   // Side by side: two calls, each with its own fault.
   const [dropped, stalled] = await Promise.all([
-    transcribingCall(t, { dropAfterAudioMs: 1500 }, 16000),
-    transcribingCall(t, { stall: true }, 16000, undefined, 'hello there, I would like to check my balance'),
+    assemblyaiCall(t, { dropAfterAudioMs: 1500 }, 16000),
+    assemblyaiCall(t, { stall: true }, 16000, undefined, 'hello there, I would like to check my balance'),
   ]);
   assert.equal(dropped.fake.sessions.length, 1, 'not reconnected behind our back');
   assert.deepEqual(

@@ -12,6 +12,7 @@ import type { SpeechErrorEvent, TranscriptEvent } from '../../src/speech/speech-
 import { speechEngines } from '../../src/speech/engines.js';
 import { startFakeDeepgram, type FakeDeepgramOptions } from '../helpers/fake-deepgram.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
+import { transcribingCall } from '../helpers/transcribing-call.js';
 import { frames, toneLevel } from '../helpers/audio.js';
 
 interface Seen {
@@ -20,34 +21,17 @@ interface Seen {
   said: SayResult[];
 }
 
-async function transcribingCall(t: TestContext, fakeOptions: FakeDeepgramOptions, rate: 8000 | 16000 | 24000, key?: string) {
+async function deepgramCall(t: TestContext, fakeOptions: FakeDeepgramOptions, rate: 8000 | 16000 | 24000, key?: string) {
   const fake = await startFakeDeepgram(fakeOptions);
   t.after(() => fake.close());
-  const seen: Seen = { transcripts: [], errors: [], said: [] };
-  const app = (session: CallSession) => {
-    session.on('transcript', (event) => void seen.transcripts.push(event));
-    session.on('speech-error', (event) => void seen.errors.push(event));
-    session.transcribe();
-  };
-  const server = await startTestServer({
-    app,
-    config: { sampleRate: rate },
-    speech: speechEngines({ speechToText: 'deepgram', deepgramApiKey: key ?? fake.apiKey, deepgramUrl: fake.url, deepgram: { answerTimeoutMs: 1500 } }),
-  });
-  const result = await placeCall({
-    answerUrl: `${server.baseUrl}/webhooks/answer`,
-    durationMs: 6000,
-    talk: 'skip',
-    audio: { kind: 'script', utterances: [{ text: 'hello there', atMs: 1000 }] },
-  });
-  // The server ends the call's speech after the caller's socket has closed: let it.
-  await waitFor(() => server.logs.some((line) => line.msg === 'call ended'), 3000, 'the call to end');
-  await server.close();
-  return { fake, seen, result, logs: server.logs };
+  const speech = speechEngines({ speechToText: 'deepgram', deepgramApiKey: key ?? fake.apiKey, deepgramUrl: fake.url, deepgram: { answerTimeoutMs: 1500 } });
+  const { transcripts, errors, result, logs } = await transcribingCall(speech, rate, [{ text: 'hello there', atMs: 1000 }]);
+  const seen: Seen = { transcripts, errors, said: [] };
+  return { fake, seen, result, logs };
 }
 
 test('deepgram transcription: linear16 at the call rate, every frame, interim then final in call time, Finalize at speech end, CloseStream at hang-up', async (t) => {
-  const { fake, seen, result } = await transcribingCall(t, { transcripts: ['Hello there.'] }, 24000);
+  const { fake, seen, result } = await deepgramCall(t, { transcripts: ['Hello there.'] }, 24000);
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.deepEqual(seen.errors, []);
   const [listen] = fake.listens;
@@ -81,7 +65,7 @@ test('deepgram transcription: linear16 at the call rate, every frame, interim th
 });
 
 test('deepgram transcription: a refused key is a coded unauthorized speech-error, and the call goes on', async (t) => {
-  const { fake, seen, result, logs } = await transcribingCall(t, {}, 16000, 'a-wrong-key');
+  const { fake, seen, result, logs } = await deepgramCall(t, {}, 16000, 'a-wrong-key');
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.equal(fake.refused, 1, 'one attempt, no reconnection storm');
   assert.deepEqual(
@@ -93,7 +77,7 @@ test('deepgram transcription: a refused key is a coded unauthorized speech-error
 });
 
 test('deepgram transcription: a provider that drops mid-call is a disconnected speech-error, the call goes on', async (t) => {
-  const { fake, seen, result, logs } = await transcribingCall(t, { dropAfterAudioMs: 1500 }, 16000);
+  const { fake, seen, result, logs } = await deepgramCall(t, { dropAfterAudioMs: 1500 }, 16000);
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.equal(fake.listens.length, 1, 'not reconnected behind our back');
   assert.deepEqual(
@@ -105,7 +89,7 @@ test('deepgram transcription: a provider that drops mid-call is a disconnected s
 });
 
 test('deepgram transcription: a provider that stalls is a timeout speech-error after Finalize goes unanswered', async (t) => {
-  const { seen, result } = await transcribingCall(t, { stall: true }, 16000);
+  const { seen, result } = await deepgramCall(t, { stall: true }, 16000);
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.deepEqual(
     seen.errors.map((e) => [e.engine, e.kind]),

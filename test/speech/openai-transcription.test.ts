@@ -6,55 +6,27 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { placeCall } from '../../src/emulator/call.js';
-import type { CallSession } from '../../src/call/call-session.js';
-import type { SpeechErrorEvent, TranscriptEvent } from '../../src/speech/speech-events.js';
 import { speechEngines } from '../../src/speech/engines.js';
 import { startFakeOpenAITranscription, type FakeOpenAITranscriptionOptions } from '../helpers/fake-openai-transcription.js';
-import { startTestServer, waitFor } from '../helpers/server.js';
+import { transcribingCall } from '../helpers/transcribing-call.js';
 
-async function transcribingCall(t: TestContext, fakeOptions: FakeOpenAITranscriptionOptions, rate: 8000 | 16000 | 24000, key?: string) {
+async function openaiCall(t: TestContext, fakeOptions: FakeOpenAITranscriptionOptions, rate: 8000 | 16000 | 24000, key?: string) {
   const fake = await startFakeOpenAITranscription(fakeOptions);
   t.after(() => fake.close());
-  const transcripts: TranscriptEvent[] = [];
-  const errors: SpeechErrorEvent[] = [];
-  /** Our detector's utterances, ms of call time. */
-  const utterances: Array<{ startMs: number; endMs?: number }> = [];
-  const app = (session: CallSession) => {
-    session.on('speech-start', (event) => void utterances.push({ startMs: event.atMs }));
-    session.on('speech-end', (event) => (utterances.at(-1)!.endMs = event.atMs));
-    session.on('transcript', (event) => void transcripts.push(event));
-    session.on('speech-error', (event) => void errors.push(event));
-    session.transcribe();
-  };
-  const server = await startTestServer({
-    app,
-    config: { sampleRate: rate },
-    speech: speechEngines({
-      speechToText: 'openai',
-      vendors: { openaiTranscription: { apiKey: key ?? fake.apiKey, baseUrl: fake.baseUrl, answerTimeoutMs: 1500, connectTimeoutMs: 3000 } },
-    }),
+  const speech = speechEngines({
+    speechToText: 'openai',
+    vendors: { openaiTranscription: { apiKey: key ?? fake.apiKey, baseUrl: fake.baseUrl, answerTimeoutMs: 1500, connectTimeoutMs: 3000 } },
   });
-  const result = await placeCall({
-    answerUrl: `${server.baseUrl}/webhooks/answer`,
-    durationMs: 6000,
-    talk: 'skip',
-    audio: {
-      kind: 'script',
-      utterances: [
-        { text: 'hello there', atMs: 1000 },
-        { text: 'goodbye', atMs: 3500 },
-      ],
-    },
-  });
-  await waitFor(() => server.logs.some((line) => line.msg === 'call ended'), 3000, 'the call to end');
-  await server.close();
-  return { fake, transcripts, errors, result, logs: server.logs, utterances };
+  const said = [
+    { text: 'hello there', atMs: 1000 },
+    { text: 'goodbye', atMs: 3500 },
+  ];
+  return { fake, ...(await transcribingCall(speech, rate, said)) };
 }
 
 for (const rate of [8000, 24000] as const) {
   test(`openai transcription at ${rate} Hz: a transcription session at 24 kHz without its own turn detection, our utterances committed, deltas then a final per utterance in call time`, async (t) => {
-    const { fake, transcripts, errors, result, utterances } = await transcribingCall(t, { transcripts: ['Hello there.', 'Goodbye.'] }, rate);
+    const { fake, transcripts, errors, result, utterances } = await openaiCall(t, { transcripts: ['Hello there.', 'Goodbye.'] }, rate);
     assert.equal(result.accepted, true, result.problems.join('; '));
     assert.deepEqual(errors, []);
     const [session] = fake.sessions;
@@ -90,7 +62,7 @@ for (const rate of [8000, 24000] as const) {
 }
 
 test('openai transcription: a refused key is an unauthorized speech-error, and the call goes on', async (t) => {
-  const { fake, errors, result, logs } = await transcribingCall(t, {}, 16000, 'a-wrong-key-for-openai');
+  const { fake, errors, result, logs } = await openaiCall(t, {}, 16000, 'a-wrong-key-for-openai');
   assert.equal(result.accepted, true, result.problems.join('; '));
   assert.equal(fake.refused, 1);
   assert.deepEqual(
@@ -103,7 +75,7 @@ test('openai transcription: a refused key is an unauthorized speech-error, and t
 
 test('openai transcription: a socket that drops is a disconnected speech-error; a session that stalls is a timeout after a commit; each call goes on', async (t) => {
   // Side by side: two calls, each with its own fault.
-  const [dropped, stalled] = await Promise.all([transcribingCall(t, { dropAfterAudioMs: 500 }, 16000), transcribingCall(t, { stall: true }, 16000)]);
+  const [dropped, stalled] = await Promise.all([openaiCall(t, { dropAfterAudioMs: 500 }, 16000), openaiCall(t, { stall: true }, 16000)]);
   assert.deepEqual(
     dropped.errors.map((e) => [e.engine, e.kind]),
     [['openai', 'disconnected']],
