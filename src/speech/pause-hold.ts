@@ -15,8 +15,11 @@ export class PauseHold {
   /** A frame of the utterance, `frameMs` long; `send` gets what goes to the engine now, in order. */
   push(frame: Buffer, frameMs: number, voiced: boolean, send: (pcm: Buffer) => void): void {
     if (voiced) {
-      for (const silence of this.held) send(silence);
-      this.held = [];
+      // Per frame while speech goes on: no new array unless a pause was held.
+      if (this.held.length > 0) {
+        for (const silence of this.held) send(silence);
+        this.held = [];
+      }
       this.pauseMs = 0;
       send(frame);
       return;
