@@ -20,6 +20,7 @@ import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
 import type { FrameClock } from '../audio/frame-clock.js';
 import { SOCKET_PATH } from './socket-url.js';
+import { SOCKET_EVENTS, parseAppCommand, parseVonageMessage } from '../protocol/socket-messages.js';
 
 const BINARY = { binary: true } as const;
 
@@ -52,6 +53,13 @@ interface SocketState {
   text: TokenBucket;
   /** Inbound audio bytes: a real call sends 50 frames a second, a flood sends as fast as it can. */
   audio: TokenBucket;
+  /**
+   * Acknowledgements Vonage owes us: one websocket:notify per notify we sent (a marker) and one
+   * websocket:cleared per clear. They answer our own messages, so they are not charged to the
+   * caller's text rate (an app placing 3 000 markers got its call closed with TEXT_RATE); never more
+   * go free than we asked for, so a peer cannot flood under their name.
+   */
+  owed: { notify: number; cleared: number };
 }
 
 export class CallSocketServer {
@@ -181,7 +189,10 @@ export class CallSocketServer {
         ws.send(frame, BINARY);
         return true;
       },
-      sendText: (text) => ws.send(text),
+      sendText: (text) => {
+        owe(state, text);
+        ws.send(text);
+      },
       close: (code, reason) => ws.close(code, reason),
       get bufferedAmount() {
         return ws.bufferedAmount;
@@ -209,6 +220,7 @@ export class CallSocketServer {
       closing: false,
       text: new TokenBucket(limits.textRatePerS, limits.textBurst, { stalledMs }),
       audio: new TokenBucket(audioRate, audioBurst, { stalledMs, creditPerS: audioCredit }),
+      owed: { notify: 0, cleared: 0 },
     };
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);
@@ -258,7 +270,7 @@ export class CallSocketServer {
         log.warn({ code: errorCode('MESSAGE_TOO_BIG'), bytes: text.length, limit: limits.maxTextBytes }, 'text message too big; closing');
         return this.closeFor(ws, state, 'MESSAGE_TOO_BIG', CLOSE_CODES.tooBig);
       }
-      if (!state.text.take()) {
+      if (!acknowledges(state, text) && !state.text.take()) {
         sampled.warn(errorCode('TEXT_RATE'), { dropped: state.text.dropped }, 'text message dropped: rate limit');
         if (state.text.dropped >= limits.textDropClose) this.closeFor(ws, state, 'TEXT_RATE');
         return;
@@ -286,6 +298,36 @@ export class CallSocketServer {
       session.fail(error);
     }
   }
+}
+
+/** Counts what Vonage will acknowledge of a text message we send (docs/protocol.md §5.2). */
+function owe(state: SocketState, text: string): void {
+  const command = parseAppCommand(text);
+  if (!command.ok) return;
+  if (command.message.type === 'notify') state.owed.notify++;
+  else state.owed.cleared++;
+}
+
+/**
+ * True, and settled, when an inbound text message is an acknowledgement we are owed. Only parsed
+ * while one is owed and the bytes name it: every other message costs one substring search.
+ */
+function acknowledges(state: SocketState, text: Buffer): boolean {
+  const { owed } = state;
+  const notify = owed.notify > 0 && text.includes(SOCKET_EVENTS.notify);
+  const cleared = owed.cleared > 0 && text.includes(SOCKET_EVENTS.cleared);
+  if (!notify && !cleared) return false;
+  const parsed = parseVonageMessage(text.toString('utf8'));
+  if (!parsed.ok) return false;
+  if (parsed.message.type === 'notify' && owed.notify > 0) {
+    owed.notify--;
+    return true;
+  }
+  if (parsed.message.type === 'cleared' && owed.cleared > 0) {
+    owed.cleared--;
+    return true;
+  }
+  return false;
 }
 
 function refuse(socket: Duplex, status: number, name: ErrorName, log: SampledLog, detail: Record<string, unknown> = {}): void {

@@ -9,6 +9,7 @@ import { CallSession, type CallTransport } from '../../src/call/call-session.js'
 import { silentLogger } from '../../src/call/logger.js';
 import { echo } from '../../src/apps/echo.js';
 import { TokenBucket } from '../../src/server/limits.js';
+import { notifiedMessage } from '../../src/protocol/socket-messages.js';
 import { LoopStall } from '../../src/server/loop-stall.js';
 
 test('a 1 MiB frame is refused with 1009; another call is untouched', async (t) => {
@@ -85,6 +86,39 @@ test('a text flood is rate-limited, logged by sample, then closed; audio of othe
   bystander.sendBinary(patternFrame(640, 5));
   await waitFor(() => bystander.received.binary.length === 1);
   await bystander.close();
+});
+
+test("Vonage's acknowledgements of our own markers are not charged to the caller's text rate; unasked ones still are", async (t) => {
+  const MARKS = 300;
+  let marked: Promise<boolean[]> | undefined;
+  const server = await startTestServer({
+    // A small drop count: 50 refused messages close the call (the default is 1 000; 3 000 markers reached it).
+    limits: { textDropClose: 50 },
+    app: (call) => {
+      call.once('connected', () => {
+        marked = Promise.all(Array.from({ length: MARKS }, (_, n) => call.mark({ n })));
+      });
+    },
+  });
+  t.after(() => server.close());
+  const client = await SocketClient.call(server.socketUrl);
+  // Vonage's side: every notify is acknowledged with its payload as it is reached (no audio queued: at once).
+  client.ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    const message = JSON.parse((data as Buffer).toString('utf8')) as { action?: string; payload?: unknown };
+    if (message.action === 'notify') client.sendText(notifiedMessage(message.payload));
+  });
+  await waitFor(() => marked !== undefined, 3000, 'the markers placed');
+  const confirmed = await marked!;
+  assert.equal(confirmed.filter(Boolean).length, MARKS, 'every marker acknowledged');
+  assert.equal(client.closed, undefined, 'the call is still up');
+  assert.ok(!server.logs.some((line) => line.code === 'VS_ERR_TEXT_RATE'), 'no acknowledgement was refused');
+
+  // Acknowledgements nobody asked for are the peer's own messages: charged, dropped, then closed.
+  for (let i = 0; i < 400 && client.ws.readyState === WebSocket.OPEN; i++) client.sendText(notifiedMessage({ n: i }));
+  await waitFor(() => client.closed !== undefined, 5000, 'the flood closed');
+  assert.equal(client.closed?.code, 1008);
+  assert.equal(client.closed?.reason, 'VS_ERR_TEXT_RATE');
 });
 
 test('a reader that stops reading: outbound audio is dropped, memory stays bounded, the call is closed', async (t) => {
