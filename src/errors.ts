@@ -47,6 +47,7 @@ export const ERRORS = {
   TOO_MANY_CALLS: 'the server is at its concurrent call limit',
   MESSAGE_TOO_BIG: 'a WebSocket message is larger than allowed',
   TEXT_RATE: 'a socket sends text messages faster than allowed; the excess is dropped',
+  PING_RATE: 'a socket sends pings faster than any keepalive does; the excess goes unanswered, then the call is closed',
   PLAYBACK_OVERFLOW: 'an app queued more paced audio than its call or the process may hold; the excess is dropped',
   AUDIO_RATE: 'a socket sends audio faster than a phone call does; the excess is dropped, then the call is closed',
   SSE_SLOW_CLIENT: 'a dashboard stream client does not read what it is sent; it is cut',

@@ -51,6 +51,8 @@ interface SocketState {
   alive: boolean;
   closing: boolean;
   text: TokenBucket;
+  /** Pings, each answered with a pong while within the rate. */
+  pings: TokenBucket;
   /** Inbound audio bytes: a real call sends 50 frames a second, a flood sends as fast as it can. */
   audio: TokenBucket;
   /**
@@ -86,6 +88,8 @@ export class CallSocketServer {
       maxPayload: options.limits.maxMessageBytes,
       // Vonage offers no subprotocol (docs/protocol.md §1.3); we select none.
       handleProtocols: () => false,
+      // Pings are answered by us, within a rate: ws's own answer cuts a flood without a word (1006).
+      autoPong: false,
     });
     // One timer for every socket: pings, dead peers, idle calls.
     const sweepMs = Math.min(options.limits.pingIntervalMs, (options.idleTimeoutS * 1000) / 2);
@@ -219,6 +223,7 @@ export class CallSocketServer {
       alive: true,
       closing: false,
       text: new TokenBucket(limits.textRatePerS, limits.textBurst, { stalledMs }),
+      pings: new TokenBucket(limits.pingRatePerS, limits.pingBurst, { stalledMs }),
       audio: new TokenBucket(audioRate, audioBurst, { stalledMs, creditPerS: audioCredit }),
       owed: { notify: 0, cleared: 0 },
     };
@@ -276,6 +281,12 @@ export class CallSocketServer {
         return;
       }
       session.receiveText(text.toString('utf8'));
+    });
+    ws.on('ping', (data) => {
+      if (state.closing) return;
+      if (state.pings.take()) return ws.pong(data);
+      sampled.warn(errorCode('PING_RATE'), { dropped: state.pings.dropped }, 'ping left unanswered: faster than a keepalive');
+      if (state.pings.dropped >= limits.pingDropClose) this.closeFor(ws, state, 'PING_RATE');
     });
     ws.on('pong', () => {
       state.alive = true;

@@ -13,6 +13,15 @@ export interface Limits {
   textBurst: number;
   /** Dropped text messages after which the socket is closed: a flood, not a burst. */
   textDropClose: number;
+  /**
+   * Pings per second per socket (token bucket). A keepalive pings seconds apart; every ping owes a
+   * pong (RFC 6455 §5.5.2), so a flood would have us write as fast as the peer sends.
+   */
+  pingRatePerS: number;
+  /** Ping burst allowance of the bucket. */
+  pingBurst: number;
+  /** Pings left unanswered over the rate after which the socket is closed (PING_RATE): a flood, not a burst. */
+  pingDropClose: number;
   /** Bytes queued in a socket's user-space buffer before outbound audio is dropped: ~8 s of 16 kHz audio. */
   maxBufferedBytes: number;
   /** Outbound frames dropped for a slow reader before the call is closed: 5 s of audio. */
@@ -58,6 +67,9 @@ export const DEFAULT_LIMITS: Limits = {
   textRatePerS: 50,
   textBurst: 100,
   textDropClose: 1000,
+  pingRatePerS: 5,
+  pingBurst: 20,
+  pingDropClose: 100,
   maxBufferedBytes: 256 * 1024,
   slowConsumerDropClose: 250,
   pingIntervalMs: 10_000,

@@ -88,6 +88,31 @@ test('a text flood is rate-limited, logged by sample, then closed; audio of othe
   await bystander.close();
 });
 
+test('a ping flood goes unanswered past the rate, then the socket is closed with 1008 and a coded line; another call is untouched', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const bystander = await SocketClient.call(server.socketUrl);
+  const flooder = await SocketClient.call(server.socketUrl);
+  let pongs = 0;
+  flooder.ws.on('pong', () => pongs++);
+  // A keepalive's pings are answered.
+  flooder.ws.ping();
+  await waitFor(() => pongs === 1, 3000, 'the pong of an ordinary ping');
+  for (let i = 0; i < 2000 && flooder.ws.readyState === WebSocket.OPEN; i++) {
+    flooder.ws.ping(Buffer.alloc(125));
+    if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await waitFor(() => flooder.closed !== undefined, 5000, 'the flood closed');
+  assert.equal(flooder.closed?.code, 1008);
+  assert.equal(flooder.closed?.reason, 'VS_ERR_PING_RATE');
+  const lines = server.logs.filter((line) => line.code === 'VS_ERR_PING_RATE');
+  assert.ok(lines.length > 0 && lines.length < 30, `${lines.length} log lines for the flood`);
+  assert.ok(pongs <= 1 + 20 + 5, `${pongs} pongs: the burst and the rate, not the flood`);
+  bystander.sendBinary(patternFrame(640, 5));
+  await waitFor(() => bystander.received.binary.length === 1);
+  await bystander.close();
+});
+
 test("Vonage's acknowledgements of our own markers are not charged to the caller's text rate; unasked ones still are", async (t) => {
   const MARKS = 300;
   let marked: Promise<boolean[]> | undefined;
