@@ -12,6 +12,9 @@ export const ERRORS = {
   TEXT_INVALID: 'a WebSocket text message is JSON but not a message this protocol defines',
   TEXT_UNKNOWN_EVENT: 'a WebSocket text message has an event this protocol does not define',
   AUDIO_BEFORE_CONNECTED: 'binary audio arrived before websocket:connected; it is held until the connected message gives its rate',
+  AUDIO_FORMAT_UNSUPPORTED:
+    'websocket:connected states an audio format voicesocket cannot speak (only audio/l16 at 8, 16 or 24 kHz); the call is closed (1003) rather than misread',
+  AUDIO_FORMAT_ASSUMED: 'websocket:connected carries no content-type; the call runs at 16 kHz, as Vonage does without one',
   AUDIO_ODD_LENGTH: 'a binary message is not a whole number of 16-bit samples',
   FRAME_SIZE: 'an outbound audio frame is not exactly one 20 ms frame',
   EVENT_MALFORMED: 'an event webhook body could not be read as a Vonage event',
