@@ -20,6 +20,7 @@ import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
 import type { FrameClock } from '../audio/frame-clock.js';
 import { SOCKET_PATH } from './socket-url.js';
+import type { PromisedSockets } from './promised-sockets.js';
 import { SOCKET_EVENTS, parseAppCommand, parseVonageMessage } from '../protocol/socket-messages.js';
 
 const BINARY = { binary: true } as const;
@@ -40,6 +41,8 @@ export interface CallSocketOptions {
   speech?: SpeechEngines;
   /** Each new call's session, once registered (a `--workers` worker reports it to the primary). */
   onSession?: (session: CallSession) => void;
+  /** Sockets promised by answers: a draining server still takes them, and each is kept when its call connects. */
+  promised?: PromisedSockets;
 }
 
 /** Per-socket bookkeeping for the limits; per audio frame only `messages` and the audio bucket are touched. */
@@ -103,7 +106,9 @@ export class CallSocketServer {
     const log = this.refusals;
     socket.on('error', (error) => this.options.log.debug({ err: error }, 'upgrade socket error'));
     if (path !== SOCKET_PATH) return refuse(socket, 404, 'SOCKET_PATH', log, { path });
-    if (this.refusing) return refuse(socket, 503, this.refusing, log);
+    // A draining server still takes the sockets its answers promised (a call in its greeting).
+    if (this.refusing === 'SHUTTING_DOWN' || (this.refusing === 'DRAINING' && !this.options.promised?.outstanding))
+      return refuse(socket, 503, this.refusing, log);
     if (this.sockets.size + this.pending >= this.options.maxCalls) return refuse(socket, 503, 'TOO_MANY_CALLS', log, { limit: this.options.maxCalls });
     this.pending++;
     void this.options.auth.verifyUpgrade(request).then((verdict) => {
@@ -118,12 +123,12 @@ export class CallSocketServer {
     return this.sockets.size;
   }
 
-  /** Stops new calls and closes every open call with 1001; resolves when all are closed or `graceMs` passed. */
-  /** New sockets get 503 from now on; calls in progress go on (the drain). */
+  /** New sockets get 503 from now on, but those promised by an answer; calls in progress go on (the drain). */
   stopAccepting(): void {
     this.refusing ??= 'DRAINING';
   }
 
+  /** Stops new calls and closes every open call with 1001; resolves when all are closed or `graceMs` passed. */
   async close(graceMs: number): Promise<void> {
     this.refusing = 'SHUTTING_DOWN';
     for (const session of this.options.registry.activeSessions()) session.hangup(CLOSE_CODES.goingAway, 'server shutting down');
@@ -234,6 +239,7 @@ export class CallSocketServer {
     // Keep the address, not the request: the request would stay in memory for the whole call.
     const remote = request.socket.remoteAddress;
     session.once('connected', (identity) => {
+      this.options.promised?.settle(identity.uuid);
       state.audio.setRate(...this.audioAllowance(session.sampleRate));
       log.info(
         { uuid: identity.uuid, conversationUuid: identity.conversationUuid, from: identity.from, to: identity.to, rate: session.sampleRate, remote },
