@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { errorCode, ERRORS, type ErrorName } from '../errors.js';
 import { SampledLog } from '../call/logger.js';
 import type { RequestAuth } from './request-auth.js';
-import { TokenBucket, type Limits } from './limits.js';
+import { TokenBucket, inboundAudioAllowance, type Limits } from './limits.js';
 import { LoopStall } from './loop-stall.js';
 import { AudioBudget } from '../audio/pacer.js';
 import { DEFAULT_SAMPLE_RATE, FRAME_MS, frameBytes } from '../protocol/audio-format.js';
@@ -142,12 +142,9 @@ export class CallSocketServer {
     this.wss.close();
   }
 
-  /** The inbound audio bucket's rate and burst in bytes, at a call's sample rate. */
-  private audioAllowance(rate: number): [ratePerS: number, burst: number, creditPerS: number] {
-    const { inboundAudioRealtimeFactor, inboundAudioBurstMs } = this.options.limits;
-    const bytesPerS = frameBytes(rate) * (1000 / FRAME_MS);
-    // A stall is credited at real time: what a real call sent while we could not read.
-    return [bytesPerS * inboundAudioRealtimeFactor, (bytesPerS * inboundAudioBurstMs) / 1000, bytesPerS];
+  /** The inbound audio bucket's allowance in bytes, at a call's sample rate (limits.ts). */
+  private audioAllowance(rate: number): ReturnType<typeof inboundAudioAllowance> {
+    return inboundAudioAllowance(this.options.limits, frameBytes(rate) * (1000 / FRAME_MS));
   }
 
   private sweep(): void {
@@ -219,7 +216,7 @@ export class CallSocketServer {
       ...(this.options.speech ? { speech: this.options.speech } : {}),
     });
     const stalledMs = () => this.loopStall.stalledMs();
-    const [audioRate, audioBurst, audioCredit] = this.audioAllowance(DEFAULT_SAMPLE_RATE);
+    const audio = this.audioAllowance(DEFAULT_SAMPLE_RATE);
     const state: SocketState = {
       session,
       messages: 0,
@@ -229,7 +226,7 @@ export class CallSocketServer {
       closing: false,
       text: new TokenBucket(limits.textRatePerS, limits.textBurst, { stalledMs }),
       pings: new TokenBucket(limits.pingRatePerS, limits.pingBurst, { stalledMs }),
-      audio: new TokenBucket(audioRate, audioBurst, { stalledMs, creditPerS: audioCredit }),
+      audio: new TokenBucket(audio.ratePerS, audio.burst, { stalledMs, creditPerS: audio.creditPerS, initial: audio.initial }),
       owed: { notify: 0, cleared: 0 },
     };
     this.sockets.set(ws, state);
@@ -240,7 +237,8 @@ export class CallSocketServer {
     const remote = request.socket.remoteAddress;
     session.once('connected', (identity) => {
       this.options.promised?.settle(identity.uuid);
-      state.audio.setRate(...this.audioAllowance(session.sampleRate));
+      const { ratePerS, burst, creditPerS } = this.audioAllowance(session.sampleRate);
+      state.audio.setRate(ratePerS, burst, creditPerS);
       log.info(
         { uuid: identity.uuid, conversationUuid: identity.conversationUuid, from: identity.from, to: identity.to, rate: session.sampleRate, remote },
         'call started',

@@ -8,7 +8,7 @@ import { SocketClient, patternFrame } from '../helpers/socket-client.js';
 import { CallSession, type CallTransport } from '../../src/call/call-session.js';
 import { silentLogger } from '../../src/call/logger.js';
 import { echo } from '../../src/apps/echo.js';
-import { TokenBucket } from '../../src/server/limits.js';
+import { DEFAULT_LIMITS, TokenBucket, inboundAudioAllowance } from '../../src/server/limits.js';
 import { notifiedMessage } from '../../src/protocol/socket-messages.js';
 import { LoopStall } from '../../src/server/loop-stall.js';
 
@@ -222,6 +222,29 @@ test('property: no text or binary input throws out of the socket handler', () =>
   );
 });
 
+test('a stream that starts late and sends what it owes at once is not a flood: nothing is dropped (real sockets)', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const client = await SocketClient.call(server.socketUrl);
+  // The caller's first 3 s wait (a busy sender, a media path still starting) and arrive at once,
+  // 150 frames in a burst, then the stream goes on in real time: never ahead of real time since the
+  // socket opened. (Before, a 2 s bucket kept none of what the late stream owed: 50 frames dropped.)
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const sent: Buffer[] = [];
+  for (let i = 0; i < 150; i++) sent.push(patternFrame(640, i));
+  for (const frame of sent) client.sendBinary(frame);
+  for (let i = 150; i < 175; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const frame = patternFrame(640, i);
+    sent.push(frame);
+    client.sendBinary(frame);
+  }
+  await waitFor(() => client.received.binary.length === sent.length, 5000, 'every frame echoed');
+  assert.deepEqual(client.received.binary, sent);
+  assert.ok(!server.logs.some((line) => line.code === 'VS_ERR_AUDIO_RATE'), 'no frame refused');
+  await client.close();
+});
+
 test('the inbound audio bucket credits what piled up while our event loop stalled, and still drops a flood (injected time)', () => {
   let now = 0;
   const stall = new LoopStall(100, () => now);
@@ -247,4 +270,36 @@ test('the inbound audio bucket credits what piled up while our event loop stalle
   let floodDropped = 0;
   for (let i = 0; i < 400; i++) if (!flood.take(640)) floodDropped++;
   assert.ok(floodDropped >= 290, `${floodDropped} of 400 dropped`);
+});
+
+test('the inbound audio allowance (the defaults, injected time): what a late stream owes passes, a stream ahead of real time does not, and silence banks at most 10 s', () => {
+  const bytesPerS = 640 * 50;
+  const allowance = inboundAudioAllowance(DEFAULT_LIMITS, bytesPerS);
+  let now = 0;
+  const bucket = () => new TokenBucket(allowance.ratePerS, allowance.burst, { now: () => now, initial: allowance.initial });
+  /** Sends `frames` frames at once and counts those refused. */
+  const burst = (target: TokenBucket, frames: number) => Array.from({ length: frames }, () => target.take(640)).filter((ok) => !ok).length;
+
+  // Late by 8 s, then everything at once, then real time: nothing refused.
+  const late = bucket();
+  now += 8000;
+  assert.equal(burst(late, 400), 0, 'the 8 s owed and the 2 s held ahead');
+  for (let i = 0; i < 500; i++, now += 20) assert.ok(late.take(640), `frame ${i} in real time`);
+
+  // 1.5 × real time for 20 s: past the 2 s ahead it is refused (before: anything up to 2 × passed).
+  now = 0;
+  const fast = bucket();
+  let refused = 0;
+  for (let i = 0; i < 1500; i++) {
+    now += 20 / 1.5;
+    if (!fast.take(640)) refused++;
+  }
+  assert.ok(refused >= 1500 - 1000 * 1.01 - 100 - 2, `${refused} of 1500 refused`);
+
+  // Silent for a minute, then a minute of audio at once: 10 s owed and the 2 s ahead pass, no more.
+  now = 0;
+  const silent = bucket();
+  now += 60_000;
+  const passed = 3000 - burst(silent, 3000);
+  assert.ok(passed >= 600 && passed <= 610, `${passed} frames passed`);
 });
