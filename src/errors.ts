@@ -27,6 +27,13 @@ export const ERRORS = {
   DRAIN_TIMEOUT: 'a call was still going when the drain timeout passed; it was closed (1001)',
   REDIS_UNAVAILABLE: 'redis cannot be reached; this instance shows and controls only its own calls until it returns',
   REDIS_DATA_INVALID: "a value under voicesocket's Redis prefix is not one voicesocket wrote (junk, too large, or of another type); it was skipped",
+  REDIS_CONTROL_OFF:
+    'call control across instances is off: with --redis it needs REDIS_SECRET or VONAGE_SIGNATURE_SECRET to authenticate its messages (the call list is still shared)',
+  REDIS_CONTROL_FORGED:
+    'a call control message on Redis was ignored: unsigned, altered, for another instance, too old or replayed (anyone who can publish on the Redis server can send one)',
+  REDIS_SECRET_MISMATCH:
+    'another instance signs call control with a different secret, so control between the two fails: set the same REDIS_SECRET (or VONAGE_SIGNATURE_SECRET) on every instance',
+  REDIS_LISTING_PARTIAL: "a listing of every instance's calls left some out: their records or events in Redis would pass the listing's byte budget",
   CALL_NOT_FOUND: 'no call with this id or leg uuid is in progress on any instance',
   CONTROL_TIMEOUT: 'the instance serving the call did not answer a call control request in time',
   PLAY_INVALID: 'the audio to play is not a playable WAV file, or is too large or too long',

@@ -31,6 +31,7 @@ import type { WorkerLink } from '../scale/worker.js';
 import { RedisLink } from '../scale/redis-link.js';
 import { SharedCalls } from '../scale/shared-calls.js';
 import { redisControlRoute } from '../scale/redis-control.js';
+import { controlKey } from '../scale/control-signing.js';
 import { createCallControl, type CallControl } from '../call/call-control.js';
 import type { CallList } from '../call/call-snapshot.js';
 import { registerWebRoutes } from './web-routes.js';
@@ -140,7 +141,9 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   const instance = options.instance ?? `${hostname()}:${process.pid}`;
   // With --redis: what several instances share (docs/deploy.md "Many instances"). Never per frame.
   const redis = config.redisUrl ? new RedisLink(config.redisUrl, logger) : undefined;
-  const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls(), logger) : undefined;
+  // Call control between instances is signed with a key no Redis client has (docs/security.md).
+  const controlSigning = redis ? controlKey(config) : undefined;
+  const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls(), logger, controlSigning?.id) : undefined;
   registerEventRoutes(http, registry, auth, shared ? (event) => shared.recordEvent(event) : undefined, promised);
   let draining: Promise<void> | undefined;
   const state = (): ServerState => ({ draining: draining !== undefined, ...(redis ? { redis: redis.up ? 'up' : 'down' } : {}) });
@@ -154,7 +157,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     registry,
     instance,
     log: logger,
-    ...(redis && shared ? { route: redisControlRoute({ link: redis, shared, registry, log: logger }) } : {}),
+    ...(redis && shared ? { route: redisControlRoute({ link: redis, shared, registry, log: logger, key: controlSigning }) } : {}),
   });
   registerControlRoutes(http, calls, auth.verifyDashboard);
 
