@@ -72,6 +72,8 @@ export class CallSocketServer {
   private readonly sockets = new Map<WebSocket, SocketState>();
   /** Why new sockets are refused, once they are: draining (with a load balancer to retry elsewhere) or shutting down. */
   private refusing: 'DRAINING' | 'SHUTTING_DOWN' | undefined;
+  /** While draining: whether the sockets answers promised are still taken (no balancer to send them elsewhere). */
+  private takingPromised = false;
   private pending = 0;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Refused upgrades, logged by sample: a flood of them is not a flood of lines. */
@@ -107,7 +109,7 @@ export class CallSocketServer {
     socket.on('error', (error) => this.options.log.debug({ err: error }, 'upgrade socket error'));
     if (path !== SOCKET_PATH) return refuse(socket, 404, 'SOCKET_PATH', log, { path });
     // A draining server still takes the sockets its answers promised (a call in its greeting).
-    if (this.refusing === 'SHUTTING_DOWN' || (this.refusing === 'DRAINING' && !this.options.promised?.outstanding))
+    if (this.refusing === 'SHUTTING_DOWN' || (this.refusing === 'DRAINING' && !(this.takingPromised && this.options.promised?.outstanding)))
       return refuse(socket, 503, this.refusing, log);
     if (this.sockets.size + this.pending >= this.options.maxCalls) return refuse(socket, 503, 'TOO_MANY_CALLS', log, { limit: this.options.maxCalls });
     this.pending++;
@@ -123,9 +125,15 @@ export class CallSocketServer {
     return this.sockets.size;
   }
 
-  /** New sockets get 503 from now on, but those promised by an answer; calls in progress go on (the drain). */
-  stopAccepting(): void {
+  /**
+   * New sockets get 503 from now on; calls in progress go on (the drain). With `takePromised` a socket
+   * still comes in while answers have promised one: with no balancer in front, a promised socket can
+   * come nowhere else. (Behind one, a socket it sends here after the delay is refused and retried on
+   * another instance; a promise whose socket went to another instance must not keep this one open.)
+   */
+  stopAccepting(takePromised = false): void {
     this.refusing ??= 'DRAINING';
+    this.takingPromised = takePromised;
   }
 
   /** Stops new calls and closes every open call with 1001; resolves when all are closed or `graceMs` passed. */

@@ -253,12 +253,13 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
           'draining: /readyz answers 503; calls in progress go on',
         );
         await sleep(config.drainDelayS * 1000);
-        sockets.stopAccepting();
-        const deadline = Date.now() + config.drainTimeoutS * 1000;
         // A call answered but still in its greeting has no socket yet: it is in progress all the same.
         // Only without a balancer (no delay, docs/deploy.md): behind one, a promised socket may land
         // on any instance, and reaches a ready one once the balancer has seen /readyz.
-        const awaited = () => (config.drainDelayS === 0 ? promised.outstanding : 0);
+        const noBalancer = config.drainDelayS === 0;
+        sockets.stopAccepting(noBalancer);
+        const deadline = Date.now() + config.drainTimeoutS * 1000;
+        const awaited = () => (noBalancer ? promised.outstanding : 0);
         const inProgress = () => registry.activeCalls > 0 || awaited() > 0;
         while (inProgress() && Date.now() < deadline) await sleep(Math.min(DRAIN_POLL_MS, Math.max(1, deadline - Date.now())));
         for (const session of registry.activeSessions())
