@@ -163,8 +163,7 @@ export class CallSession extends CallEmitter {
   receiveBinary(data: Buffer): void {
     if (this.state === 'ended') return;
     if (this.state === 'connecting') {
-      // A connected message was seen and the call is still connecting: it was refused, and is closing.
-      if (this.connectedSeen) return;
+      if (this.connectedSeen) return; // connected, yet connecting: its format was refused, it is closing
       // Audio before websocket:connected (docs/protocol.md §2): its rate is not known yet. Hold it
       // until the connected message says the rate; only a peer that never says it gets the default.
       this.stats.audioBeforeConnected++;
@@ -388,7 +387,6 @@ export class CallSession extends CallEmitter {
         this.frameBytes = frameBytes(message.sampleRate);
         this.playback.rateChanged();
         if (!message.rateStated) {
-          // No content-type at all is what Vonage sends for an NCCO that misspells it: 16 kHz ([I7]).
           this.log.warn(
             { code: errorCode('AUDIO_FORMAT_ASSUMED'), rate: this.sampleRate },
             'websocket:connected without a content-type; the call runs at 16 kHz',
