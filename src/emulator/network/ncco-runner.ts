@@ -9,11 +9,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ncco, NccoAction } from '../../protocol/ncco.js';
 import { readWav, wavAudioToCallPcm } from '../../audio/wav.js';
-import { synthesizeSpeech } from '../caller-audio.js';
 import type { InjectedKind } from '../injected-audio.js';
 import { MIX_RATE, type Conversation } from './conversation.js';
 import type { NetworkLeg, Unconnected } from './leg.js';
 import { statusBody } from './network-events.js';
+import { talkPcm } from './talk-voice.js';
 
 type Action<K extends NccoAction['action']> = Extract<NccoAction, { action: K }>;
 
@@ -121,8 +121,7 @@ export class NccoRunner {
     const { leg, context } = this;
     switch (action.action) {
       case 'talk': {
-        const { pcm } = await synthesizeSpeech(action.text, MIX_RATE);
-        await play(leg, 'talk', pcm, action.loop ?? 1, action.level ?? 0, signal);
+        await play(leg, 'talk', await talkPcm(action.text), action.loop ?? 1, action.level ?? 0, signal);
         return undefined;
       }
       case 'stream': {

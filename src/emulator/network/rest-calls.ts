@@ -12,6 +12,7 @@ import { MIX_RATE } from './conversation.js';
 import type { NetworkLeg } from './leg.js';
 import { legRecordOf } from './network-events.js';
 import { parseOutboundRequest } from './outbound-request.js';
+import { talkPcm } from './talk-voice.js';
 import type { CallContext, PhoneNetwork } from './phone-network.js';
 
 export interface Caller {
@@ -71,7 +72,7 @@ export function networkCall(network: PhoneNetwork, leg: NetworkLeg): RestCall {
     transfer: (ncco) => network.transfer(leg, ncco),
     transferToUrl: (url) => network.transferToUrl(leg, url),
     playInto: async (_uuid, request) => {
-      const pcm = await restAudioPcm(request, MIX_RATE);
+      const pcm = request.kind === 'talk' ? await talkPcm(request.text) : await restAudioPcm(request, MIX_RATE);
       if (request.kind === 'dtmf' && network.switches.restDtmfAsEvent) for (const digit of request.digits.replace(/p/g, '')) leg.dtmfFrom(digit);
       leg.restAudio.start(request.kind, pcm, 'loop' in request ? request.loop : 1, 'level' in request ? request.level : 0);
       leg.timeline.add('ncco', `REST ${request.kind} started (${Math.round((pcm.length / 2 / MIX_RATE) * 1000)} ms)`);
