@@ -13,7 +13,7 @@ import type { InjectedKind } from '../injected-audio.js';
 import { MIX_RATE, type Conversation } from './conversation.js';
 import type { NetworkLeg, Unconnected } from './leg.js';
 import { statusBody } from './network-events.js';
-import { talkPcm } from './talk-voice.js';
+import { talkPcm } from './voices.js';
 
 type Action<K extends NccoAction['action']> = Extract<NccoAction, { action: K }>;
 

@@ -12,8 +12,8 @@ import { FRAME_MS } from '../../protocol/audio-format.js';
 import { pcm16RmsDbfs } from '../../audio/levels.js';
 import { dtmfTone, sine } from '../../audio/tone.js';
 import { floatToPcm16 } from '../../audio/pcm.js';
-import { synthesizeSpeech } from '../caller-audio.js';
 import { MIX_FRAME_BYTES, MIX_RATE } from './conversation.js';
+import { MACHINE_VOICE, PERSON_VOICE, speak } from './voices.js';
 import { DEFAULT_LINE_GAP_MS, type AnsweringPhone, type MachinePhone, type ScriptLine } from './scenario.js';
 
 /** A frame louder than this is speech to a listening party (espeak-ng speaks around -20 dBFS; line noise sits far below). */
@@ -84,22 +84,12 @@ export class PhoneParty {
     }
   }
 
-  /** Synthesizes what the party will say (espeak-ng), so the call never waits for it mid-conversation. */
+  /** Synthesizes what the party will say (voices.ts), so the call never waits for it mid-conversation. */
   static async answer(phone: AnsweringPhone, events: PartyEvents): Promise<PhoneParty> {
-    if (phone.kind === 'machine') {
-      const { pcm } = await synthesizeSpeech(phone.greeting, MIX_RATE, { name: phone.voice, wordsPerMinute: phone.wordsPerMinute });
-      return new PhoneParty(phone, events, [], pcm);
-    }
+    if (phone.kind === 'machine') return new PhoneParty(phone, events, [], await speak(phone.greeting, phone.voice ?? MACHINE_VOICE, phone.wordsPerMinute));
     const lines = await Promise.all(
       phone.script.map(async (line) =>
-        'say' in line
-          ? {
-              line,
-              pcm: (
-                await synthesizeSpeech(line.say, MIX_RATE, { name: line.voice ?? phone.voice, wordsPerMinute: line.wordsPerMinute ?? phone.wordsPerMinute })
-              ).pcm,
-            }
-          : { line },
+        'say' in line ? { line, pcm: await speak(line.say, line.voice ?? phone.voice ?? PERSON_VOICE, line.wordsPerMinute ?? phone.wordsPerMinute) } : { line },
       ),
     );
     return new PhoneParty(phone, events, lines, undefined);

@@ -12,7 +12,7 @@ import { MIX_RATE } from './conversation.js';
 import type { NetworkLeg } from './leg.js';
 import { legRecordOf } from './network-events.js';
 import { parseOutboundRequest } from './outbound-request.js';
-import { talkPcm } from './talk-voice.js';
+import { talkPcm } from './voices.js';
 import type { CallContext, PhoneNetwork } from './phone-network.js';
 
 export interface Caller {
