@@ -12,6 +12,7 @@ import type { Signing } from './webhook-client.js';
 import { EmulatedAccount, type AccountOptions } from './account.js';
 import { PhoneNetwork, type PhoneNetworkOptions } from './network/phone-network.js';
 import { networkCall, outboundCall } from './network/rest-calls.js';
+import { registerRecordingsApi } from './network/recordings-api.js';
 
 /** Ended calls kept for `GET /v1/calls`: plenty for any test or session, bounded for a long load run. */
 const MAX_ENDED_CALLS = 1000;
@@ -75,6 +76,7 @@ export class VonageEmulator {
       file: (id) => this.network.file(id),
       ...(this.account ? { account: this.account } : {}),
     });
+    registerRecordingsApi(this.rest, this.network);
     await this.rest.listen({ port, host });
     const address = this.rest.server.address() as AddressInfo;
     this.restUrl = `http://${host}:${address.port}`;

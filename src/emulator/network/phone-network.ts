@@ -39,6 +39,10 @@ export interface PhoneNetworkOptions {
   timeouts?: Partial<typeof WEBHOOK_TIMEOUTS>;
   /** Connect wss:// endpoints as ws:// (an app on this machine; see WebsocketLegOptions.plainWs). */
   plainWs?: boolean;
+  /** Told when a leg has ended (its last events posted or queued). */
+  onLegEnded?: (leg: NetworkLeg) => void;
+  /** Told of each phone's recording when its call ends. */
+  onRecording?: (recording: PhoneRecording) => void;
 }
 
 /** What a call knows of the application that placed it. */
@@ -356,19 +360,23 @@ export class PhoneNetwork implements RunnerContext {
   }
 
   private keep(leg: NetworkLeg, kind: 'person' | 'machine', recording: PartyRecording): void {
-    this.recordings.push({
+    const kept: PhoneRecording = {
       ...recording,
       legUuid: leg.uuid,
       number: addressOf(leg.destination),
       kind,
       startedAt: new Date(leg.answeredAt ?? leg.startedAt).toISOString(),
       endedAt: new Date(leg.endedAt ?? Date.now()).toISOString(),
-    });
+    };
+    this.recordings.push(kept);
     if (this.recordings.length > MAX_RECORDINGS) this.recordings.shift();
+    this.options.onRecording?.(kept);
   }
 
   private track(leg: NetworkLeg, context: CallContext): void {
     this.legs.set(leg.uuid, leg);
+    const { onLegEnded } = this.options;
+    if (onLegEnded) void leg.ended.then(() => onLegEnded(leg));
     this.contexts.set(leg.uuid, context);
     const ended = [...this.legs.values()].filter((kept) => !kept.live);
     for (const old of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_LEGS))) {
