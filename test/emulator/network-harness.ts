@@ -9,6 +9,7 @@ import { Voice } from '@vonage/voice';
 import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
 import type { ScenarioInput } from '../../src/emulator/network/scenario.js';
 import type { EmulatorSwitches } from '../../src/emulator/switches.js';
+import type { WebSocket } from 'ws';
 import { startScriptedApp, type RecordedRequest, type Reply, type ScriptedApp } from '../fixtures/scripted-app.js';
 
 export const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
@@ -17,6 +18,8 @@ export const OUR_NUMBER = '447700900000';
 export interface Network {
   emulator: VonageEmulator;
   voice: Voice;
+  /** The application's credentials (a JWT for a request the SDK does not make). */
+  auth: Auth;
   app: ScriptedApp;
   /** Event webhook bodies of one leg (by `uuid`, or `call_uuid` on detection events), in arrival order. */
   events(uuid: string): Array<Record<string, unknown>>;
@@ -28,7 +31,12 @@ export interface Network {
 export async function startNetwork(
   t: TestContext,
   scenario: ScenarioInput,
-  options: { switches?: Partial<EmulatorSwitches>; reply?: (request: RecordedRequest) => Reply | undefined } = {},
+  options: {
+    switches?: Partial<EmulatorSwitches>;
+    reply?: (request: RecordedRequest) => Reply | undefined;
+    /** What the app does with a socket Vonage opens to it (default: echo its audio). */
+    onSocket?: (ws: WebSocket) => void;
+  } = {},
 ): Promise<Network> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -42,12 +50,13 @@ export async function startNetwork(
     ...(options.switches ? { switches: options.switches } : {}),
   });
   await emulator.listen();
-  const app = await startScriptedApp((request) => options.reply?.(request) ?? { status: 200, text: '' });
+  const app = await startScriptedApp((request) => options.reply?.(request) ?? { status: 200, text: '' }, options.onSocket);
   t.after(async () => {
     await emulator.close();
     await app.close();
   });
-  const voice = new Voice(new Auth({ applicationId: APPLICATION_ID, privateKey }), { apiHost: emulator.restUrl });
+  const auth = new Auth({ applicationId: APPLICATION_ID, privateKey });
+  const voice = new Voice(auth, { apiHost: emulator.restUrl });
   const events = (uuid: string) =>
     app.requests
       .filter((request) => request.path === '/event')
@@ -56,6 +65,7 @@ export async function startNetwork(
   return {
     emulator,
     voice,
+    auth,
     app,
     events,
     statuses: (uuid) => events(uuid).map((body) => String(body.status ?? (body.conversation_uuid_to ? 'transfer' : '?'))),
