@@ -38,7 +38,7 @@ export interface EmulatorSwitches {
   /** Whether a REST DTMF request also sends the websocket a `websocket:dtmf` message per digit (UNCONFIRMED). */
   restDtmfAsEvent: boolean;
   // The phone network (docs/protocol.md §16):
-  /** Whether an earmuffed leg also stops hearing what is played into itself (REST or NCCO talk, stream, DTMF; UNCONFIRMED). */
+  /** Whether an earmuffed leg also stops hearing what is played into itself (REST or NCCO talk, stream, DTMF): the API reference says earmuff prevents the leg "from hearing audio" (UNCONFIRMED for its own). */
   earmuffBlocksOwnAudio: boolean;
   /** The key that names the leg on `human`/`machine` events: `call_uuid`, as the reference documents it, `uuid`, or both (UNCONFIRMED for advanced detection). */
   machineEventUuidKey: 'call_uuid' | 'uuid' | 'both';
@@ -56,6 +56,8 @@ export interface EmulatorSwitches {
   declinedAs: 'rejected' | 'unanswered';
   /** A REST transfer of a leg ends the legs its NCCO connected (true), or leaves them in the conversation (UNCONFIRMED). */
   transferEndsConnectedLegs: boolean;
+  /** How a REST transfer to `url` fetches its NCCO: as an answer webhook is, GET by default (UNCONFIRMED). */
+  transferUrlMethod: 'GET' | 'POST';
 }
 
 export const DEFAULT_SWITCHES: EmulatorSwitches = {
@@ -75,7 +77,7 @@ export const DEFAULT_SWITCHES: EmulatorSwitches = {
   underrunWindowMs: 200,
   restAudioToSocket: true,
   restDtmfAsEvent: false,
-  earmuffBlocksOwnAudio: false,
+  earmuffBlocksOwnAudio: true,
   machineEventUuidKey: 'call_uuid',
   answerWaitsForVerdict: ['detect', 'detect_beep'],
   machineVerdictBeforeBeep: true,
@@ -84,4 +86,5 @@ export const DEFAULT_SWITCHES: EmulatorSwitches = {
   ringsBefore: ['reject'],
   declinedAs: 'rejected',
   transferEndsConnectedLegs: true,
+  transferUrlMethod: 'GET',
 };

@@ -4,7 +4,7 @@
  * tones, hold music) and gives every party the mix of the others: mix-minus, as a conference bridge
  * does. A muted leg is heard by nobody; an earmuffed leg hears none of the others. Whether audio
  * played into one leg is heard by the other legs too is a switch (`restAudioToSocket`), and so is
- * whether an earmuffed leg still hears what is played into itself (`earmuffBlocksOwnAudio`).
+ * whether an earmuffed leg hears what is played into itself (`earmuffBlocksOwnAudio`: by default not).
  *
  * The mix runs at 16 kHz on the shared frame clock; a party at another rate converts at its edge.
  */

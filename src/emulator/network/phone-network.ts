@@ -150,7 +150,13 @@ export class PhoneNetwork implements RunnerContext {
   /** REST `transfer` to a URL: the NCCO is fetched as an answer webhook is, then runs as above. */
   async transferToUrl(leg: NetworkLeg, url: string): Promise<boolean> {
     const context = this.contexts.get(leg.uuid);
-    const fetched = await fetchNcco(this.fetchContext(leg), url, 'GET', answerFields(leg.facts(), context?.regionUrl ?? ''), 'answer');
+    const fetched = await fetchNcco(
+      this.fetchContext(leg),
+      url,
+      this.switches.transferUrlMethod,
+      answerFields(leg.facts(), context?.regionUrl ?? ''),
+      'answer',
+    );
     if (!fetched.ok || !fetched.ncco) return false;
     this.transfer(leg, fetched.ncco);
     return true;
