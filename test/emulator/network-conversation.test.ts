@@ -163,4 +163,33 @@ describe('conversations on the phone network', { concurrency: true }, () => {
         .map((body) => body.conversation_uuid_to);
     assert.equal(conversations(agent).at(-1), conversations(caller).at(-1), 'both ended in the one conversation');
   });
+
+  test('REST stream and DTMF play into a leg: the phone hears the file and the key tones', async (t) => {
+    const LISTENER = '447700900331';
+    const music = await serveWav(writeWav(floatToPcm16(sine(440, 500, 16000, 0.3)), 16000));
+    t.after(() => music.close());
+    const network = await startNetwork(t, { phones: { [LISTENER]: { kind: 'person', answerAfterMs: 100, script: [] } } });
+    const uuid = await network.call(LISTENER, { ncco: [{ action: 'conversation', name: 'played' }], lengthTimer: 3 });
+    await waitFor(() => network.statuses(uuid).includes('answered'), 5000, 'the answer');
+    await network.voice.streamAudio(uuid, music.url, 2);
+    await network.voice.playDTMF(uuid, '5');
+    await network.emulator.network.settled();
+    const heard = network.emulator.network.recordingsOf(LISTENER)[0]!.heard;
+    // Goertzel power at a frequency, relative to one nobody played.
+    const power = (hz: number) => goertzel(heard, hz) / goertzel(heard, 1000);
+    assert.ok(power(440) > 100, `the stream's 440 Hz (${power(440).toFixed(1)})`);
+    assert.ok(power(770) > 10 && power(1336) > 10, `the DTMF 5: 770 and 1336 Hz (${power(770).toFixed(1)}, ${power(1336).toFixed(1)})`);
+    assert.ok(power(770) > 5 * power(697) && power(1336) > 5 * power(1209), 'not another key');
+  });
 });
+
+function goertzel(pcm: Buffer, hz: number, rate = 16000): number {
+  const coefficient = 2 * Math.cos((2 * Math.PI * hz) / rate);
+  let [previous, beforePrevious] = [0, 0];
+  for (let i = 0; i + 1 < pcm.length; i += 2) {
+    const next = pcm.readInt16LE(i) / 32768 + coefficient * previous - beforePrevious;
+    beforePrevious = previous;
+    previous = next;
+  }
+  return previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious + 1e-9;
+}

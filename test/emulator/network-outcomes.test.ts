@@ -14,6 +14,8 @@ const REJECT = '447700900104';
 const UNAVAILABLE = '447700900105';
 const UNREACHABLE = '447700900106';
 const SLOW = '447700900107';
+const STAYS = '447700900108';
+const SIP = 'sip:alice@pbx.example.com';
 
 const scenario = {
   phones: {
@@ -24,15 +26,20 @@ const scenario = {
     [UNAVAILABLE]: { kind: 'unavailable' as const, answerAfterMs: 50 },
     [UNREACHABLE]: { kind: 'unreachable' as const, answerAfterMs: 50, detail: 'number_out_of_service' as const },
     [SLOW]: { kind: 'person' as const, answerAfterMs: 60_000 },
+    [STAYS]: { kind: 'person' as const, answerAfterMs: 100 },
+    [SIP]: { kind: 'busy' as const, answerAfterMs: 50 },
   },
 };
 
 test('each outcome posts the statuses Vonage documents, in order, ending in completed except after rejected', async (t) => {
   const network = await startNetwork(t, scenario);
   const ncco = [{ action: 'conversation', name: 'outcomes' }];
-  const [person, busy, noAnswer, reject, unavailable, unreachable, slow] = await Promise.all(
-    [PERSON, BUSY, NO_ANSWER, REJECT, UNAVAILABLE, UNREACHABLE, SLOW].map((number) => network.call(number, { ncco, ringingTimer: 1 })),
-  );
+  const [person, busy, noAnswer, reject, unavailable, unreachable, slow, stays, sip] = await Promise.all([
+    ...[PERSON, BUSY, NO_ANSWER, REJECT, UNAVAILABLE, UNREACHABLE, SLOW].map((number) => network.call(number, { ncco, ringingTimer: 1 })),
+    // A person who never hangs up: length_timer ends the call a second after the answer.
+    network.call(STAYS, { ncco, lengthTimer: 1 }),
+    network.call('', { to: [{ type: 'sip', uri: SIP }], ncco }),
+  ]);
   // A call cancelled while it rings: the app hangs up before the callee answers.
   await waitFor(() => network.statuses(slow!).includes('ringing'), 5000, 'the slow phone to ring');
   await network.voice.hangupCall(slow!);
@@ -46,6 +53,10 @@ test('each outcome posts the statuses Vonage documents, in order, ending in comp
   assert.deepEqual(network.statuses(unavailable!), ['started', 'unanswered', 'completed']);
   assert.deepEqual(network.statuses(unreachable!), ['started', 'failed', 'completed']);
   assert.deepEqual(network.statuses(slow!), ['started', 'ringing', 'cancelled', 'completed']);
+  assert.deepEqual(network.statuses(stays!), ['started', 'ringing', 'answered', 'transfer', 'completed']);
+  assert.deepEqual([network.events(stays!).at(-1)!.duration, network.events(stays!).at(-1)!.disconnected_by], ['1', 'platform']);
+  assert.deepEqual(network.statuses(sip!), ['started', 'busy', 'completed']);
+  assert.equal(network.events(sip!)[0]!.to, SIP);
 
   const detail = (uuid: string, status: string) => network.events(uuid).find((body) => body.status === status)?.detail;
   assert.equal(detail(reject!, 'rejected'), 'declined');
