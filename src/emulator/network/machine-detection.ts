@@ -21,6 +21,24 @@ export interface DetectionSettings {
   advanced?: { behavior: 'continue' | 'hangup'; mode: 'default' | 'detect' | 'detect_beep'; beepTimeoutS?: number };
 }
 
+/** A `connect` action's detection: `machineDetection`, and `advancedMachineDetection` as the Java SDK writes it (snake_case accepted too). */
+export function detectionOfConnect(action: Record<string, unknown>): DetectionSettings {
+  const advanced = (action.advancedMachineDetection ?? action.advanced_machine_detection) as Record<string, unknown> | undefined;
+  const beepTimeout = advanced?.beep_timeout ?? advanced?.beepTimeout;
+  return {
+    ...(action.machineDetection === 'continue' || action.machineDetection === 'hangup' ? { standard: action.machineDetection } : {}),
+    ...(advanced
+      ? {
+          advanced: {
+            behavior: advanced.behavior === 'hangup' ? 'hangup' : 'continue',
+            mode: advanced.mode === 'default' || advanced.mode === 'detect_beep' ? advanced.mode : 'detect',
+            ...(typeof beepTimeout === 'number' ? { beepTimeoutS: beepTimeout } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 export function detectionMode(settings: DetectionSettings): DetectionMode | undefined {
   return settings.advanced ? settings.advanced.mode : settings.standard ? 'standard' : undefined;
 }

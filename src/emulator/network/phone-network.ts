@@ -17,9 +17,10 @@ import { DEFAULT_SWITCHES, type EmulatorSwitches } from '../switches.js';
 import { Timeline } from '../timeline.js';
 import type { Signing } from '../webhook-client.js';
 import { Conversation, MIX_RATE } from './conversation.js';
-import { dial, type DialResult } from './dial.js';
+import { dial } from './dial.js';
 import { addressOf, NetworkLeg, type Destination } from './leg.js';
-import { detect, detectionMode, type DetectionSettings } from './machine-detection.js';
+import { detectionMode, detectionOfConnect, type DetectionSettings } from './machine-detection.js';
+import { answer, type AnswerOptions } from './answer.js';
 import { answerFields, statusBody, transferBody } from './network-events.js';
 import { NccoRunner, type ConnectResult, type RunnerContext } from './ncco-runner.js';
 import type { OutboundRequest } from './outbound-request.js';
@@ -181,21 +182,19 @@ export class PhoneNetwork implements RunnerContext {
     );
     const dialled = await dial(child, this.dialOptions(action.timeout ?? 60, context));
     if (!dialled.answered) return { connected: false, child, outcome: dialled.outcome ?? child.outcome ?? { status: 'cancelled' } };
-    const detection = connectDetection(action);
-    const { appClosed } = this.answered(child, dialled, action.limit ?? 7200, detection);
+    const { appClosed } = answer(child, dialled, this.answerOptions(action.limit ?? 7200, detectionOfConnect(action)));
     if (dialled.kind === 'socket' && !this.switches.connectBlocks) {
       // Actions after connect run once the socket is up (observed behaviour, docs/protocol.md §6.4).
-      void appClosed.then(async () => {
+      void appClosed.then(async (closed) => {
+        if (!closed) return;
         await this.eventNcco(child, child.options.eventUrl, statusBody(child.facts(), 'disconnected'));
         child.end({ by: 'platform' });
       });
       return { connected: true, child, closedByApp: false };
     }
-    let closedByApp = false;
-    await Promise.race([
-      child.ended,
-      appClosed.then(() => (closedByApp = true)),
-      new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
+    const closedByApp = await Promise.race([
+      appClosed,
+      new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(false), { once: true })),
     ]);
     return { connected: true, child, closedByApp };
   }
@@ -296,8 +295,9 @@ export class PhoneNetwork implements RunnerContext {
       if (dialled.outcome) leg.end(dialled.outcome);
       return;
     }
-    const { appClosed, verdict } = this.answered(leg, dialled, request.lengthTimerS, request.detection);
-    void appClosed.then(() => {
+    const { appClosed, verdict } = answer(leg, dialled, this.answerOptions(request.lengthTimerS, request.detection));
+    void appClosed.then((closed) => {
+      if (!closed) return;
       leg.post('disconnected');
       leg.end({ by: 'platform' });
     });
@@ -324,37 +324,8 @@ export class PhoneNetwork implements RunnerContext {
     await this.run(leg, ncco);
   }
 
-  /** The far end answered: its party joins, the length timer starts, detection runs; a phone's recording is kept when the leg ends. */
-  private answered(
-    leg: NetworkLeg,
-    dialled: Extract<DialResult, { answered: true }>,
-    lengthS: number,
-    detection: DetectionSettings,
-  ): { appClosed: Promise<void>; verdict: Promise<unknown> | undefined } {
-    leg.answer(
-      dialled.kind === 'socket'
-        ? {
-            say: () => dialled.party.say(),
-            hear: (f) => dialled.party.hear(f),
-            dtmfFrom: (d) => dialled.party.dtmfFrom(d),
-            close: () => dialled.party.leg.hangupByPlatform(),
-          }
-        : dialled.party,
-      dialled.kind === 'phone' || this.switches.websocketLegEvents.includes('answered'),
-    );
-    const lengthTimer = setTimeout(() => leg.hangup(), lengthS * 1000);
-    void leg.ended.then(() => clearTimeout(lengthTimer));
-    if (dialled.kind === 'socket') {
-      const appClosed = dialled.socketEnded.then((result) => {
-        if (leg.live && result.end === 'app-closed') return true;
-        if (leg.live) leg.end({ by: 'platform' });
-        return false;
-      });
-      return { appClosed: appClosed.then((closed) => (closed ? undefined : new Promise<void>(() => {}))), verdict: undefined };
-    }
-    void leg.ended.then(() => this.keep(leg, dialled.party.phone.kind, dialled.party.recording()));
-    const verdict = detectionMode(detection) ? detect(leg, dialled.phone, detection, dialled.beepStarted, this.switches).verdict : undefined;
-    return { appClosed: new Promise<void>(() => {}), verdict };
+  private answerOptions(lengthS: number, detection: DetectionSettings): AnswerOptions {
+    return { lengthS, detection, switches: this.switches, keep: (leg, kind, recording) => this.keep(leg, kind, recording) };
   }
 
   private run(leg: NetworkLeg, ncco: Ncco): Promise<void> {
@@ -396,28 +367,4 @@ export class PhoneNetwork implements RunnerContext {
     leg.timeline.add('check', `emulator error: ${error.message}`, true);
     if (leg.live) leg.end({ by: 'platform' });
   }
-}
-
-/** A `connect` action's machine detection (the same settings as a `POST /v1/calls`). */
-function connectDetection(action: Extract<NccoAction, { action: 'connect' }>): DetectionSettings {
-  const raw = action as {
-    machineDetection?: unknown;
-    advancedMachineDetection?: Record<string, unknown>;
-    advanced_machine_detection?: Record<string, unknown>;
-  };
-  const advanced = raw.advancedMachineDetection ?? raw.advanced_machine_detection;
-  return {
-    ...(raw.machineDetection === 'continue' || raw.machineDetection === 'hangup' ? { standard: raw.machineDetection } : {}),
-    ...(advanced
-      ? {
-          advanced: {
-            behavior: advanced.behavior === 'hangup' ? 'hangup' : 'continue',
-            mode: advanced.mode === 'default' || advanced.mode === 'detect_beep' ? advanced.mode : 'detect',
-            ...(typeof (advanced.beep_timeout ?? advanced.beepTimeout) === 'number'
-              ? { beepTimeoutS: Number(advanced.beep_timeout ?? advanced.beepTimeout) }
-              : {}),
-          },
-        }
-      : {}),
-  };
 }
