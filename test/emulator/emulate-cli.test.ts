@@ -19,8 +19,10 @@ import { runCli, spawnCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/server.js';
 import { startScriptedApp } from '../fixtures/scripted-app.js';
 import { readWav } from '../../src/audio/wav.js';
+import { bearerToken, verifySignedWebhook } from '../../src/protocol/signed-webhook.js';
 
 const PHONE = '447700900401';
+const SECRET = 'signature-secret-for-the-test-0123456789';
 
 test('voicesocket emulate: the SDKs see its account and place a call that rings the scenario phone; its recording is written', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'voicesocket-emulate-'));
@@ -30,7 +32,20 @@ test('voicesocket emulate: the SDKs see its account and place a call that rings 
     `phones:\n  ${PHONE}:\n    kind: person\n    answerAfterMs: 100\n    script:\n      - say: Hello?\n      - hangup: true\n        atMs: 1500\n`,
   );
   const app = await startScriptedApp(() => ({ status: 200, text: '' }));
-  const child = spawnCli(['emulate', '--port', '0', '--json', '--scenario', scenario, '--recordings', dir, '--event-url', `${app.base}/event`]);
+  const child = spawnCli([
+    'emulate',
+    '--port',
+    '0',
+    '--json',
+    '--scenario',
+    scenario,
+    '--recordings',
+    dir,
+    '--event-url',
+    `${app.base}/event`,
+    '--secret',
+    SECRET,
+  ]);
   t.after(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
     await app.close();
@@ -71,6 +86,16 @@ test('voicesocket emulate: the SDKs see its account and place a call that rings 
   const statuses = () => app.requests.map((request) => (request.body as { status?: string }).status).filter((status) => status);
   await waitFor(() => statuses().includes('completed'), 5000, 'the completed event');
   assert.deepEqual(statuses(), ['started', 'ringing', 'answered', 'completed']);
+  // --secret: the application has signed callbacks; every event carries Vonage's JWT over its body.
+  for (const request of app.requests) {
+    const verified = await verifySignedWebhook(bearerToken(request.headers.authorization), {
+      secret: SECRET,
+      payload: request.rawBody,
+      apiKey: started.apiKey,
+      applicationId: started.applicationId,
+    });
+    assert.equal(verified.ok, true, JSON.stringify(verified));
+  }
   await waitFor(async () => (await readdir(dir)).some((name) => name.endsWith('-heard.wav')), 5000, 'the recording');
   const wav = (await readdir(dir)).find((name) => name.endsWith('-heard.wav'))!;
   assert.ok(wav.startsWith(`${PHONE}-${call.uuid}`));

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNetwork } from './network-harness.js';
 import { waitFor } from '../helpers/server.js';
+import { PhoneNetwork } from '../../src/emulator/network/phone-network.js';
+import { parseOutboundRequest } from '../../src/emulator/network/outbound-request.js';
 
 const PERSON = '447700900101';
 const BUSY = '447700900102';
@@ -119,4 +121,33 @@ test('POST /v1/calls refuses what Vonage refuses, saying which field', async (t)
   assert.equal(await post({ to: [{ type: 'pigeon' }], ncco: [{ action: 'talk', text: 'x' }] }), 400);
   const response = await fetch(`${network.emulator.restUrl}/v1/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(response.status, 401, 'no JWT');
+});
+
+test('a listener of the network that throws or rejects costs only a line on the leg timeline; calls go on', async () => {
+  const network = new PhoneNetwork({
+    scenario: { phones: { [PERSON]: { kind: 'person', answerAfterMs: 50, script: [{ hangup: true, atMs: 200 }] } } },
+    onLegEnded: () => {
+      throw new Error('listener bug');
+    },
+    onRecording: () => Promise.reject(new Error('async listener bug')),
+  });
+  const place = () => {
+    const request = parseOutboundRequest({ to: [{ type: 'phone', number: PERSON }], ncco: [{ action: 'conversation', name: 'x' }] });
+    assert.ok(request.ok);
+    return network.createCall(request.value, { regionUrl: 'http://127.0.0.1' });
+  };
+  const first = place();
+  await first.ended;
+  const second = place();
+  await network.settled();
+  assert.deepEqual(
+    [first, second].map((leg) => [leg.status, leg.disconnectedBy]),
+    [
+      ['completed', 'user'],
+      ['completed', 'user'],
+    ],
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  const problems = first.timeline.entries.filter((entry) => entry.problem).map((entry) => entry.text);
+  assert.deepEqual(problems.sort(), ['listener failed: async listener bug', 'listener failed: listener bug']);
 });

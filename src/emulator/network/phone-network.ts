@@ -41,9 +41,9 @@ export interface PhoneNetworkOptions {
   /** Connect wss:// endpoints as ws:// (an app on this machine; see WebsocketLegOptions.plainWs). */
   plainWs?: boolean;
   /** Told when a leg has ended (its last events posted or queued). */
-  onLegEnded?: (leg: NetworkLeg) => void;
+  onLegEnded?: (leg: NetworkLeg) => unknown;
   /** Told of each phone's recording when its call ends. */
-  onRecording?: (recording: PhoneRecording) => void;
+  onRecording?: (recording: PhoneRecording) => unknown;
 }
 
 /** What a call knows of the application that placed it. */
@@ -347,18 +347,27 @@ export class PhoneNetwork implements RunnerContext {
     };
     this.recordings.push(kept);
     if (this.recordings.length > MAX_RECORDINGS) this.recordings.shift();
-    this.options.onRecording?.(kept);
+    this.tell(leg, () => this.options.onRecording?.(kept));
   }
 
   private track(leg: NetworkLeg, context: CallContext): void {
     this.legs.set(leg.uuid, leg);
     const { onLegEnded } = this.options;
-    if (onLegEnded) void leg.ended.then(() => onLegEnded(leg));
+    if (onLegEnded) void leg.ended.then(() => this.tell(leg, () => onLegEnded(leg)));
     this.contexts.set(leg.uuid, context);
     const ended = [...this.legs.values()].filter((kept) => !kept.live);
     for (const old of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_LEGS))) {
       this.legs.delete(old.uuid);
       this.contexts.delete(old.uuid);
+    }
+  }
+
+  /** Runs a listener of the network's user; whatever it throws or rejects with is a line on the leg's timeline, nothing more. */
+  private tell(leg: NetworkLeg, listener: () => unknown): void {
+    try {
+      Promise.resolve(listener()).catch((error: Error) => leg.timeline.add('check', `listener failed: ${error.message}`, true));
+    } catch (error) {
+      leg.timeline.add('check', `listener failed: ${(error as Error).message}`, true);
     }
   }
 
