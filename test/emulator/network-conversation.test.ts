@@ -18,7 +18,7 @@ import { writeWav } from '../../src/audio/wav.js';
 
 const SPEAKER_LINE = 'the blue car is parked outside';
 const TALK = 'please hold the line';
-const CHOICES = [SPEAKER_LINE, TALK, 'hello this is the manager', 'i would like to speak to a manager'];
+const CHOICES = [SPEAKER_LINE, TALK, 'hello this is the manager', 'i would like to speak to a manager', 'sorry nobody is available'];
 
 /** A person who says one line 1.5 s after answering (by then the other party has joined), then hangs up. */
 const speaker = { kind: 'person' as const, answerAfterMs: 100, script: [{ say: SPEAKER_LINE, atMs: 1500 }, { hangup: true as const }] };
@@ -162,6 +162,44 @@ describe('conversations on the phone network', { concurrency: true }, () => {
         .filter((body) => body.conversation_uuid_to)
         .map((body) => body.conversation_uuid_to);
     assert.equal(conversations(agent).at(-1), conversations(caller).at(-1), 'both ended in the one conversation');
+  });
+
+  test('a connect to a phone that declines, with eventType synchronous: the event answers with the NCCO that returns to the caller', async (t) => {
+    const CALLER = '447700900341';
+    const DECLINES = '447700900342';
+    const network = await startNetwork(
+      t,
+      {
+        phones: {
+          [CALLER]: { kind: 'person', answerAfterMs: 100, script: [] },
+          [DECLINES]: { kind: 'reject', answerAfterMs: 300 },
+        },
+      },
+      { reply: (request) => (request.path === '/connect-event' ? { json: [{ action: 'talk', text: 'sorry nobody is available' }] } : undefined) },
+    );
+    const caller = await network.call(CALLER, {
+      ncco: [
+        {
+          action: 'connect',
+          from: '447700900000',
+          eventType: 'synchronous',
+          eventUrl: [`${network.app.base}/connect-event`],
+          endpoint: [{ type: 'phone', number: DECLINES }],
+        },
+      ],
+    });
+    await network.emulator.network.settled();
+    const connectEvents = network.app.requests.filter((request) => request.path === '/connect-event').map((request) => request.body as Record<string, unknown>);
+    assert.deepEqual(
+      connectEvents.map((body) => [body.status, body.detail, body.to]),
+      [
+        ['started', undefined, DECLINES],
+        ['ringing', undefined, DECLINES],
+        ['rejected', 'declined', DECLINES],
+      ],
+    );
+    assert.deepEqual(await heardBy(network, CALLER), ['sorry nobody is available']);
+    assert.equal(network.statuses(caller).at(-1), 'completed');
   });
 
   test('REST stream and DTMF play into a leg: the phone hears the file and the key tones', async (t) => {
