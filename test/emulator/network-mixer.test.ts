@@ -1,7 +1,8 @@
 /**
  * The conversation mixer and the emulated phones on injected time (ManualTime): exact, and fast.
  * Mix-minus, mute, earmuff and the switches for audio played into a leg; DTMF to the other parties;
- * a person's turn-taking (`afterSilenceMs`), key presses and hang-up; a machine's beep and voicemail.
+ * a person's turn-taking (`afterSilenceMs`), key presses and hang-up; a machine's beep and voicemail;
+ * the documented scenario.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,10 @@ import { FrameClock } from '../../src/audio/frame-clock.js';
 import { ManualTime } from '../../src/audio/time-source.js';
 import { Conversation, MIX_FRAME_BYTES, type Participant } from '../../src/emulator/network/conversation.js';
 import { PhoneParty } from '../../src/emulator/network/phone-party.js';
-import { parseScenario } from '../../src/emulator/network/scenario.js';
+import { loadScenario, parseScenario } from '../../src/emulator/network/scenario.js';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function constant(value: number): Buffer {
   const frame = Buffer.alloc(MIX_FRAME_BYTES);
@@ -161,4 +165,17 @@ test('a machine plays its greeting, beeps when the scenario says, and keeps what
   assert.equal(voicemail!.readInt16LE(0), 0, 'the first 100 ms after the beep were quiet');
   assert.equal(voicemail!.readInt16LE(6 * MIX_FRAME_BYTES), 8000);
   assert.equal(heard.length, tick * MIX_FRAME_BYTES);
+});
+
+test('the scenario in docs/emulator.md is one the emulator accepts, every kind of phone in it', async () => {
+  const doc = await readFile(join(import.meta.dirname, '..', '..', 'docs', 'emulator.md'), 'utf8');
+  const yaml = /```yaml\n(phones:[\s\S]*?)```/.exec(doc)![1]!;
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-scenario-'));
+  await writeFile(join(dir, 'phones.yaml'), yaml);
+  const scenario = await loadScenario(join(dir, 'phones.yaml'));
+  assert.deepEqual(
+    new Set(Object.values(scenario.phones).map((phone) => phone.kind)),
+    new Set(['person', 'machine', 'busy', 'no-answer', 'reject', 'unavailable', 'unreachable']),
+  );
+  assert.throws(() => parseScenario({ phones: { '447700900001': { kind: 'person', script: [{ say: 'hi', atMs: -1 }] } } }), /phones\.447700900001\.script\.0/);
 });
