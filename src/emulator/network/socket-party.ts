@@ -15,11 +15,13 @@ import { MIX_RATE } from './conversation.js';
 import { FrameConverter } from './frame-converter.js';
 
 /**
- * Frames waiting between the mixer and the socket's clocks. The two tick at the same rate, a phase
- * apart, so one or two wait; more means one side stalled, and the oldest are dropped rather than
- * turned into delay.
+ * Frames waiting between the mixer and the socket's clocks. Both tick on one frame clock at the same
+ * rate, so in step one or two wait; after the event loop stalls, each catches up the frames it owes
+ * in turn, and the queue holds what one side made before the other took it (50 ms late: 3 frames).
+ * The bound (1 s) only stops a side that stopped for good from growing the queue without end; at 5,
+ * stalls past 100 ms on a loaded machine dropped frames of speech and the far end heard it chopped.
  */
-const MAX_QUEUED_FRAMES = 5;
+const MAX_QUEUED_FRAMES = 50;
 /** How long a key press lasts in its `websocket:dtmf` message (the SDK samples show 50-260 ms). */
 const DTMF_EVENT_DURATION_MS = 150;
 
