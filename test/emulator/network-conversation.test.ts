@@ -20,8 +20,8 @@ const SPEAKER_LINE = 'the blue car is parked outside';
 const TALK = 'please hold the line';
 const CHOICES = [SPEAKER_LINE, TALK, 'hello this is the manager', 'i would like to speak to a manager', 'sorry nobody is available'];
 
-/** A person who says one line 1.5 s after answering (by then the other party has joined), then hangs up. */
-const speaker = { kind: 'person' as const, answerAfterMs: 100, script: [{ say: SPEAKER_LINE, atMs: 1500 }, { hangup: true as const }] };
+/** A person who says one line 2.5 s after answering (by then the other party has joined, and a REST mute or earmuff has come), then hangs up. */
+const speaker = { kind: 'person' as const, answerAfterMs: 100, script: [{ say: SPEAKER_LINE, atMs: 2500 }, { hangup: true as const }] };
 const listener = { kind: 'person' as const, answerAfterMs: 100, script: [] };
 
 async function heardBy(network: Network, number: string): Promise<string[]> {

@@ -32,7 +32,8 @@ describe('answering machines on the phone network', { concurrency: true }, () =>
           [MACHINE]: machine,
           [MACHINE_HANGUP]: machine,
           [NO_BEEP]: { ...machine, beep: false, recordMs: 2500 },
-          [ASYNC_MACHINE]: { ...machine, detectAfterMs: 1000, recordMs: 3000 },
+          // Its verdict comes 2 s after the answer: the asynchronous answer webhook is fetched long before.
+          [ASYNC_MACHINE]: { ...machine, detectAfterMs: 2000, recordMs: 3000 },
           [STANDARD]: machine,
         },
       },
@@ -80,7 +81,7 @@ describe('answering machines on the phone network', { concurrency: true }, () =>
     assert.equal(network.events(hungUp!).at(-1)!.disconnected_by, 'platform');
 
     // detect and detect_beep are synchronous: the answer webhook comes after the verdict; `default` is
-    // asynchronous (the answer at once, the verdict 1 s later); hang-up on a machine fetches no answer.
+    // asynchronous (the answer at once, the verdict 2 s later); hang-up on a machine fetches no answer.
     const order = (uuid: string) =>
       network.app.requests
         .filter((request) => request.query.uuid === uuid || (request.body as { call_uuid?: string } | undefined)?.call_uuid === uuid)

@@ -56,7 +56,9 @@ test('each outcome posts the statuses Vonage documents, in order, ending in comp
   assert.deepEqual(network.statuses(unreachable!), ['started', 'failed', 'completed']);
   assert.deepEqual(network.statuses(slow!), ['started', 'ringing', 'cancelled', 'completed']);
   assert.deepEqual(network.statuses(stays!), ['started', 'ringing', 'answered', 'transfer', 'completed']);
-  assert.deepEqual([network.events(stays!).at(-1)!.duration, network.events(stays!).at(-1)!.disconnected_by], ['1', 'platform']);
+  // A 1 s timer, rounded to whole seconds: 2 only if the timer fired over half a second late (a loaded machine).
+  assert.ok(['1', '2'].includes(String(network.events(stays!).at(-1)!.duration)));
+  assert.equal(network.events(stays!).at(-1)!.disconnected_by, 'platform');
   assert.deepEqual(network.statuses(sip!), ['started', 'busy', 'completed']);
   assert.equal(network.events(sip!)[0]!.to, SIP);
 
