@@ -99,6 +99,9 @@ test('each outcome posts the statuses Vonage documents, in order, ending in comp
   assert.equal(record.status, 'completed');
   assert.equal((record as unknown as { to: { number: string } }).to.number, PERSON);
   assert.equal((await network.voice.getCall(reject!)).status, 'rejected');
+  assert.equal((await network.voice.getCall(busy!)).status, 'busy');
+  const busyCalls = await network.voice.search({ status: 'busy' } as never);
+  assert.deepEqual(busyCalls._embedded.calls.map((call) => call.uuid).sort(), [busy!, sip!].sort());
 });
 
 test('POST /v1/calls refuses what Vonage refuses, saying which field', async (t) => {

@@ -217,9 +217,10 @@ export class NetworkLeg implements Participant {
       if (!reported) this.post(how.status, how.detail ? { detail: how.detail } : {});
     } else this.disconnectedBy = how.by;
     if (!('status' in how) || how.status !== 'rejected') {
-      this.status = 'completed';
       this.options.events.post(this.options.eventUrl, completedBody(this.facts(), this.options.tariff, this.options.switches, this.disconnectedBy));
     }
+    // The record keeps how an unconnected call ended: `GET /v1/calls` filters by `busy`, `timeout`… (docs/protocol.md §16).
+    this.status = 'status' in how ? how.status : 'completed';
     this.timeline.add('ncco', `leg ended: ${this.outcome?.status ?? `completed by ${this.disconnectedBy}`}`);
     this.markEnded();
   }
