@@ -10,6 +10,7 @@ import { callCommand } from './call.js';
 import { loadCommand } from './load.js';
 import { checkCommand } from './check.js';
 import { devCommand, setupCommand } from './dev.js';
+import { emulateCommand } from './emulate.js';
 import { loadDotEnv } from './env-file.js';
 
 // Both src/cli (tsx) and dist/cli sit two levels under the package root.
@@ -24,6 +25,7 @@ const program = new Command('voicesocket')
   .addCommand(checkCommand())
   .addCommand(devCommand())
   .addCommand(setupCommand());
+program.addCommand(emulateCommand());
 
 // A usage mistake commander finds (an unknown option, a missing argument) is a bad setting like any
 // other: one coded line and exit 2, with where to look, not the whole help and exit 1.

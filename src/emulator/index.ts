@@ -8,3 +8,6 @@ export type { CallerAudioSpec } from './caller-audio.js';
 export type { LegResult, DtmfPress } from './websocket-leg.js';
 export type { TimelineEntry } from './timeline.js';
 export { frameSizeMessage } from './websocket-leg.js';
+export { PhoneNetwork, type PhoneNetworkOptions, type PhoneRecording } from './network/phone-network.js';
+export { parseScenario, loadScenario, ScenarioError, type Scenario, type ScenarioInput, type Phone, type PhoneInput } from './network/scenario.js';
+export type { NetworkLeg } from './network/leg.js';
