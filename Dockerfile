@@ -4,7 +4,7 @@
 # Settings come from the environment (README "Settings"), e.g. -e REDIS_URL=redis://redis:6379.
 
 # Build stage: every dependency, the TypeScript compiler and the web UI bundler.
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -17,7 +17,7 @@ COPY web ./web
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Run stage: no compiler, no sources, no npm cache; an unprivileged user.
-FROM node:20-bookworm-slim
+FROM node:26-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0
