@@ -5,12 +5,14 @@
 //   - TypeScript: `tsc --build`, whose up-to-date check reads dist/.tsbuildinfo;
 //   - then files in dist/ that no source makes any more (a module deleted or renamed) are removed,
 //     so that the package never ships one;
-//   - the web bundle: scripts/build-web.mjs, which keeps its inputs in dist/.web-build.json.
+//   - the web bundle: scripts/build-web.mjs, which keeps its inputs in dist/.web-build.json;
+//   - node_modules/.bin/voicesocket linked, for `npx voicesocket` in the clone (node-runtime.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWeb } from './build-web.mjs';
+import { linkProjectBin } from './node-runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
@@ -42,3 +44,4 @@ function pruneLeftovers(dir) {
 pruneLeftovers(join(root, 'dist'));
 
 await buildWeb({ force });
+linkProjectBin();
