@@ -1,9 +1,10 @@
 /**
  * The agent app's provider, chosen by `--agent-provider` and made from its options and keys in the
  * environment (or .env). A key that is missing stops the server at start with one line (exit 2):
- * never a call that fails on its first word. Only the chosen provider's module (and its vendor SDK)
- * is loaded: a server that echoes loads none of them, and a provider whose SDK is not installed stops
- * it the same way, naming the package (src/vendor-sdk.ts).
+ * never a call that fails on its first word. Only the chosen provider's module and its vendor SDK are
+ * loaded, here at start (the providers load their SDK with their first call otherwise): a server that
+ * echoes loads none of them, and a provider whose SDK is not installed stops it the same way, naming
+ * the package (src/vendor-sdk.ts).
  */
 import { VoicesocketError } from '../errors.js';
 import { loadWithSdk } from '../vendor-sdk.js';
@@ -42,6 +43,7 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
     case 'gemini': {
       const apiKey = required(env, ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], name);
       const { geminiProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/gemini.js'));
+      await loadWithSdk(`--agent-provider ${name}`, () => import('@google/genai'));
       return geminiProvider({
         apiKey,
         ...named({ model, voice, baseUrl: stringOption(options, 'geminiUrl', env.GEMINI_BASE_URL ?? '') }),
@@ -51,11 +53,13 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
       const apiKey = required(env, ['ELEVENLABS_API_KEY'], name, options.elevenlabsApiKey);
       const agentId = stringOption(options, 'elevenlabsAgentId', '') || required(env, ['ELEVENLABS_AGENT_ID'], name);
       const { elevenLabsProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/elevenlabs.js'));
+      await loadWithSdk(`--agent-provider ${name}`, () => import('@elevenlabs/elevenlabs-js'));
       return elevenLabsProvider({ apiKey, agentId, ...named({ voice, baseUrl: stringOption(options, 'elevenlabsUrl', env.ELEVENLABS_BASE_URL ?? '') }) });
     }
     case 'deepgram': {
       const apiKey = required(env, ['DEEPGRAM_API_KEY'], name, options.deepgramApiKey);
       const { deepgramAgentProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/deepgram-agent.js'));
+      await loadWithSdk(`--agent-provider ${name}`, () => import('@deepgram/sdk'));
       return deepgramAgentProvider({
         apiKey,
         ...named({ voice, baseUrl: stringOption(options, 'deepgramAgentUrl', env.DEEPGRAM_AGENT_URL ?? '') }),
@@ -68,6 +72,7 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
       const given = stringOption(options, 'openaiApiKey', '');
       const apiKey = env.LLM_API_KEY || given || env.OPENAI_API_KEY || (baseUrl ? undefined : required(env, ['LLM_API_KEY', 'OPENAI_API_KEY'], name));
       const { cascadeProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/cascade.js'));
+      await loadWithSdk(`--agent-provider ${name}`, () => import('openai'));
       return cascadeProvider({ llm: { model: model || DEFAULT_CASCADE_MODEL, apiKey, ...named({ baseUrl }) }, ...named({ voice }) });
     }
   }

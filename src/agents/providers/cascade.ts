@@ -10,7 +10,8 @@
  * Audio is made at the call's rate: nothing is resampled on the way.
  */
 import { EventEmitter } from 'node:events';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { loadWithSdk } from '../../vendor-sdk.js';
 import type { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { Transcription } from '../../call/call-speech.js';
 import type { TranscriptEvent } from '../../speech/speech-events.js';
@@ -58,8 +59,13 @@ interface Reply {
 
 export function cascadeProvider(options: CascadeOptions): LinkProvider {
   // No retries: a caller waiting in silence is better served by the apology than by a retry's backoff.
-  const client = new OpenAI({ apiKey: options.llm.apiKey ?? 'none', ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}), maxRetries: 0 });
-  return { name: 'cascade', link: (context) => new CascadeLink(client, options, context) };
+  // The SDK, an optional dependency (src/vendor-sdk.ts), loads with the first reply.
+  let client: Promise<OpenAI> | undefined;
+  const connected = () =>
+    (client ??= loadWithSdk('the cascade agent provider', () => import('openai')).then(
+      (sdk) => new sdk.default({ apiKey: options.llm.apiKey ?? 'none', ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}), maxRetries: 0 }),
+    ));
+  return { name: 'cascade', link: (context) => new CascadeLink(connected, options, context) };
 }
 
 /** Where a sentence ends: . ! ? (or a line break) and the space after it. */
@@ -81,7 +87,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   #awaitingTools = new Set<string>();
 
   constructor(
-    private readonly client: OpenAI,
+    private readonly client: () => Promise<OpenAI>,
     private readonly options: CascadeOptions,
     private readonly context: AgentLinkContext,
   ) {
@@ -97,6 +103,8 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   }
 
   async connect(): Promise<void> {
+    // The chat client ready before the first reply (its SDK loads here: a missing one fails the connect).
+    await this.client();
     const call = this.context.call;
     call.on('speech-start', () => {
       if (!this.#closed) this.emit('caller-started');
@@ -177,7 +185,9 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     let pending = '';
     try {
       alive();
-      const stream = await this.client.chat.completions.create(
+      const stream = await (
+        await this.client()
+      ).chat.completions.create(
         {
           model: this.options.llm.model,
           stream: true,

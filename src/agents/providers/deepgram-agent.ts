@@ -12,7 +12,8 @@
  * about the last interruption): `note`.
  */
 import { EventEmitter } from 'node:events';
-import { DeepgramClient } from '@deepgram/sdk';
+import type { DeepgramClient } from '@deepgram/sdk';
+import { loadWithSdk } from '../../vendor-sdk.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
 
@@ -31,8 +32,13 @@ export interface DeepgramAgentOptions {
 }
 
 export function deepgramAgentProvider(options: DeepgramAgentOptions): LinkProvider {
-  const client = new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-  return { name: 'deepgram', link: (context) => new DeepgramAgentLink(client, options, context) };
+  // The SDK, an optional dependency (src/vendor-sdk.ts), loads with the first call.
+  let client: Promise<DeepgramClient> | undefined;
+  const connected = () =>
+    (client ??= loadWithSdk('the deepgram agent provider', () => import('@deepgram/sdk')).then(
+      (sdk) => new sdk.DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) }),
+    ));
+  return { name: 'deepgram', link: (context) => new DeepgramAgentLink(connected, options, context) };
 }
 
 class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
@@ -48,7 +54,7 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   #inbox: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly client: DeepgramClient,
+    private readonly client: () => Promise<DeepgramClient>,
     private readonly options: DeepgramAgentOptions,
     private readonly context: AgentLinkContext,
   ) {
@@ -58,7 +64,7 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   }
 
   async connect(): Promise<void> {
-    const socket = await this.client.agent.v1.connect({ Authorization: `Token ${this.options.apiKey}`, reconnectAttempts: 0 });
+    const socket = await (await this.client()).agent.v1.connect({ Authorization: `Token ${this.options.apiKey}`, reconnectAttempts: 0 });
     this.#socket = socket;
     let settled = false;
     const applied = new Promise<void>((resolve, reject) => {

@@ -15,7 +15,8 @@
  * ElevenLabs: voicesocket answers those it has (hang_up, transfer_call) when the agent calls them.
  */
 import { EventEmitter } from 'node:events';
-import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
+import type { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
+import { loadWithSdk } from '../../vendor-sdk.js';
 import WebSocket from 'ws';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
@@ -34,8 +35,13 @@ export interface ElevenLabsAgentOptions {
 const REPLY_QUIET_MS = 1000;
 
 export function elevenLabsProvider(options: ElevenLabsAgentOptions): LinkProvider {
-  const client = new ElevenLabsClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-  return { name: 'elevenlabs', link: (context) => new ElevenLabsLink(client, options, context) };
+  // The SDK, an optional dependency (src/vendor-sdk.ts), loads with the first call.
+  let client: Promise<ElevenLabsClient> | undefined;
+  const connected = () =>
+    (client ??= loadWithSdk('the elevenlabs agent provider', () => import('@elevenlabs/elevenlabs-js')).then(
+      (sdk) => new sdk.ElevenLabsClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) }),
+    ));
+  return { name: 'elevenlabs', link: (context) => new ElevenLabsLink(connected, options, context) };
 }
 
 /** `pcm_16000` → 16000; anything else (μ-law, mp3) is not PCM16 and is refused. */
@@ -59,7 +65,7 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
   #cutThrough = -1;
 
   constructor(
-    private readonly client: ElevenLabsClient,
+    private readonly client: () => Promise<ElevenLabsClient>,
     private readonly options: ElevenLabsAgentOptions,
     private readonly context: AgentLinkContext,
   ) {
@@ -67,7 +73,7 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
   }
 
   async connect(): Promise<void> {
-    const { signedUrl } = await this.client.conversationalAi.conversations.getSignedUrl({ agentId: this.options.agentId });
+    const { signedUrl } = await (await this.client()).conversationalAi.conversations.getSignedUrl({ agentId: this.options.agentId });
     const socket = new WebSocket(signedUrl);
     this.#socket = socket;
     await new Promise<void>((resolve, reject) => {

@@ -11,7 +11,8 @@
  * that does not complete the turn (so it asks for no reply): `note`.
  */
 import { EventEmitter } from 'node:events';
-import { GoogleGenAI, Modality, type LiveServerMessage, type Session } from '@google/genai';
+import type { GoogleGenAI, LiveServerMessage, Session } from '@google/genai';
+import { loadWithSdk } from '../../vendor-sdk.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
 
@@ -71,21 +72,22 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   #open = false;
   #callerText = '';
   readonly #replies = new ReplyTracker('gemini', (event, replyId) => this.emit(event, replyId));
-  readonly #ai: GoogleGenAI;
 
   constructor(
     private readonly options: GeminiOptions,
     private readonly context: AgentLinkContext,
   ) {
     super();
-    // One client per call: the frame guard reports to this call.
-    this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
-    guardFrames(this.#ai, (detail) => this.emit('error', detail));
   }
 
   async connect(): Promise<void> {
     const { instructions, tools, greeting } = this.context;
-    this.#session = await this.#ai.live.connect({
+    // The SDK, an optional dependency (src/vendor-sdk.ts), loads with the first call. One client per
+    // call: the frame guard reports to this call.
+    const { GoogleGenAI, Modality } = await loadWithSdk('the gemini agent provider', () => import('@google/genai'));
+    const ai = new GoogleGenAI({ apiKey: this.options.apiKey, ...(this.options.baseUrl ? { httpOptions: { baseUrl: this.options.baseUrl } } : {}) });
+    guardFrames(ai, (detail) => this.emit('error', detail));
+    this.#session = await ai.live.connect({
       model: this.options.model ?? DEFAULT_GEMINI_MODEL,
       config: {
         responseModalities: [Modality.AUDIO],
