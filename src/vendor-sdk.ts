@@ -41,6 +41,26 @@ export async function loadWithSdk<T>(chosen: string, load: () => Promise<T>): Pr
   }
 }
 
+/**
+ * For a module that uses an SDK: loads it with the module itself (at a server's or an app's start: a
+ * large SDK's import holds the event loop for a while, which calls in progress must not pay for), or
+ * gives undefined when it is not installed; `installedSdk` then says so where it is used.
+ */
+export async function optionalSdk<T>(load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (error) {
+    if (missingSdk(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The SDK loaded by `optionalSdk`, or VS_ERR_SDK_MISSING naming it and what `chosen` it. */
+export function installedSdk<T>(loaded: T | undefined, sdk: VendorSdk, chosen: string): T {
+  if (loaded === undefined) throw new VoicesocketError('SDK_MISSING', sdkMissingText(sdk, chosen));
+  return loaded;
+}
+
 /** Whether `sdk` can be found from this package, without loading it (the check made at start-up). */
 export function sdkInstalled(sdk: VendorSdk): boolean {
   try {

@@ -1,10 +1,9 @@
 /**
  * The agent app's provider, chosen by `--agent-provider` and made from its options and keys in the
  * environment (or .env). A key that is missing stops the server at start with one line (exit 2):
- * never a call that fails on its first word. Only the chosen provider's module and its vendor SDK are
- * loaded, here at start (the providers load their SDK with their first call otherwise): a server that
- * echoes loads none of them, and a provider whose SDK is not installed stops it the same way, naming
- * the package (src/vendor-sdk.ts).
+ * never a call that fails on its first word. Only the chosen provider's module, and with it its vendor
+ * SDK, is loaded: a server that echoes loads none of them. A provider whose SDK is not installed (an
+ * optional dependency, src/vendor-sdk.ts) stops the server the same way, naming the package.
  */
 import { VoicesocketError } from '../errors.js';
 import { loadWithSdk } from '../vendor-sdk.js';

@@ -5,20 +5,19 @@
  * for that and would lose the audio in between, so we ask for no reconnection and report the drop.
  */
 import type { DeepgramClient } from '@deepgram/sdk';
-import { missingSdk, sdkMissingText } from '../vendor-sdk.js';
+import { optionalSdk, sdkMissingText } from '../vendor-sdk.js';
 import { SpeechEngineError, type SpeechErrorEvent } from './speech-events.js';
 import type { DeepgramOptions } from './deepgram-options.js';
 
 export { DEEPGRAM_DEFAULTS, type DeepgramOptions } from './deepgram-options.js';
 
-/** The SDK is loaded with the first Deepgram socket (an optional dependency: src/vendor-sdk.ts). */
-export async function deepgramClient(job: SpeechErrorEvent['job'], options: DeepgramOptions): Promise<DeepgramClient> {
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const deepgram = await optionalSdk(() => import('@deepgram/sdk'));
+
+export function deepgramClient(job: SpeechErrorEvent['job'], options: DeepgramOptions): DeepgramClient {
   if (!options.apiKey) throw new SpeechEngineError(job, 'deepgram', 'unauthorized', 'no Deepgram API key: set DEEPGRAM_API_KEY');
-  const sdk = await import('@deepgram/sdk').catch((error: unknown) => {
-    if (missingSdk(error)) throw new SpeechEngineError(job, 'deepgram', 'missing', sdkMissingText('@deepgram/sdk', 'the deepgram engine'), { cause: error });
-    throw error;
-  });
-  return new sdk.DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  if (!deepgram) throw new SpeechEngineError(job, 'deepgram', 'missing', sdkMissingText('@deepgram/sdk', 'the deepgram engine'));
+  return new deepgram.DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
 }
 
 /** The socket could not open (the SDK gives the handshake's error): 401/403 is the key, the rest the network. */

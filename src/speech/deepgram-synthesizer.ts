@@ -61,8 +61,7 @@ async function* deepgramSpeech(text: string, options: SynthesizeOptions, setting
     inbox.end();
   };
   try {
-    const client = await deepgramClient('tts', settings);
-    socket = await client.speak.v1.connect({
+    socket = await deepgramClient('tts', settings).speak.v1.connect({
       model: options.voice ?? settings.voice ?? DEEPGRAM_DEFAULTS.voice,
       encoding: 'linear16',
       sample_rate: String(options.sampleRate),

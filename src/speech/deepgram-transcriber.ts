@@ -46,7 +46,7 @@ class DeepgramTranscriber extends EventEmitter<TranscriberEvents> implements Tra
   }
 
   private async open(callRate: number, options: TranscribeOptions, settings: DeepgramOptions): Promise<void> {
-    const client = await deepgramClient('stt', settings);
+    const client = deepgramClient('stt', settings);
     const connectTimeoutMs = settings.connectTimeoutMs ?? DEEPGRAM_DEFAULTS.connectTimeoutMs;
     const socket = await client.listen.v1.connect({
       model: settings.model ?? DEEPGRAM_DEFAULTS.model,

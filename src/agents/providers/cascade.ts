@@ -11,13 +11,16 @@
  */
 import { EventEmitter } from 'node:events';
 import type OpenAI from 'openai';
-import { loadWithSdk } from '../../vendor-sdk.js';
 import type { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { Transcription } from '../../call/call-speech.js';
 import type { TranscriptEvent } from '../../speech/speech-events.js';
 import type { Synthesizer } from '../../speech/synthesizer.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardOfSpans, type SpokenSpan } from '../heard-text.js';
+import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
+
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const openai = await optionalSdk(() => import('openai'));
 
 export interface CascadeOptions {
   /** The chat model: an OpenAI-compatible chat-completions endpoint. */
@@ -59,13 +62,9 @@ interface Reply {
 
 export function cascadeProvider(options: CascadeOptions): LinkProvider {
   // No retries: a caller waiting in silence is better served by the apology than by a retry's backoff.
-  // The SDK, an optional dependency (src/vendor-sdk.ts), loads with the first reply.
-  let client: Promise<OpenAI> | undefined;
-  const connected = () =>
-    (client ??= loadWithSdk('the cascade agent provider', () => import('openai')).then(
-      (sdk) => new sdk.default({ apiKey: options.llm.apiKey ?? 'none', ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}), maxRetries: 0 }),
-    ));
-  return { name: 'cascade', link: (context) => new CascadeLink(connected, options, context) };
+  const { default: OpenAI } = installedSdk(openai, 'openai', 'the cascade agent provider');
+  const client = new OpenAI({ apiKey: options.llm.apiKey ?? 'none', ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}), maxRetries: 0 });
+  return { name: 'cascade', link: (context) => new CascadeLink(client, options, context) };
 }
 
 /** Where a sentence ends: . ! ? (or a line break) and the space after it. */
@@ -87,7 +86,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   #awaitingTools = new Set<string>();
 
   constructor(
-    private readonly client: () => Promise<OpenAI>,
+    private readonly client: OpenAI,
     private readonly options: CascadeOptions,
     private readonly context: AgentLinkContext,
   ) {
@@ -103,8 +102,6 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   }
 
   async connect(): Promise<void> {
-    // The chat client ready before the first reply (its SDK loads here: a missing one fails the connect).
-    await this.client();
     const call = this.context.call;
     call.on('speech-start', () => {
       if (!this.#closed) this.emit('caller-started');
@@ -185,9 +182,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     let pending = '';
     try {
       alive();
-      const stream = await (
-        await this.client()
-      ).chat.completions.create(
+      const stream = await this.client.chat.completions.create(
         {
           model: this.options.llm.model,
           stream: true,

@@ -13,9 +13,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { DeepgramClient } from '@deepgram/sdk';
-import { loadWithSdk } from '../../vendor-sdk.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
+import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
+
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const deepgram = await optionalSdk(() => import('@deepgram/sdk'));
 
 type AgentSocket = Awaited<ReturnType<DeepgramClient['agent']['v1']['connect']>>;
 
@@ -32,13 +35,9 @@ export interface DeepgramAgentOptions {
 }
 
 export function deepgramAgentProvider(options: DeepgramAgentOptions): LinkProvider {
-  // The SDK, an optional dependency (src/vendor-sdk.ts), loads with the first call.
-  let client: Promise<DeepgramClient> | undefined;
-  const connected = () =>
-    (client ??= loadWithSdk('the deepgram agent provider', () => import('@deepgram/sdk')).then(
-      (sdk) => new sdk.DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) }),
-    ));
-  return { name: 'deepgram', link: (context) => new DeepgramAgentLink(connected, options, context) };
+  const { DeepgramClient } = installedSdk(deepgram, '@deepgram/sdk', 'the deepgram agent provider');
+  const client = new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  return { name: 'deepgram', link: (context) => new DeepgramAgentLink(client, options, context) };
 }
 
 class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
@@ -54,7 +53,7 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   #inbox: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly client: () => Promise<DeepgramClient>,
+    private readonly client: DeepgramClient,
     private readonly options: DeepgramAgentOptions,
     private readonly context: AgentLinkContext,
   ) {
@@ -64,7 +63,7 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   }
 
   async connect(): Promise<void> {
-    const socket = await (await this.client()).agent.v1.connect({ Authorization: `Token ${this.options.apiKey}`, reconnectAttempts: 0 });
+    const socket = await this.client.agent.v1.connect({ Authorization: `Token ${this.options.apiKey}`, reconnectAttempts: 0 });
     this.#socket = socket;
     let settled = false;
     const applied = new Promise<void>((resolve, reject) => {

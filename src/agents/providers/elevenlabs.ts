@@ -16,10 +16,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
-import { loadWithSdk } from '../../vendor-sdk.js';
 import WebSocket from 'ws';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
+import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
+
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const elevenlabs = await optionalSdk(() => import('@elevenlabs/elevenlabs-js'));
 
 export interface ElevenLabsAgentOptions {
   apiKey: string;
@@ -35,13 +38,9 @@ export interface ElevenLabsAgentOptions {
 const REPLY_QUIET_MS = 1000;
 
 export function elevenLabsProvider(options: ElevenLabsAgentOptions): LinkProvider {
-  // The SDK, an optional dependency (src/vendor-sdk.ts), loads with the first call.
-  let client: Promise<ElevenLabsClient> | undefined;
-  const connected = () =>
-    (client ??= loadWithSdk('the elevenlabs agent provider', () => import('@elevenlabs/elevenlabs-js')).then(
-      (sdk) => new sdk.ElevenLabsClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) }),
-    ));
-  return { name: 'elevenlabs', link: (context) => new ElevenLabsLink(connected, options, context) };
+  const { ElevenLabsClient } = installedSdk(elevenlabs, '@elevenlabs/elevenlabs-js', 'the elevenlabs agent provider');
+  const client = new ElevenLabsClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  return { name: 'elevenlabs', link: (context) => new ElevenLabsLink(client, options, context) };
 }
 
 /** `pcm_16000` → 16000; anything else (μ-law, mp3) is not PCM16 and is refused. */
@@ -65,7 +64,7 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
   #cutThrough = -1;
 
   constructor(
-    private readonly client: () => Promise<ElevenLabsClient>,
+    private readonly client: ElevenLabsClient,
     private readonly options: ElevenLabsAgentOptions,
     private readonly context: AgentLinkContext,
   ) {
@@ -73,7 +72,7 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
   }
 
   async connect(): Promise<void> {
-    const { signedUrl } = await (await this.client()).conversationalAi.conversations.getSignedUrl({ agentId: this.options.agentId });
+    const { signedUrl } = await this.client.conversationalAi.conversations.getSignedUrl({ agentId: this.options.agentId });
     const socket = new WebSocket(signedUrl);
     this.#socket = socket;
     await new Promise<void>((resolve, reject) => {

@@ -12,9 +12,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { GoogleGenAI, LiveServerMessage, Session } from '@google/genai';
-import { loadWithSdk } from '../../vendor-sdk.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
+import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
+
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const genai = await optionalSdk(() => import('@google/genai'));
 
 export interface GeminiOptions {
   apiKey: string;
@@ -72,25 +75,25 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   #open = false;
   #callerText = '';
   readonly #replies = new ReplyTracker('gemini', (event, replyId) => this.emit(event, replyId));
+  readonly #ai: GoogleGenAI;
 
   constructor(
     private readonly options: GeminiOptions,
     private readonly context: AgentLinkContext,
   ) {
     super();
+    // One client per call: the frame guard reports to this call.
+    const { GoogleGenAI } = installedSdk(genai, '@google/genai', 'the gemini agent provider');
+    this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
+    guardFrames(this.#ai, (detail) => this.emit('error', detail));
   }
 
   async connect(): Promise<void> {
     const { instructions, tools, greeting } = this.context;
-    // The SDK, an optional dependency (src/vendor-sdk.ts), loads with the first call. One client per
-    // call: the frame guard reports to this call.
-    const { GoogleGenAI, Modality } = await loadWithSdk('the gemini agent provider', () => import('@google/genai'));
-    const ai = new GoogleGenAI({ apiKey: this.options.apiKey, ...(this.options.baseUrl ? { httpOptions: { baseUrl: this.options.baseUrl } } : {}) });
-    guardFrames(ai, (detail) => this.emit('error', detail));
-    this.#session = await ai.live.connect({
+    this.#session = await this.#ai.live.connect({
       model: this.options.model ?? DEFAULT_GEMINI_MODEL,
       config: {
-        responseModalities: [Modality.AUDIO],
+        responseModalities: [genai!.Modality.AUDIO],
         systemInstruction: instructions,
         inputAudioTranscription: {},
         outputAudioTranscription: {},
