@@ -87,9 +87,9 @@ if (!whole) {
 }
 
 /**
- * The files that take longest (measured in full runs, about a minute each) start first: with two
- * files at a time, a long one left to the end would run alone while the other core waits. A file not
- * named here simply runs in alphabetical order after them.
+ * The files that take longest (measured in full runs, about a minute each) start first: a long one
+ * left to the end would run alone while the other lanes wait. A file not named here simply runs in
+ * alphabetical order after them.
  */
 const SLOW_FIRST = [
   'test/packaging/package.test.ts',

@@ -34,21 +34,26 @@ let work: string;
 let project: string;
 let packed: Set<string>;
 
-before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'vs-pack-'));
-  // npm test has just built dist/; packing must not rebuild (and cannot change what was tested).
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT });
-  const [tarball] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  packed = new Set(tarball!.files.map((file) => file.path));
-  project = join(work, 'consumer');
-  await mkdir(project);
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  // From the cache npm ci filled; the registry only for what is missing. @types/node of the engines floor.
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, tarball!.filename), '@types/node@24'], {
-    cwd: project,
-    timeout: 240_000,
-  });
-});
+// Its own bound, with a reason: pack and install take 10-20 s alone, over a minute on a loaded 2-core
+// machine (the install's own bound is 240 s).
+before(
+  async () => {
+    work = await mkdtemp(join(tmpdir(), 'vs-pack-'));
+    // npm test has just built dist/; packing must not rebuild (and cannot change what was tested).
+    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT });
+    const [tarball] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    packed = new Set(tarball!.files.map((file) => file.path));
+    project = join(work, 'consumer');
+    await mkdir(project);
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    // From the cache npm ci filled; the registry only for what is missing. @types/node of the engines floor.
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, tarball!.filename), '@types/node@24'], {
+      cwd: project,
+      timeout: 240_000,
+    });
+  },
+  { timeout: 300_000 },
+);
 
 after(() => rm(work, { recursive: true, force: true }));
 
