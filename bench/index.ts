@@ -132,35 +132,27 @@ if (suites.has('pacer')) process.stderr.write('pacer\n');
 const pacing = suites.has('pacer') ? [injectedHour(), await realTime(realSeconds, false), await realTime(realSeconds, true)] : [];
 const clear = suites.has('pacer') ? await clearLatency(quick ? 3 : 20) : undefined;
 
-const speechSuite = async () => ({
-  menu: await menuAccuracy(quick),
-  barge: await bargeIn(quick),
-  free: await freeForm(quick),
-  // Today's engine beside the one before, at the same time (bench/fixtures/pocketsphinx-before.ts);
-  // the quick run (the suite's smoke test) only today's: the suite's time is bounded.
-  // One call per engine: the servers share the pinned core, and the one before takes ~25 % per call.
-  cpu: quick ? await transcribingCpu(1, 4, ['pocketsphinx'], 1) : await transcribingCpu(1, 30, [POCKETSPHINX_BEFORE, 'pocketsphinx']),
-});
+if (suites.has('speech')) process.stderr.write('speech\n');
+const speech = suites.has('speech')
+  ? {
+      menu: await menuAccuracy(quick),
+      barge: await bargeIn(quick),
+      free: await freeForm(quick),
+      // Today's engine beside the one before, at the same time (bench/fixtures/pocketsphinx-before.ts);
+      // the quick run (the suite's smoke test) only today's: the suite's time is bounded.
+      // One call per engine: the servers share the pinned core, and the one before takes ~25 % per call.
+      cpu: quick ? await transcribingCpu(1, 4, ['pocketsphinx'], 1) : await transcribingCpu(1, 30, [POCKETSPHINX_BEFORE, 'pocketsphinx']),
+    }
+  : undefined;
 
-/**
- * The suites after the pacer, each when chosen. The full run measures them one at a time (a suite's
- * figures must not pay for another's load). The quick run, the test suite's smoke test, whose figures
- * are not compared, runs the recorded speech and the offline voices beside the speech suite (its time
- * counts in every `npm test`); the agents stay alone, as the echo and pacer suites do: an agent's model
- * given up after 10 s to connect, on a loaded machine, is a row of dashes the smoke test refuses.
- */
-async function inTurn<T>(name: string, label: string, run: () => Promise<T>): Promise<T | undefined> {
-  if (!suites.has(name)) return undefined;
-  process.stderr.write(`${label}\n`);
-  return run();
-}
-const speechRun = () => inTurn('speech', 'speech', speechSuite);
-const recordedRun = () => inTurn('recorded', 'recorded speech', () => recordedSpeech(quick));
-const voicesRun = () => inTurn('voices', 'offline voices', () => offlineVoices(quick));
-const [speech, [recorded, voices]] = quick
-  ? await Promise.all([speechRun(), recordedRun().then(async (result) => [result, await voicesRun()] as const)])
-  : [await speechRun(), [await recordedRun(), await voicesRun()] as const];
-const agent = await inTurn('agent', 'agent', () => agentLatency(quick ? 1 : 12, quick));
+if (suites.has('recorded')) process.stderr.write('recorded speech\n');
+const recorded = suites.has('recorded') ? await recordedSpeech(quick) : undefined;
+
+if (suites.has('voices')) process.stderr.write('offline voices\n');
+const voices = suites.has('voices') ? await offlineVoices(quick) : undefined;
+
+if (suites.has('agent')) process.stderr.write('agent\n');
+const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
 
 function recordedLines(recorded: RecordedResult): string[] {
   const wer = (key: string) => {
