@@ -44,6 +44,7 @@ const began = performance.now();
  * Runs a tool to the end at the lowest CPU priority (nice 19: it takes what the tests leave idle,
  * which waiting on real-time calls leaves a lot of), its output held so that nothing interleaves.
  */
+const checking = new Set();
 function check(name, args, beside) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -52,6 +53,8 @@ function check(name, args, beside) {
     } catch {
       // Not permitted here: it runs at the tests' priority.
     }
+    checking.add(child);
+    child.on('exit', () => checking.delete(child));
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -131,6 +134,15 @@ const results = await runFiles(
   },
 );
 if (results.some((result) => result.code !== 0)) failed = true;
+// The tests are done: a check still running gets its priority back where that is permitted (root may;
+// others may not lower a niceness). On a machine other work keeps busy, nice 19 would starve it.
+for (const child of checking) {
+  try {
+    setPriority(child.pid, 0);
+  } catch {
+    // It finishes at nice 19.
+  }
+}
 if (whole) await reportChecks();
 console.log(summary(results, performance.now() - began));
 process.exit(failed ? 1 : 0);
