@@ -128,7 +128,9 @@ const results = await runFiles(
     lanes,
     heavy: HEAVY,
     cwd: root,
-    args: ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000'],
+    // --test-force-exit: a file whose tests are over ends, even with something of a failed test still
+    // running (a timed-out test's body goes on; one left a loop placing calls, and the run hung).
+    args: ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', '--test-force-exit'],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', VOICESOCKET_TEST_TLS: tls, NODE_EXTRA_CA_CERTS: join(tls, 'trusted.pem') },
     onDone: (result) => process.stdout.write(`\n▶ ${result.file} (${(result.ms / 1000).toFixed(1)} s)\n${result.output}`),
   },
