@@ -19,7 +19,7 @@ COPY web ./web
 ARG VENDOR_SDKS="@deepgram/sdk @elevenlabs/elevenlabs-js @google/genai @openai/agents-realtime assemblyai openai"
 # Then only what runs: production dependencies (the SDKs named above among them) and the build,
 # without the build's own records.
-RUN npm run build && rm -f dist/.tsbuildinfo dist/.web-build.json \
+RUN npm run build && rm -f dist/.tsbuildinfo dist/.web-build.json dist/.built \
  && node -e "const fs = require('fs'), p = require('./package.json'); for (const sdk of process.argv.slice(1)) { p.dependencies[sdk] = p.peerDependencies[sdk]; delete p.devDependencies[sdk]; } fs.writeFileSync('package.json', JSON.stringify(p, null, 2));" $VENDOR_SDKS \
  && npm install --omit=dev --ignore-scripts --no-audit --no-fund
 

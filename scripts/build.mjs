@@ -6,16 +6,16 @@
 //   - then files in dist/ that no source makes any more (a module deleted or renamed) are removed,
 //     so that the package never ships one;
 //   - the web bundle: scripts/build-web.mjs, which keeps its inputs in dist/.web-build.json;
-//   - node_modules/.bin/voicesocket linked, for `npx voicesocket` in the clone (node-runtime.mjs).
+//   - dist/.built: when this build began, for scripts/stale.mjs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWeb } from './build-web.mjs';
-import { linkProjectBin } from './node-runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
+const began = new Date();
 
 const tsc = spawnSync(
   process.execPath,
@@ -44,4 +44,7 @@ function pruneLeftovers(dir) {
 pruneLeftovers(join(root, 'dist'));
 
 await buildWeb({ force });
-linkProjectBin();
+// When this build began (a source changed during it is newer): what scripts/stale.mjs compares with.
+const stamp = join(root, 'dist', '.built');
+writeFileSync(stamp, `${began.toISOString()}\n`);
+utimesSync(stamp, began, began);

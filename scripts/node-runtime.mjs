@@ -119,20 +119,6 @@ export function linkNode(execPath) {
   symlinkSync(target, LINK);
 }
 
-/**
- * node_modules/.bin/voicesocket points at bin/voicesocket.js, as npm links a dependency's bin: `npx
- * voicesocket` in the clone then runs it at once (on the PATH's node) instead of installing the clone
- * as a package into npx's cache, which built it again, silently, and warned about engines there.
- */
-export function linkProjectBin() {
-  const link = join(root, 'node_modules', '.bin', 'voicesocket');
-  const target = relative(dirname(link), join(root, 'bin', 'voicesocket.js'));
-  if (linkTarget(link) === target || !existsSync(join(root, 'node_modules'))) return;
-  mkdirSync(dirname(link), { recursive: true });
-  rmSync(link, { force: true });
-  symlinkSync(target, link);
-}
-
 /** Where a symbolic link points (dangling or not), or undefined when `path` is no link. */
 function linkTarget(path) {
   try {
