@@ -4,7 +4,7 @@
 # Settings come from the environment (README "Settings"), e.g. -e REDIS_URL=redis://redis:6379.
 
 # Build stage: every dependency, the TypeScript compiler and the web UI bundler.
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -13,11 +13,18 @@ COPY scripts ./scripts
 COPY bin ./bin
 COPY src ./src
 COPY web ./web
-# Then only what runs: production dependencies and the build.
-RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+# The vendors' SDKs are optional peer dependencies of the package (README "Use it as a library");
+# the image carries these so that every engine and agent provider works from settings alone. Name
+# fewer with --build-arg VENDOR_SDKS="openai assemblyai", or none with --build-arg VENDOR_SDKS=.
+ARG VENDOR_SDKS="@deepgram/sdk @elevenlabs/elevenlabs-js @google/genai @openai/agents-realtime assemblyai openai"
+# Then only what runs: production dependencies (the SDKs named above among them) and the build,
+# without the build's own records.
+RUN npm run build && rm -f dist/.tsbuildinfo dist/.web-build.json dist/.built \
+ && node -e "const fs = require('fs'), p = require('./package.json'); for (const sdk of process.argv.slice(1)) { p.dependencies[sdk] = p.peerDependencies[sdk]; delete p.devDependencies[sdk]; } fs.writeFileSync('package.json', JSON.stringify(p, null, 2));" $VENDOR_SDKS \
+ && npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Run stage: no compiler, no sources, no npm cache; an unprivileged user.
-FROM node:20-bookworm-slim
+FROM node:26-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0

@@ -114,7 +114,18 @@ async function engineOnly(pcm: Buffer, rate: number): Promise<string> {
   transcriber.on('result', (result) => {
     if (result.kind === 'final') finals.push(result.text);
   });
-  await transcriber.ready();
+  // An engine that fails (a start past its 10 s bound on a loaded machine) is this row's, in its
+  // words: the engine's error event unheard would have thrown, ending the whole benchmark.
+  let failure: Error | undefined;
+  transcriber.on('error', (error) => (failure ??= error));
+  const started = await transcriber.ready().then(
+    () => true,
+    () => false,
+  );
+  if (!started) {
+    await transcriber.close();
+    return `(engine failed: ${failure?.message ?? 'did not start'})`;
+  }
   transcriber.speechStart(0, Buffer.alloc(0));
   const size = frameBytes(rate);
   let atMs = 0;

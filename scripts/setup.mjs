@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Everything a fresh machine needs before `npm start` or `npm test`, with no dependency of its own:
-//   - node_modules installed (npm ci) when missing or older than package-lock.json;
-//   - --build: the TypeScript compiled to dist/;
+//   - a maintained Node.js: the system's when it meets package.json's engines floor, else the current
+//     LTS fetched into .cache/node/ and linked as node_modules/.bin/node (scripts/node-runtime.mjs);
+//   - node_modules installed (npm ci, on that Node) when missing or older than package-lock.json;
+//   - --build: the TypeScript and the web pages built where their sources changed (scripts/build.mjs);
 //   - --test-deps: the system programs the tests use, installed with apt-get when missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { envWithNode, linkNode, maintainedNode } from './node-runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -41,13 +44,15 @@ function mtime(path) {
   return existsSync(path) ? statSync(path).mtimeMs : 0;
 }
 
-function ensureNodeModules() {
+function ensureNodeModules(node) {
   const lock = join(root, 'package-lock.json');
   const installed = join(root, 'node_modules', '.package-lock.json');
   if (existsSync(installed) && mtime(installed) >= mtime(lock) && mtime(installed) >= mtime(join(root, 'package.json'))) return;
   console.error('setup: installing npm dependencies');
   // --ignore-scripts: our own build runs below; no dependency needs an install script to work.
-  run('npm', [existsSync(lock) ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund']);
+  // On the maintained Node (npm's own `#!/usr/bin/env node` finds it first on the PATH), whose
+  // version is what npm checks every package's engines field against.
+  run('npm', [existsSync(lock) ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund'], { env: envWithNode(node) });
 }
 
 function hasCommand(command) {
@@ -75,9 +80,14 @@ function ensureSystemTools() {
   apt('install', '-y', '-q', '--no-install-recommends', ...packages);
 }
 
-ensureNodeModules();
-if (args.has('--test-deps')) ensureSystemTools();
-if (args.has('--build')) {
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
-  run(process.execPath, [join(root, 'scripts', 'build-web.mjs')]);
+let node;
+try {
+  node = maintainedNode({ fetch: true });
+} catch (error) {
+  console.error(`setup: ${error.message}`);
+  process.exit(1);
 }
+ensureNodeModules(node);
+linkNode(node);
+if (args.has('--test-deps')) ensureSystemTools();
+if (args.has('--build')) run(node, [join(root, 'scripts', 'build.mjs')]);

@@ -5,7 +5,7 @@
 // nothing else trusts it. Made with Debian's openssl (installed by scripts/setup.mjs --test-deps);
 // EC keys, valid two days, in a fresh temporary folder.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,7 +14,12 @@ function openssl(args, cwd) {
   if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.error?.message ?? result.stderr.trim()}`);
 }
 
-/** The folder's `ca.pem` (the authority), `cert.pem` and `key.pem` (the loopback server's). */
+/**
+ * The folder's `ca.pem` (the authority), `cert.pem` and `key.pem` (the loopback server's), and
+ * `trusted.pem`: the authority after the certificates the environment already added through
+ * NODE_EXTRA_CA_CERTS (a proxy's, say), which the test processes must go on trusting: npm, run by
+ * the packaging test, fetched through such a proxy only now and then once they were replaced.
+ */
 export function makeTestAuthority() {
   const dir = mkdtempSync(join(tmpdir(), 'voicesocket-test-tls-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -25,5 +30,8 @@ export function makeTestAuthority() {
     ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem', '-days', '2', '-extfile', 'server.ext'],
     dir,
   );
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  const inherited = extra && existsSync(extra) ? `${readFileSync(extra, 'utf8').trimEnd()}\n` : '';
+  writeFileSync(join(dir, 'trusted.pem'), inherited + readFileSync(join(dir, 'ca.pem'), 'utf8'));
   return dir;
 }

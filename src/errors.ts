@@ -82,6 +82,7 @@ export const ERRORS = {
   INSUFFICIENT_BALANCE: 'the Vonage account balance does not cover the number',
   CONFIRMATION_NEEDED: 'a change needs confirmation and there is no terminal to ask on',
   TUNNEL_UNAVAILABLE: 'no public URL: a tunnel could not be opened and none was given',
+  SDK_MISSING: "a vendor's SDK the chosen engine, provider or tunnel needs is not installed (an optional dependency)",
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -1,10 +1,12 @@
 /**
  * The agent app's provider, chosen by `--agent-provider` and made from its options and keys in the
  * environment (or .env). A key that is missing stops the server at start with one line (exit 2):
- * never a call that fails on its first word. Only the chosen provider's module (and its vendor SDK)
- * is loaded: a server that echoes loads none of them.
+ * never a call that fails on its first word. Only the chosen provider's module, and with it its vendor
+ * SDK, is loaded: a server that echoes loads none of them. A provider whose SDK is not installed (an
+ * optional dependency, src/vendor-sdk.ts) stops the server the same way, naming the package.
  */
 import { VoicesocketError } from '../errors.js';
+import { loadWithSdk } from '../vendor-sdk.js';
 import type { AgentProvider } from '../agents/agent-link.js';
 import { choiceOption, stringOption, type AppOptions } from './options.js';
 
@@ -28,8 +30,9 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
   switch (name) {
     case 'openai': {
       const apiKey = required(env, ['OPENAI_API_KEY'], name, options.openaiApiKey);
-      const { openaiProvider } = await import('../agents/providers/openai.js');
-      const { DEFAULT_REALTIME_MODEL } = await import('../agents/start-agent.js');
+      const chosen = `--agent-provider ${name}`;
+      const { openaiProvider } = await loadWithSdk(chosen, () => import('../agents/providers/openai.js'));
+      const { DEFAULT_REALTIME_MODEL } = await loadWithSdk(chosen, () => import('../agents/start-agent.js'));
       return openaiProvider({
         apiKey,
         model: model || DEFAULT_REALTIME_MODEL,
@@ -38,7 +41,8 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
     }
     case 'gemini': {
       const apiKey = required(env, ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], name);
-      const { geminiProvider } = await import('../agents/providers/gemini.js');
+      const { geminiProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/gemini.js'));
+      await loadWithSdk(`--agent-provider ${name}`, () => import('@google/genai'));
       return geminiProvider({
         apiKey,
         ...named({ model, voice, baseUrl: stringOption(options, 'geminiUrl', env.GEMINI_BASE_URL ?? '') }),
@@ -47,12 +51,14 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
     case 'elevenlabs': {
       const apiKey = required(env, ['ELEVENLABS_API_KEY'], name, options.elevenlabsApiKey);
       const agentId = stringOption(options, 'elevenlabsAgentId', '') || required(env, ['ELEVENLABS_AGENT_ID'], name);
-      const { elevenLabsProvider } = await import('../agents/providers/elevenlabs.js');
+      const { elevenLabsProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/elevenlabs.js'));
+      await loadWithSdk(`--agent-provider ${name}`, () => import('@elevenlabs/elevenlabs-js'));
       return elevenLabsProvider({ apiKey, agentId, ...named({ voice, baseUrl: stringOption(options, 'elevenlabsUrl', env.ELEVENLABS_BASE_URL ?? '') }) });
     }
     case 'deepgram': {
       const apiKey = required(env, ['DEEPGRAM_API_KEY'], name, options.deepgramApiKey);
-      const { deepgramAgentProvider } = await import('../agents/providers/deepgram-agent.js');
+      const { deepgramAgentProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/deepgram-agent.js'));
+      await loadWithSdk(`--agent-provider ${name}`, () => import('@deepgram/sdk'));
       return deepgramAgentProvider({
         apiKey,
         ...named({ voice, baseUrl: stringOption(options, 'deepgramAgentUrl', env.DEEPGRAM_AGENT_URL ?? '') }),
@@ -64,7 +70,8 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
       // A local model server (Ollama, vLLM) takes no key; OpenAI's own API does.
       const given = stringOption(options, 'openaiApiKey', '');
       const apiKey = env.LLM_API_KEY || given || env.OPENAI_API_KEY || (baseUrl ? undefined : required(env, ['LLM_API_KEY', 'OPENAI_API_KEY'], name));
-      const { cascadeProvider } = await import('../agents/providers/cascade.js');
+      const { cascadeProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/cascade.js'));
+      await loadWithSdk(`--agent-provider ${name}`, () => import('openai'));
       return cascadeProvider({ llm: { model: model || DEFAULT_CASCADE_MODEL, apiKey, ...named({ baseUrl }) }, ...named({ voice }) });
     }
   }

@@ -60,7 +60,9 @@ export class VonageAccount {
   private readonly accounts: Accounts;
 
   constructor(credentials: VonageCredentials) {
-    const auth = new Auth({ apiKey: credentials.apiKey, apiSecret: credentials.apiSecret });
+    // No private key here, but a string: @vonage/auth passes the key to fs.existsSync, which Node 26
+    // warns about (DEP0187) for undefined, a second line on stderr. Read as no key (`|| ""`) either way.
+    const auth = new Auth({ apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, privateKey: '' });
     const hosts = {
       ...(credentials.apiHost ? { apiHost: credentials.apiHost.replace(/\/+$/, '') } : {}),
       ...(credentials.restHost ? { restHost: credentials.restHost.replace(/\/+$/, '') } : {}),

@@ -3,6 +3,7 @@
  * value gets here from a flag, the environment or `.env` is the settings table (settings.ts).
  */
 import { VoicesocketError } from '../errors.js';
+import { requireEngineSdks } from '../vendor-sdk.js';
 import { DEFAULT_SAMPLE_RATE, type SampleRate } from '../protocol/audio-format.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -146,5 +147,7 @@ export function checkConsistency(result: ServerConfig): ServerConfig {
     if (jobs.length > 0 && result[key] === undefined)
       throw new VoicesocketError('CONFIG_INVALID', `${jobs.join(' and ')} ${vendor} needs ${variable} (or ${flag})`);
   }
+  // Nor without its SDK, an optional dependency (src/vendor-sdk.ts).
+  requireEngineSdks(result.speechToText, result.textToSpeech);
   return result;
 }

@@ -3,7 +3,7 @@
  * numbers on their sessions (`stats`), and the collectors add them up when Prometheus scrapes. The
  * one exception is the app-latency histogram, observed on one frame in 64.
  */
-import type { IntervalHistogram } from 'node:perf_hooks';
+import type { ELDHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallRegistry, EndedTotals } from '../call/call-registry.js';
 
@@ -39,7 +39,7 @@ export interface ServerState {
   redis?: 'up' | 'down';
 }
 
-export function createMetrics(calls: CallRegistry, loopDelay: IntervalHistogram, state: () => ServerState = () => ({ draining: false })): Metrics {
+export function createMetrics(calls: CallRegistry, loopDelay: ELDHistogram, state: () => ServerState = () => ({ draining: false })): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let snapshot: Totals | undefined;

@@ -4,29 +4,20 @@
  * becomes a SpeechEngineError. The SDK reconnects by itself 30 times by default; a call cannot wait
  * for that and would lose the audio in between, so we ask for no reconnection and report the drop.
  */
-import { DeepgramClient } from '@deepgram/sdk';
+import type { DeepgramClient } from '@deepgram/sdk';
+import { optionalSdk, sdkMissingText } from '../vendor-sdk.js';
 import { SpeechEngineError, type SpeechErrorEvent } from './speech-events.js';
+import type { DeepgramOptions } from './deepgram-options.js';
 
-export interface DeepgramOptions {
-  /** The API key (`DEEPGRAM_API_KEY`). */
-  apiKey?: string | undefined;
-  /** Deepgram's API base; Deepgram's own when unset. */
-  baseUrl?: string | undefined;
-  /** Speech-to-text model (default `nova-3`). */
-  model?: string;
-  /** Default voice of speech (default `aura-2-thalia-en`). */
-  voice?: string;
-  /** Opening a socket past this is a timeout, ms (default 10 000). */
-  connectTimeoutMs?: number;
-  /** No answer this long after audio or text was flushed is a stalled provider, ms (default 5 000). */
-  answerTimeoutMs?: number;
-}
+export { DEEPGRAM_DEFAULTS, type DeepgramOptions } from './deepgram-options.js';
 
-export const DEEPGRAM_DEFAULTS = { model: 'nova-3', voice: 'aura-2-thalia-en', connectTimeoutMs: 10_000, answerTimeoutMs: 5_000 } as const;
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const deepgram = await optionalSdk(() => import('@deepgram/sdk'));
 
 export function deepgramClient(job: SpeechErrorEvent['job'], options: DeepgramOptions): DeepgramClient {
   if (!options.apiKey) throw new SpeechEngineError(job, 'deepgram', 'unauthorized', 'no Deepgram API key: set DEEPGRAM_API_KEY');
-  return new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  if (!deepgram) throw new SpeechEngineError(job, 'deepgram', 'missing', sdkMissingText('@deepgram/sdk', 'the deepgram engine'));
+  return new deepgram.DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
 }
 
 /** The socket could not open (the SDK gives the handshake's error): 401/403 is the key, the rest the network. */

@@ -4,7 +4,7 @@
  * when it is chosen, with its key. The server builds this once from its settings; an app may name
  * another engine per call.
  */
-import type { DeepgramOptions } from './deepgram-client.js';
+import type { DeepgramOptions } from './deepgram-options.js';
 import { deepgramSynthesizer } from './deepgram-synthesizer.js';
 import { deepgramTranscriber } from './deepgram-transcriber.js';
 import { espeakSynthesizer } from './espeak.js';

@@ -1,9 +1,19 @@
 /**
  * Engines whose module (and vendor SDK) loads on first use: a server that never speaks or listens
- * through a vendor loads none of its SDK (start-up time and memory: docs/benchmarks.md).
+ * through a vendor loads none of its SDK (start-up time and memory: docs/benchmarks.md), and the SDK
+ * need not be installed at all (an optional peer dependency: src/vendor-sdk.ts). An engine chosen for
+ * a call whose SDK is missing is that call's `missing` speech-error, naming the package to install.
  */
 import { EventEmitter } from 'node:events';
-import { SpeechEngineError } from './speech-events.js';
+import { missingSdk, sdkMissingText } from '../vendor-sdk.js';
+import { SpeechEngineError, type SpeechErrorEvent } from './speech-events.js';
+
+/** Why an engine's module could not be loaded, as the engine's own error. */
+function loadError(job: SpeechErrorEvent['job'], engine: string, error: unknown): SpeechEngineError {
+  const sdk = missingSdk(error);
+  const why = sdk ? sdkMissingText(sdk, `the ${engine} engine`) : `cannot load the ${engine} engine: ${(error as Error)?.message ?? String(error)}`;
+  return new SpeechEngineError(job, engine, 'missing', why, { cause: error });
+}
 import type { Synthesizer } from './synthesizer.js';
 import type { TranscribeOptions, Transcriber, TranscriberEvents, TranscriberFactory } from './transcriber.js';
 
@@ -12,7 +22,9 @@ export function lazySynthesizer(engine: string, load: () => Promise<Synthesizer>
   return {
     engine,
     async *synthesize(text, options) {
-      loaded ??= load();
+      loaded ??= load().catch((error: unknown) => {
+        throw loadError('tts', engine, error);
+      });
       yield* (await loaded).synthesize(text, options);
     },
   };
@@ -44,9 +56,7 @@ class LazyTranscriber extends EventEmitter<TranscriberEvents> implements Transcr
         return inner.ready();
       },
       (error: unknown) => {
-        const failure = new SpeechEngineError('stt', engine, 'missing', `cannot load the ${engine} engine: ${(error as Error)?.message ?? String(error)}`, {
-          cause: error,
-        });
+        const failure = loadError('stt', engine, error);
         this.emit('error', failure);
         throw failure;
       },

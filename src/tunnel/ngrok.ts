@@ -4,6 +4,7 @@
  * service is not reachable from it); see docs/dev.md.
  */
 import { VoicesocketError } from '../errors.js';
+import { missingSdk, sdkMissingText } from '../vendor-sdk.js';
 import type { Tunnel } from './tunnel-types.js';
 
 export async function ngrokTunnel(port: number, authtoken: string): Promise<Tunnel> {
@@ -11,6 +12,11 @@ export async function ngrokTunnel(port: number, authtoken: string): Promise<Tunn
   try {
     ngrok = await import('@ngrok/ngrok');
   } catch (error) {
+    // An optional dependency (src/vendor-sdk.ts): not installed is not the same as not loadable here.
+    if (missingSdk(error))
+      throw new VoicesocketError('SDK_MISSING', `${sdkMissingText('@ngrok/ngrok', 'an ngrok tunnel (NGROK_AUTHTOKEN)')}, or set PUBLIC_URL instead`, {
+        cause: error,
+      });
     throw new VoicesocketError(
       'TUNNEL_UNAVAILABLE',
       `the ngrok SDK could not be loaded on this platform (${(error as Error).message}); set PUBLIC_URL instead`,

@@ -1,6 +1,7 @@
 /**
  * `.env` as Vonage's samples and dotenv write it. Node's own parser is the reference for files that
- * are right; for a line that is not NAME=value it silently ate the next setting, so ours refuses it.
+ * are right; a line that is not NAME=value it drops without a word (Node 20's ate the next setting
+ * too), so ours refuses it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +25,8 @@ for (const [index, text] of wellFormed.entries()) {
 
 test('a line that is not NAME=value is an error naming its line, not a lost setting', () => {
   const text = 'A=1\nBROKEN\nPORT=4000\n';
-  assert.equal(Object.keys(parseEnv(text)).includes('PORT'), false, "Node's parser loses PORT (why ours exists)");
+  // Node 20's parser lost PORT here; from Node 24 on it drops the broken line without a word (why ours exists).
+  assert.deepEqual({ ...parseEnv(text) }, { A: '1', PORT: '4000' }, "Node's parser drops the broken line silently");
   assert.throws(() => parseDotEnv(text), { code: 'VS_ERR_CONFIG_INVALID', message: /\.env line 2: "BROKEN" is not NAME=value/ });
   assert.throws(() => parseDotEnv('A="never closed\nB=2\n'), { message: /line 1: the " quote of A is never closed/ });
 });

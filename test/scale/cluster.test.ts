@@ -27,11 +27,15 @@ interface Instance {
   lines: LogLine[];
 }
 
+/** Every instance process started, the ones whose start timed out too: the test's end kills them all. */
+const started = new Set<ChildProcess>();
+
 async function startInstance(port: number, workers: number, redisUrl: string): Promise<Instance> {
   const child = spawnCli(
     ['serve', '--port', String(port), '--host', '127.0.0.1', '--redis', redisUrl, '--workers', String(workers), '--drain-delay', '1', '--drain-timeout', '30'],
     { LOG_LEVEL: 'debug' },
   );
+  started.add(child);
   const lines = collectLogLines(child) as LogLine[];
   await waitFor(() => lines.filter((line) => typeof line.answerUrl === 'string').length === workers, 15_000, `instance :${port} listening`);
   await waitFor(
@@ -42,7 +46,7 @@ async function startInstance(port: number, workers: number, redisUrl: string): P
   return { port, workers, child, lines };
 }
 
-async function stopInstance(instance: Instance, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+async function stopInstance(instance: Pick<Instance, 'child'>, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (instance.child.exitCode !== null) return instance.child.exitCode;
   const exited = once(instance.child, 'exit');
   instance.child.kill(signal);
@@ -65,14 +69,18 @@ function assertUndisturbed(results: CallResult[]): void {
 
 test('three instances on Redis behind nginx: calls spread and merge; a rolling restart and a Redis restart drop no call', async (t) => {
   const redis = await startRedis();
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const instances = [await startInstance(ports[0]!, 1, redis.url), await startInstance(ports[1]!, 1, redis.url), await startInstance(ports[2]!, 2, redis.url)];
-  const nginx = await startNginx(ports);
+  // Whatever failed, and wherever: no more arrivals (their loop would run forever) and every instance killed.
+  let placing = false;
+  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined = undefined;
   t.after(async () => {
-    await nginx.stop();
-    for (const instance of instances) await stopInstance(instance, 'SIGKILL');
+    placing = false;
+    await nginx?.stop();
+    for (const child of started) await stopInstance({ child }, 'SIGKILL');
     await redis.stop();
   });
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const instances = [await startInstance(ports[0]!, 1, redis.url), await startInstance(ports[1]!, 1, redis.url), await startInstance(ports[2]!, 2, redis.url)];
+  nginx = await startNginx(ports);
   const call = (durationMs: number) =>
     placeCall({
       answerUrl: `${nginx.url}/webhooks/answer`,
@@ -126,7 +134,7 @@ test('three instances on Redis behind nginx: calls spread and merge; a rolling r
   for (const listed of apart) assert.equal(listed.status, 'answered', 'and are listed with the status those webhooks gave');
 
   // 2. Rolling restart, one instance at a time, while calls are up and new ones keep coming.
-  let placing = true;
+  placing = true;
   const during: Array<Promise<CallResult>> = [];
   const arrivals = (async () => {
     while (placing) {

@@ -10,13 +10,17 @@
  * Audio is made at the call's rate: nothing is resampled on the way.
  */
 import { EventEmitter } from 'node:events';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { Transcription } from '../../call/call-speech.js';
 import type { TranscriptEvent } from '../../speech/speech-events.js';
 import type { Synthesizer } from '../../speech/synthesizer.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardOfSpans, type SpokenSpan } from '../heard-text.js';
+import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
+
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const openai = await optionalSdk(() => import('openai'));
 
 export interface CascadeOptions {
   /** The chat model: an OpenAI-compatible chat-completions endpoint. */
@@ -58,6 +62,7 @@ interface Reply {
 
 export function cascadeProvider(options: CascadeOptions): LinkProvider {
   // No retries: a caller waiting in silence is better served by the apology than by a retry's backoff.
+  const { default: OpenAI } = installedSdk(openai, 'openai', 'the cascade agent provider');
   const client = new OpenAI({ apiKey: options.llm.apiKey ?? 'none', ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}), maxRetries: 0 });
   return { name: 'cascade', link: (context) => new CascadeLink(client, options, context) };
 }

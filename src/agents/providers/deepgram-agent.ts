@@ -12,9 +12,13 @@
  * about the last interruption): `note`.
  */
 import { EventEmitter } from 'node:events';
-import { DeepgramClient } from '@deepgram/sdk';
+import type { DeepgramClient } from '@deepgram/sdk';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
+import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
+
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const deepgram = await optionalSdk(() => import('@deepgram/sdk'));
 
 type AgentSocket = Awaited<ReturnType<DeepgramClient['agent']['v1']['connect']>>;
 
@@ -31,6 +35,7 @@ export interface DeepgramAgentOptions {
 }
 
 export function deepgramAgentProvider(options: DeepgramAgentOptions): LinkProvider {
+  const { DeepgramClient } = installedSdk(deepgram, '@deepgram/sdk', 'the deepgram agent provider');
   const client = new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
   return { name: 'deepgram', link: (context) => new DeepgramAgentLink(client, options, context) };
 }

@@ -15,10 +15,14 @@
  * ElevenLabs: voicesocket answers those it has (hang_up, transfer_call) when the agent calls them.
  */
 import { EventEmitter } from 'node:events';
-import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
+import type { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import WebSocket from 'ws';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
+import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
+
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const elevenlabs = await optionalSdk(() => import('@elevenlabs/elevenlabs-js'));
 
 export interface ElevenLabsAgentOptions {
   apiKey: string;
@@ -34,6 +38,7 @@ export interface ElevenLabsAgentOptions {
 const REPLY_QUIET_MS = 1000;
 
 export function elevenLabsProvider(options: ElevenLabsAgentOptions): LinkProvider {
+  const { ElevenLabsClient } = installedSdk(elevenlabs, '@elevenlabs/elevenlabs-js', 'the elevenlabs agent provider');
   const client = new ElevenLabsClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
   return { name: 'elevenlabs', link: (context) => new ElevenLabsLink(client, options, context) };
 }

@@ -11,9 +11,13 @@
  * that does not complete the turn (so it asks for no reply): `note`.
  */
 import { EventEmitter } from 'node:events';
-import { GoogleGenAI, Modality, type LiveServerMessage, type Session } from '@google/genai';
+import type { GoogleGenAI, LiveServerMessage, Session } from '@google/genai';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
+import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
+
+// The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
+const genai = await optionalSdk(() => import('@google/genai'));
 
 export interface GeminiOptions {
   apiKey: string;
@@ -79,6 +83,7 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   ) {
     super();
     // One client per call: the frame guard reports to this call.
+    const { GoogleGenAI } = installedSdk(genai, '@google/genai', 'the gemini agent provider');
     this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
     guardFrames(this.#ai, (detail) => this.emit('error', detail));
   }
@@ -88,7 +93,7 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     this.#session = await this.#ai.live.connect({
       model: this.options.model ?? DEFAULT_GEMINI_MODEL,
       config: {
-        responseModalities: [Modality.AUDIO],
+        responseModalities: [genai!.Modality.AUDIO],
         systemInstruction: instructions,
         inputAudioTranscription: {},
         outputAudioTranscription: {},
