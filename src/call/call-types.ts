@@ -15,6 +15,9 @@ export interface CallTransport {
   readonly bufferedAmount: number;
 }
 
+/** Sees an outbound frame, and ms until it starts playing at Vonage (paced audio goes up to the lead ahead). */
+export type OutboundTap = (frame: Buffer, playsInMs: number) => void;
+
 export interface CallIdentity {
   uuid: string | undefined;
   conversationUuid: string | undefined;
