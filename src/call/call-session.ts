@@ -125,7 +125,7 @@ export class CallSession extends CallEmitter {
     // A paced frame plays when everything sent before it has played (the pacer's model); audio
     // sent unpaced (echo) plays as it arrives.
     const playsInMs = paced ? Math.max(0, this.playback.aheadMs - FRAME_MS) : 0;
-    for (const tap of taps) tap(frame, playsInMs);
+    for (const tap of taps) tap(frame, playsInMs, paced);
   };
 
   constructor(options: CallSessionOptions) {

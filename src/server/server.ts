@@ -35,6 +35,8 @@ import { createCallControl, type CallControl } from '../call/call-control.js';
 import type { CallList } from '../call/call-snapshot.js';
 import { registerWebRoutes } from './web-routes.js';
 import { registerControlRoutes } from './control-routes.js';
+import { startCallRecords, type RecordsRuntime } from './call-records-setup.js';
+import type { CallRecords } from '../records/call-records.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -62,6 +64,8 @@ export interface CreateServerOptions {
   worker?: (parts: WorkerParts) => WorkerLink;
   /** Speech engines for the calls (default: the offline ones, PocketSphinx and espeak-ng). */
   speech?: SpeechEngines;
+  /** The call records' injected time and retry waits (tests; docs/records.md). */
+  records?: RecordsRuntime;
 }
 
 /** What a worker link needs of the server it links. */
@@ -81,6 +85,8 @@ export interface VoicesocketServer {
   readonly calls: CallControl;
   /** This process among instances: host name and pid (the id it has in Redis). */
   readonly instance: string;
+  /** Recordings, records, reports, analysis and traces of the calls, once listening (docs/records.md); undefined when none is asked for. */
+  readonly records: CallRecords | undefined;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
   /**
@@ -202,6 +208,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     onAppTiming: metrics.appFrame,
     speech,
     onSession: (session) => {
+      records?.attach(session);
       const link = worker.link;
       if (!link) return;
       link.callStarted(session.id);
@@ -226,6 +233,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   );
 
   let closing: Promise<void> | undefined;
+  let records: CallRecords | undefined;
   const server: VoicesocketServer = {
     config,
     get draining() {
@@ -255,6 +263,9 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     logger,
     calls,
     instance,
+    get records() {
+      return records;
+    },
     async listen() {
       if (!options.speech) await loadSpeechModules(config, speech);
       if (!app) {
@@ -262,6 +273,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
         app = loaded.app;
         answerHook ??= loaded.answer;
       }
+      records ??= await startCallRecords(config, { registry, log: logger, instance }, options.records);
       try {
         await http.listen({ port: config.port, host: config.host });
       } catch (error) {
@@ -275,6 +287,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     close() {
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
+        await records?.close();
         web.close();
         await shared?.close();
         await redis?.close();
