@@ -124,6 +124,12 @@ export class CallRecords {
     return this.sender?.pending ?? 0;
   }
 
+  /** Sends the traces batched so far (the tests; the close sends them too). */
+  async flushTraces(): Promise<void> {
+    await Promise.allSettled([...this.finishing]);
+    await this.tracer?.flush();
+  }
+
   /** The report sender, for the tests' injected time. */
   get reports(): ReportSender | undefined {
     return this.sender;
