@@ -13,9 +13,9 @@ await mkdir(out, { recursive: true });
 const common = { bundle: true, format: 'esm', target: 'es2022', platform: 'browser', minify: true, sourcemap: true, logLevel: 'warning', outdir: out };
 await build({
   ...common,
-  entryPoints: { dashboard: join(root, 'web', 'dashboard.ts'), phone: join(root, 'web', 'phone.ts') },
+  entryPoints: { dashboard: join(root, 'web', 'dashboard.ts'), phone: join(root, 'web', 'phone.ts'), history: join(root, 'web', 'history.ts') },
   inject: [join(root, 'web', 'buffer-shim.ts')],
 });
 // Worklets run in their own scope and need nothing injected.
 await build({ ...common, entryPoints: { worklets: join(root, 'web', 'worklets.ts') } });
-for (const file of ['dashboard.html', 'phone.html', 'styles.css']) await copyFile(join(root, 'web', file), join(out, file));
+for (const file of ['dashboard.html', 'phone.html', 'styles.css', 'history.html', 'history.css']) await copyFile(join(root, 'web', file), join(out, file));

@@ -168,3 +168,23 @@ export interface CallRecord {
   truncated: Array<{ field: string; kept: number; dropped: number; reason: string }>;
   analysis: RecordAnalysis;
 }
+
+/** What the call history lists of a record (`GET /api/history`). */
+export interface HistoryEntry {
+  /** The record's file name without `.json`: the call's start time, then its id. */
+  name: string;
+  id: string;
+  startedAt: string;
+  durationMs: number;
+  from: string | null;
+  to: string | null;
+  direction: string;
+  app: string;
+  outcome: string;
+  label?: string;
+  turns: number;
+  interruptions: number;
+  toolCalls: number;
+  medianLatencyMs: number | null;
+  recording: boolean;
+}

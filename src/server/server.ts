@@ -36,6 +36,7 @@ import type { CallList } from '../call/call-snapshot.js';
 import { registerWebRoutes } from './web-routes.js';
 import { registerControlRoutes } from './control-routes.js';
 import { startCallRecords, type RecordsRuntime } from './call-records-setup.js';
+import { registerHistoryRoutes } from './history-routes.js';
 import type { CallRecords } from '../records/call-records.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
@@ -116,6 +117,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   const startedAt = Date.now();
 
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  /** Made by listen() when a records setting asks for them (docs/records.md). */
+  let records: CallRecords | undefined;
   const registry = new CallRegistry(Date.now, { maxEventBytes: limits.maxEventBytes, maxStoreBytes: limits.maxEventStoreBytes });
   const auth = new RequestAuth(config, logger);
   if (auth.open) {
@@ -158,6 +161,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     ...(redis && shared ? { route: redisControlRoute({ link: redis, shared, registry, log: logger }) } : {}),
   });
   registerControlRoutes(http, calls, auth.verifyDashboard);
+  registerHistoryRoutes(http, () => records, auth.verifyDashboard);
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -233,7 +237,6 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   );
 
   let closing: Promise<void> | undefined;
-  let records: CallRecords | undefined;
   const server: VoicesocketServer = {
     config,
     get draining() {
