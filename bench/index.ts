@@ -7,6 +7,7 @@
  *   npm run bench -- --quick           smoke run (~1 min; what CI runs)
  *   npm run bench -- --calls 300 --rounds 3 --duration 20
  *   npm run bench -- --suites echo --calls 300 --targets voicesocket,voicesocket-workers-2,voicesocket-redis,bare-ws
+ *   npm run bench -- --suites echo --targets voicesocket,voicesocket-record,voicesocket-tracing,bare-ws   what a call's record costs
  *   npm run bench -- --suites speech   speech only (~4 min): menu accuracy, barge-in, WER, CPU
  *   npm run bench -- --suites recorded offline accuracy on recorded human speech (16 and 8 kHz)
  *   npm run bench -- --suites agent    every voice-agent provider side by side
@@ -115,6 +116,25 @@ function scaleTable(results: Map<string, EchoResult[]>): string | undefined {
   return rows.join('\n');
 }
 
+/** What every call leaving a record costs (docs/records.md): recorded and written, or traced, against our own plain process in the same run. */
+function recordsTable(results: Map<string, EchoResult[]>): string | undefined {
+  const kept = targets.filter((target) => target === 'voicesocket-record' || target === 'voicesocket-tracing');
+  if (kept.length === 0 || !targets.includes('voicesocket')) return undefined;
+  const rows = ['| calls | server | CPU % per call | × without | RSS KB per call | RTT p99 ms | loss % |', '|---|---|---|---|---|---|---|'];
+  for (const calls of callLevels) {
+    const plain = median((results.get(`voicesocket@${calls}`) ?? []).map((r) => r.cpuPercentPerCall));
+    for (const target of ['voicesocket', ...kept]) {
+      const runs = results.get(`${target}@${calls}`) ?? [];
+      if (runs.length === 0) continue;
+      const perCall = median(runs.map((r) => r.cpuPercentPerCall));
+      rows.push(
+        `| ${calls} | ${target} | ${fixed(perCall, 4)} | ${fixed(perCall / plain)} | ${fixed(median(runs.map((r) => r.rssPerCallKb)), 1)} | ${fixed(median(runs.map((r) => r.rtt?.p99 ?? NaN)))} | ${fixed(Math.max(...runs.map((r) => r.lossPercent)), 3)} |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
 function pacingTable(results: PacingResult[]): string {
   const rows = ['| run | frames | exact frames | player underruns | max ahead of playout (lead) | cumulative drift |', '|---|---|---|---|---|---|'];
   for (const r of results)
@@ -202,6 +222,9 @@ const report = [
   '',
   ...(echo.size ? ['### Echo: server cost side by side', '', echoTable(echo), ''] : []),
   ...(echo.size && scaleTable(echo) ? ['### Scaling out: --workers 2 and --redis against one process', '', scaleTable(echo)!, ''] : []),
+  ...(echo.size && recordsTable(echo)
+    ? ['### Every call leaving a record: --record-calls with --call-records, and tracing, against none', '', recordsTable(echo)!, '']
+    : []),
   ...(answer
     ? [
         '### Answer webhook under load (autocannon, 50 connections)',
@@ -269,6 +292,8 @@ if (!flag('no-write')) {
     voicesocket: '#d9480f',
     'voicesocket-workers-2': '#f08c00',
     'voicesocket-redis': '#9c36b5',
+    'voicesocket-record': '#e8590c',
+    'voicesocket-tracing': '#5f3dc4',
     'bare-ws': '#1971c2',
     'bare-uws': '#2f9e44',
   };

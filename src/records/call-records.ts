@@ -26,8 +26,14 @@ import { loadTracing, type CallTracer, type TracingSettings } from './call-traci
 
 /** How long a record waits for the caller's leg to be reported ended by the event webhooks (its final status), ms. */
 const LEG_END_WAIT_MS = 2000;
-/** How long `close` waits for records still being finished (an analysis under way is stopped first), ms. */
-const CLOSE_WAIT_MS = 10_000;
+/**
+ * How long `close` waits for records still being finished, and for the last traces to be sent, ms
+ * each: a stop must end within the CLI's shutdown deadline (4.5 s with the calls' own grace). An
+ * analysis under way is stopped first; a report not yet delivered is in the spool for the next start.
+ */
+const CLOSE_WAIT_MS = 1000;
+
+const bounded = (work: Promise<unknown>) => Promise.race([work, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
 
 export interface CallRecordsOptions {
   /** `--record-calls`: a stereo WAV per call here. */
@@ -148,13 +154,12 @@ export class CallRecords {
     });
   }
 
-  /** Stops analyses under way, waits for the records being finished (bounded), stops the reports' retries, sends the traces. */
+  /** Stops analyses under way, waits for the records being finished, stops the reports' attempts, sends the traces (each bounded). */
   async close(): Promise<void> {
     this.closing.abort();
-    const waited = Promise.allSettled([...this.finishing]);
-    await Promise.race([waited, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    await bounded(Promise.allSettled([...this.finishing]));
     await this.sender?.close();
-    await this.tracer?.close().catch(() => undefined);
+    if (this.tracer) await bounded(this.tracer.close().catch(() => undefined));
   }
 
   private async finish(

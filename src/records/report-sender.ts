@@ -48,6 +48,8 @@ export class ReportSender {
   private readonly ready: Waiting[] = [];
   private inFlight = 0;
   private closed = false;
+  /** Aborts the attempts under way when the sender closes: their reports stay in the spool. */
+  private readonly stopping = new AbortController();
   private settledWaiters: Array<() => void> = [];
   private readonly time: TimeSource;
   private readonly retry: typeof RETRY;
@@ -91,9 +93,10 @@ export class ReportSender {
     return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
-  /** Stops retrying (reports stay in the spool for the next start); waits for attempts under way. */
+  /** Stops retrying and the attempts under way (their reports stay in the spool for the next start). */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     for (const entry of this.waiting.values()) this.time.clearTimeout(entry.timer);
     this.ready.length = 0;
     await this.settled();
@@ -133,7 +136,7 @@ export class ReportSender {
           [SIGNATURE_HEADER]: signReport(body, this.options.secret, this.wallNow()),
         },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? REPORT_TIMEOUT_MS),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? REPORT_TIMEOUT_MS), this.stopping.signal]),
       });
       await response.arrayBuffer().catch(() => undefined);
       if (response.ok) {
@@ -147,13 +150,14 @@ export class ReportSender {
       const cause = (error as { cause?: { code?: string } }).cause;
       problem = cause?.code ?? (error as Error).message;
     }
+    // Stopped by close(): the report waits in the spool for the next start, nothing failed.
+    if (this.closed) return;
     entry.attempts++;
     if (entry.attempts % LOG_EVERY === 1)
       this.options.log.warn(
         { code: errorCode('REPORT_DELIVERY'), id: entry.id, attempts: entry.attempts, problem, url: this.options.url },
         'call report not delivered; it will be retried',
       );
-    if (this.closed) return;
     const waitMs = Math.min(this.retry.maxMs, this.retry.firstMs * this.retry.factor ** (entry.attempts - 1));
     entry.timer = this.time.setTimeout(() => {
       entry.timer = undefined;
