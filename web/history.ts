@@ -62,7 +62,8 @@ function listRow(call: HistoryEntry): HTMLTableRowElement {
 function words(turn: RecordTurn): HTMLElement {
   const span = make('span', 'words');
   if (turn.speaker !== 'agent' || !turn.cut || turn.heard === undefined) {
-    span.textContent = turn.text || (turn.speaker === 'caller' ? '(speech)' : '');
+    // A caller heard only by voice activity, or a reply with no words (one that called a tool).
+    span.textContent = turn.text || (turn.speaker === 'caller' ? '(speech)' : '(no words)');
     return span;
   }
   const heard = turn.text.startsWith(turn.heard) ? turn.heard : '';

@@ -43,19 +43,8 @@ export type { CallSessionEvents, CallListener } from './call-events.js';
 export type { CallActivity, CutBy } from './call-activity.js';
 export { CLOSE_CODES } from '../protocol/close-codes.js';
 export { emptyCallStats } from './call-types.js';
-export type {
-  CallTransport,
-  CallIdentity,
-  CallState,
-  CallStats,
-  SocketEvent,
-  CallEnd,
-  DtmfEvent,
-  PlaySource,
-  PlayResult,
-  SayResult,
-  OutboundTap,
-} from './call-types.js';
+export type { CallTransport, CallIdentity, CallState, CallStats, SocketEvent, CallEnd, DtmfEvent, PlaySource, PlayResult, SayResult } from './call-types.js';
+export type { OutboundTap } from './call-types.js';
 
 export interface CallSessionOptions {
   id: string;

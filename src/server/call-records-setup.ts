@@ -21,7 +21,7 @@ export interface RecordsRuntime {
 
 export async function startCallRecords(
   config: ServerConfig,
-  parts: { registry: CallRegistry; log: Logger; instance: string },
+  parts: { registry: CallRegistry; log: Logger; instance: string; appName: string },
   runtime: RecordsRuntime = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CallRecords | undefined> {
@@ -50,7 +50,7 @@ export async function startCallRecords(
     tracing,
     registry: parts.registry,
     log: parts.log,
-    app: config.app,
+    app: parts.appName,
     instance: parts.instance,
     ...runtime,
   });

@@ -276,7 +276,9 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
         app = loaded.app;
         answerHook ??= loaded.answer;
       }
-      records ??= await startCallRecords(config, { registry, log: logger, instance }, options.records);
+      // An app given as a function, with no name configured, is the user's own.
+      const appName = options.app && options.config?.app === undefined ? 'custom' : config.app;
+      records ??= await startCallRecords(config, { registry, log: logger, instance, appName }, options.records);
       try {
         await http.listen({ port: config.port, host: config.host });
       } catch (error) {

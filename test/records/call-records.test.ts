@@ -76,6 +76,7 @@ test('an echo call: the stereo recording has the caller left and the echo right,
   assert.deepEqual(soundFrames(right, rate), leftSound);
   assert.ok(left.subarray(20 * 640, 60 * 640).equals(right.subarray(20 * 640, 60 * 640)), 'sample for sample');
   assert.equal(record!.analysis.status, 'skipped');
+  assert.equal(record!.call.app, 'custom', 'an app given as a function, no name configured');
   assert.equal(server.server.records!.recordsDir, dirs.callRecords);
 });
 
