@@ -63,9 +63,12 @@ export function drawTimeline(record: CallRecord): DrawnTimeline {
     const bar = element('rect', { x: x(turn.startMs), y, width: Math.max(2, x(end) - x(turn.startMs)), height: BAR, rx: 3, class: `turn ${turn.speaker}` });
     bar.dataset.index = String(index);
     svg.append(titled(`${turn.speaker} ${(turn.startMs / 1000).toFixed(1)}–${(end / 1000).toFixed(1)} s: ${turn.text || '(speech)'}`, bar));
-    // What the caller never heard of a cut reply: the rest of its audio, faded, after the cut.
+    // What the caller never heard of a cut reply: the rest of its audio, faded, after the cut (drawn
+    // up to the agent's next turn at most, so it never hides one; its tooltip has the whole length).
     if (turn.cut === 'barge-in' && turn.sentMs !== undefined && turn.heardMs !== undefined && turn.sentMs > turn.heardMs) {
-      const rest = element('rect', { x: x(end), y, width: Math.max(2, x(end + turn.sentMs - turn.heardMs) - x(end)), height: BAR, rx: 3, class: 'unheard' });
+      const next = record.turns.find((later, at) => at > index && later.speaker === 'agent' && later.startMs >= end);
+      const restEnd = Math.min(end + turn.sentMs - turn.heardMs, next?.startMs ?? Infinity);
+      const rest = element('rect', { x: x(end), y, width: Math.max(2, x(restEnd) - x(end)), height: BAR, rx: 3, class: 'unheard' });
       svg.append(titled(`not heard: ${Math.round(turn.sentMs - turn.heardMs)} ms of the reply`, rest));
     }
     if (turn.latency && turn.speaker === 'agent') {
