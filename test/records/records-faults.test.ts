@@ -66,7 +66,8 @@ test('a full disk: the recording and the record file stop with one coded line ea
   const record = [...receiver.reports.values()].find((one) => one.call.uuid === result.uuid)!;
   assert.equal(record.recording!.stopped!.detail, 'ENOSPC');
   assert.equal(record.recording!.stopped!.code, 'VS_ERR_RECORDING_FAILED');
-  assert.ok(record.recording!.stopped!.atMs < 2500, `stopped at ${record.recording!.stopped!.atMs} ms`);
+  // The disk holds about 1.5 s: the recording stopped at its second write (a second each), before the call ended.
+  assert.ok(record.recording!.stopped!.atMs < record.durationMs, `stopped at ${record.recording!.stopped!.atMs} ms of ${record.durationMs}`);
   assert.equal(record.errorCounts.VS_ERR_RECORDING_FAILED, 1, 'the coded line is in the record too');
   const callId = record.call.id;
   const linesOf = (code: string) => server.logs.filter((line) => line.code === code && line.call === callId);
