@@ -6,7 +6,7 @@
  * spooled and POSTed (report-sender.ts), its trace (call-tracing.ts). None of it can fail a call: a
  * fault is one coded line and whatever else could be done is done.
  */
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { CallSession } from '../call/call-session.js';
@@ -15,11 +15,11 @@ import { callOutcome, type CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
 import type { TimeSource } from '../audio/time-source.js';
 import { errorCode, VoicesocketError } from '../errors.js';
-import type { CallRecord, RecordAnalysis, RecordRecording } from './call-record.js';
+import type { RecordAnalysis, RecordRecording } from './call-record.js';
 import type { CallFacts, CallRecordBuilder } from './record-builder.js';
 import { startJournal } from './call-journal.js';
 import { recordCall } from './call-recorder.js';
-import { CallAnalyst, fieldsChecker, type AnalysisOptions } from './call-analysis.js';
+import type { AnalysisOptions, CallAnalyst } from './call-analysis.js';
 import { ReportSpool } from './report-spool.js';
 import { ReportSender, type RETRY } from './report-sender.js';
 import { loadTracing, type CallTracer, type TracingSettings } from './call-tracing.js';
@@ -98,6 +98,8 @@ export class CallRecords {
     const recordsDir = options.recordsDir ? await writableFolder(options.recordsDir, '--call-records') : undefined;
     let analyst: CallAnalyst | undefined;
     if (options.analysis) {
+      // The chat model's SDK is loaded only when calls are analysed.
+      const { CallAnalyst, fieldsChecker } = await import('./call-analysis.js');
       try {
         fieldsChecker(options.analysis.schema);
       } catch (error) {
@@ -232,15 +234,5 @@ export class CallRecords {
       await unlink(temporary).catch(() => undefined);
       session.log.error({ code: errorCode('RECORD_FAILED'), err: error, path }, 'call record not written; its report is still sent');
     }
-  }
-}
-
-/** A record from the records folder (the call history), or undefined when it is not one. */
-export async function readRecord(path: string): Promise<CallRecord | undefined> {
-  try {
-    const record = JSON.parse(await readFile(path, 'utf8')) as CallRecord;
-    return record.type === 'voicesocket.call-record' ? record : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -9,7 +9,7 @@ import { VoicesocketError } from '../errors.js';
 import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
 import type { TimeSource } from '../audio/time-source.js';
-import { CallRecords } from '../records/call-records.js';
+import type { CallRecords } from '../records/call-records.js';
 import type { RETRY } from '../records/report-sender.js';
 import type { ServerConfig } from './config.js';
 
@@ -42,7 +42,9 @@ export async function startCallRecords(
     const schema = config.analysisSchema ? (JSON.parse(readFileSync(config.analysisSchema, 'utf8')) as Record<string, unknown>) : undefined;
     analysis = { model: config.analysisModel, baseUrl, apiKey, schema };
   }
-  return CallRecords.create({
+  // Loaded only when a records setting asks for them: a server that keeps none loads none of it.
+  const { CallRecords: Records } = await import('../records/call-records.js');
+  return Records.create({
     recordingsDir: config.recordCalls,
     recordsDir: config.callRecords,
     report: config.callReportUrl ? { url: config.callReportUrl, secret: config.callReportSecret!, spoolDir: config.callReportSpool } : undefined,

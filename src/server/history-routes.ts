@@ -10,7 +10,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
-import { readRecord, type CallRecords } from '../records/call-records.js';
+import type { CallRecords } from '../records/call-records.js';
+import { readRecord } from '../records/record-file.js';
 import type { CallRecord, HistoryEntry } from '../records/call-record.js';
 
 /** Calls listed per page: a page the browser draws at once. */
