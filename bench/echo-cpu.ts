@@ -7,6 +7,10 @@
  * /proc over the steady part of the run only.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadReport } from '../src/emulator/load.js';
 import { staticAnswer } from './answer-url.js';
@@ -14,7 +18,15 @@ import { spawn } from 'node:child_process';
 import { createClient } from '@redis/client';
 import { cpuSeconds, nodePid, spawnNode, startNode, treeCpuSeconds, treeRssBytes, canPin } from './processes.js';
 
-export const TARGETS = ['voicesocket', 'voicesocket-workers-2', 'voicesocket-redis', 'bare-ws', 'bare-uws'] as const;
+export const TARGETS = [
+  'voicesocket',
+  'voicesocket-workers-2',
+  'voicesocket-redis',
+  'voicesocket-record',
+  'voicesocket-tracing',
+  'bare-ws',
+  'bare-uws',
+] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** Redis for the `--redis` target: its process, and its command counter. */
@@ -69,6 +81,22 @@ export interface EchoResult {
   redisCommandsPerCallPerSecond?: number;
 }
 
+/**
+ * A collector that takes every OTLP export and answers 200 (an empty ExportTraceServiceResponse), for
+ * the `voicesocket-tracing` target: the server's cost of tracing, not a collector's.
+ */
+async function otlpSink(): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'voicesocket.js');
 
@@ -79,15 +107,24 @@ async function startTarget(
   // Ephemeral ports: a benchmark must not collide with anything else on the machine.
   if (target.startsWith('voicesocket')) {
     const scale = target === 'voicesocket-workers-2' ? ['--workers', '2'] : redis ? ['--redis', redis.url] : [];
+    // Every call recorded and its record written (docs/records.md), or traced to a local collector.
+    const records = target === 'voicesocket-record' ? mkdtempSync(join(tmpdir(), 'voicesocket-bench-records-')) : undefined;
+    const sink = target === 'voicesocket-tracing' ? await otlpSink() : undefined;
+    const extra = records ? ['--record-calls', records, '--call-records', records] : sink ? ['--otel-endpoint', sink.url] : [];
     const started = await startNode(
-      [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-calls', '20000', '--log-level', 'info', '--drain-delay', '0', ...scale],
+      [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-calls', '20000', '--log-level', 'info', '--drain-delay', '0', ...scale, ...extra],
       0,
       (line) => line.includes('voicesocket listening'),
     );
     // The second worker says so a moment after the first.
     if (scale[0] === '--workers') await sleep(1500);
     const answerUrl = String((JSON.parse(started.readyLine) as { answerUrl: string }).answerUrl);
-    return { stop: started.stop, pid: nodePid(started), answerUrl };
+    const stop = async () => {
+      await started.stop();
+      await sink?.close();
+      if (records) rmSync(records, { recursive: true, force: true });
+    };
+    return { stop, pid: nodePid(started), answerUrl };
   }
   const fixture = join(ROOT, 'bench', 'fixtures', target === 'bare-ws' ? 'bare-ws-echo.mjs' : 'bare-uws-echo.mjs');
   const started = await startNode([fixture, '0'], 0, (line) => line.includes('"ready":true'));

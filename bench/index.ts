@@ -7,10 +7,12 @@
  *   npm run bench -- --quick           smoke run (~1 min; what CI runs)
  *   npm run bench -- --calls 300 --rounds 3 --duration 20
  *   npm run bench -- --suites echo --calls 300 --targets voicesocket,voicesocket-workers-2,voicesocket-redis,bare-ws
+ *   npm run bench -- --suites echo --targets voicesocket,voicesocket-record,voicesocket-tracing,bare-ws   what a call's record costs
  *   npm run bench -- --suites speech   speech only (~4 min): menu accuracy, barge-in, WER, CPU
  *   npm run bench -- --suites recorded offline accuracy on recorded human speech (16 and 8 kHz)
  *   npm run bench -- --suites agent    every voice-agent provider side by side
  *   npm run bench -- --suites voices   offline voices: intelligibility to a recogniser, synthesis speed
+ *   npm run bench -- --suites records  what a call's record costs in CPU time (recording, record, tracing)
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -21,6 +23,7 @@ import { clearLatency, injectedHour, realTime, type PacingResult } from './pacer
 import { canPin } from './processes.js';
 import { chart } from './plot.js';
 import { agentLatency, CASCADE_TOKENS_PER_SECOND } from './agent.js';
+import { recordsCost } from './records-cost.js';
 import { recordedSpeech, type RecordedResult } from './recorded-speech.js';
 import { offlineVoices, type VoiceResult } from './offline-voices.js';
 import {
@@ -49,7 +52,7 @@ const durationS = Number(option('duration', quick ? '3' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets = option('targets', quick ? 'voicesocket,bare-ws' : 'voicesocket,bare-ws,bare-uws').split(',') as Target[];
 for (const target of targets) if (!TARGETS.includes(target)) throw new Error(`--targets: ${target} is not one of ${TARGETS.join(', ')}`);
-const suites = new Set(option('suites', 'echo,answer,pacer,speech,recorded,voices,agent').split(','));
+const suites = new Set(option('suites', 'echo,answer,pacer,speech,recorded,voices,agent,records').split(','));
 if (suites.has('echo') && !targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
 const realSeconds = quick ? 2 : 60;
 const root = join(import.meta.dirname, '..');
@@ -115,6 +118,25 @@ function scaleTable(results: Map<string, EchoResult[]>): string | undefined {
   return rows.join('\n');
 }
 
+/** What every call leaving a record costs (docs/records.md): recorded and written, or traced, against our own plain process in the same run. */
+function recordsTable(results: Map<string, EchoResult[]>): string | undefined {
+  const kept = targets.filter((target) => target === 'voicesocket-record' || target === 'voicesocket-tracing');
+  if (kept.length === 0 || !targets.includes('voicesocket')) return undefined;
+  const rows = ['| calls | server | CPU % per call | × without | RSS KB per call | RTT p99 ms | loss % |', '|---|---|---|---|---|---|---|'];
+  for (const calls of callLevels) {
+    const plain = median((results.get(`voicesocket@${calls}`) ?? []).map((r) => r.cpuPercentPerCall));
+    for (const target of ['voicesocket', ...kept]) {
+      const runs = results.get(`${target}@${calls}`) ?? [];
+      if (runs.length === 0) continue;
+      const perCall = median(runs.map((r) => r.cpuPercentPerCall));
+      rows.push(
+        `| ${calls} | ${target} | ${fixed(perCall, 4)} | ${fixed(perCall / plain)} | ${fixed(median(runs.map((r) => r.rssPerCallKb)), 1)} | ${fixed(median(runs.map((r) => r.rtt?.p99 ?? NaN)))} | ${fixed(Math.max(...runs.map((r) => r.lossPercent)), 3)} |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
 function pacingTable(results: PacingResult[]): string {
   const rows = ['| run | frames | exact frames | player underruns | max ahead of playout (lead) | cumulative drift |', '|---|---|---|---|---|---|'];
   for (const r of results)
@@ -151,6 +173,9 @@ const recorded = suites.has('recorded') ? await recordedSpeech(quick) : undefine
 if (suites.has('voices')) process.stderr.write('offline voices\n');
 const voices = suites.has('voices') ? await offlineVoices(quick) : undefined;
 
+if (suites.has('records')) process.stderr.write('records\n');
+// What a call's record costs in CPU time (records-cost.ts): the number a busy machine does not bend.
+const records = suites.has('records') ? await recordsCost(quick ? 5 : 30, quick ? 10 : 120, quick ? 1 : 3) : undefined;
 if (suites.has('agent')) process.stderr.write('agent\n');
 const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
 
@@ -202,6 +227,9 @@ const report = [
   '',
   ...(echo.size ? ['### Echo: server cost side by side', '', echoTable(echo), ''] : []),
   ...(echo.size && scaleTable(echo) ? ['### Scaling out: --workers 2 and --redis against one process', '', scaleTable(echo)!, ''] : []),
+  ...(echo.size && recordsTable(echo)
+    ? ['### Every call leaving a record: --record-calls with --call-records, and tracing, against none', '', recordsTable(echo)!, '']
+    : []),
   ...(answer
     ? [
         '### Answer webhook under load (autocannon, 50 connections)',
@@ -239,6 +267,21 @@ const report = [
     : []),
   ...(recorded ? ['### Offline transcription of recorded human speech', '', ...recordedLines(recorded)] : []),
   ...(voices ? ['### Offline voices', '', ...voiceLines(voices), ''] : []),
+  ...(records
+    ? [
+        "### What a call's record costs, in CPU time",
+        '',
+        `${records[0]!.calls} echo calls of ${records[0]!.audioSeconds} s each through real call sessions on injected time, no network: nothing kept (**none**), the stereo recording and the record written (**record**: \`--record-calls\` and \`--call-records\`), and a trace sent to a local OTLP collector too (**record+tracing**). The process's CPU time (user + system, the file writes included) per call-minute of audio, median of interleaved rounds; a plain echo call costs about 80 ms of CPU a minute with its network I/O (0.13 % of a core in the echo table).`,
+        '',
+        '| variant | CPU ms per call-minute | added per call-minute | added % of a core per call |',
+        '|---|---|---|---|',
+        ...records.map(
+          (r) =>
+            `| ${r.variant} | ${fixed(r.cpuMsPerCallMinute, 2)} | ${fixed(r.cpuMsPerCallMinute - records[0]!.cpuMsPerCallMinute, 2)} | ${fixed(((r.cpuMsPerCallMinute - records[0]!.cpuMsPerCallMinute) / 60_000) * 100, 4)} |`,
+        ),
+        '',
+      ]
+    : []),
   ...(agent
     ? [
         '### Voice agents, every provider (its SDK against a local server speaking its protocol)',
@@ -269,6 +312,8 @@ if (!flag('no-write')) {
     voicesocket: '#d9480f',
     'voicesocket-workers-2': '#f08c00',
     'voicesocket-redis': '#9c36b5',
+    'voicesocket-record': '#e8590c',
+    'voicesocket-tracing': '#5f3dc4',
     'bare-ws': '#1971c2',
     'bare-uws': '#2f9e44',
   };

@@ -11,8 +11,8 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'web');
 const stampFile = join(root, 'dist', '.web-build.json');
-const COPIED = ['dashboard.html', 'phone.html', 'styles.css'];
-const OUTPUTS = ['dashboard.js', 'phone.js', 'worklets.js', ...COPIED];
+const COPIED = ['dashboard.html', 'phone.html', 'styles.css', 'history.html', 'history.css'];
+const OUTPUTS = ['dashboard.js', 'phone.js', 'history.js', 'worklets.js', ...COPIED];
 
 const mtime = async (path) => (await stat(path).catch(() => undefined))?.mtimeMs;
 
@@ -46,7 +46,7 @@ export async function buildWeb({ force = false } = {}) {
   };
   const pages = await build({
     ...common,
-    entryPoints: { dashboard: join(root, 'web', 'dashboard.ts'), phone: join(root, 'web', 'phone.ts') },
+    entryPoints: { dashboard: join(root, 'web', 'dashboard.ts'), phone: join(root, 'web', 'phone.ts'), history: join(root, 'web', 'history.ts') },
     inject: [join(root, 'web', 'buffer-shim.ts')],
   });
   // Worklets run in their own scope and need nothing injected.

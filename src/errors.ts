@@ -83,6 +83,13 @@ export const ERRORS = {
   CONFIRMATION_NEEDED: 'a change needs confirmation and there is no terminal to ask on',
   TUNNEL_UNAVAILABLE: 'no public URL: a tunnel could not be opened and none was given',
   SDK_MISSING: "a vendor's SDK the chosen engine, provider or tunnel needs is not installed (an optional dependency)",
+  RECORD_FAILED: "a call's record could not be built or written to its folder (full, gone); the call went on, its report is still sent",
+  REPORT_DELIVERY: 'a call report could not be POSTed to --call-report-url; it stays in the spool and is retried',
+  REPORT_SPOOL: 'a call report could not be kept in the spool folder (full, gone); it is retried from memory while the process lives',
+  REPORT_DROPPED:
+    'a call report was not kept: the spool holds its limit of reports (docs/records.md); the record is still in the records folder, if there is one',
+  ANALYSIS_FAILED: "a call's analysis failed (the model refused, timed out, or answered outside the schema); the record says why",
+  TRACING_FAILED: 'traces could not be exported to the OTLP collector; calls go on, and the spans of that batch are lost',
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -12,6 +12,12 @@ export const VENDOR_SDKS = [
   '@google/genai',
   '@ngrok/ngrok',
   '@openai/agents-realtime',
+  // OpenTelemetry's SDK and exporters: loaded only when a collector is named (docs/records.md).
+  '@opentelemetry/api',
+  '@opentelemetry/sdk-trace',
+  '@opentelemetry/resources',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/exporter-trace-otlp-proto',
   'assemblyai',
   'openai',
 ] as const;

@@ -51,7 +51,7 @@ export function toolDeclaration(tool: AgentTool): ToolDeclaration {
 }
 
 export class AgentBridge implements VoiceAgent {
-  readonly turns = new TurnLog();
+  readonly turns: TurnLog;
   /** Interruptions so far, in order. */
   readonly interruptions: Interruption[] = [];
   /** Resolves when the provider is connected (and the greeting asked for); rejects when it cannot be (handled on the call). */
@@ -76,6 +76,7 @@ export class AgentBridge implements VoiceAgent {
     readonly call: CallSession,
     private readonly options: StartVoiceAgentOptions & { provider: LinkProvider },
   ) {
+    this.turns = new TurnLog((activity) => call.report(activity), options.provider.name);
     this.#bargeIn = options.bargeIn ?? 'both';
     this.#tools = new Map((options.tools ?? []).map((tool) => [tool.name, tool]));
     this.#watch = new ModelWatch(call, options, () => {
@@ -170,6 +171,7 @@ export class AgentBridge implements VoiceAgent {
     });
     link.on('reply-text', (replyId, text) => this.turns.agentTranscript(replyId, text));
     link.on('reply-done', (replyId) => {
+      this.call.report({ kind: 'reply-done', replyId });
       this.#discarded.delete(replyId);
       if (this.#activeReply === replyId) this.#activeReply = null;
       this.#watch.answered();
@@ -218,7 +220,7 @@ export class AgentBridge implements VoiceAgent {
     this.#activeReply = null;
     for (const cut of cuts) {
       this.interruptions.push({ itemId: cut.itemId, heardMs: cut.heardMs, sentMs: cut.sentMs, by });
-      this.turns.interrupted(cut.replyId, cut.heardMs, cut.sentMs);
+      this.turns.interrupted(cut.replyId, cut.heardMs, cut.sentMs, by);
       link.interrupted({ replyId: cut.replyId, heardMs: cut.heardMs, sentMs: cut.sentMs });
     }
     // A reply still being made that had not played yet: the provider must stop it all the same.
@@ -233,8 +235,10 @@ export class AgentBridge implements VoiceAgent {
 
   async #runTool(request: { id: string; name: string; args: unknown }): Promise<void> {
     this.#watch.answered();
+    this.call.report({ kind: 'tool-call', callId: request.id, name: request.name, arguments: request.args });
     const tool = this.#tools.get(request.name);
     let output: string;
+    let failed = !tool;
     if (!tool) output = `There is no tool named ${request.name}.`;
     else {
       try {
@@ -247,8 +251,10 @@ export class AgentBridge implements VoiceAgent {
           'voice agent tool failed',
         );
         output = `The tool ${request.name} failed: ${(error as Error)?.message ?? 'unknown error'}`;
+        failed = true;
       }
     }
+    this.call.report({ kind: 'tool-result', callId: request.id, name: request.name, result: output, ...(failed ? { failed } : {}) });
     if (this.#watch.done || !this.#link) return;
     this.#link.toolResult(request.id, request.name, output.slice(0, MAX_TOOL_OUTPUT));
     this.#watch.owed();

@@ -49,6 +49,7 @@ export function phoneTools(call: CallSession, vonage?: Voice): AgentTool[] {
       await untilHeard(call);
       call.log.info({ to: number }, 'agent transferred the call');
       await vonage.transferCallWithNCCO(uuid, [{ action: 'connect', endpoint: [{ type: 'phone', number: number.replace(/^\+/, '') }] }] as never);
+      call.report({ kind: 'transfer', to: number, mode: 'cold', detail: 'transfer_call tool' });
       return `The caller is being connected to ${number}.`;
     },
   });

@@ -39,6 +39,21 @@ export interface AgentOnCall {
   ready: Promise<void>;
 }
 
+function callIdOf(item: { callId?: string; id?: string }): string {
+  return item.callId ?? item.id ?? '';
+}
+
+/** A function call's arguments, parsed where they are JSON (the SDK carries them as text). */
+function argumentsOf(item: object): unknown {
+  const args = (item as { arguments?: unknown }).arguments;
+  if (typeof args !== 'string') return args;
+  try {
+    return JSON.parse(args) as unknown;
+  } catch {
+    return args;
+  }
+}
+
 export function startAgent(call: CallSession, options: StartAgentOptions): AgentOnCall {
   const model = options.model ?? DEFAULT_REALTIME_MODEL;
   const transport = new VonageRealtimeTransportLayer({
@@ -57,6 +72,13 @@ export function startAgent(call: CallSession, options: StartAgentOptions): Agent
   });
   // Logged by the transport; here only so that Node does not throw it.
   session.on('error', () => undefined);
+  // The SDK runs the agent's tools itself: the call's record hears of them here.
+  session.on('agent_tool_start', (_context, _agent, tool, { toolCall }) =>
+    call.report({ kind: 'tool-call', callId: callIdOf(toolCall), name: tool.name, arguments: argumentsOf(toolCall) }),
+  );
+  session.on('agent_tool_end', (_context, _agent, tool, result, { toolCall }) =>
+    call.report({ kind: 'tool-result', callId: callIdOf(toolCall), name: tool.name, result }),
+  );
   const rateKnown = call.state === 'connecting' ? new Promise<void>((resolve) => call.once('connected', () => resolve())) : Promise.resolve();
   const ready = rateKnown.then(async () => {
     await session.connect({ apiKey: options.apiKey, url: `${options.url ?? OPENAI_REALTIME_URL}?model=${encodeURIComponent(model)}` });

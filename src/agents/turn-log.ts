@@ -9,6 +9,7 @@
  * the first frame of that audio left for Vonage (ours: resampling, queueing, the pacer).
  */
 import type { AgentTurnSnapshot } from '../call/call-snapshot.js';
+import type { CallActivity, CutBy } from '../call/call-activity.js';
 
 /** Turns kept per call. */
 const MAX_TURNS = 50;
@@ -24,6 +25,15 @@ interface OpenTurn extends AgentTurnSnapshot {
 export class TurnLog {
   private readonly turns: OpenTurn[] = [];
 
+  /**
+   * @param report each step as it happens, for the call's record (`CallSession.report`)
+   * @param by who makes the replies (the provider's name)
+   */
+  constructor(
+    private readonly report: (activity: CallActivity) => void = () => undefined,
+    private readonly by = 'agent',
+  ) {}
+
   /** The model's VAD says the caller stopped: their last voiced frame was at `callEndMs`, arrived at `endWall`. */
   callerStopped(userItemId: string, callEndMs: number, endWall: number | undefined): void {
     this.push({ userItemId, callerEndMs: Math.round(callEndMs), ...(endWall !== undefined ? { endWall } : {}) });
@@ -32,6 +42,7 @@ export class TurnLog {
   callerTranscript(userItemId: string, text: string): void {
     const turn = this.turns.find((t) => t.userItemId === userItemId);
     if (turn) turn.caller = text;
+    this.report({ kind: 'caller-text', text });
   }
 
   /** A response began: it answers the latest turn that has none (or starts one: a greeting, a tool's follow-up). */
@@ -39,32 +50,39 @@ export class TurnLog {
     const open = this.turns.at(-1);
     if (open && open.responseId === undefined) open.responseId = responseId;
     else this.push({ responseId });
+    this.report({ kind: 'reply-started', replyId: responseId, by: this.by });
   }
 
   firstAudio(responseId: string, wall: number): void {
     const turn = this.byResponse(responseId);
-    if (turn && turn.firstDeltaWall === undefined) turn.firstDeltaWall = wall;
+    if (!turn || turn.firstDeltaWall !== undefined) return;
+    turn.firstDeltaWall = wall;
+    this.report({ kind: 'reply-audio', replyId: responseId });
   }
 
   /** The first frame of the response's audio left for Vonage at `wall`. */
   firstFrameOut(responseId: string, wall: number): void {
     const turn = this.byResponse(responseId);
     if (!turn || turn.latency || turn.firstDeltaWall === undefined || turn.endWall === undefined) return;
-    turn.latency = {
+    const latency = {
       totalMs: Math.round(wall - turn.endWall),
       modelMs: Math.round(turn.firstDeltaWall - turn.endWall),
       oursMs: Math.round(wall - turn.firstDeltaWall),
     };
+    turn.latency = latency;
+    this.report({ kind: 'reply-latency', replyId: responseId, totalMs: latency.totalMs, providerMs: latency.modelMs, oursMs: latency.oursMs });
   }
 
   agentTranscript(responseId: string, text: string): void {
     const turn = this.byResponse(responseId);
     if (turn) turn.agent = text;
+    this.report({ kind: 'reply-text', replyId: responseId, text });
   }
 
-  interrupted(responseId: string, heardMs: number, sentMs: number): void {
+  interrupted(responseId: string, heardMs: number, sentMs: number, by: CutBy = 'model'): void {
     const turn = this.byResponse(responseId);
     if (turn) turn.interrupted = { heardMs, sentMs: Math.round(sentMs) };
+    this.report({ kind: 'interrupted', replyId: responseId, heardMs, sentMs: Math.round(sentMs), by });
   }
 
   /** What `/api/calls` shows. */

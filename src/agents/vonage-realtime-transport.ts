@@ -61,7 +61,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
   /** Interruptions so far, in order. */
   readonly interruptions: Interruption[] = [];
   /** The call's turns, with their latency (also in `/api/calls` and on the dashboard). */
-  readonly turns = new TurnLog();
+  readonly turns: TurnLog;
   /** Wall time each caller frame arrived, by frame index modulo ARRIVALS_KEPT. */
   #arrivals = new Float64Array(ARRIVALS_KEPT);
   /** Call frame index of the first frame appended to the model: its audio ms 0. */
@@ -78,6 +78,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
   constructor(options: VonageRealtimeTransportOptions) {
     super(options);
     this.call = options.call;
+    this.turns = new TurnLog((activity) => options.call.report(activity), 'openai');
     this.#bargeIn = options.bargeIn ?? 'model';
     this.#playback = new ReplyPlayback(this.call, MODEL_RATE, (responseId, wall) => this.turns.firstFrameOut(responseId, wall));
     this.#watch = new ModelWatch(this.call, options, () => {
@@ -125,6 +126,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.on('response.done', (event: { response: { id?: string | null } }) => {
       const responseId = event.response.id;
       if (typeof responseId !== 'string') return;
+      this.call.report({ kind: 'reply-done', replyId: responseId });
       this.#discarded.delete(responseId);
       if (this.#activeResponseId === responseId) this.#activeResponseId = null;
       // A response that ends without audio (a tool call, text) is still an answer.
@@ -218,7 +220,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.emit('audio_interrupted');
     for (const cut of cuts) {
       this.interruptions.push({ itemId: cut.itemId, heardMs: cut.heardMs, sentMs: cut.sentMs, by });
-      this.turns.interrupted(cut.replyId, cut.heardMs, cut.sentMs);
+      this.turns.interrupted(cut.replyId, cut.heardMs, cut.sentMs, by);
       this.sendEvent({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: cut.contentIndex, audio_end_ms: cut.heardMs });
     }
     this._afterAudioDoneEvent();

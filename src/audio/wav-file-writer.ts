@@ -57,7 +57,9 @@ export class WavFileWriter {
     this.chain = this.chain.then(async () => {
       if (this.error) return;
       try {
-        await this.file.write(pcm, 0, pcm.length, at);
+        const { bytesWritten } = await this.file.write(pcm, 0, pcm.length, at);
+        // A disk that fills mid-write takes part of it and says so, without an error.
+        if (bytesWritten < pcm.length) return this.failed(Object.assign(new Error('no space left on the device'), { code: 'ENOSPC' }), at - 44 + bytesWritten);
         if (refresh) await this.writeHeader(size);
       } catch (error) {
         this.failed(error as Error, at - 44);

@@ -8,6 +8,7 @@ import { errorCode } from '../errors.js';
 import type { Logger } from './logger.js';
 import type { SpeechActivityEvent, SpeechErrorEvent, TranscriptEvent } from '../speech/speech-events.js';
 import type { CallEnd, CallIdentity, DtmfEvent } from './call-types.js';
+import type { CallActivity } from './call-activity.js';
 
 export interface CallSessionEvents {
   connected: [identity: CallIdentity];
@@ -22,6 +23,8 @@ export interface CallSessionEvents {
   transcript: [event: TranscriptEvent];
   /** A speech engine failed (missing, refused, dropped, stalled); the call goes on. */
   'speech-error': [event: SpeechErrorEvent];
+  /** What happened beyond the audio (replies, tools, faults, transfers): `CallSession.report`, for the call's record. */
+  activity: [activity: CallActivity];
   end: [end: CallEnd];
 }
 

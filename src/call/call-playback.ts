@@ -32,8 +32,8 @@ export interface PlaybackHost {
   ended(): boolean;
   /** Notes a line on the call's socket timeline. */
   note(text: string): void;
-  /** Sends one exact frame (the call counts it and shows it to its taps). */
-  sendFrame(frame: Buffer): void;
+  /** Sends one exact frame (the call counts it and shows it to its taps); `paced` when the pacer sends it. */
+  sendFrame(frame: Buffer, paced: boolean): void;
   leadMs?: number | undefined;
   maxQueueMs?: number | undefined;
   hardQueueMs?: number | undefined;
@@ -66,8 +66,11 @@ export class CallPlayback {
    */
   sendAudio(pcm: Buffer): void {
     if (this.host.ended()) return;
-    this.splitter.push(pcm, this.host.sendFrame);
+    this.splitter.push(pcm, this.sendUnpaced);
   }
+
+  private readonly sendUnpaced = (frame: Buffer) => this.host.sendFrame(frame, false);
+  private readonly sendPaced = (frame: Buffer) => this.host.sendFrame(frame, true);
 
   /** Paced playback: queues PCM (s16le mono at the call rate) behind what is already queued; resolves when there is room again. */
   write(pcm: Buffer): Promise<void> {
@@ -204,6 +207,11 @@ export class CallPlayback {
     return this.pacer?.queuedMs ?? 0;
   }
 
+  /** Paced audio sent and not yet played at Vonage, ms. */
+  get aheadMs(): number {
+    return this.pacer?.aheadMs() ?? 0;
+  }
+
   /** Pacer counters (frames sent, underruns, furthest ahead of playout), once something was played. */
   get pacerStats(): Pacer['stats'] | undefined {
     return this.pacer?.stats;
@@ -248,7 +256,7 @@ export class CallPlayback {
       ...(host.maxQueueMs !== undefined ? { maxQueueMs: host.maxQueueMs } : {}),
       ...(host.hardQueueMs !== undefined ? { hardQueueMs: host.hardQueueMs } : {}),
       ...(host.audioBudget ? { budget: host.audioBudget } : {}),
-      sink: { sendFrame: host.sendFrame, sendMark: (payload) => host.transport.sendText(notifyCommand(payload)) },
+      sink: { sendFrame: this.sendPaced, sendMark: (payload) => host.transport.sendText(notifyCommand(payload)) },
     });
     this.pacer.once('overflow', () =>
       host.log.warn(

@@ -9,7 +9,7 @@
 import { errorCode } from '../errors.js';
 import { FrameClock } from '../audio/frame-clock.js';
 import type { Pacer, AudioBudget } from '../audio/pacer.js';
-import { DEFAULT_SAMPLE_RATE, contentTypeFor, frameBytes, type SampleRate } from '../protocol/audio-format.js';
+import { DEFAULT_SAMPLE_RATE, FRAME_MS, contentTypeFor, frameBytes, type SampleRate } from '../protocol/audio-format.js';
 import { parseVonageMessage, type VonageMessage } from '../protocol/socket-messages.js';
 import { lenientText } from '../protocol/lenient.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
@@ -22,6 +22,7 @@ import {
   type CallState,
   type CallStats,
   type CallTransport,
+  type OutboundTap,
   type PlayResult,
   type PlaySource,
   type SayResult,
@@ -29,6 +30,8 @@ import {
 } from './call-types.js';
 import { CallPlayback } from './call-playback.js';
 import { CallEmitter } from './call-events.js';
+import type { CallActivity } from './call-activity.js';
+import { reportingCodedLines } from './reporting-logger.js';
 import { CallSpeech, type ListenOptions, type SayOptions, type TranscribeCallOptions, type Transcription } from './call-speech.js';
 import { speechEngines, type SpeechEngines } from '../speech/engines.js';
 
@@ -37,9 +40,11 @@ const MAX_SOCKET_EVENTS = 40;
 
 // The session's module stays the one door to its words: apps and layers above import from here.
 export type { CallSessionEvents, CallListener } from './call-events.js';
+export type { CallActivity, CutBy } from './call-activity.js';
 export { CLOSE_CODES } from '../protocol/close-codes.js';
 export { emptyCallStats } from './call-types.js';
 export type { CallTransport, CallIdentity, CallState, CallStats, SocketEvent, CallEnd, DtmfEvent, PlaySource, PlayResult, SayResult } from './call-types.js';
+export type { OutboundTap } from './call-types.js';
 
 export interface CallSessionOptions {
   id: string;
@@ -91,12 +96,12 @@ export class CallSession extends CallEmitter {
   /** Outbound audio: the pacer, play/write/mark/clear and their acknowledgements (call-playback.ts). */
   private readonly playback: CallPlayback;
   /** Listeners of every frame sent (recording, an agent's latency): a plain array on the hot path. */
-  private outboundTaps: Array<(frame: Buffer) => void> = [];
+  private outboundTaps: Array<OutboundTap> = [];
   private readonly onAppTiming: ((seconds: number) => void) | undefined;
   private readonly speechEngines: SpeechEngines | undefined;
   private speechState: CallSpeech | undefined;
   private readonly openedAt: number;
-  private readonly sendFrame = (frame: Buffer) => {
+  private readonly sendFrame = (frame: Buffer, paced: boolean) => {
     if (!this.transport.sendBinary(frame)) {
       this.stats.framesDropped++;
       return;
@@ -104,15 +109,21 @@ export class CallSession extends CallEmitter {
     this.stats.framesOut++;
     this.stats.bytesOut += frame.length;
     this.lastFrameOut = frame;
-    for (const tap of this.outboundTaps) tap(frame);
+    const taps = this.outboundTaps;
+    if (taps.length === 0) return;
+    // A paced frame plays when everything sent before it has played (the pacer's model); audio
+    // sent unpaced (echo) plays as it arrives.
+    const playsInMs = paced ? Math.max(0, this.playback.aheadMs - FRAME_MS) : 0;
+    for (const tap of taps) tap(frame, playsInMs, paced);
   };
 
   constructor(options: CallSessionOptions) {
     super();
     this.id = options.id;
     this.transport = options.transport;
-    this.log = options.log;
-    this.sampled = new SampledLog(options.log);
+    // Coded lines of this call are also its record's faults (`activity` events, docs/records.md).
+    this.log = reportingCodedLines(options.log, (line) => this.report({ kind: 'error', ...line }));
+    this.sampled = new SampledLog(this.log);
     this.clock = options.clock ?? defaultClock;
     this.now = () => this.clock.now();
     this.onAppTiming = options.onAppTiming;
@@ -256,6 +267,8 @@ export class CallSession extends CallEmitter {
    * websocket:cleared, false if none came within the grace period.
    */
   clear(): Promise<boolean> {
+    // Told before the pacer forgets: a recording cuts what had not played at this instant.
+    if (this.state !== 'ended') this.report({ kind: 'clear' });
     return this.playback.clear();
   }
 
@@ -284,12 +297,17 @@ export class CallSession extends CallEmitter {
     return this.playback.pacerStats;
   }
 
-  /** Sees every frame sent to the caller (recording, latency); returns what removes it. */
-  tapOutbound(tap: (frame: Buffer) => void): () => void {
+  /** Sees every frame sent to the caller (recording, latency) and when it plays; returns what removes it. */
+  tapOutbound(tap: OutboundTap): () => void {
     this.outboundTaps.push(tap);
     return () => {
       this.outboundTaps = this.outboundTaps.filter((other) => other !== tap);
     };
+  }
+
+  /** Tells the call's record what happened beyond the audio: an `activity` event (docs/records.md). */
+  report(activity: CallActivity): void {
+    if (this.listenerCount('activity') > 0) this.emitSafely('activity', activity);
   }
 
   /** Set by a voice agent on this call (src/agents/): its turns, for `/api/calls` and the dashboard. */
@@ -320,6 +338,7 @@ export class CallSession extends CallEmitter {
         onAudio: (listener) => this.on('audio', listener),
         play: (source) => this.play(source),
         playedMs: () => this.playedMs,
+        report: (activity) => this.report(activity),
       },
       this.speechEngines ?? speechEngines(),
     );

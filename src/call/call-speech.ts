@@ -16,6 +16,7 @@ import type { TranscribeOptions, Transcriber, TranscriberFactory } from '../spee
 import type { Logger } from './logger.js';
 import type { PlayResult, PlaySource, SayResult } from './call-types.js';
 import type { Synthesizer } from '../speech/synthesizer.js';
+import type { CallActivity } from './call-activity.js';
 
 /** Final results kept per call for the dashboard and /api/calls. */
 const MAX_TRANSCRIPT = 50;
@@ -50,6 +51,8 @@ export interface SpeechHost {
   /** The session's paced playback, for spoken replies. */
   play(source: PlaySource): Promise<PlayResult>;
   playedMs(): number;
+  /** Tells the call's record of a spoken reply (`CallSession.report`). */
+  report(activity: CallActivity): void;
 }
 
 export interface Transcription {
@@ -79,6 +82,7 @@ export class CallSpeech {
   private readonly transcribers = new Set<Transcriber>();
   private wired = false;
   private pendingFrames: Array<{ frame: Buffer; atMs: number }> | undefined = [];
+  private says = 0;
 
   constructor(
     private readonly host: SpeechHost,
@@ -221,13 +225,22 @@ export class CallSpeech {
     }
     const sampleRate = this.host.sampleRate();
     const report = (failure: SpeechEngineError) => this.reportError(failure);
+    const host = this.host;
+    const replyId = `say-${++this.says}`;
+    host.report({ kind: 'reply-started', replyId, by: 'say' });
+    host.report({ kind: 'reply-text', replyId, text });
+    let madeBytes = 0;
     const stream = async function* (): AsyncGenerator<Buffer> {
       try {
-        yield* synthesizer.synthesize(text, {
+        for await (const pcm of synthesizer.synthesize(text, {
           sampleRate,
           ...(options.voice ? { voice: options.voice } : {}),
           ...(options.wordsPerMinute ? { wordsPerMinute: options.wordsPerMinute } : {}),
-        });
+        })) {
+          if (madeBytes === 0 && pcm.length > 0) host.report({ kind: 'reply-audio', replyId });
+          madeBytes += pcm.length;
+          yield pcm;
+        }
       } catch (cause) {
         const failure =
           cause instanceof SpeechEngineError ? cause : new SpeechEngineError('tts', synthesizer.engine, 'failed', (cause as Error).message, { cause });
@@ -237,6 +250,9 @@ export class CallSpeech {
     };
     const result = await this.host.play(stream());
     const heardMs = Math.max(0, result.playedMs - before);
+    const cut = result.completed || error ? undefined : this.host.ended() ? 'hangup' : 'barge-in';
+    const sentMs = Math.round((madeBytes / 2 / sampleRate) * 1000);
+    host.report({ kind: 'reply-done', replyId, sentMs, heardMs: Math.min(heardMs, sentMs), ...(cut ? { cut } : {}) });
     return error ? { ...result, completed: false, confirmed: false, heardMs, text, error } : { ...result, heardMs, text };
   }
 }

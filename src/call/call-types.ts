@@ -15,6 +15,12 @@ export interface CallTransport {
   readonly bufferedAmount: number;
 }
 
+/**
+ * Sees an outbound frame: ms until it starts playing at Vonage (paced audio goes out up to the lead
+ * ahead), and whether the pacer sent it (its time is the pacer's model) or the app sent it unpaced.
+ */
+export type OutboundTap = (frame: Buffer, playsInMs: number, paced: boolean) => void;
+
 export interface CallIdentity {
   uuid: string | undefined;
   conversationUuid: string | undefined;

@@ -5,11 +5,13 @@
 import { VoicesocketError } from '../errors.js';
 import { requireEngineSdks } from '../vendor-sdk.js';
 import { DEFAULT_SAMPLE_RATE, type SampleRate } from '../protocol/audio-format.js';
+import { DEFAULT_RECORDS_CONFIG, type RecordsConfig } from './records-config.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface ServerConfig {
+/** The call records' settings are their own area (records-config.ts, docs/records.md). */
+export interface ServerConfig extends RecordsConfig {
   port: number;
   host: string;
   /** Overrides the socket URL derived from the answer request (e.g. `https://abc.example.com`). */
@@ -121,6 +123,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   openaiBaseUrl: undefined,
   assemblyaiApiKey: undefined,
   assemblyaiStreamingUrl: undefined,
+  ...DEFAULT_RECORDS_CONFIG,
 };
 
 /** Each vendor engine's key: the engine, its setting, its variable and flag. */

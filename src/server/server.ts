@@ -37,6 +37,9 @@ import type { CallList } from '../call/call-snapshot.js';
 import { registerWebRoutes } from './web-routes.js';
 import { registerControlRoutes } from './control-routes.js';
 import { PromisedSockets, type PromiseChange } from './promised-sockets.js';
+import { startCallRecords, type RecordsRuntime } from './call-records-setup.js';
+import { registerHistoryRoutes } from './history-routes.js';
+import type { CallRecords } from '../records/call-records.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -64,6 +67,8 @@ export interface CreateServerOptions {
   worker?: (parts: WorkerParts) => WorkerLink;
   /** Speech engines for the calls (default: the offline ones, PocketSphinx and espeak-ng). */
   speech?: SpeechEngines;
+  /** The call records' injected time and retry waits (tests; docs/records.md). */
+  records?: RecordsRuntime;
 }
 
 /** What a worker link needs of the server it links. */
@@ -85,6 +90,8 @@ export interface VoicesocketServer {
   readonly calls: CallControl;
   /** This process among instances: host name and pid (the id it has in Redis). */
   readonly instance: string;
+  /** Recordings, records, reports, analysis and traces of the calls, once listening (docs/records.md); undefined when none is asked for. */
+  readonly records: CallRecords | undefined;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
   /**
@@ -114,6 +121,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   const startedAt = Date.now();
 
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  /** Made by listen() when a records setting asks for them (docs/records.md). */
+  let records: CallRecords | undefined;
   const registry = new CallRegistry(Date.now, { maxEventBytes: limits.maxEventBytes, maxStoreBytes: limits.maxEventStoreBytes });
   const auth = new RequestAuth(config, logger);
   if (auth.open) {
@@ -160,6 +169,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     ...(redis && shared ? { route: redisControlRoute({ link: redis, shared, registry, log: logger, key: controlSigning }) } : {}),
   });
   registerControlRoutes(http, calls, auth.verifyDashboard);
+  registerHistoryRoutes(http, () => records, auth.verifyDashboard);
 
   // Event-loop delay is the number that shows a server too busy to keep 20 ms audio on time.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -211,6 +221,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     speech,
     promised,
     onSession: (session) => {
+      records?.attach(session);
       const link = worker.link;
       if (!link) return;
       link.callStarted(session.id);
@@ -281,6 +292,9 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     logger,
     calls,
     instance,
+    get records() {
+      return records;
+    },
     async listen() {
       if (!options.speech) await loadSpeechModules(config, speech);
       if (!app) {
@@ -288,6 +302,9 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
         app = loaded.app;
         answerHook ??= loaded.answer;
       }
+      // An app given as a function, with no name configured, is the user's own.
+      const appName = options.app && options.config?.app === undefined ? 'custom' : config.app;
+      records ??= await startCallRecords(config, { registry, log: logger, instance, appName }, options.records);
       try {
         await http.listen({ port: config.port, host: config.host });
       } catch (error) {
@@ -301,6 +318,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     close() {
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
+        await records?.close();
         web.close();
         await shared?.close();
         await redis?.close();

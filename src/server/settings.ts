@@ -9,6 +9,7 @@ import { SAMPLE_RATES, isSampleRate } from '../protocol/audio-format.js';
 import { DEFAULT_CONFIG, LOG_LEVELS, checkConsistency, type ServerConfig } from './config.js';
 import { nonEmpty, oneOf, setting, urlOf, WEB_PROTOCOLS, type Setting } from './setting-parsers.js';
 import { SPEECH_SETTINGS } from './speech-settings.js';
+import { RECORDS_SETTINGS } from './records-settings.js';
 
 export type { Setting };
 
@@ -257,6 +258,7 @@ export const SETTINGS: Setting[] = [
     parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
   }),
   ...SPEECH_SETTINGS,
+  ...RECORDS_SETTINGS,
 ];
 
 /** Where each setting is listed in `--help`: a newcomer looks for "security", not for a flag's name. */
@@ -266,6 +268,7 @@ export const SETTING_GROUPS = {
   security: 'Security (docs/security.md):',
   speech: 'Speech (docs/speech.md):',
   scale: 'Scale and deploys (docs/deploy.md):',
+  records: 'Call records, analysis and traces (docs/records.md):',
 } as const;
 export type SettingGroup = keyof typeof SETTING_GROUPS;
 
@@ -305,6 +308,17 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   redisSecret: 'scale',
   drainTimeoutS: 'scale',
   drainDelayS: 'scale',
+  recordCalls: 'records',
+  callRecords: 'records',
+  callReportUrl: 'records',
+  callReportSecret: 'records',
+  callReportSpool: 'records',
+  analysisModel: 'records',
+  analysisUrl: 'records',
+  analysisSchema: 'records',
+  otelEndpoint: 'records',
+  otelTracesEndpoint: 'records',
+  otelProtocol: 'records',
 };
 
 /** Raw values by setting key, as read from flags; commander gives camelCase keys. */

@@ -12,6 +12,10 @@
  * - Errors: an HTTP status with `{ "error": { "message", "type", "code" } }` (401 for a wrong key) —
  *   https://platform.openai.com/docs/guides/error-codes
  *
+ * - Without `stream: true` the answer is one `chat.completion` object (`choices[0].message.content`):
+ *   what post-call analysis asks for, with `response_format` (json_schema) —
+ *   https://platform.openai.com/docs/api-reference/chat/object
+ *
  * The "model" follows a script: the n-th user message gets the n-th turn (the last repeats), a tool's
  * result gets that turn's `then`. It streams one word per token at `tokensPerSecond` (the benchmark's
  * fixed token rate). Failures by model name: `fake-error` answers 500; `fake-stall` sends its first chunk
@@ -36,6 +40,10 @@ export interface ChatRequestRecord {
   aborted: boolean;
   /** Tokens sent. */
   tokens: number;
+  /** Whether the client asked for a stream (the cascade) or one answer (the analysis). */
+  stream: boolean;
+  /** The `response_format` asked for, if any. */
+  responseFormat?: unknown;
 }
 
 export interface FakeChat {
@@ -81,6 +89,21 @@ export async function startFakeChat(options: FakeChatOptions = {}): Promise<Fake
       response.end(JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', code: null } }));
       return;
     }
+    if (!record.stream) {
+      if (record.model === 'fake-stall') return; // no answer at all, connection open
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model: record.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text ?? '', refusal: null }, finish_reason: 'stop', logprobs: null }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        }),
+      );
+      return;
+    }
     let gone = false;
     request.socket.on('close', () => (gone = true));
     response.on('close', () => {
@@ -116,8 +139,19 @@ export async function startFakeChat(options: FakeChatOptions = {}): Promise<Fake
     const parts: Buffer[] = [];
     request.on('data', (part: Buffer) => parts.push(part));
     request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(parts).toString()) as Omit<ChatRequestRecord, 'aborted' | 'tokens'>;
-      const record: ChatRequestRecord = { model: body.model, messages: body.messages, ...(body.tools ? { tools: body.tools } : {}), aborted: false, tokens: 0 };
+      const body = JSON.parse(Buffer.concat(parts).toString()) as Omit<ChatRequestRecord, 'aborted' | 'tokens' | 'stream'> & {
+        stream?: boolean;
+        response_format?: unknown;
+      };
+      const record: ChatRequestRecord = {
+        model: body.model,
+        messages: body.messages,
+        ...(body.tools ? { tools: body.tools } : {}),
+        aborted: false,
+        tokens: 0,
+        stream: body.stream === true,
+        ...(body.response_format ? { responseFormat: body.response_format } : {}),
+      };
       requests.push(record);
       void answer(request, response, record);
     });
