@@ -8,6 +8,7 @@ import { errorCode } from '../errors.js';
 import type { Logger } from './logger.js';
 import type { SpeechActivityEvent, SpeechErrorEvent, TranscriptEvent } from '../speech/speech-events.js';
 import type { CallEnd, CallIdentity, DtmfEvent } from './call-types.js';
+import type { DialOutcomeEvent, DtmfSent, MachineEvent, TransferStep } from './telephony-types.js';
 
 export interface CallSessionEvents {
   connected: [identity: CallIdentity];
@@ -22,6 +23,14 @@ export interface CallSessionEvents {
   transcript: [event: TranscriptEvent];
   /** A speech engine failed (missing, refused, dropped, stalled); the call goes on. */
   'speech-error': [event: SpeechErrorEvent];
+  /** An outbound call's outcome (src/telephony/): answered by a person or by a machine. */
+  'dial-outcome': [event: DialOutcomeEvent];
+  /** Vonage's machine detection: human, machine, then beep or no-beep (docs/outbound.md). */
+  machine: [event: MachineEvent];
+  /** A step of a transfer of this call, cold or warm. */
+  transfer: [event: TransferStep];
+  /** DTMF sent into the call through Vonage's REST API. */
+  'dtmf-sent': [event: DtmfSent];
   end: [end: CallEnd];
 }
 

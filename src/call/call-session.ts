@@ -28,7 +28,7 @@ import {
   type SocketEvent,
 } from './call-types.js';
 import { CallPlayback } from './call-playback.js';
-import { CallEmitter } from './call-events.js';
+import { CallPhone } from './call-phone.js';
 import { CallSpeech, type ListenOptions, type SayOptions, type TranscribeCallOptions, type Transcription } from './call-speech.js';
 import { speechEngines, type SpeechEngines } from '../speech/engines.js';
 
@@ -39,6 +39,7 @@ const MAX_SOCKET_EVENTS = 40;
 export type { CallSessionEvents, CallListener } from './call-events.js';
 export { CLOSE_CODES } from '../protocol/close-codes.js';
 export { emptyCallStats } from './call-types.js';
+export type * from './telephony-types.js';
 export type { CallTransport, CallIdentity, CallState, CallStats, SocketEvent, CallEnd, DtmfEvent, PlaySource, PlayResult, SayResult } from './call-types.js';
 
 export interface CallSessionOptions {
@@ -67,7 +68,7 @@ const EARLY_AUDIO_MAX_MESSAGES = 50;
 
 const defaultClock = new FrameClock();
 
-export class CallSession extends CallEmitter {
+export class CallSession extends CallPhone {
   readonly id: string;
   readonly startedAt = Date.now();
   state: CallState = 'connecting';

@@ -11,6 +11,7 @@ import { loadCommand } from './load.js';
 import { checkCommand } from './check.js';
 import { devCommand, setupCommand } from './dev.js';
 import { loadDotEnv } from './env-file.js';
+import { dialCommand } from './dial.js';
 
 // Both src/cli (tsx) and dist/cli sit two levels under the package root.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,7 +24,8 @@ const program = new Command('voicesocket')
   .addCommand(loadCommand())
   .addCommand(checkCommand())
   .addCommand(devCommand())
-  .addCommand(setupCommand());
+  .addCommand(setupCommand())
+  .addCommand(dialCommand());
 
 // A usage mistake commander finds (an unknown option, a missing argument) is a bad setting like any
 // other: one coded line and exit 2, with where to look, not the whole help and exit 1.

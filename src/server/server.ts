@@ -35,6 +35,11 @@ import { createCallControl, type CallControl } from '../call/call-control.js';
 import type { CallList } from '../call/call-snapshot.js';
 import { registerWebRoutes } from './web-routes.js';
 import { registerControlRoutes } from './control-routes.js';
+import type { Voice } from '@vonage/voice';
+import { Telephony, type TelephonyOptions } from '../telephony/telephony.js';
+import { vonageVoice } from '../telephony/vonage-client.js';
+import { RedisDialStore, RedisTelephonyRelay } from '../scale/telephony-share.js';
+import { dialEndpoints } from './dial-endpoints.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -62,6 +67,10 @@ export interface CreateServerOptions {
   worker?: (parts: WorkerParts) => WorkerLink;
   /** Speech engines for the calls (default: the offline ones, PocketSphinx and espeak-ng). */
   speech?: SpeechEngines;
+  /** Vonage's Voice API client for placing and controlling calls; made from the settings' credentials when absent. */
+  vonage?: Voice;
+  /** Telephony beyond the settings: named transfer destinations, hold audio (docs/outbound.md). */
+  telephony?: Pick<TelephonyOptions, 'destinations' | 'holdAudio' | 'acceptWindowMs'>;
 }
 
 /** What a worker link needs of the server it links. */
@@ -81,6 +90,8 @@ export interface VoicesocketServer {
   readonly calls: CallControl;
   /** This process among instances: host name and pid (the id it has in Redis). */
   readonly instance: string;
+  /** Places calls and follows them (docs/outbound.md); undefined without Vonage credentials. */
+  readonly telephony: Telephony | undefined;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
   /**
@@ -134,7 +145,46 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   // With --redis: what several instances share (docs/deploy.md "Many instances"). Never per frame.
   const redis = config.redisUrl ? new RedisLink(config.redisUrl, logger) : undefined;
   const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls(), logger) : undefined;
-  registerEventRoutes(http, registry, auth, shared ? (event) => shared.recordEvent(event) : undefined);
+  // Dialling, transfers and DTMF out, with Vonage credentials (docs/outbound.md). Never per frame.
+  const vonage = options.vonage ?? vonageVoice({ applicationId: config.applicationId, privateKey: config.vonagePrivateKey, apiHost: config.vonageApiHost });
+  let bound: AddressInfo | undefined;
+  const telephony = vonage
+    ? new Telephony({
+        vonage,
+        instance,
+        log: logger,
+        endpoints: () => dialEndpoints(config.publicUrl, bound),
+        sampleRate: config.sampleRate,
+        ...(auth.socketAuthorization() ? { authorization: auth.socketAuthorization()! } : {}),
+        defaults: {
+          ...(config.vonageNumber ? { from: config.vonageNumber } : {}),
+          ringingTimerS: config.ringingTimerS,
+          lengthTimerS: config.lengthTimerS,
+          ...(config.machineDetection !== 'off'
+            ? {
+                machineDetection: {
+                  mode: config.machineDetection,
+                  behavior: config.machineBehavior,
+                  ...(config.beepTimeoutS ? { beepTimeoutS: config.beepTimeoutS } : {}),
+                },
+              }
+            : {}),
+        },
+        ...options.telephony,
+        ...(redis ? { store: new RedisDialStore(redis, logger), relay: new RedisTelephonyRelay(redis, instance, logger) } : {}),
+      })
+    : undefined;
+  registerEventRoutes(
+    http,
+    registry,
+    auth,
+    shared || telephony
+      ? (event) => {
+          shared?.recordEvent(event);
+          telephony?.observe(event);
+        }
+      : undefined,
+  );
   let draining: Promise<void> | undefined;
   const state = (): ServerState => ({ draining: draining !== undefined, ...(redis ? { redis: redis.up ? 'up' : 'down' } : {}) });
   // Set once the server object exists (the link needs it); read by routes at request time.
@@ -191,7 +241,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     });
   const sockets = new CallSocketServer({
     registry,
-    app: (session) => app!(session, { calls }),
+    // A warm transfer's call to the person runs its briefing (src/telephony/briefing.ts), not the app.
+    app: (session, url) => (telephony && Telephony.isBriefing(url) ? undefined : app!(session, { calls })),
     log: logger,
     clock,
     leadMs: config.leadMs,
@@ -201,7 +252,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     idleTimeoutS: config.idleTimeoutS,
     onAppTiming: metrics.appFrame,
     speech,
-    onSession: (session) => {
+    onSession: (session, url) => {
+      telephony?.attach(session, url);
       const link = worker.link;
       if (!link) return;
       link.callStarted(session.id);
@@ -255,6 +307,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     logger,
     calls,
     instance,
+    telephony,
     async listen() {
       if (!options.speech) await loadSpeechModules(config, speech);
       if (!app) {
@@ -267,6 +320,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       } catch (error) {
         throw listenError(error, config.port, config.host);
       }
+      bound = http.server.address() as AddressInfo;
       // Only once listening: a server that could not bind has nothing to share.
       redis?.start();
       shared?.start();
@@ -275,6 +329,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     close() {
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
+        telephony?.close();
         web.close();
         await shared?.close();
         await redis?.close();
