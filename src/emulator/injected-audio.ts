@@ -35,6 +35,8 @@ interface Source {
   /** Plays left after this one; Infinity for `loop: 0`. */
   loopsLeft: number;
   gain: number;
+  /** Told when the source ends: played out (false), or stopped or replaced (true). */
+  onEnd: ((stopped: boolean) => void) | undefined;
 }
 
 export class InjectedAudio {
@@ -45,14 +47,24 @@ export class InjectedAudio {
    * stopped. `level` is Vonage's -1..1 volume, 0 being as recorded; the mapping to gain (level + 1)
    * is ours: Vonage documents the range, not the curve (UNCONFIRMED, docs/protocol.md §10).
    */
-  start(kind: InjectedKind, pcm: Buffer, loop: number, level: number): void {
-    if (pcm.length < 2) return;
-    this.sources.set(kind, { pcm, offset: 0, loopsLeft: loop === 0 ? Infinity : Math.max(1, loop) - 1, gain: Math.min(2, Math.max(0, level + 1)) });
+  start(kind: InjectedKind, pcm: Buffer, loop: number, level: number, onEnd?: (stopped: boolean) => void): void {
+    this.stop(kind);
+    if (pcm.length < 2) return void onEnd?.(false);
+    this.sources.set(kind, { pcm, offset: 0, loopsLeft: loop === 0 ? Infinity : Math.max(1, loop) - 1, gain: Math.min(2, Math.max(0, level + 1)), onEnd });
   }
 
   /** Stops a kind; false when it was not playing. */
   stop(kind: InjectedKind): boolean {
-    return this.sources.delete(kind);
+    const source = this.sources.get(kind);
+    if (!source) return false;
+    this.sources.delete(kind);
+    source.onEnd?.(true);
+    return true;
+  }
+
+  /** Stops everything (the leg ended). */
+  stopAll(): void {
+    for (const kind of [...this.sources.keys()]) this.stop(kind);
   }
 
   get active(): boolean {
@@ -66,6 +78,7 @@ export class InjectedAudio {
         if (source.offset + 1 >= source.pcm.length) {
           if (source.loopsLeft <= 0) {
             this.sources.delete(kind);
+            source.onEnd?.(false);
             break;
           }
           source.loopsLeft--;

@@ -2,8 +2,8 @@
  * Vonage's Voice REST API as the emulator serves it (docs/protocol.md §10): `PUT /v1/calls/:uuid`
  * (hangup, mute, unmute, earmuff, unearmuff, transfer to an NCCO) → 204; `PUT|DELETE
  * /v1/calls/:uuid/talk|stream` and `PUT /v1/calls/:uuid/dtmf` → 200 with audio played into the call;
- * `POST /v1/calls` (a call to a websocket endpoint) → 201; `GET /v1/calls` (search) and
- * `GET /v1/calls/:uuid`, ended calls included. Requests must carry the application's RS256 JWT, so
+ * `POST /v1/calls` (a call on the phone network, network/) → 201; `GET /v1/calls` (search) and
+ * `GET /v1/calls/:uuid`, ended calls included; `GET /v1/files/:id` (recordings). Requests must carry the application's RS256 JWT, so
  * code written against `@vonage/server-sdk` can be pointed at the emulator unchanged. Every error,
  * an unknown route included, is an RFC 7807 problem document, as Vonage answers.
  */
@@ -24,18 +24,11 @@ export interface RestCall {
   legUuids(): string[];
   control(legUuid: string, action: 'hangup' | 'mute' | 'unmute' | 'earmuff' | 'unearmuff'): boolean;
   transfer(ncco: Ncco): void;
+  /** Transfer to the NCCO a URL answers with; absent where only inline NCCOs are emulated. */
+  transferToUrl?(url: string): Promise<boolean>;
   playInto(legUuid: string, request: InjectRequest): Promise<boolean>;
   stopPlaying(legUuid: string, kind: 'talk' | 'stream'): boolean;
   records(): LegRecord[];
-}
-
-export interface OutboundRequest {
-  to: Record<string, unknown>;
-  from?: string;
-  ncco?: Ncco;
-  answerUrl?: string;
-  eventUrl?: string;
-  lengthTimerS?: number;
 }
 
 export interface RestApiOptions {
@@ -46,12 +39,18 @@ export interface RestApiOptions {
   findCall(legUuid: string): RestCall | undefined;
   /** Every call the emulator still keeps, oldest first. */
   allCalls(): RestCall[];
-  createCall(request: OutboundRequest): RestCall;
+  /** `POST /v1/calls`: the raw body, the application whose JWT signed the request, and this API's base URL. A string is why it was refused. */
+  createCall(body: unknown, caller: { applicationId?: string; baseUrl: string }): RestCall | string;
+  /** A file `GET /v1/files/:id` serves (an NCCO `record`'s recording). */
+  file?(id: string): { contentType: string; body: Buffer } | undefined;
   /** The account whose Applications and Numbers APIs are served too, and whose applications' keys sign REST calls. */
   account?: EmulatedAccount;
 }
 
-type AuthResult = { ok: true } | { ok: false; status: 401; title: string; detail: string };
+type AuthResult = { ok: true; applicationId?: string } | { ok: false; status: 401; title: string; detail: string };
+
+/** The application a request's JWT names, once the JWT is verified. */
+const applicationOf = new WeakMap<FastifyRequest, string>();
 
 const CALL_ACTIONS = new Set(['hangup', 'mute', 'unmute', 'earmuff', 'unearmuff']);
 
@@ -109,7 +108,7 @@ function jwtAuthorizer(options: RestApiOptions, configuredKey: CryptoKey | undef
       const claims = key ? (await jwtVerify(token, key, { algorithms: ['RS256'] })).payload : decodeJwt(token);
       if (options.applicationId && !accountKey && claims.application_id !== options.applicationId)
         return { ok: false, status: 401, title: 'Unauthorized', detail: 'application_id does not match' };
-      return { ok: true };
+      return { ok: true, ...(typeof claims.application_id === 'string' ? { applicationId: claims.application_id } : {}) };
     } catch (error) {
       return { ok: false, status: 401, title: 'Unauthorized', detail: (error as Error).message };
     }
@@ -121,6 +120,7 @@ async function registerVoiceApi(app: FastifyInstance, options: RestApiOptions): 
   app.addHook('onRequest', async (request, reply) => {
     const auth = await authorize(request);
     if (!auth.ok) return problem(reply, auth.status, auth.title, auth.detail);
+    if (auth.applicationId) applicationOf.set(request, auth.applicationId);
   });
 
   /** A live call holding the leg, or a problem reply: Vonage refuses call control on a completed call. */
@@ -228,9 +228,14 @@ async function registerVoiceApi(app: FastifyInstance, options: RestApiOptions): 
     const body = request.body ?? {};
     const action = body.action;
     if (action === 'transfer') {
-      const destination = body.destination as { type?: string; ncco?: unknown } | undefined;
+      const destination = body.destination as { type?: string; ncco?: unknown; url?: unknown } | undefined;
+      const url = Array.isArray(destination?.url) ? destination.url[0] : undefined;
+      if (destination?.type === 'ncco' && typeof url === 'string' && call.transferToUrl) {
+        if (!(await call.transferToUrl(url))) return problem(reply, 400, 'Bad Request', `transfer: ${url} gave no NCCO`);
+        return reply.code(204).send();
+      }
       if (destination?.type !== 'ncco' || destination.ncco === undefined)
-        return problem(reply, 400, 'Bad Request', 'transfer needs destination {type: "ncco", ncco: [...]} (url transfers are not emulated)');
+        return problem(reply, 400, 'Bad Request', 'transfer needs destination {type: "ncco", ncco: [...]} (or url: [...], for calls on the phone network)');
       const validation = validateNcco(destination.ncco);
       if (!validation.ok) return problem(reply, 400, 'Bad Request', `invalid NCCO: ${validation.issues.join('; ')}`);
       call.transfer(validation.ncco);
@@ -239,6 +244,12 @@ async function registerVoiceApi(app: FastifyInstance, options: RestApiOptions): 
     if (typeof action !== 'string' || !CALL_ACTIONS.has(action)) return problem(reply, 400, 'Bad Request', `unknown action ${JSON.stringify(action)}`);
     call.control(request.params.uuid, action as 'hangup');
     return reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/files/:id', async (request, reply) => {
+    const file = options.file?.(request.params.id);
+    if (!file) return problem(reply, 404, 'Not Found', `no recording ${request.params.id}`);
+    return reply.type(file.contentType).send(file.body);
   });
 
   app.get<{ Params: { uuid: string } }>('/v1/calls/:uuid', async (request, reply) => {
@@ -250,28 +261,9 @@ async function registerVoiceApi(app: FastifyInstance, options: RestApiOptions): 
     return withLinks(record);
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/v1/calls', async (request, reply) => {
-    const body = request.body ?? {};
-    const to = Array.isArray(body.to) ? (body.to[0] as Record<string, unknown> | undefined) : undefined;
-    if (!to || to.type !== 'websocket')
-      return problem(reply, 400, 'Bad Request', 'the emulator places calls to websocket endpoints only (to: [{type: "websocket", ...}])');
-    let ncco: Ncco | undefined;
-    if (body.ncco !== undefined) {
-      const validation = validateNcco(body.ncco);
-      if (!validation.ok) return problem(reply, 400, 'Bad Request', `invalid NCCO: ${validation.issues.join('; ')}`);
-      ncco = validation.ncco;
-    }
-    const answerUrl = Array.isArray(body.answer_url) ? String(body.answer_url[0]) : undefined;
-    if (!ncco && !answerUrl) return problem(reply, 400, 'Bad Request', 'ncco or answer_url is required');
-    const from = body.from as { number?: string } | undefined;
-    const call = options.createCall({
-      to,
-      ...(from?.number ? { from: from.number } : {}),
-      ...(ncco ? { ncco } : {}),
-      ...(answerUrl ? { answerUrl } : {}),
-      ...(Array.isArray(body.event_url) ? { eventUrl: String(body.event_url[0]) } : {}),
-      ...(typeof body.length_timer === 'number' ? { lengthTimerS: body.length_timer } : {}),
-    });
+  app.post<{ Body: unknown }>('/v1/calls', async (request, reply) => {
+    const call = options.createCall(request.body, { applicationId: applicationOf.get(request), baseUrl: restBase(request) });
+    if (typeof call === 'string') return problem(reply, 400, 'Bad Request', call);
     return reply.code(201).send({ uuid: call.uuid, status: 'started', direction: 'outbound', conversation_uuid: call.conversationUuid });
   });
 }

@@ -37,6 +37,25 @@ export interface EmulatorSwitches {
   restAudioToSocket: boolean;
   /** Whether a REST DTMF request also sends the websocket a `websocket:dtmf` message per digit (UNCONFIRMED). */
   restDtmfAsEvent: boolean;
+  // The phone network (docs/protocol.md §16):
+  /** Whether an earmuffed leg also stops hearing what is played into itself (REST or NCCO talk, stream, DTMF; UNCONFIRMED). */
+  earmuffBlocksOwnAudio: boolean;
+  /** The key that names the leg on `human`/`machine` events: `call_uuid`, as the reference documents it, `uuid`, or both (UNCONFIRMED for advanced detection). */
+  machineEventUuidKey: 'call_uuid' | 'uuid' | 'both';
+  /** Detection modes whose answer webhook (or NCCO) waits for the verdict: the SDKs call `detect`/`detect_beep` synchronous, `default` asynchronous; standard detection is not described. */
+  answerWaitsForVerdict: Array<'standard' | 'default' | 'detect' | 'detect_beep'>;
+  /** Beep detection: a `machine` event at the verdict, then one with `sub_state` (true); or only the one with `sub_state` (false). UNCONFIRMED. */
+  machineVerdictBeforeBeep: boolean;
+  /** What `beep_timeout` counts from: the answer, or the machine verdict (UNCONFIRMED). */
+  beepTimeoutFrom: 'answered' | 'verdict';
+  /** `beep_timeout` when a request leaves it out, seconds (UNCONFIRMED; the SDKs accept 45-120). */
+  defaultBeepTimeoutS: number;
+  /** Unconnected outcomes that send `ringing` before their status (a callee who does not answer always rings; UNCONFIRMED for these). */
+  ringsBefore: Array<'busy' | 'reject' | 'unavailable' | 'unreachable'>;
+  /** A callee who declines: `rejected` with detail `declined` (as the Java SDK's detail says), or `unanswered` (the reference's text for it). */
+  declinedAs: 'rejected' | 'unanswered';
+  /** A REST transfer of a leg ends the legs its NCCO connected (true), or leaves them in the conversation (UNCONFIRMED). */
+  transferEndsConnectedLegs: boolean;
 }
 
 export const DEFAULT_SWITCHES: EmulatorSwitches = {
@@ -56,4 +75,13 @@ export const DEFAULT_SWITCHES: EmulatorSwitches = {
   underrunWindowMs: 200,
   restAudioToSocket: true,
   restDtmfAsEvent: false,
+  earmuffBlocksOwnAudio: false,
+  machineEventUuidKey: 'call_uuid',
+  answerWaitsForVerdict: ['detect', 'detect_beep'],
+  machineVerdictBeforeBeep: true,
+  beepTimeoutFrom: 'answered',
+  defaultBeepTimeoutS: 45,
+  ringsBefore: ['reject'],
+  declinedAs: 'rejected',
+  transferEndsConnectedLegs: true,
 };

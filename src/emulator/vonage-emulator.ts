@@ -6,14 +6,12 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CallRun, type CallResult, type PlaceCallOptions } from './call.js';
-import { createRestApi, type OutboundRequest, type RestCall } from './rest-api.js';
+import { createRestApi, type RestCall } from './rest-api.js';
 import type { EmulatorSwitches } from './switches.js';
 import type { Signing } from './webhook-client.js';
-import type { NccoAction, WebsocketEndpoint } from '../protocol/ncco.js';
 import { EmulatedAccount, type AccountOptions } from './account.js';
-
-/** A REST-created call with no length_timer ends after this long: a test never runs away. */
-export const DEFAULT_OUTBOUND_LENGTH_MS = 10 * 60_000;
+import { PhoneNetwork, type PhoneNetworkOptions } from './network/phone-network.js';
+import { networkCall, outboundCall } from './network/rest-calls.js';
 
 /** Ended calls kept for `GET /v1/calls`: plenty for any test or session, bounded for a long load run. */
 const MAX_ENDED_CALLS = 1000;
@@ -29,6 +27,8 @@ export interface VonageEmulatorOptions {
    * `callNumber` place inbound calls to whatever application a number is linked to.
    */
   account?: AccountOptions | EmulatedAccount;
+  /** The phone network `POST /v1/calls` dials into: its scenario (who answers which number, and how). */
+  network?: Omit<PhoneNetworkOptions, 'switches'>;
 }
 
 /** Where `callNumber` found no application to send the call to; Vonage would not reach any webhook. */
@@ -51,10 +51,13 @@ export class VonageEmulator {
   /** Base URL of the REST API once `listen` resolved, e.g. for `new Voice(auth, { apiHost })`. */
   restUrl = '';
   readonly account: EmulatedAccount | undefined;
+  /** The phones `POST /v1/calls` reaches: their recordings, the legs in progress. */
+  readonly network: PhoneNetwork;
 
   constructor(private readonly options: VonageEmulatorOptions = {}) {
     const account = options.account;
     this.account = account === undefined || account instanceof EmulatedAccount ? account : new EmulatedAccount(account);
+    this.network = new PhoneNetwork({ ...options.network, ...(options.switches ? { switches: options.switches } : {}) });
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -62,8 +65,14 @@ export class VonageEmulator {
       ...(this.options.applicationId ? { applicationId: this.options.applicationId } : {}),
       ...(this.options.publicKey ? { publicKey: this.options.publicKey } : {}),
       findCall: (uuid) => this.find(uuid),
-      allCalls: () => [...this.calls].map((tracked) => this.restCall(tracked)),
-      createCall: (request) => this.createOutbound(request),
+      allCalls: () => [...[...this.calls].map((tracked) => this.restCall(tracked)), ...this.network.allLegs().map((leg) => networkCall(this.network, leg))],
+      createCall: (body, caller) =>
+        outboundCall(this.network, body, {
+          ...caller,
+          ...(this.options.signing ? { signing: this.options.signing } : {}),
+          ...(this.account ? { account: this.account } : {}),
+        }),
+      file: (id) => this.network.file(id),
       ...(this.account ? { account: this.account } : {}),
     });
     await this.rest.listen({ port, host });
@@ -104,10 +113,10 @@ export class VonageEmulator {
     });
   }
 
-  /** Calls in progress. */
+  /** Calls in progress (legs on the phone network included). */
   get activeCalls(): number {
     // (ended calls stay in the set for GET /v1/calls)
-    return [...this.calls].filter((call) => !call.ended).length;
+    return [...this.calls].filter((call) => !call.ended).length + this.network.activeLegs;
   }
 
   /** Resolves when every call placed so far has ended. */
@@ -118,6 +127,7 @@ export class VonageEmulator {
   async close(): Promise<void> {
     for (const call of this.calls) if (!call.ended) for (const uuid of call.run.legUuids()) call.run.control(uuid, 'hangup');
     await this.settled();
+    await this.network.close();
     await this.rest?.close();
   }
 
@@ -143,6 +153,8 @@ export class VonageEmulator {
 
   /** The call holding a leg: a live one first, else the latest ended one (Vonage keeps call records). */
   private find(uuid: string): RestCall | undefined {
+    const leg = this.network.leg(uuid);
+    if (leg) return networkCall(this.network, leg);
     const holding = [...this.calls].filter((tracked) => tracked.run.legUuids().includes(uuid));
     const tracked = holding.find((call) => !call.ended) ?? holding.at(-1);
     return tracked ? this.restCall(tracked) : undefined;
@@ -161,30 +173,5 @@ export class VonageEmulator {
       stopPlaying: (leg, kind) => run.stopPlaying(leg, kind),
       records: () => run.legRecords(),
     };
-  }
-
-  /**
-   * A REST-created call to a websocket (`POST /v1/calls`): emulated as a call whose first action
-   * connects the socket and whose own NCCO runs once the socket is up.
-   */
-  private createOutbound(request: OutboundRequest): RestCall {
-    const endpoint = request.to as unknown as WebsocketEndpoint;
-    const connect: NccoAction = { action: 'connect', endpoint: [endpoint], ...(request.eventUrl ? { eventUrl: [request.eventUrl] } : {}) };
-    const lengthMs = Math.min((request.lengthTimerS ?? Infinity) * 1000, DEFAULT_OUTBOUND_LENGTH_MS);
-    // With an NCCO it runs once the socket is up; with only an answer_url, Vonage fetches it once the
-    // endpoint answered, and runs what it returns.
-    const run = new CallRun(
-      this.withDefaults({
-        ...(request.ncco ? { ncco: [connect, ...request.ncco] } : { prelude: [connect], answerUrl: request.answerUrl! }),
-        ...(request.eventUrl ? { eventUrl: request.eventUrl } : {}),
-        from: request.from ?? 'Unknown',
-        to: endpoint.uri,
-        durationMs: lengthMs,
-        talk: 'skip',
-        switches: { ...this.options.switches, connectBlocks: false },
-      }),
-    );
-    this.track(run);
-    return this.find(run.uuid)!;
   }
 }

@@ -62,6 +62,8 @@ export interface WebsocketLegOptions {
   /** Round trips of frames sent in the first `warmupMs` are not counted. */
   warmupMs?: number;
   timeline?: Timeline;
+  /** Each mixer tick's played frame (undefined: silence), for a conversation that mixes this leg with others. */
+  onPlayed?: (frame: Buffer | undefined) => void;
 }
 
 export function frameSizeMessage(bytes: number, rate: number): string {
@@ -289,6 +291,7 @@ export class WebsocketLeg {
   private mixerTick(): void {
     const underrunsBefore = this.playback.underruns.length;
     const { frame, marks } = this.playback.tick();
+    this.options.onPlayed?.(frame);
     if (frame && this.playback.underruns.length > underrunsBefore && this.echoOf(frame) >= 0) this.playback.underruns.at(-1)!.echoed = true;
     if (this.options.record) {
       // Copied only when REST audio is mixed in: the app's frame is not ours to change.
