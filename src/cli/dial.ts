@@ -18,6 +18,7 @@ import { csvRecord, readDialList, type DialListRow } from '../telephony/dial-csv
 import { DialJournal, journalState } from '../telephony/dial-journal.js';
 import { numberDone, runDialList } from '../telephony/dial-list.js';
 import type { DialResult } from '../telephony/live-dial.js';
+import { checkDial } from '../telephony/outbound-call.js';
 import type { Telephony } from '../telephony/telephony.js';
 
 interface DialFlags extends AppFlags {
@@ -110,6 +111,8 @@ export function dialCommand(): Command {
     const config = loadConfig(settingsFromFlags(flags));
     if (!number === !flags.list) throw new VoicesocketError('CONFIG_INVALID', 'give a number to call, or --list <file.csv> (not both)');
     const context = contextOf(flags.context);
+    // A number that cannot be dialled is said before anything starts.
+    if (number) checkDial({ to: number, ...(context !== undefined ? { context } : {}) }, config.vonageNumber);
     const list = flags.list ? readDialList(await readListFile(flags.list)) : undefined;
     const listOptions = list
       ? {

@@ -129,7 +129,9 @@ export class LiveDial implements DialedCall {
       this.#arm(this.dial.lengthTimerS * 1000 + TIMER_GRACE_MS, () => this.#timedOut(undefined, 'still going past the length timer'));
     }
     if (decided) this.#decide(decided);
-    if (this.progress.completed) this.#settleSoon(COMPLETED_GRACE_MS);
+    // `completed` after a deciding status ends the dial; alone, it waits for a late, more specific one.
+    if (this.progress.completed && this.progress.decided) this.#finish();
+    else if (this.progress.completed) this.#settleSoon(COMPLETED_GRACE_MS);
     else if (decided && !this.progress.answered) this.#finish();
     return verdict;
   }
