@@ -1,0 +1,48 @@
+/**
+ * Two instances on one real Redis: A places the call, and its public URL (a load balancer's, in a
+ * deployment) sends the socket and the event webhooks to B. B's app still gets the call's context and
+ * its machine verdict; A still learns the outcome, from the events B relays.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/server.js';
+import { createOutboundCall } from '../../src/telephony/index.js';
+import type { CallSession } from '../../src/call/call-session.js';
+import type { DialInfo, MachineEvent } from '../../src/call/telephony-types.js';
+import { startEmulator, startTelephonyServer } from './rig.js';
+
+const PERSON = '447700900501';
+
+test('a dialled call whose socket lands on the instance that did not dial still gets its context; the dialling one gets the outcome', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const emulator = await startEmulator(t, {
+    phones: { [PERSON]: { kind: 'person', answerAfterMs: 50, detectAfterMs: 200, script: [{ say: 'Hello?' }, { hangup: true, atMs: 1500 }] } },
+  });
+  const onB: Array<{ dial: DialInfo | undefined; verdicts: MachineEvent[] }> = [];
+  const app = (call: CallSession) => {
+    call.once('connected', async () => {
+      const dial = await call.dialed();
+      // Detection is synchronous (detect): the verdict came before the socket, and is replayed to it.
+      await waitFor(() => call.verdicts.length > 0 || call.state === 'ended', 5000, 'the verdict');
+      onB.push({ dial, verdicts: [...call.verdicts] });
+    });
+  };
+  const b = await startTelephonyServer(t, emulator, { instance: 'B', app, config: { redisUrl: redis.url } });
+  const a = await startTelephonyServer(t, emulator, { instance: 'A', config: { redisUrl: redis.url, publicUrl: b.baseUrl } });
+  for (const server of [a, b])
+    await waitFor(async () => ((await (await fetch(`${server.baseUrl}/healthz`)).json()) as { redis?: string }).redis === 'up', 5000, 'redis up');
+
+  const call = createOutboundCall(a.server, { to: PERSON, context: { patient: 'Ada', appointment: 'Monday 9:00' }, machineDetection: { mode: 'detect' } });
+  const result = await call.ended;
+  assert.equal(result.outcome, 'human', JSON.stringify(result));
+  assert.equal(a.server.registry.activeCalls + a.server.registry.recentSessions().length, 0, 'no socket on A');
+  assert.equal(onB.length, 1, 'the socket was on B');
+  assert.deepEqual(onB[0]!.dial?.context, { patient: 'Ada', appointment: 'Monday 9:00' });
+  assert.equal(onB[0]!.dial?.uuid, result.uuid);
+  assert.deepEqual(
+    onB[0]!.verdicts.map((verdict) => verdict.verdict),
+    ['human'],
+  );
+});
