@@ -12,6 +12,9 @@ export const ERRORS = {
   TEXT_INVALID: 'a WebSocket text message is JSON but not a message this protocol defines',
   TEXT_UNKNOWN_EVENT: 'a WebSocket text message has an event this protocol does not define',
   AUDIO_BEFORE_CONNECTED: 'binary audio arrived before websocket:connected; it is held until the connected message gives its rate',
+  AUDIO_FORMAT_UNSUPPORTED:
+    'websocket:connected states an audio format voicesocket cannot speak (only audio/l16 at 8, 16 or 24 kHz); the call is closed (1003) rather than misread',
+  AUDIO_FORMAT_ASSUMED: 'websocket:connected carries no content-type; the call runs at 16 kHz, as Vonage does without one',
   AUDIO_ODD_LENGTH: 'a binary message is not a whole number of 16-bit samples',
   FRAME_SIZE: 'an outbound audio frame is not exactly one 20 ms frame',
   EVENT_MALFORMED: 'an event webhook body could not be read as a Vonage event',
@@ -24,6 +27,13 @@ export const ERRORS = {
   DRAIN_TIMEOUT: 'a call was still going when the drain timeout passed; it was closed (1001)',
   REDIS_UNAVAILABLE: 'redis cannot be reached; this instance shows and controls only its own calls until it returns',
   REDIS_DATA_INVALID: "a value under voicesocket's Redis prefix is not one voicesocket wrote (junk, too large, or of another type); it was skipped",
+  REDIS_CONTROL_OFF:
+    'call control across instances is off: with --redis it needs REDIS_SECRET or VONAGE_SIGNATURE_SECRET to authenticate its messages (the call list is still shared)',
+  REDIS_CONTROL_FORGED:
+    'a call control message on Redis was ignored: unsigned, altered, for another instance, too old or replayed (anyone who can publish on the Redis server can send one)',
+  REDIS_SECRET_MISMATCH:
+    'another instance signs call control with a different secret, so control between the two fails: set the same REDIS_SECRET (or VONAGE_SIGNATURE_SECRET) on every instance',
+  REDIS_LISTING_PARTIAL: "a listing of every instance's calls left some out: their records or events in Redis would pass the listing's byte budget",
   CALL_NOT_FOUND: 'no call with this id or leg uuid is in progress on any instance',
   CONTROL_TIMEOUT: 'the instance serving the call did not answer a call control request in time',
   PLAY_INVALID: 'the audio to play is not a playable WAV file, or is too large or too long',
@@ -47,6 +57,7 @@ export const ERRORS = {
   TOO_MANY_CALLS: 'the server is at its concurrent call limit',
   MESSAGE_TOO_BIG: 'a WebSocket message is larger than allowed',
   TEXT_RATE: 'a socket sends text messages faster than allowed; the excess is dropped',
+  PING_RATE: 'a socket sends pings faster than any keepalive does; the excess goes unanswered, then the call is closed',
   PLAYBACK_OVERFLOW: 'an app queued more paced audio than its call or the process may hold; the excess is dropped',
   AUDIO_RATE: 'a socket sends audio faster than a phone call does; the excess is dropped, then the call is closed',
   SSE_SLOW_CLIENT: 'a dashboard stream client does not read what it is sent; it is cut',

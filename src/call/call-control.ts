@@ -11,7 +11,7 @@ import type { Logger } from './logger.js';
 
 export type ControlCommand = { action: 'hangup' } | { action: 'clear' } | { action: 'play'; wav: Buffer };
 
-export type ControlFailure = Extract<ErrorName, 'CALL_NOT_FOUND' | 'REDIS_UNAVAILABLE' | 'CONTROL_TIMEOUT'>;
+export type ControlFailure = Extract<ErrorName, 'CALL_NOT_FOUND' | 'REDIS_UNAVAILABLE' | 'CONTROL_TIMEOUT' | 'REDIS_CONTROL_OFF' | 'REDIS_SECRET_MISMATCH'>;
 
 /** Done (by which instance), or why not. */
 export type ControlResult = { ok: true; instance: string } | { ok: false; error: ControlFailure };

@@ -164,6 +164,7 @@ export class CallSession extends CallPhone {
   receiveBinary(data: Buffer): void {
     if (this.state === 'ended') return;
     if (this.state === 'connecting') {
+      if (this.connectedSeen) return; // connected, yet connecting: its format was refused, it is closing
       // Audio before websocket:connected (docs/protocol.md §2): its rate is not known yet. Hold it
       // until the connected message says the rate; only a peer that never says it gets the default.
       this.stats.audioBeforeConnected++;
@@ -372,13 +373,24 @@ export class CallSession extends CallPhone {
           return;
         }
         this.connectedSeen = true;
+        if (!message.rateStated && message.contentType !== undefined) {
+          // The content-type is the format in use (docs/protocol.md §2): a rate Vonage never offers
+          // (0, 8001) read as 16 kHz would be misread audio and frames of a size the peer refuses.
+          this.log.warn(
+            { code: errorCode('AUDIO_FORMAT_UNSUPPORTED'), contentType: message.contentType.slice(0, 120) },
+            'websocket:connected states an audio format we cannot speak; closing the call (1003)',
+          );
+          this.early = undefined;
+          this.hangup(CLOSE_CODES.unsupportedData, errorCode('AUDIO_FORMAT_UNSUPPORTED'));
+          return;
+        }
         this.sampleRate = message.sampleRate;
         this.frameBytes = frameBytes(message.sampleRate);
         this.playback.rateChanged();
         if (!message.rateStated) {
           this.log.warn(
-            { contentType: message.contentType, rate: this.sampleRate },
-            'websocket:connected without a usable content-type; assumed the default rate',
+            { code: errorCode('AUDIO_FORMAT_ASSUMED'), rate: this.sampleRate },
+            'websocket:connected without a content-type; the call runs at 16 kHz',
           );
         }
         this.identity = {

@@ -79,6 +79,9 @@ export function runPrimary(count: number, log: Logger): void {
       case 'vs:instance-calls':
         send(worker, { type: 'vs:instance-calls-reply', id: message.id, ...(await gather()) });
         return;
+      case 'vs:promised':
+        for (const other of callsOf.keys()) if (other !== worker) send(other, message);
+        return;
     }
   };
 

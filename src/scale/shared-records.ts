@@ -11,6 +11,19 @@ import { z } from 'zod';
  * transcripts) stays well under 8 MiB; a larger value under our key is not ours.
  */
 export const MAX_RECORD_BYTES = 8 * 1024 * 1024;
+/**
+ * All instance records one listing reads, bytes: an ordinary call's snapshot is 1 to 2 KB, so this is
+ * about 10 000 calls, five full instances. The smallest records are read first (an ordinary instance's
+ * is a few KB); what would pass the budget is left out with a coded line. Before, twelve 8 MB records
+ * were all read on every listing: /api/calls took a second and the process grew by a gigabyte.
+ */
+export const MAX_LISTING_RECORD_BYTES = 16 * 1024 * 1024;
+/**
+ * All leg events one listing reads, bytes: an event travels in about 400 bytes and a call has a
+ * handful, so this is the events of some 2 000 calls; 2 000 legs of 32 events of 16 KB (the caps
+ * below) would otherwise be a gigabyte. Legs past it are listed without their events.
+ */
+export const MAX_LISTING_EVENT_BYTES = 8 * 1024 * 1024;
 /** Largest leg event read: events travel without their raw body, a few hundred bytes. */
 export const MAX_SHARED_EVENT_BYTES = 16 * 1024;
 /** Instances one listing reads at most: a deployment of hundreds, with room to spare. */
@@ -69,6 +82,8 @@ export const callSnapshotSchema = z.object({
 export const instanceRecordSchema = z.object({
   instance: text,
   at: count,
+  /** The fingerprint of the key it signs call control with (control-signing.ts), when it has one. */
+  keyId: optionalText,
   calls: z.array(callSnapshotSchema),
   recent: z.array(callSnapshotSchema),
 });
@@ -98,8 +113,9 @@ const wireCommand = z.discriminatedUnion('action', [
   z.object({ action: z.literal('play'), wav: z.string() }),
 ]);
 
-export const controlRequestSchema = z.object({ id: text, from: text, call: text, command: wireCommand });
-export const controlReplySchema = z.object({ id: text, found: z.boolean() });
+/** A request names the instance it is for and when it was made: it cannot be sent elsewhere, or later (control-signing.ts). */
+export const controlRequestSchema = z.object({ id: text, from: text, to: text, at: count, call: text, command: wireCommand });
+export const controlReplySchema = z.object({ id: text, from: text, to: text, at: count, found: z.boolean() });
 
 export type InstanceRecord = z.infer<typeof instanceRecordSchema>;
 export type ControlRequest = z.infer<typeof controlRequestSchema>;

@@ -6,7 +6,7 @@
  */
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { CallSnapshot } from '../call/call-snapshot.js';
-import { isMessage, type ToPrimary, type ToWorker } from './messages.js';
+import { isMessage, type PromisedMessage, type ToPrimary, type ToWorker } from './messages.js';
 
 /** The primary answers from memory; a reply this late means it is gone or stuck. */
 const REPLY_TIMEOUT_MS = 3000;
@@ -20,6 +20,8 @@ export interface WorkerLink {
   view: InstanceView;
   callStarted(call: string): void;
   callEnded(call: string): void;
+  /** A socket promised, kept or released here: every other worker hears of it. */
+  promised(kind: PromisedMessage['kind'], key: string): void;
 }
 
 function toPrimary(message: ToPrimary): void {
@@ -31,6 +33,8 @@ export function linkWorker(options: {
   snapshot: () => { calls: CallSnapshot[]; recent: CallSnapshot[] };
   drain: () => void;
   stopNow: () => void;
+  /** Another worker's promised socket, kept or released. */
+  promised?: (kind: PromisedMessage['kind'], key: string) => void;
 }): WorkerLink {
   // prom-client's worker side answers the primary's AggregatorRegistry with this registry's metrics.
   new AggregatorRegistry();
@@ -52,6 +56,9 @@ export function linkWorker(options: {
         return;
       case 'vs:snapshot':
         toPrimary({ type: 'vs:snapshot-reply', id: message.id, ...options.snapshot() });
+        return;
+      case 'vs:promised':
+        options.promised?.(message.kind, message.key);
         return;
       default:
         pending.get(message.id)?.(message);
@@ -86,5 +93,6 @@ export function linkWorker(options: {
     },
     callStarted: (call) => toPrimary({ type: 'vs:call-started', call }),
     callEnded: (call) => toPrimary({ type: 'vs:call-ended', call }),
+    promised: (kind, key) => toPrimary({ type: 'vs:promised', kind, key }),
   };
 }

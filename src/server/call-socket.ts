@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { errorCode, ERRORS, type ErrorName } from '../errors.js';
 import { SampledLog } from '../call/logger.js';
 import type { RequestAuth } from './request-auth.js';
-import { TokenBucket, type Limits } from './limits.js';
+import { TokenBucket, inboundAudioAllowance, type Limits } from './limits.js';
 import { LoopStall } from './loop-stall.js';
 import { AudioBudget } from '../audio/pacer.js';
 import { DEFAULT_SAMPLE_RATE, FRAME_MS, frameBytes } from '../protocol/audio-format.js';
@@ -20,6 +20,8 @@ import type { CallRegistry } from '../call/call-registry.js';
 import type { Logger } from '../call/logger.js';
 import type { FrameClock } from '../audio/frame-clock.js';
 import { SOCKET_PATH } from './socket-url.js';
+import type { PromisedSockets } from './promised-sockets.js';
+import { SOCKET_EVENTS, parseAppCommand, parseVonageMessage } from '../protocol/socket-messages.js';
 
 const BINARY = { binary: true } as const;
 
@@ -39,6 +41,8 @@ export interface CallSocketOptions {
   speech?: SpeechEngines;
   /** Each new call's session, once registered (a `--workers` worker reports it to the primary). */
   onSession?: (session: CallSession, url: string) => void;
+  /** Sockets promised by answers: a draining server still takes them, and each is kept when its call connects. */
+  promised?: PromisedSockets;
 }
 
 /** Per-socket bookkeeping for the limits; per audio frame only `messages` and the audio bucket are touched. */
@@ -50,8 +54,17 @@ interface SocketState {
   alive: boolean;
   closing: boolean;
   text: TokenBucket;
+  /** Pings, each answered with a pong while within the rate. */
+  pings: TokenBucket;
   /** Inbound audio bytes: a real call sends 50 frames a second, a flood sends as fast as it can. */
   audio: TokenBucket;
+  /**
+   * Acknowledgements Vonage owes us: one websocket:notify per notify we sent (a marker) and one
+   * websocket:cleared per clear. They answer our own messages, so they are not charged to the
+   * caller's text rate (an app placing 3 000 markers got its call closed with TEXT_RATE); never more
+   * go free than we asked for, so a peer cannot flood under their name.
+   */
+  owed: { notify: number; cleared: number };
 }
 
 export class CallSocketServer {
@@ -59,6 +72,8 @@ export class CallSocketServer {
   private readonly sockets = new Map<WebSocket, SocketState>();
   /** Why new sockets are refused, once they are: draining (with a load balancer to retry elsewhere) or shutting down. */
   private refusing: 'DRAINING' | 'SHUTTING_DOWN' | undefined;
+  /** While draining: whether the sockets answers promised are still taken (no balancer to send them elsewhere). */
+  private takingPromised = false;
   private pending = 0;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Refused upgrades, logged by sample: a flood of them is not a flood of lines. */
@@ -78,6 +93,8 @@ export class CallSocketServer {
       maxPayload: options.limits.maxMessageBytes,
       // Vonage offers no subprotocol (docs/protocol.md §1.3); we select none.
       handleProtocols: () => false,
+      // Pings are answered by us, within a rate: ws's own answer cuts a flood without a word (1006).
+      autoPong: false,
     });
     // One timer for every socket: pings, dead peers, idle calls.
     const sweepMs = Math.min(options.limits.pingIntervalMs, (options.idleTimeoutS * 1000) / 2);
@@ -91,7 +108,9 @@ export class CallSocketServer {
     const log = this.refusals;
     socket.on('error', (error) => this.options.log.debug({ err: error }, 'upgrade socket error'));
     if (path !== SOCKET_PATH) return refuse(socket, 404, 'SOCKET_PATH', log, { path });
-    if (this.refusing) return refuse(socket, 503, this.refusing, log);
+    // A draining server still takes the sockets its answers promised (a call in its greeting).
+    if (this.refusing === 'SHUTTING_DOWN' || (this.refusing === 'DRAINING' && !(this.takingPromised && this.options.promised?.outstanding)))
+      return refuse(socket, 503, this.refusing, log);
     if (this.sockets.size + this.pending >= this.options.maxCalls) return refuse(socket, 503, 'TOO_MANY_CALLS', log, { limit: this.options.maxCalls });
     this.pending++;
     void this.options.auth.verifyUpgrade(request).then((verdict) => {
@@ -106,12 +125,18 @@ export class CallSocketServer {
     return this.sockets.size;
   }
 
-  /** Stops new calls and closes every open call with 1001; resolves when all are closed or `graceMs` passed. */
-  /** New sockets get 503 from now on; calls in progress go on (the drain). */
-  stopAccepting(): void {
+  /**
+   * New sockets get 503 from now on; calls in progress go on (the drain). With `takePromised` a socket
+   * still comes in while answers have promised one: with no balancer in front, a promised socket can
+   * come nowhere else. (Behind one, a socket it sends here after the delay is refused and retried on
+   * another instance; a promise whose socket went to another instance must not keep this one open.)
+   */
+  stopAccepting(takePromised = false): void {
     this.refusing ??= 'DRAINING';
+    this.takingPromised = takePromised;
   }
 
+  /** Stops new calls and closes every open call with 1001; resolves when all are closed or `graceMs` passed. */
   async close(graceMs: number): Promise<void> {
     this.refusing = 'SHUTTING_DOWN';
     for (const session of this.options.registry.activeSessions()) session.hangup(CLOSE_CODES.goingAway, 'server shutting down');
@@ -125,12 +150,9 @@ export class CallSocketServer {
     this.wss.close();
   }
 
-  /** The inbound audio bucket's rate and burst in bytes, at a call's sample rate. */
-  private audioAllowance(rate: number): [ratePerS: number, burst: number, creditPerS: number] {
-    const { inboundAudioRealtimeFactor, inboundAudioBurstMs } = this.options.limits;
-    const bytesPerS = frameBytes(rate) * (1000 / FRAME_MS);
-    // A stall is credited at real time: what a real call sent while we could not read.
-    return [bytesPerS * inboundAudioRealtimeFactor, (bytesPerS * inboundAudioBurstMs) / 1000, bytesPerS];
+  /** The inbound audio bucket's allowance in bytes, at a call's sample rate (limits.ts). */
+  private audioAllowance(rate: number): ReturnType<typeof inboundAudioAllowance> {
+    return inboundAudioAllowance(this.options.limits, frameBytes(rate) * (1000 / FRAME_MS));
   }
 
   private sweep(): void {
@@ -181,7 +203,10 @@ export class CallSocketServer {
         ws.send(frame, BINARY);
         return true;
       },
-      sendText: (text) => ws.send(text),
+      sendText: (text) => {
+        owe(state, text);
+        ws.send(text);
+      },
       close: (code, reason) => ws.close(code, reason),
       get bufferedAmount() {
         return ws.bufferedAmount;
@@ -199,7 +224,7 @@ export class CallSocketServer {
       ...(this.options.speech ? { speech: this.options.speech } : {}),
     });
     const stalledMs = () => this.loopStall.stalledMs();
-    const [audioRate, audioBurst, audioCredit] = this.audioAllowance(DEFAULT_SAMPLE_RATE);
+    const audio = this.audioAllowance(DEFAULT_SAMPLE_RATE);
     const state: SocketState = {
       session,
       messages: 0,
@@ -208,7 +233,9 @@ export class CallSocketServer {
       alive: true,
       closing: false,
       text: new TokenBucket(limits.textRatePerS, limits.textBurst, { stalledMs }),
-      audio: new TokenBucket(audioRate, audioBurst, { stalledMs, creditPerS: audioCredit }),
+      pings: new TokenBucket(limits.pingRatePerS, limits.pingBurst, { stalledMs }),
+      audio: new TokenBucket(audio.ratePerS, audio.burst, { stalledMs, creditPerS: audio.creditPerS, initial: audio.initial }),
+      owed: { notify: 0, cleared: 0 },
     };
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);
@@ -219,7 +246,9 @@ export class CallSocketServer {
     // Keep the address, not the request: the request would stay in memory for the whole call.
     const remote = request.socket.remoteAddress;
     session.once('connected', (identity) => {
-      state.audio.setRate(...this.audioAllowance(session.sampleRate));
+      this.options.promised?.settle(identity.uuid);
+      const { ratePerS, burst, creditPerS } = this.audioAllowance(session.sampleRate);
+      state.audio.setRate(ratePerS, burst, creditPerS);
       log.info(
         { uuid: identity.uuid, conversationUuid: identity.conversationUuid, from: identity.from, to: identity.to, rate: session.sampleRate, remote },
         'call started',
@@ -260,12 +289,18 @@ export class CallSocketServer {
         log.warn({ code: errorCode('MESSAGE_TOO_BIG'), bytes: text.length, limit: limits.maxTextBytes }, 'text message too big; closing');
         return this.closeFor(ws, state, 'MESSAGE_TOO_BIG', CLOSE_CODES.tooBig);
       }
-      if (!state.text.take()) {
+      if (!acknowledges(state, text) && !state.text.take()) {
         sampled.warn(errorCode('TEXT_RATE'), { dropped: state.text.dropped }, 'text message dropped: rate limit');
         if (state.text.dropped >= limits.textDropClose) this.closeFor(ws, state, 'TEXT_RATE');
         return;
       }
       session.receiveText(text.toString('utf8'));
+    });
+    ws.on('ping', (data) => {
+      if (state.closing) return;
+      if (state.pings.take()) return ws.pong(data);
+      sampled.warn(errorCode('PING_RATE'), { dropped: state.pings.dropped }, 'ping left unanswered: faster than a keepalive');
+      if (state.pings.dropped >= limits.pingDropClose) this.closeFor(ws, state, 'PING_RATE');
     });
     ws.on('pong', () => {
       state.alive = true;
@@ -288,6 +323,36 @@ export class CallSocketServer {
       session.fail(error);
     }
   }
+}
+
+/** Counts what Vonage will acknowledge of a text message we send (docs/protocol.md §5.2). */
+function owe(state: SocketState, text: string): void {
+  const command = parseAppCommand(text);
+  if (!command.ok) return;
+  if (command.message.type === 'notify') state.owed.notify++;
+  else state.owed.cleared++;
+}
+
+/**
+ * True, and settled, when an inbound text message is an acknowledgement we are owed. Only parsed
+ * while one is owed and the bytes name it: every other message costs one substring search.
+ */
+function acknowledges(state: SocketState, text: Buffer): boolean {
+  const { owed } = state;
+  const notify = owed.notify > 0 && text.includes(SOCKET_EVENTS.notify);
+  const cleared = owed.cleared > 0 && text.includes(SOCKET_EVENTS.cleared);
+  if (!notify && !cleared) return false;
+  const parsed = parseVonageMessage(text.toString('utf8'));
+  if (!parsed.ok) return false;
+  if (parsed.message.type === 'notify' && owed.notify > 0) {
+    owed.notify--;
+    return true;
+  }
+  if (parsed.message.type === 'cleared' && owed.cleared > 0) {
+    owed.cleared--;
+    return true;
+  }
+  return false;
 }
 
 function refuse(socket: Duplex, status: number, name: ErrorName, log: SampledLog, detail: Record<string, unknown> = {}): void {

@@ -47,6 +47,8 @@ export interface ServerConfig {
   workers: number;
   /** Redis shared by several instances (`redis://` or `rediss://`); unset: this instance alone. */
   redisUrl: string | undefined;
+  /** Signs call control between instances on Redis; VONAGE_SIGNATURE_SECRET's derived key when unset (docs/security.md). */
+  redisSecret: string | undefined;
   /** Speech-to-text engine of apps that transcribe: a built-in one, or the path of a user's module (docs/speech.md). */
   speechToText: SpeechToTextEngine | string;
   /** Text-to-speech engine of apps that speak: a built-in one, or the path of a user's module. */
@@ -122,6 +124,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   drainDelayS: 0,
   workers: 1,
   redisUrl: undefined,
+  redisSecret: undefined,
   // Offline engines by default: Debian packages, no account, nothing leaves the machine.
   speechToText: 'pocketsphinx',
   textToSpeech: 'flite',

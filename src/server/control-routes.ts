@@ -19,7 +19,7 @@ export const MAX_PLAY_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_PLAY_SECONDS = 300;
 
-const STATUS = { CALL_NOT_FOUND: 404, REDIS_UNAVAILABLE: 503, CONTROL_TIMEOUT: 504 } as const;
+const STATUS = { CALL_NOT_FOUND: 404, REDIS_UNAVAILABLE: 503, CONTROL_TIMEOUT: 504, REDIS_CONTROL_OFF: 503, REDIS_SECRET_MISMATCH: 503 } as const;
 
 function answer(reply: FastifyReply, call: string, result: ControlResult) {
   if (result.ok) return reply.send({ ok: true, call, instance: result.instance });

@@ -7,7 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorCode } from '../errors.js';
 import type { CallRegistry } from '../call/call-registry.js';
-import { parseCallEvent, type CallEvent } from '../protocol/webhooks.js';
+import { FINAL_STATUSES, parseCallEvent, type CallEvent } from '../protocol/webhooks.js';
+import type { PromisedSockets } from './promised-sockets.js';
 import { webhookFields } from './webhook-body.js';
 import type { RequestAuth } from './request-auth.js';
 
@@ -19,6 +20,8 @@ export function registerEventRoutes(
   auth: RequestAuth,
   /** With `--redis`: shares the event with the other instances (not awaited). */
   share?: (event: CallEvent) => void,
+  /** A leg that ended before its socket came releases the socket its answer promised. */
+  promised?: PromisedSockets,
 ): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const { fields, error } = webhookFields(request);
@@ -34,6 +37,7 @@ export function registerEventRoutes(
     const { event } = parsed;
     registry.recordEvent(event);
     share?.(event);
+    if (event.kind === 'status' && event.status !== undefined && FINAL_STATUSES.has(event.status)) promised?.settle(event.legUuid);
     request.log.debug({ kind: event.kind, status: event.status, uuid: event.legUuid, conversationUuid: event.conversationUuid }, 'call event');
     return reply.code(204).send();
   };

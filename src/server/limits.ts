@@ -13,6 +13,15 @@ export interface Limits {
   textBurst: number;
   /** Dropped text messages after which the socket is closed: a flood, not a burst. */
   textDropClose: number;
+  /**
+   * Pings per second per socket (token bucket). A keepalive pings seconds apart; every ping owes a
+   * pong (RFC 6455 §5.5.2), so a flood would have us write as fast as the peer sends.
+   */
+  pingRatePerS: number;
+  /** Ping burst allowance of the bucket. */
+  pingBurst: number;
+  /** Pings left unanswered over the rate after which the socket is closed (PING_RATE): a flood, not a burst. */
+  pingDropClose: number;
   /** Bytes queued in a socket's user-space buffer before outbound audio is dropped: ~8 s of 16 kHz audio. */
   maxBufferedBytes: number;
   /** Outbound frames dropped for a slow reader before the call is closed: 5 s of audio. */
@@ -28,10 +37,21 @@ export interface Limits {
 
   // ---- byte budgets: every queue and buffer an outsider can fill has one ----
 
-  /** Inbound audio a socket may send, as a multiple of real time: Vonage sends 50 frames a second, 2× leaves room for network bunching. */
+  /**
+   * Inbound audio a socket may send, as a multiple of real time. A real stream is never ahead of real
+   * time since its socket opened (Vonage sends 50 frames a second); 1 % over covers any real clock
+   * (they agree within 0.01 %). Bunching needs no margin here: what arrives late was owed (below).
+   */
   inboundAudioRealtimeFactor: number;
-  /** Inbound audio burst, ms of audio: a network hiccup delivers a few seconds at once, never more. */
+  /** Audio a socket may send ahead of real time, ms: what a peer held before the socket was up. */
   inboundAudioBurstMs: number;
+  /**
+   * Audio a late stream may still owe and send at once, ms: a sender that started late, a network
+   * stall (TCP's retransmission back-off waits 1, 2, then 4 s), our own reading late. Judged by the
+   * time since the socket opened, not by when we read, so what a stream owes is kept, up to this;
+   * a stream silent longer is not caught up on.
+   */
+  inboundAudioOwedMs: number;
   /** Inbound audio messages dropped over the rate before the call is closed (AUDIO_RATE): 5 s of frames is a flood, not jitter. */
   inboundAudioDropClose: number;
   /** Paced audio queued per call before further writes are dropped (an app that ignores write()'s backpressure): twice the pacer's 10 s. */
@@ -58,14 +78,18 @@ export const DEFAULT_LIMITS: Limits = {
   textRatePerS: 50,
   textBurst: 100,
   textDropClose: 1000,
+  pingRatePerS: 5,
+  pingBurst: 20,
+  pingDropClose: 100,
   maxBufferedBytes: 256 * 1024,
   slowConsumerDropClose: 250,
   pingIntervalMs: 10_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 15_000,
   answerHookTimeoutMs: 3000,
-  inboundAudioRealtimeFactor: 2,
+  inboundAudioRealtimeFactor: 1.01,
   inboundAudioBurstMs: 2000,
+  inboundAudioOwedMs: 10_000,
   inboundAudioDropClose: 250,
   maxCallQueueMs: 20_000,
   maxProcessQueueBytes: 128 * 1024 * 1024,
@@ -74,6 +98,24 @@ export const DEFAULT_LIMITS: Limits = {
   sseUnreadCut: 30,
   maxSseClients: 20,
 };
+
+/**
+ * The inbound audio bucket at a call's rate, bytes: it refills at real time (and the margin), starts
+ * with what may come ahead of real time, and holds what a late stream owes on top of that. A stall of
+ * our event loop is credited at real time: what a real call sent while we could not read.
+ */
+export function inboundAudioAllowance(
+  limits: Pick<Limits, 'inboundAudioRealtimeFactor' | 'inboundAudioBurstMs' | 'inboundAudioOwedMs'>,
+  bytesPerS: number,
+): { ratePerS: number; burst: number; initial: number; creditPerS: number } {
+  const ahead = (bytesPerS * limits.inboundAudioBurstMs) / 1000;
+  return {
+    ratePerS: bytesPerS * limits.inboundAudioRealtimeFactor,
+    burst: ahead + (bytesPerS * limits.inboundAudioOwedMs) / 1000,
+    initial: ahead,
+    creditPerS: bytesPerS,
+  };
+}
 
 /** A token bucket: `take(cost)` is false when the message must be dropped (and counts it). */
 export class TokenBucket {
@@ -94,20 +136,25 @@ export class TokenBucket {
        */
       stalledMs?: () => number;
       creditPerS?: number;
+      /** Tokens at the start (default: the burst). */
+      initial?: number;
     } = {},
   ) {
     this.now = options.now ?? (() => performance.now());
     this.last = this.now();
-    this.tokens = burst;
+    this.tokens = options.initial ?? burst;
     this.stalledSeen = options.stalledMs?.() ?? 0;
   }
 
-  /** Changes the rate (the call's audio rate is known only once websocket:connected arrived). */
+  /**
+   * Changes the rate (the call's audio rate is known only once websocket:connected arrived). The
+   * tokens keep their worth in time: what the stream may still send is as many seconds as before.
+   */
   setRate(ratePerS: number, burst: number, creditPerS?: number): void {
+    this.tokens = Math.min((this.tokens * ratePerS) / this.ratePerS, burst);
     this.ratePerS = ratePerS;
     this.burst = burst;
     if (creditPerS !== undefined) this.options.creditPerS = creditPerS;
-    this.tokens = Math.min(this.tokens, burst);
   }
 
   take(cost = 1): boolean {

@@ -4,6 +4,8 @@
  * protocol/signed-webhook.ts; this file decides which apply and reads the request.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, errorCode, type ErrorName } from '../errors.js';
@@ -69,7 +71,8 @@ export class RequestAuth {
 
   /**
    * fastify preHandler for the dashboard and its APIs, which show every call's numbers. An open server
-   * shows them to anyone (it is open anyway). A verified one shows them to a client with the dashboard
+   * shows them to anyone who names it by a name it is known by (it is open anyway; a rebinding page
+   * names it by the attacker's name). A verified one shows them to a client with the dashboard
    * password (HTTP Basic, any user name: browsers send it with EventSource too), or without one to
    * this machine only — a loopback peer with no forwarding headers, so a proxy on this machine does
    * not count as local.
@@ -80,7 +83,14 @@ export class RequestAuth {
     // what changes a call must come from this server's own pages, or from a client that is no browser.
     const foreign = request.method !== 'GET' && request.method !== 'HEAD' ? crossSite(request) : undefined;
     if (foreign) return this.refuseForeign(request, reply, foreign);
-    if (this.open) return;
+    if (this.open) {
+      // DNS rebinding holds in every mode: a page of evil.example whose name now resolves to this
+      // server is same-origin with itself, so its reads and POSTs pass the check above; only its
+      // Host gives it away. An open server answers the names it is known by (docs/security.md).
+      const host = request.headers.host;
+      if (host === undefined || knownHost(host, this.config)) return;
+      return this.refuseForeign(request, reply, `Host ${JSON.stringify(host)} is not a name of this server (set --public-url to the URL it is reached at)`);
+    }
     const password = this.config.dashboardPassword;
     if (password) {
       const given = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
@@ -94,7 +104,7 @@ export class RequestAuth {
         .send({ error: errorCode('DASHBOARD_UNAUTHORIZED'), message: ERRORS.DASHBOARD_UNAUTHORIZED });
       return;
     }
-    const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+    const forwarded = forwardingHeader(request.headers);
     const address = request.socket.remoteAddress ?? '';
     if (!forwarded && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1')) {
       // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 reaches us from
@@ -102,7 +112,11 @@ export class RequestAuth {
       if (isLoopbackHost(request.headers.host)) return;
       return this.refuseForeign(request, reply, `Host ${JSON.stringify(request.headers.host ?? '')} is not a loopback name`);
     }
-    this.refusals.warn(errorCode('DASHBOARD_UNAUTHORIZED'), { route: request.routeOptions.url, remote: request.ip }, 'dashboard refused');
+    this.refusals.warn(
+      errorCode('DASHBOARD_UNAUTHORIZED'),
+      { route: request.routeOptions.url, remote: request.ip, ...(forwarded ? { forwarded } : {}) },
+      'dashboard refused',
+    );
     await reply
       .code(403)
       .send({ error: errorCode('DASHBOARD_UNAUTHORIZED'), message: `${ERRORS.DASHBOARD_UNAUTHORIZED}: set --dashboard-password to open it to other hosts` });
@@ -143,11 +157,53 @@ export class RequestAuth {
   }
 }
 
+/**
+ * The first header saying the request passed through a proxy, or undefined. Any of them means the
+ * peer we see is not the client: `Forwarded`, `Via`, `X-Forwarded-*`, and the client-address headers
+ * proxies and CDNs add (`X-Real-IP` of nginx, `True-Client-IP` of Akamai and Cloudflare,
+ * `CF-Connecting-IP`, `X-Client-IP`, `X-Cluster-Client-IP`, `Fastly-Client-IP`, ...: every name
+ * ending in `-ip`), so a proxy on this machine does not make the world local.
+ */
+export function forwardingHeader(headers: Record<string, unknown>): string | undefined {
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'forwarded' || lower === 'via' || lower.startsWith('x-forwarded') || lower === 'forwarded-for' || lower.endsWith('-ip')) return lower;
+  }
+  return undefined;
+}
+
+/**
+ * A name an open server answers its dashboard on: a loopback name, an IP address (a page can rebind a
+ * name, not an address: a page at an address is this server's own), this machine's host name, or the
+ * host of `--public-url` (the tunnel or proxy in front; read at request time, as `dev` sets it once
+ * its tunnel is up).
+ */
+export function knownHost(host: string, config: Pick<ServerConfig, 'publicUrl' | 'host'>): boolean {
+  if (isLoopbackHost(host)) return true;
+  const name = hostName(host);
+  if (isIP(name.replace(/^\[|\]$/g, '')) !== 0) return true;
+  const own = hostname().toLowerCase();
+  const names = [own, `${own}.local`, config.host.toLowerCase()];
+  if (config.publicUrl) {
+    try {
+      names.push(new URL(config.publicUrl).hostname.toLowerCase());
+    } catch {
+      // A public URL that does not parse names nothing (the settings refuse one anyway).
+    }
+  }
+  return names.includes(name);
+}
+
+/** The host of a Host header without its port, lower case (`[::1]` keeps its brackets). */
+function hostName(host: string): string {
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
 /** localhost, a name under .localhost (browsers resolve those to loopback themselves), 127.0.0.0/8 or [::1], with any port. */
 export function isLoopbackHost(host: string | undefined): boolean {
   if (!host) return false;
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
-  const lower = name.toLowerCase();
+  const lower = hostName(host);
   return lower === 'localhost' || lower.endsWith('.localhost') || lower === '[::1]' || /^127(\.\d{1,3}){3}$/.test(lower);
 }
 

@@ -31,10 +31,12 @@ import type { WorkerLink } from '../scale/worker.js';
 import { RedisLink } from '../scale/redis-link.js';
 import { SharedCalls } from '../scale/shared-calls.js';
 import { redisControlRoute } from '../scale/redis-control.js';
+import { controlKey } from '../scale/control-signing.js';
 import { createCallControl, type CallControl } from '../call/call-control.js';
 import type { CallList } from '../call/call-snapshot.js';
 import { registerWebRoutes } from './web-routes.js';
 import { registerControlRoutes } from './control-routes.js';
+import { PromisedSockets, type PromiseChange } from './promised-sockets.js';
 import type { Voice } from '@vonage/voice';
 import { Telephony, type TelephonyOptions } from '../telephony/telephony.js';
 import { vonageVoice } from '../telephony/vonage-client.js';
@@ -79,6 +81,8 @@ export interface WorkerParts {
   snapshot: () => CallList;
   drain: () => void;
   stopNow: () => void;
+  /** A socket another worker's answer promised, or kept or released there. */
+  promised: (change: PromiseChange, key: string) => void;
 }
 
 export interface VoicesocketServer {
@@ -140,11 +144,17 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   });
   registerRawBodyParser(http);
   let answerHook: AnswerHook | undefined = options.answer;
-  registerAnswerRoutes(http, config, auth, () => answerHook, limits.answerHookTimeoutMs);
+  // Sockets our answers promised: calls in progress for a drain from the moment they are answered.
+  // Set once the server object exists (the link needs it); read by routes at request time.
+  const worker: { link?: WorkerLink } = {};
+  const promised = new PromisedSockets(Date.now, (change, key) => worker.link?.promised(change, key));
+  registerAnswerRoutes(http, config, auth, () => answerHook, limits.answerHookTimeoutMs, promised);
   const instance = options.instance ?? `${hostname()}:${process.pid}`;
   // With --redis: what several instances share (docs/deploy.md "Many instances"). Never per frame.
   const redis = config.redisUrl ? new RedisLink(config.redisUrl, logger) : undefined;
-  const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls(), logger) : undefined;
+  // Call control between instances is signed with a key no Redis client has (docs/security.md).
+  const controlSigning = redis ? controlKey(config) : undefined;
+  const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls(), logger, controlSigning?.id) : undefined;
   // Dialling, transfers and DTMF out, with Vonage credentials (docs/outbound.md). Never per frame.
   const vonage = options.vonage ?? vonageVoice({ applicationId: config.applicationId, privateKey: config.vonagePrivateKey, apiHost: config.vonageApiHost });
   let bound: AddressInfo | undefined;
@@ -184,11 +194,10 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
           telephony?.observe(event);
         }
       : undefined,
+    promised,
   );
   let draining: Promise<void> | undefined;
   const state = (): ServerState => ({ draining: draining !== undefined, ...(redis ? { redis: redis.up ? 'up' : 'down' } : {}) });
-  // Set once the server object exists (the link needs it); read by routes at request time.
-  const worker: { link?: WorkerLink } = {};
   const web = registerWebRoutes(http, registry, limits, logger, auth.verifyDashboard, options.dashboardIntervalMs, state, async () => {
     // Every instance's calls from Redis; else every worker's from the primary; else this process's.
     const everywhere = await shared?.list();
@@ -199,7 +208,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     registry,
     instance,
     log: logger,
-    ...(redis && shared ? { route: redisControlRoute({ link: redis, shared, registry, log: logger }) } : {}),
+    ...(redis && shared ? { route: redisControlRoute({ link: redis, shared, registry, log: logger, key: controlSigning }) } : {}),
   });
   registerControlRoutes(http, calls, auth.verifyDashboard);
 
@@ -252,6 +261,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     idleTimeoutS: config.idleTimeoutS,
     onAppTiming: metrics.appFrame,
     speech,
+    promised,
     onSession: (session, url) => {
       telephony?.attach(session, url);
       const link = worker.link;
@@ -273,7 +283,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   // Readiness, not liveness: a draining server is alive (its calls go on) but wants no new ones.
   http.get('/readyz', async (_request, reply) =>
     draining
-      ? reply.code(503).send({ status: 'draining', code: errorCode('DRAINING'), activeCalls: registry.activeCalls })
+      ? reply.code(503).send({ status: 'draining', code: errorCode('DRAINING'), activeCalls: registry.activeCalls, promisedCalls: promised.outstanding })
       : { status: 'ready', activeCalls: registry.activeCalls },
   );
 
@@ -286,17 +296,34 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     drain() {
       draining ??= (async () => {
         logger.info(
-          { code: errorCode('DRAINING'), activeCalls: registry.activeCalls, drainDelayS: config.drainDelayS, drainTimeoutS: config.drainTimeoutS },
+          {
+            code: errorCode('DRAINING'),
+            activeCalls: registry.activeCalls,
+            promisedCalls: promised.outstanding,
+            drainDelayS: config.drainDelayS,
+            drainTimeoutS: config.drainTimeoutS,
+          },
           'draining: /readyz answers 503; calls in progress go on',
         );
         await sleep(config.drainDelayS * 1000);
-        sockets.stopAccepting();
+        // A call answered but still in its greeting has no socket yet: it is in progress all the same.
+        // Only without a balancer (no delay, docs/deploy.md): behind one, a promised socket may land
+        // on any instance, and reaches a ready one once the balancer has seen /readyz.
+        const noBalancer = config.drainDelayS === 0;
+        sockets.stopAccepting(noBalancer);
         const deadline = Date.now() + config.drainTimeoutS * 1000;
-        while (registry.activeCalls > 0 && Date.now() < deadline) await sleep(Math.min(DRAIN_POLL_MS, Math.max(1, deadline - Date.now())));
+        const awaited = () => (noBalancer ? promised.outstanding : 0);
+        const inProgress = () => registry.activeCalls > 0 || awaited() > 0;
+        while (inProgress() && Date.now() < deadline) await sleep(Math.min(DRAIN_POLL_MS, Math.max(1, deadline - Date.now())));
         for (const session of registry.activeSessions())
           logger.warn(
             { code: errorCode('DRAIN_TIMEOUT'), call: session.id, drainTimeoutS: config.drainTimeoutS },
             'drain timeout: closing a call still in progress',
+          );
+        if (awaited() > 0)
+          logger.warn(
+            { code: errorCode('DRAIN_TIMEOUT'), promisedCalls: awaited(), drainTimeoutS: config.drainTimeoutS },
+            'drain timeout: answered calls whose sockets have not come will be refused',
           );
         logger.info({ activeCalls: registry.activeCalls }, 'drained');
       })();
@@ -354,6 +381,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
         .then(() => process.exit(0));
     },
     stopNow: () => process.exit(SIGNAL_EXIT.SIGTERM),
+    promised: (change, key) => promised.apply(change, key),
   });
   return server;
 }

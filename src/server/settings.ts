@@ -214,6 +214,19 @@ export const SETTINGS: Setting[] = [
     parse: urlOf(['redis:', 'rediss:']),
   }),
   setting({
+    key: 'redisSecret',
+    secret: true,
+    env: 'REDIS_SECRET',
+    flag: '--redis-secret <secret>',
+    description:
+      'sign call control between instances on Redis with this shared secret (default: one derived from VONAGE_SIGNATURE_SECRET); see docs/security.md',
+    // Shared by every instance and never stored in Redis: long enough not to be guessed.
+    allowed: '16 to 512 printable ASCII characters without spaces',
+    example: 'a-shared-redis-secret-0123',
+    invalid: 'short',
+    parse: (raw) => (/^[\x21-\x7e]{16,512}$/.test(raw) ? raw : undefined),
+  }),
+  setting({
     key: 'drainTimeoutS',
     env: 'DRAIN_TIMEOUT',
     flag: '--drain-timeout <s>',
@@ -292,6 +305,7 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
 
   workers: 'scale',
   redisUrl: 'scale',
+  redisSecret: 'scale',
   drainTimeoutS: 'scale',
   drainDelayS: 'scale',
   vonagePrivateKey: 'telephony',

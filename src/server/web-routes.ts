@@ -124,12 +124,18 @@ export function registerWebRoutes(
 
   app.get('/api/calls', guarded, shownCalls);
 
-  const viewers = new Map<FastifyReply, { unread: number }>();
+  /**
+   * Viewers from the moment they are let in: one whose first snapshot is still being gathered (with
+   * `--redis` or `--workers` that waits on Redis or the primary) already holds its place, or every
+   * request arriving during that wait would pass the cap. `ready` once the first snapshot is written.
+   */
+  const viewers = new Map<FastifyReply, { unread: number; ready: boolean }>();
   let timer: NodeJS.Timeout | undefined;
   const broadcast = async () => {
     if (viewers.size === 0) return;
     const line = `data: ${JSON.stringify(await shown())}\n\n`;
     for (const [reply, viewer] of viewers) {
+      if (!viewer.ready) continue;
       // A client whose socket is still full gets no new snapshot (it will get the next one when it
       // reads); one that stays full is cut. Our side never holds more than one snapshot for it.
       if (reply.raw.writableLength > 0) {
@@ -144,26 +150,34 @@ export function registerWebRoutes(
       reply.raw.write(line);
     }
   };
+  const leave = (reply: FastifyReply) => {
+    viewers.delete(reply);
+    if (viewers.size === 0 && timer) {
+      clearInterval(timer);
+      timer = undefined;
+      lag.disable();
+    }
+  };
   app.get('/api/stream', guarded, async (request, reply) => {
     if (viewers.size >= limits.maxSseClients) {
       return reply.code(503).send({ error: errorCode('SSE_TOO_MANY'), message: ERRORS.SSE_TOO_MANY });
     }
+    // The place is taken before anything is awaited, and given back whenever the client leaves,
+    // during the wait included (a listener added after it would never hear that close).
+    if (request.raw.socket.destroyed) return reply.hijack();
+    const viewer = { unread: 0, ready: false };
+    viewers.set(reply, viewer);
+    reply.raw.on('close', () => leave(reply));
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    reply.raw.write(`retry: 2000\ndata: ${JSON.stringify(await shown())}\n\n`);
-    viewers.set(reply, { unread: 0 });
     if (!timer) {
       lag.enable();
       timer = setInterval(() => void broadcast(), streamIntervalMs);
     }
-    request.raw.on('close', () => {
-      viewers.delete(reply);
-      if (viewers.size === 0 && timer) {
-        clearInterval(timer);
-        timer = undefined;
-        lag.disable();
-      }
-    });
+    const first = `retry: 2000\ndata: ${JSON.stringify(await shown())}\n\n`;
+    if (!viewers.has(reply)) return;
+    reply.raw.write(first);
+    viewer.ready = true;
   });
 
   return {

@@ -96,3 +96,54 @@ test('a second signal during a drain stops at once (exit 130 for SIGINT)', async
   const [code] = await exit;
   assert.equal(code, 130);
 });
+
+test('a call answered a moment before SIGTERM (still in its greeting) connects and finishes: its socket was promised (default delay 0)', async (t) => {
+  const { child, lines, base } = await serving(['--drain-timeout', '30']);
+  t.after(() => child.kill('SIGKILL'));
+  // The emulator plays the greeting in real time (about 3 s), then opens the socket, as Vonage does.
+  const call = spawnCli(['call', `${base}/webhooks/answer`, '--duration', '2s', '--tone', '440']);
+  t.after(() => call.kill('SIGKILL'));
+  let out = '';
+  call.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const callClosed = once(call, 'close') as Promise<[number | null]>;
+  await waitFor(() => /answer GET .* → 200/.test(out), 10_000, 'the answer served');
+
+  const exit = exited(child);
+  child.kill('SIGTERM');
+  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_DRAINING'), 3000, 'the drain to start');
+  const ready = await fetch(`${base}/readyz`);
+  assert.equal(ready.status, 503);
+  const body = (await ready.json()) as { status: string; activeCalls: number; promisedCalls: number };
+  // The greeting lasts about 3 s: the socket has not come yet (if it has, it is an active call).
+  assert.equal(body.activeCalls + body.promisedCalls, 1, JSON.stringify(body));
+
+  const [callCode] = await callClosed;
+  assert.equal(callCode, 0, out);
+  assert.match(out, /socket connected/, out);
+  assert.match(out, /echo +100 of the caller's frames returned, 0 not returned/, out);
+  const [code] = await exit;
+  assert.equal(code, 0);
+  assert.ok(!lines.some((line) => line.code === 'VS_ERR_DRAIN_TIMEOUT'), 'nothing was cut');
+});
+
+test("a promised socket is released by its leg's final event: a caller who hangs up during the greeting does not hold the drain", async (t) => {
+  const { child, lines, base } = await serving(['--drain-timeout', '60']);
+  t.after(() => child.kill('SIGKILL'));
+  const uuid = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+  assert.equal((await fetch(`${base}/webhooks/answer?uuid=${uuid}&conversation_uuid=CON-1&from=447700900001&to=447700900002`)).status, 200);
+  const exit = exited(child);
+  child.kill('SIGTERM');
+  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_DRAINING'), 3000, 'the drain to start');
+  assert.equal(((await (await fetch(`${base}/readyz`)).json()) as { promisedCalls: number }).promisedCalls, 1);
+  // Vonage's event for the inbound leg: the caller hung up before the connect.
+  const hungUpAt = Date.now();
+  const event = { uuid, conversation_uuid: 'CON-1', status: 'completed', direction: 'inbound', timestamp: new Date().toISOString() };
+  assert.equal(
+    (await fetch(`${base}/webhooks/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) })).status,
+    204,
+  );
+  const [code] = await exit;
+  assert.equal(code, 0);
+  // Bound with a reason: the drain polls every 100 ms, then the close of an idle server; far from the 60 s timeout.
+  assert.ok(Date.now() - hungUpAt < 5000, `exited ${Date.now() - hungUpAt} ms after the leg ended`);
+});

@@ -117,7 +117,7 @@ test('dashboard stream clients that never read are cut (SSE_SLOW_CLIENT); past t
   const port = Number(new URL(server.baseUrl).port);
   // Raw sockets that never read: a paused net.Socket does not read from the kernel at all.
   const readers = Array.from({ length: 3 }, () => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
     socket.pause();
     return socket;
   });

@@ -14,6 +14,9 @@ import { freePort } from '../helpers/ports.js';
 import { spawnCli, waitForLogLine } from '../helpers/cli.js';
 import type { CallList } from '../../src/call/call-snapshot.js';
 
+/** Every instance shares it: call control between them is signed with it (docs/security.md). */
+const SECRET = 'a-shared-redis-secret-for-tests';
+
 /** A second client, as another program would write under our prefix; its errors are not the test's. */
 async function junkClient(url: string) {
   const client = createClient({ url });
@@ -28,8 +31,8 @@ const health = async (server: TestServer) => ((await (await fetch(`${server.base
 test('junk instance records and leg events are skipped: every real call is still listed and controllable', async (t) => {
   const redis = await startRedis();
   const junk = await junkClient(redis.url);
-  const b = await startTestServer({ instance: 'B', config: { redisUrl: redis.url } });
-  const a = await startTestServer({ instance: 'A', config: { redisUrl: redis.url, publicUrl: b.baseUrl } });
+  const b = await startTestServer({ instance: 'B', config: { redisUrl: redis.url, redisSecret: SECRET } });
+  const a = await startTestServer({ instance: 'A', config: { redisUrl: redis.url, redisSecret: SECRET, publicUrl: b.baseUrl } });
   t.after(async () => {
     await a.close();
     await b.close();
@@ -83,7 +86,7 @@ test('junk instance records and leg events are skipped: every real call is still
 test('junk on the control channel is ignored and /healthz stays up; a stopped Redis reads "down" until it answers again', async (t) => {
   const redis = await startRedis();
   const junk = await junkClient(redis.url);
-  const a = await startTestServer({ instance: 'A', config: { redisUrl: redis.url } });
+  const a = await startTestServer({ instance: 'A', config: { redisUrl: redis.url, redisSecret: SECRET } });
   t.after(async () => {
     await a.close();
     await junk.close();

@@ -12,10 +12,13 @@ import { startTestServer, waitFor, type TestServer } from '../helpers/server.js'
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import type { CallList } from '../../src/call/call-snapshot.js';
 
+/** Every instance shares it: call control between them is signed with it (docs/security.md). */
+const SECRET = 'a-shared-redis-secret-for-tests';
+
 async function pair(t: import('node:test').TestContext, redis: TestRedis): Promise<{ a: TestServer; b: TestServer }> {
-  const b = await startTestServer({ instance: 'B', config: { redisUrl: redis.url } });
+  const b = await startTestServer({ instance: 'B', config: { redisUrl: redis.url, redisSecret: SECRET } });
   // A answers, and its NCCO sends the socket to B: the webhooks and the socket land apart.
-  const a = await startTestServer({ instance: 'A', config: { redisUrl: redis.url, publicUrl: b.baseUrl } });
+  const a = await startTestServer({ instance: 'A', config: { redisUrl: redis.url, redisSecret: SECRET, publicUrl: b.baseUrl } });
   t.after(async () => {
     await a.close();
     await b.close();

@@ -14,8 +14,8 @@ interface Listed {
   calls: Array<{ pid: number; id: string }>;
 }
 
-async function cluster(t: import('node:test').TestContext) {
-  const child = spawnCli(['serve', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--drain-delay', '0', '--drain-timeout', '10']);
+async function cluster(t: import('node:test').TestContext, extra: string[] = []) {
+  const child = spawnCli(['serve', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--drain-delay', '0', '--drain-timeout', '10', ...extra]);
   t.after(() => child.kill('SIGKILL'));
   const lines = collectLogLines(child);
   const ready = await waitForLogLine(child, (line) => typeof line.answerUrl === 'string');
@@ -26,8 +26,9 @@ async function cluster(t: import('node:test').TestContext) {
 const calls = (answerUrl: string, count: number, durationMs: number): Array<Promise<CallResult>> =>
   Array.from({ length: count }, () => placeCall({ answerUrl, durationMs, talk: 'skip', audio: { kind: 'tone', frequency: 440 } }));
 
-test('--workers 2: calls spread over both workers; /api/calls and /metrics report the whole instance; SIGTERM drains both, exit 0', async (t) => {
-  const { child, base, answerUrl } = await cluster(t);
+test('--workers 2: calls spread over both workers; /api/calls and /metrics report the whole instance; SIGTERM during greetings drains both, every call finishes, exit 0', async (t) => {
+  // Debug lines say when each answer was served; a drain timeout far above the calls' length.
+  const { child, lines, base, answerUrl } = await cluster(t, ['--log-level', 'debug', '--drain-timeout', '30']);
   const placed = calls(answerUrl, 16, 4000);
   // Each request may land on either worker: every one of them must list all 16 calls.
   await waitFor(async () => ((await (await fetch(`${base}/api/calls`)).json()) as Listed).calls.length === 16, 10_000, 'all 16 calls listed');
@@ -44,9 +45,29 @@ test('--workers 2: calls spread over both workers; /api/calls and /metrics repor
     assert.ok(result.accepted, result.problems.join('; '));
     assert.equal(result.leg?.lost, 0);
   }
+
+  // SIGTERM while calls are in their greeting (played in real time, about 3 s, before each socket
+  // opens, as Vonage does): each socket is taken by whichever worker it reaches, though the answer
+  // that promised it may have been served by the other.
+  const count = 6;
+  const answered = lines.filter((line) => line.msg === 'answered call').length;
+  const greeting = Array.from({ length: count }, () => placeCall({ answerUrl, durationMs: 1500, audio: { kind: 'tone', frequency: 440 } }));
+  await waitFor(() => lines.filter((line) => line.msg === 'answered call').length === answered + count, 10_000, 'every answer served');
+  const exit = once(child, 'exit') as Promise<[number | null]>;
   child.kill('SIGTERM');
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const results = await Promise.all(greeting);
+  const ended = Date.now();
+  for (const result of results) {
+    assert.ok(result.accepted, result.problems.join('; '));
+    assert.equal(result.leg?.end, 'caller-hangup');
+    assert.ok((result.leg?.echoed ?? 0) > 50, `echoed ${result.leg?.echoed}`);
+  }
+  const [code] = await exit;
   assert.equal(code, 0);
+  // Bound with a reason: each worker's drain polls every 100 ms, then closes; far from the 30 s a
+  // worker would wait holding a promise that the other worker kept (24 s after the calls, before).
+  assert.ok(Date.now() - ended < 8000, `stopped ${Date.now() - ended} ms after the last call ended`);
+  assert.ok(!lines.some((line) => line.code === 'VS_ERR_DRAIN_TIMEOUT'), 'nothing was cut or left waiting');
 });
 
 test("a worker that dies is replaced; its calls are logged as lost with a code; the other worker's calls go on", async (t) => {

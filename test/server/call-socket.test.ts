@@ -149,6 +149,29 @@ test('malformed text and binary-first survive: the socket stays up and the log s
   await Promise.all([client.close(), early.close()]);
 });
 
+test('websocket:connected stating a rate Vonage never offers (0, 8001, 44100, another codec) closes with 1003 and a coded line; no content-type runs at 16 kHz with one', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  for (const contentType of ['audio/l16;rate=0', 'audio/l16;rate=8001', 'audio/l16;rate=44100', 'audio/pcmu;rate=8000']) {
+    const client = await SocketClient.call(server.socketUrl, contentType);
+    client.sendBinary(patternFrame(640, 1));
+    await waitFor(() => client.closed !== undefined, 3000, `${contentType} refused`);
+    assert.equal(client.closed?.code, 1003, contentType);
+    assert.equal(client.closed?.reason, 'VS_ERR_AUDIO_FORMAT_UNSUPPORTED', contentType);
+    assert.equal(client.received.binary.length, 0, `${contentType}: nothing echoed at a guessed rate`);
+  }
+  assert.equal(server.logs.filter((line) => line.code === 'VS_ERR_AUDIO_FORMAT_UNSUPPORTED').length, 4);
+
+  // Vonage's own fallback (an NCCO that misspells content-type): 16 kHz, with a coded line.
+  const unstated = await SocketClient.open(server.socketUrl);
+  unstated.sendText(connectedMessage(undefined, { uuid: 'unstated' }));
+  unstated.sendBinary(patternFrame(640, 2));
+  await waitFor(() => unstated.received.binary.length === 1, 3000, 'echo at 16 kHz');
+  assert.ok(server.logs.some((line) => line.code === 'VS_ERR_AUDIO_FORMAT_ASSUMED' && line.rate === 16000));
+  assert.ok(!server.logs.some((line) => line.code === 'VS_ERR_AUDIO_BEFORE_CONNECTED'), 'audio after a refusal is not held');
+  await unstated.close();
+});
+
 test('a flood of malformed text is logged by sample, not line by line', async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
