@@ -5,11 +5,12 @@
  * record or message that does not fit is skipped and logged by sample); nothing runs per frame.
  *
  * Keys and channel (all under `voicesocket:telephony:`):
- *   dial:<id>   JSON DialRecord, at most MAX_DIAL_RECORD_BYTES, expiring with the call's timers
+ *   dial:<id>   a DialRecord, at most MAX_DIAL_RECORD_BYTES, expiring with the call's timers
  *   relay       pub/sub: { from, message } — a message of instance `from` (its own are ignored)
  *
- * Anyone who may write to this Redis may forge a record or an event: what access to Redis grants is
- * in docs/deploy.md.
+ * Records and messages are signed with the instances' control key (control-signing.ts): a Redis
+ * client without the secret can read a record (a call's context) but cannot forge one, nor an event
+ * or a briefing's verdict. Without a key nothing is shared (server.ts says so at start).
  */
 import { z } from 'zod';
 import type { Logger } from '../call/logger.js';
@@ -18,6 +19,7 @@ import { errorCode } from '../errors.js';
 import type { DialRecord, DialStore } from '../telephony/dial-store.js';
 import type { RelayMessage, TelephonyRelay } from '../telephony/relay.js';
 import type { RedisLink } from './redis-link.js';
+import { openControl, signControl, type ControlKey } from './control-signing.js';
 
 export const TELEPHONY_PREFIX = 'voicesocket:telephony:';
 const dialKey = (id: string) => `${TELEPHONY_PREFIX}dial:${id}`;
@@ -67,10 +69,13 @@ const relaySchema = z.object({
   ]),
 });
 
-function parse<T>(schema: z.ZodType<T>, raw: string, maxBytes: number): T | undefined {
+/** A signed value's JSON, checked against the schema; undefined for anything forged, oversized or malformed. */
+function parse<T>(key: ControlKey, schema: z.ZodType<T>, raw: string, maxBytes: number): T | undefined {
   if (raw.length > maxBytes) return undefined;
+  const opened = openControl(key, raw);
+  if (!opened.ok) return undefined;
   try {
-    const parsed = schema.safeParse(JSON.parse(raw));
+    const parsed = schema.safeParse(JSON.parse(opened.json));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -82,13 +87,14 @@ export class RedisDialStore implements DialStore {
 
   constructor(
     private readonly link: RedisLink,
+    private readonly key: ControlKey,
     log: Logger,
   ) {
     this.#junk = new SampledLog(log);
   }
 
   async put(record: DialRecord, ttlS: number): Promise<void> {
-    const json = JSON.stringify(record);
+    const json = signControl(this.key, JSON.stringify(record));
     const written = await this.link.run((redis) => redis.set(dialKey(record.dialId), json, { EX: ttlS }));
     if (written === undefined) throw new Error('redis is unavailable');
   }
@@ -96,9 +102,9 @@ export class RedisDialStore implements DialStore {
   async get(dialId: string): Promise<DialRecord | undefined> {
     const raw = await this.link.run((redis) => redis.get(dialKey(dialId)));
     if (raw === undefined || raw === null) return undefined;
-    const record = parse(dialRecordSchema, raw, MAX_DIAL_RECORD_BYTES);
+    const record = parse(this.key, dialRecordSchema, raw, MAX_DIAL_RECORD_BYTES);
     if (!record)
-      this.#junk.warn(errorCode('REDIS_DATA_INVALID'), { key: dialKey(dialId) }, 'redis: a dial record under our prefix is not one of ours; skipped');
+      this.#junk.warn(errorCode('REDIS_DATA_INVALID'), { key: dialKey(dialId) }, 'redis: a dial record under our prefix is not one we signed; skipped');
     return record as DialRecord | undefined;
   }
 }
@@ -109,21 +115,22 @@ export class RedisTelephonyRelay implements TelephonyRelay {
   constructor(
     private readonly link: RedisLink,
     private readonly instance: string,
+    private readonly key: ControlKey,
     log: Logger,
   ) {
     this.#junk = new SampledLog(log);
   }
 
   publish(message: RelayMessage): void {
-    const json = JSON.stringify({ from: this.instance, message });
+    const json = signControl(this.key, JSON.stringify({ from: this.instance, message }));
     void this.link.run((redis) => redis.publish(RELAY_CHANNEL, json));
   }
 
   subscribe(handler: (message: RelayMessage) => void): void {
     this.link.subscribe(RELAY_CHANNEL, (raw) => {
-      const relayed = parse(relaySchema, raw, MAX_RELAY_MESSAGE_BYTES);
+      const relayed = parse(this.key, relaySchema, raw, MAX_RELAY_MESSAGE_BYTES);
       if (!relayed)
-        return this.#junk.warn(errorCode('REDIS_DATA_INVALID'), { channel: RELAY_CHANNEL }, 'redis: a telephony message is not one of ours; skipped');
+        return this.#junk.warn(errorCode('REDIS_DATA_INVALID'), { channel: RELAY_CHANNEL }, 'redis: a telephony message is not one we signed; skipped');
       if (relayed.from === this.instance) return;
       handler(relayed.message as RelayMessage);
     });

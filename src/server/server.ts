@@ -181,9 +181,17 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
             : {}),
         },
         ...options.telephony,
-        ...(redis ? { store: new RedisDialStore(redis, logger), relay: new RedisTelephonyRelay(redis, instance, logger) } : {}),
+        // Shared only when signed: a Redis client without the secret must not forge a dial's record or events.
+        ...(redis && controlSigning
+          ? { store: new RedisDialStore(redis, controlSigning, logger), relay: new RedisTelephonyRelay(redis, instance, controlSigning, logger) }
+          : {}),
       })
     : undefined;
+  if (telephony && redis && !controlSigning)
+    logger.warn(
+      { code: errorCode('REDIS_UNAVAILABLE') },
+      'redis: no REDIS_SECRET or VONAGE_SIGNATURE_SECRET, so dial records could not be signed: a dialled call whose socket lands on another instance gets no context there',
+    );
   registerEventRoutes(
     http,
     registry,

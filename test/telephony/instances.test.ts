@@ -13,6 +13,8 @@ import type { DialInfo, MachineEvent } from '../../src/call/telephony-types.js';
 import { startEmulator, startTelephonyServer } from './rig.js';
 
 const PERSON = '447700900501';
+/** Shared by the instances, never by Redis: records and relayed events are signed with it. */
+const SECRET = 'a-shared-redis-secret-0123';
 
 test('a dialled call whose socket lands on the instance that did not dial still gets its context; the dialling one gets the outcome', async (t) => {
   const redis = await startRedis();
@@ -29,8 +31,8 @@ test('a dialled call whose socket lands on the instance that did not dial still 
       onB.push({ dial, verdicts: [...call.verdicts] });
     });
   };
-  const b = await startTelephonyServer(t, emulator, { instance: 'B', app, config: { redisUrl: redis.url } });
-  const a = await startTelephonyServer(t, emulator, { instance: 'A', config: { redisUrl: redis.url, publicUrl: b.baseUrl } });
+  const b = await startTelephonyServer(t, emulator, { instance: 'B', app, config: { redisUrl: redis.url, redisSecret: SECRET } });
+  const a = await startTelephonyServer(t, emulator, { instance: 'A', config: { redisUrl: redis.url, redisSecret: SECRET, publicUrl: b.baseUrl } });
   for (const server of [a, b])
     await waitFor(async () => ((await (await fetch(`${server.baseUrl}/healthz`)).json()) as { redis?: string }).redis === 'up', 5000, 'redis up');
 
