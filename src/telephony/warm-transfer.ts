@@ -67,6 +67,8 @@ export async function warmTransfer(
   });
 
   let callerLeft = false;
+  /** Set once the legs are being moved: the caller's socket ending then is the transfer working, not the caller leaving. */
+  let joining = false;
   const steps = async (): Promise<Ending> => {
     const answered = await person.outcome;
     if (answered.outcome !== 'human' && answered.outcome !== 'machine') {
@@ -84,8 +86,13 @@ export async function warmTransfer(
       return { kind: 'result', result: { ok: false, kind: 'warm', to, reason: 'declined', detail: verdict?.detail ?? 'no answer to the briefing in time' } };
     // Both legs into one new conversation; either hanging up ends it for the other.
     const room = [{ action: 'conversation', name: `warm-${transferId}`, startOnEnter: true, endOnExit: true }];
+    joining = true;
     try {
       await parts.vonage.transferCallWithNCCO(answered.uuid!, room as never);
+      // The person waits in the conversation; moving the caller there ends this call's socket, so the
+      // step is told now, while the call can still hear of it.
+      await hold.stop();
+      transferStep(call, 'warm', to, 'joined', answered.uuid);
       await parts.vonage.transferCallWithNCCO(callerLeg, room as never);
     } catch (error) {
       return { kind: 'result', result: { ok: false, kind: 'warm', to, reason: 'failed', detail: (await describeVonageFailure(error)).detail } };
@@ -93,7 +100,8 @@ export async function warmTransfer(
     return { kind: 'result', result: { ok: true, kind: 'warm', to } };
   };
 
-  const ending = await Promise.race([steps(), callerGone]);
+  const stepping = steps();
+  const ending = await Promise.race([stepping, callerGone.then((gone) => (joining ? stepping : gone))]);
   if (ending.kind === 'caller-gone') {
     callerLeft = true;
     await person.cancel();
@@ -103,7 +111,6 @@ export async function warmTransfer(
   const { result } = ending;
   await hold.stop();
   if (result.ok) {
-    transferStep(call, 'warm', to, 'joined');
     call.log.info({ to, leg: callerLeg, person: person.uuid }, 'warm transfer: caller and person joined');
     call.hangup(1000, `warm transfer to ${to}: joined`);
     return result;
