@@ -93,3 +93,18 @@ export interface TelephonyPort {
   warmTransfer(to: string, options: WarmTransferOptions): Promise<TransferResult>;
   sendDtmf(digits: string): Promise<void>;
 }
+
+/** A dial as the dashboard shows it (`GET /api/calls`'s `dials`): this instance's, in progress and recent. */
+export interface DialSnapshot {
+  dialId: string;
+  to: string;
+  uuid: string | undefined;
+  state: 'ringing' | 'answered' | 'ended';
+  outcome: DialOutcome | undefined;
+  status: string | undefined;
+  detail?: string;
+  verdicts: MachineVerdict[];
+  startedAt: number;
+  answeredAt?: number;
+  endedAt?: number;
+}

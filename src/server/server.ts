@@ -206,12 +206,22 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   );
   let draining: Promise<void> | undefined;
   const state = (): ServerState => ({ draining: draining !== undefined, ...(redis ? { redis: redis.up ? 'up' : 'down' } : {}) });
-  const web = registerWebRoutes(http, registry, limits, logger, auth.verifyDashboard, options.dashboardIntervalMs, state, async () => {
-    // Every instance's calls from Redis; else every worker's from the primary; else this process's.
-    const everywhere = await shared?.list();
-    if (everywhere) return everywhere;
-    return worker.link ? worker.link.view.calls() : undefined;
-  });
+  const web = registerWebRoutes(
+    http,
+    registry,
+    limits,
+    logger,
+    auth.verifyDashboard,
+    options.dashboardIntervalMs,
+    state,
+    async () => {
+      // Every instance's calls from Redis; else every worker's from the primary; else this process's.
+      const everywhere = await shared?.list();
+      if (everywhere) return everywhere;
+      return worker.link ? worker.link.view.calls() : undefined;
+    },
+    telephony ? () => telephony.dials() : undefined,
+  );
   const calls = createCallControl({
     registry,
     instance,

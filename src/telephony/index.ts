@@ -10,7 +10,7 @@ import type { DialRequest } from './outbound-call.js';
 
 export type { DialRequest } from './outbound-call.js';
 export type { DialedCall, DialResult } from './live-dial.js';
-export type { DialSnapshot } from './telephony.js';
+export type { DialSnapshot } from '../call/telephony-types.js';
 export type { MachineDetectionMode, MachineDetectionOptions } from './machine-detection.js';
 export type { NamedDestination, TransferEndpoint } from './transfer.js';
 export { OUTCOME_EXIT_CODES } from './dial-outcome.js';

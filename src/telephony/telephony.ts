@@ -9,7 +9,7 @@ import type { Voice } from '@vonage/voice';
 import { errorCode } from '../errors.js';
 import type { CallSession } from '../call/call-session.js';
 import type { Logger } from '../call/logger.js';
-import type { DialInfo } from '../call/telephony-types.js';
+import type { DialInfo, DialSnapshot } from '../call/telephony-types.js';
 import type { WebsocketAuthorization } from '../protocol/ncco.js';
 import type { SampleRate } from '../protocol/audio-format.js';
 import { lenientText } from '../protocol/lenient.js';
@@ -56,21 +56,6 @@ export interface TelephonyOptions {
   relay?: TelephonyRelay;
   holdAudio?: Buffer;
   acceptWindowMs?: number;
-}
-
-/** A dial as the dashboard shows it. */
-export interface DialSnapshot {
-  dialId: string;
-  to: string;
-  uuid: string | undefined;
-  state: 'ringing' | 'answered' | 'ended';
-  outcome: DialResult['outcome'] | undefined;
-  status: string | undefined;
-  detail?: string;
-  verdicts: string[];
-  startedAt: number;
-  answeredAt?: number;
-  endedAt?: number;
 }
 
 export class Telephony {
