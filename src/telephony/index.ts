@@ -14,6 +14,7 @@ export type { DialSnapshot } from '../call/telephony-types.js';
 export type { MachineDetectionMode, MachineDetectionOptions } from './machine-detection.js';
 export type { NamedDestination, TransferEndpoint } from './transfer.js';
 export { OUTCOME_EXIT_CODES } from './dial-outcome.js';
+export { answeredBy, afterTheBeep, leaveVoicemail, type AnsweredBy, type VoicemailPolicy } from './voicemail.js';
 
 /**
  * Places a call from `server` (made with Vonage credentials): once answered, it connects to the
