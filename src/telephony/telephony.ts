@@ -33,8 +33,13 @@ const MAX_EVENTS_PER_LEG = 16;
 const RECENT_DIALS = 200;
 /** Extra life of a dial's record past its timers, s: a socket may open a little after Vonage says it answered. */
 const RECORD_SLACK_S = 120;
-/** A socket may open before the dialling instance stored the leg's uuid: how long it looks again, and how often. */
+/**
+ * A socket may open before the dialling instance stored the leg's uuid (it learns it from Vonage's
+ * answer to the request): how long it looks again, and how often. The record itself is written before
+ * the request is sent, seconds before any answer: one that is not there after a few looks never will be.
+ */
 const LOOKUP_TRIES = 30;
+const LOOKUP_TRIES_UNKNOWN = 3;
 const LOOKUP_EVERY_MS = 100;
 /** How long after the briefing a key still declines, ms. */
 export const DEFAULT_ACCEPT_WINDOW_MS = 4000;
@@ -241,6 +246,7 @@ export class Telephony {
       if (record?.uuid) return record;
       // A dial that is over without a leg (its request was refused) will never get one.
       if (this.#dials.get(dialId)?.endedAt !== undefined) return record;
+      if (!record && attempt + 1 >= LOOKUP_TRIES_UNKNOWN) return undefined;
       await new Promise((resolve) => setTimeout(resolve, LOOKUP_EVERY_MS));
     }
     return record;

@@ -11,6 +11,8 @@ import { createOutboundCall } from '../../src/telephony/index.js';
 import type { CallSession } from '../../src/call/call-session.js';
 import type { DialInfo, MachineEvent } from '../../src/call/telephony-types.js';
 import { startEmulator, startTelephonyServer } from './rig.js';
+import { SocketClient } from '../helpers/socket-client.js';
+import { createClient } from '@redis/client';
 
 const PERSON = '447700900501';
 /** Shared by the instances, never by Redis: records and relayed events are signed with it. */
@@ -27,7 +29,7 @@ test('a dialled call whose socket lands on the instance that did not dial still 
     call.once('connected', async () => {
       const dial = await call.dialed();
       // Detection is synchronous (detect): the verdict came before the socket, and is replayed to it.
-      await waitFor(() => call.verdicts.length > 0 || call.state === 'ended', 5000, 'the verdict');
+      if (dial) await waitFor(() => call.verdicts.length > 0 || call.state === 'ended', 5000, 'the verdict');
       onB.push({ dial, verdicts: [...call.verdicts] });
     });
   };
@@ -47,4 +49,22 @@ test('a dialled call whose socket lands on the instance that did not dial still 
     onB[0]!.verdicts.map((verdict) => verdict.verdict),
     ['human'],
   );
+
+  // A record written by a Redis client without the secret is not taken: the socket naming it gets no dial.
+  const forged = { dialId: 'forged', to: PERSON, from: '447700900000', context: { patient: 'Mallory' }, uuid: 'leg', instance: 'A' };
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  await client.set('voicesocket:telephony:dial:forged', JSON.stringify(forged));
+  await client.set('voicesocket:telephony:dial:resigned', `v1.0123456789abcdef.${'A'.repeat(43)}.${JSON.stringify({ ...forged, dialId: 'resigned' })}`);
+  await client.close();
+  for (const dialId of ['forged', 'resigned']) {
+    const socket = await SocketClient.call(b.socketUrl, 'audio/l16;rate=16000', { dial_id: dialId });
+    await waitFor(() => onB.length === (dialId === 'forged' ? 2 : 3), 5000, 'the app to look its dial up');
+    socket.ws.close();
+  }
+  assert.deepEqual(
+    onB.slice(1).map((entry) => entry.dial),
+    [undefined, undefined],
+  );
+  assert.ok(b.logs.some((line) => line.code === 'VS_ERR_REDIS_DATA_INVALID'));
 });
