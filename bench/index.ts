@@ -13,6 +13,7 @@
  *   npm run bench -- --suites agent    every voice-agent provider side by side
  *   npm run bench -- --suites voices   offline voices: intelligibility to a recogniser, synthesis speed
  *   npm run bench -- --suites records  what a call's record costs in CPU time (recording, record, tracing)
+ *   npm run bench -- --suites dial     outbound calls: dial-list throughput, answer → first agent audio
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -24,6 +25,7 @@ import { canPin } from './processes.js';
 import { chart } from './plot.js';
 import { agentLatency, CASCADE_TOKENS_PER_SECOND } from './agent.js';
 import { recordsCost } from './records-cost.js';
+import { answerToFirstAudio, dialThroughput } from './dial.js';
 import { recordedSpeech, type RecordedResult } from './recorded-speech.js';
 import { offlineVoices, type VoiceResult } from './offline-voices.js';
 import {
@@ -52,7 +54,7 @@ const durationS = Number(option('duration', quick ? '3' : '15'));
 const rounds = Number(option('rounds', quick ? '1' : '2'));
 const targets = option('targets', quick ? 'voicesocket,bare-ws' : 'voicesocket,bare-ws,bare-uws').split(',') as Target[];
 for (const target of targets) if (!TARGETS.includes(target)) throw new Error(`--targets: ${target} is not one of ${TARGETS.join(', ')}`);
-const suites = new Set(option('suites', 'echo,answer,pacer,speech,recorded,voices,agent,records').split(','));
+const suites = new Set(option('suites', 'echo,answer,pacer,speech,recorded,voices,agent,records,dial').split(','));
 if (suites.has('echo') && !targets.includes('bare-ws')) throw new Error('--targets must include bare-ws: every ratio is against it');
 const realSeconds = quick ? 2 : 60;
 const root = join(import.meta.dirname, '..');
@@ -179,6 +181,17 @@ const records = suites.has('records') ? await recordsCost(quick ? 5 : 30, quick 
 if (suites.has('agent')) process.stderr.write('agent\n');
 const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
 
+if (suites.has('dial')) process.stderr.write('dial\n');
+const dialLevels: Array<[calls: number, concurrency: number]> = quick
+  ? [[6, 3]]
+  : [
+      [60, 10],
+      [120, 40],
+    ];
+const dialRuns = [];
+if (suites.has('dial')) for (const [calls, concurrency] of dialLevels) dialRuns.push(await dialThroughput(calls, concurrency));
+const firstAudio = suites.has('dial') ? await answerToFirstAudio(quick ? 2 : 12) : undefined;
+
 function recordedLines(recorded: RecordedResult): string[] {
   const wer = (key: string) => {
     const value = recorded.wer.get(key);
@@ -293,6 +306,30 @@ const report = [
         ...agent.map(
           (r) =>
             `| ${r.provider} | ${r.calls} | ${pair(r.oursMs)} | ${pair(r.modelMs)} | ${pair(r.totalMs)} | ${pair(r.clearAfterEventMs)} | ${r.truncationErrorMs ? `${fixed(r.truncationErrorMs.p50, 0)} / ${fixed(r.truncationErrorMs.p95, 0)} / ${fixed(r.truncationErrorMs.max, 0)} ms` : '—'} |`,
+        ),
+        '',
+      ]
+    : []),
+  ...(dialRuns.length
+    ? [
+        "### Outbound calls (the emulator's phone network through `@vonage/voice`)",
+        '',
+        "Dial-list throughput: people who answer after 300 ms, say a line and hang up 2 s later, dialled by the list runner (journal on disk) at a bounded concurrency and up to 100 new calls/s. **Efficiency**: the best the bound allows (⌈calls / concurrency⌉ waves of the fastest call) / the run's time. **Most at once** must not pass the bound.",
+        '',
+        '| calls | concurrency | seconds | calls/min | fastest call s | efficiency | most at once | outcomes |',
+        '|---|---|---|---|---|---|---|---|',
+        ...dialRuns.map(
+          (r) =>
+            `| ${r.calls} | ${r.concurrency} | ${fixed(r.seconds, 1)} | ${fixed(r.callsPerMinute, 0)} | ${fixed(r.fastestCallS, 2)} | ${fixed(r.efficiency, 2)} | ${r.maxInFlight} | ${r.outcomes} |`,
+        ),
+        '',
+        "Answer → first agent audio, as the callee hears it (the first sound in the phone's recording after it answered): the OpenAI agent greeting through the local Realtime server (its espeak-ng voice: not a figure for OpenAI) against a baseline that plays a ready greeting the moment its socket is connected.",
+        '',
+        '| app | calls | answer → first audio p50 / p95 | × baseline (p50) |',
+        '|---|---|---|---|',
+        ...(firstAudio ?? []).map(
+          (r) =>
+            `| ${r.app} | ${r.calls} | ${pair(r.answerToFirstAudioMs)} | ${r.answerToFirstAudioMs && firstAudio?.[0]?.answerToFirstAudioMs?.p50 ? fixed(r.answerToFirstAudioMs.p50 / firstAudio[0].answerToFirstAudioMs.p50, 2) : '—'} |`,
         ),
         '',
       ]

@@ -90,6 +90,15 @@ export const ERRORS = {
     'a call report was not kept: the spool holds its limit of reports (docs/records.md); the record is still in the records folder, if there is one',
   ANALYSIS_FAILED: "a call's analysis failed (the model refused, timed out, or answered outside the schema); the record says why",
   TRACING_FAILED: 'traces could not be exported to the OTLP collector; calls go on, and the spans of that batch are lost',
+  TELEPHONY_UNAVAILABLE: 'the server has no Vonage application credentials, so it cannot place, transfer or send DTMF into calls',
+  DIAL_INVALID: 'a dial request is not one Vonage can place (number, caller ID, timers or context)',
+  DIAL_FAILED: "Vonage's Voice API refused or did not answer a request to place a call",
+  DIAL_LIST_INVALID: 'a dial list is not a CSV with a number column, or a row is not one that can be dialled; nothing was dialled',
+  DIAL_JOURNAL: 'the dial journal cannot be read or written, or another run holds it',
+  TRANSFER_REFUSED: 'a transfer was asked for to a destination that is not one of the named ones; nothing was dialled',
+  TRANSFER_FAILED: "a transfer could not be made (Vonage's Voice API refused it, or the call had ended); the call goes on",
+  DTMF_FAILED: "DTMF could not be sent into the call (Vonage's Voice API refused it, or the call had ended)",
+  DTMF_INVALID: 'DTMF digits to send must be 1 to 100 of 0-9, *, # and p (a pause)',
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -43,4 +43,8 @@ test('npm run bench -- --quick: the suite runs end to end and prints sane figure
       stdout,
       new RegExp(`\\| ${provider} \\| 1 \\| \\d+ / \\d+ ms \\| \\d+ / \\d+ ms \\| \\d+ / \\d+ ms \\| \\d+ / \\d+ ms \\| \\d+ / \\d+ / \\d+ ms \\|`),
     );
+  // Outbound calls: the list dialled within its bound, every call answered; answer → first audio for both apps.
+  assert.match(stdout, /\| 6 \| 3 \| [\d.]+ \| \d+ \| [\d.]+ \| [\d.]+ \| [123] \| human 6 \|/);
+  assert.match(stdout, /\| play a ready greeting \(baseline\) \| 2 \| \d+ \/ \d+ ms \| 1\.00 \|/);
+  assert.match(stdout, /\| openai agent \(local Realtime server\) \| 2 \| \d+ \/ \d+ ms \| [\d.]+ \|/);
 });

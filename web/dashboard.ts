@@ -40,10 +40,22 @@ interface ServerStats {
   /** The server drains (SIGTERM): it finishes its calls and takes no new ones. */
   draining?: boolean;
 }
+/** A call this server placed (src/telephony/): a row from the request to its outcome and end. */
+interface Dial {
+  dialId: string;
+  to: string;
+  state: string;
+  outcome?: string;
+  status?: string;
+  detail?: string;
+  verdicts: string[];
+  startedAt: number;
+}
 interface Snapshot {
   server: ServerStats;
   calls: Call[];
   recent: Call[];
+  dials?: Dial[];
 }
 
 const HISTORY_MS = 5 * 60_000;
@@ -160,6 +172,22 @@ function renderRecent(calls: Call[]): void {
   ]);
 }
 
+function renderDials(dials: Dial[] = []): void {
+  $('#dials-panel').hidden = dials.length === 0;
+  const body = $('#dials tbody');
+  body.replaceChildren();
+  for (const dial of dials) {
+    const row = document.createElement('tr');
+    row.dataset.dial = dial.dialId;
+    cell(row, dial.to, 'mono');
+    cell(row, dial.state);
+    cell(row, dial.outcome ? `${dial.outcome} (${text(dial.status)})${dial.detail ? ` — ${dial.detail}` : ''}` : '–');
+    cell(row, dial.verdicts.join(', ') || '–');
+    cell(row, new Date(dial.startedAt).toLocaleTimeString());
+    body.append(row);
+  }
+}
+
 function renderServer(server: ServerStats): void {
   $('#active-calls').textContent = String(server.activeCalls);
   $('#frames-per-second').textContent = String(server.framesPerSecond);
@@ -253,6 +281,7 @@ function render(snapshot: Snapshot): void {
   renderServer(snapshot.server);
   renderCalls(snapshot.calls);
   renderRecent(snapshot.recent);
+  renderDials(snapshot.dials);
   drawChart();
 }
 

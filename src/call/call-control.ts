@@ -9,7 +9,13 @@ import type { CallRegistry } from './call-registry.js';
 import type { CallSession } from './call-session.js';
 import type { Logger } from './logger.js';
 
-export type ControlCommand = { action: 'hangup' } | { action: 'clear' } | { action: 'play'; wav: Buffer };
+export type ControlCommand =
+  | { action: 'hangup' }
+  | { action: 'clear' }
+  | { action: 'play'; wav: Buffer }
+  /** To a named destination; warm with a briefing. Its steps and result are events on the call's timeline. */
+  | { action: 'transfer'; to: string; briefing?: string }
+  | { action: 'dtmf'; digits: string };
 
 export type ControlFailure = Extract<ErrorName, 'CALL_NOT_FOUND' | 'REDIS_UNAVAILABLE' | 'CONTROL_TIMEOUT' | 'REDIS_CONTROL_OFF' | 'REDIS_SECRET_MISMATCH'>;
 
@@ -23,6 +29,10 @@ export interface CallControl {
   clear(call: string): Promise<ControlResult>;
   /** Queues a WAV file (any rate, mono or stereo) after what is already playing. */
   play(call: string, wav: Buffer): Promise<ControlResult>;
+  /** Starts a transfer to a named destination (warm when a briefing is given); its steps are the call's events. */
+  transfer(call: string, to: string, briefing?: string): Promise<ControlResult>;
+  /** Sends DTMF into the call through Vonage's REST API. */
+  dtmf(call: string, digits: string): Promise<ControlResult>;
 }
 
 /** Reaches calls this process does not serve. */
@@ -55,6 +65,17 @@ export function applyLocally(registry: CallRegistry, call: string, command: Cont
         log.warn({ code: errorCode('PLAY_INVALID'), call: session.id, err: error }, 'call control: the audio could not be played');
       });
       break;
+    case 'transfer': {
+      // A refusal or a failure is logged by the transfer (coded) and told on the call's timeline.
+      const transferring = command.briefing ? session.warmTransfer(command.to, { briefing: command.briefing }) : session.transfer(command.to);
+      transferring.catch((error: unknown) => log.warn({ code: errorCode('TRANSFER_FAILED'), call: session.id, err: error }, 'call control: no transfer'));
+      break;
+    }
+    case 'dtmf':
+      session.sendDtmf(command.digits).catch((error: unknown) => {
+        log.warn({ code: errorCode('DTMF_FAILED'), call: session.id, err: error }, 'call control: DTMF not sent');
+      });
+      break;
   }
   return true;
 }
@@ -68,5 +89,7 @@ export function createCallControl(options: { registry: CallRegistry; instance: s
     hangup: (call) => run(call, { action: 'hangup' }),
     clear: (call) => run(call, { action: 'clear' }),
     play: (call, wav) => run(call, { action: 'play', wav }),
+    transfer: (call, to, briefing) => run(call, { action: 'transfer', to, ...(briefing ? { briefing } : {}) }),
+    dtmf: (call, digits) => run(call, { action: 'dtmf', digits }),
   };
 }

@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import type { SpeechActivityEvent, SpeechErrorEvent, TranscriptEvent } from '../speech/speech-events.js';
 import type { CallEnd, CallIdentity, DtmfEvent } from './call-types.js';
 import type { CallActivity } from './call-activity.js';
+import type { DialOutcomeEvent, DtmfSent, MachineEvent, TransferStep } from './telephony-types.js';
 
 export interface CallSessionEvents {
   connected: [identity: CallIdentity];
@@ -25,6 +26,14 @@ export interface CallSessionEvents {
   'speech-error': [event: SpeechErrorEvent];
   /** What happened beyond the audio (replies, tools, faults, transfers): `CallSession.report`, for the call's record. */
   activity: [activity: CallActivity];
+  /** An outbound call's outcome (src/telephony/): answered by a person or by a machine. */
+  'dial-outcome': [event: DialOutcomeEvent];
+  /** Vonage's machine detection: human, machine, then beep or no-beep (docs/outbound.md). */
+  machine: [event: MachineEvent];
+  /** A step of a transfer of this call, cold or warm. */
+  transfer: [event: TransferStep];
+  /** DTMF sent into the call through Vonage's REST API. */
+  'dtmf-sent': [event: DtmfSent];
   end: [end: CallEnd];
 }
 

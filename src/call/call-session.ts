@@ -32,6 +32,7 @@ import { CallPlayback } from './call-playback.js';
 import { CallEmitter } from './call-events.js';
 import type { CallActivity } from './call-activity.js';
 import { reportingCodedLines } from './reporting-logger.js';
+import { CallPhone } from './call-phone.js';
 import { CallSpeech, type ListenOptions, type SayOptions, type TranscribeCallOptions, type Transcription } from './call-speech.js';
 import { speechEngines, type SpeechEngines } from '../speech/engines.js';
 
@@ -43,6 +44,7 @@ export type { CallSessionEvents, CallListener } from './call-events.js';
 export type { CallActivity, CutBy } from './call-activity.js';
 export { CLOSE_CODES } from '../protocol/close-codes.js';
 export { emptyCallStats } from './call-types.js';
+export type * from './telephony-types.js';
 export type { CallTransport, CallIdentity, CallState, CallStats, SocketEvent, CallEnd, DtmfEvent, PlaySource, PlayResult, SayResult } from './call-types.js';
 export type { OutboundTap } from './call-types.js';
 
@@ -72,7 +74,7 @@ const EARLY_AUDIO_MAX_MESSAGES = 50;
 
 const defaultClock = new FrameClock();
 
-export class CallSession extends CallEmitter {
+export class CallSession extends CallPhone {
   readonly id: string;
   readonly startedAt = Date.now();
   state: CallState = 'connecting';

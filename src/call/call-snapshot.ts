@@ -7,6 +7,7 @@ import type { CallEvent } from '../protocol/webhooks.js';
 import { legStatus, type CallRegistry } from './call-registry.js';
 import type { CallSession } from './call-session.js';
 import type { AgentTurnSnapshot } from './call-types.js';
+import type { DialSnapshot } from './telephony-types.js';
 
 export type { AgentTurnSnapshot } from './call-types.js';
 
@@ -59,6 +60,8 @@ export interface CallSpeechSnapshot {
 export interface CallList {
   calls: CallSnapshot[];
   recent: CallSnapshot[];
+  /** Calls this instance placed, ringing, answered or recently over (src/telephony/). */
+  dials?: DialSnapshot[];
 }
 
 function level(frame: Buffer | undefined): number | null {

@@ -12,6 +12,7 @@ import { checkCommand } from './check.js';
 import { devCommand, setupCommand } from './dev.js';
 import { emulateCommand } from './emulate.js';
 import { loadDotEnv } from './env-file.js';
+import { dialCommand } from './dial.js';
 
 // Both src/cli (tsx) and dist/cli sit two levels under the package root.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -24,7 +25,8 @@ const program = new Command('voicesocket')
   .addCommand(loadCommand())
   .addCommand(checkCommand())
   .addCommand(devCommand())
-  .addCommand(setupCommand());
+  .addCommand(setupCommand())
+  .addCommand(dialCommand());
 program.addCommand(emulateCommand());
 
 // A usage mistake commander finds (an unknown option, a missing argument) is a bad setting like any

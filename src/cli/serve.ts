@@ -110,7 +110,12 @@ export interface Serving {
 }
 
 /** Loads the app, listens, and logs where everything is. */
-export async function startServing(config: ServerConfig, flags: AppFlags, worker?: CreateServerOptions['worker']): Promise<Serving> {
+export async function startServing(
+  config: ServerConfig,
+  flags: AppFlags,
+  worker?: CreateServerOptions['worker'],
+  extra: Pick<CreateServerOptions, 'logger'> = {},
+): Promise<Serving> {
   const appOptions = {
     delay: flags.delay,
     file: flags.file,
@@ -137,7 +142,7 @@ export async function startServing(config: ServerConfig, flags: AppFlags, worker
     llmUrl: flags.llmUrl,
   };
   const { app, answer } = await loadApp(config.app, appOptions);
-  const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}) });
+  const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}), ...extra });
   const address = await server.listen();
   const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
   const base = `http://${shown}:${address.port}`;
@@ -198,4 +203,8 @@ const USAGE_ERRORS = new Set<string>([
   'VS_ERR_CONFIRMATION_NEEDED',
   'VS_ERR_TUNNEL_UNAVAILABLE',
   'VS_ERR_SDK_MISSING',
+  'VS_ERR_TELEPHONY_UNAVAILABLE',
+  'VS_ERR_DIAL_INVALID',
+  'VS_ERR_DIAL_LIST_INVALID',
+  'VS_ERR_DIAL_JOURNAL',
 ]);

@@ -89,6 +89,8 @@ export interface CallEvent {
   price?: number;
   headers?: Record<string, unknown>;
   reason?: string;
+  /** Machine detection's detail on a `machine` status: `beep_start` or `beep_timeout` (docs/protocol.md §8.1). */
+  subState?: string;
   raw: Record<string, unknown>;
 }
 
@@ -124,6 +126,7 @@ export function parseCallEvent(payload: unknown): EventParse {
     price: lenientNumber(raw.price),
     headers: asRecord(raw.headers),
     reason: text(raw.reason),
+    subState: text(raw.sub_state),
     raw,
   };
   return { ok: true, event };

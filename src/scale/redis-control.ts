@@ -24,8 +24,7 @@ const replyChannel = (instance: string) => `${KEY_PREFIX}reply:${instance}`;
 type WireCommand = ControlRequest['command'];
 
 const toWire = (command: ControlCommand): WireCommand => (command.action === 'play' ? { action: 'play', wav: command.wav.toString('base64') } : command);
-const fromWire = (command: WireCommand): ControlCommand =>
-  command.action === 'play' ? { action: 'play', wav: Buffer.from(command.wav, 'base64') } : { action: command.action };
+const fromWire = (command: WireCommand): ControlCommand => (command.action === 'play' ? { action: 'play', wav: Buffer.from(command.wav, 'base64') } : command);
 
 export function redisControlRoute(options: {
   link: RedisLink;

@@ -111,6 +111,8 @@ const wireCommand = z.discriminatedUnion('action', [
   z.object({ action: z.literal('hangup') }),
   z.object({ action: z.literal('clear') }),
   z.object({ action: z.literal('play'), wav: z.string() }),
+  z.object({ action: z.literal('transfer'), to: z.string().max(200), briefing: z.string().max(2000).optional() }),
+  z.object({ action: z.literal('dtmf'), digits: z.string().max(100) }),
 ]);
 
 /** A request names the instance it is for and when it was made: it cannot be sent elsewhere, or later (control-signing.ts). */

@@ -27,8 +27,8 @@ const BINARY = { binary: true } as const;
 
 export interface CallSocketOptions {
   registry: CallRegistry;
-  /** The app, already given its context: called once per call socket. */
-  app: (session: CallSession) => unknown;
+  /** The app, already given its context: called once per call socket, with the upgrade's path and query. */
+  app: (session: CallSession, url: string) => unknown;
   log: Logger;
   clock: FrameClock;
   leadMs: number;
@@ -40,7 +40,7 @@ export interface CallSocketOptions {
   /** Speech engines for every call's listen/transcribe/say. */
   speech?: SpeechEngines;
   /** Each new call's session, once registered (a `--workers` worker reports it to the primary). */
-  onSession?: (session: CallSession) => void;
+  onSession?: (session: CallSession, url: string) => void;
   /** Sockets promised by answers: a draining server still takes them, and each is kept when its call connects. */
   promised?: PromisedSockets;
 }
@@ -239,7 +239,9 @@ export class CallSocketServer {
     };
     this.sockets.set(ws, state);
     this.options.registry.addSession(session);
-    this.options.onSession?.(session);
+    // The path and query only, not the request: it would stay in memory for the whole call.
+    const url = request.url ?? '';
+    this.options.onSession?.(session, url);
 
     // Keep the address, not the request: the request would stay in memory for the whole call.
     const remote = request.socket.remoteAddress;
@@ -315,7 +317,7 @@ export class CallSocketServer {
     });
 
     try {
-      const started = this.options.app(session);
+      const started = this.options.app(session, url);
       if (started && typeof (started as Promise<void>).catch === 'function') (started as Promise<void>).catch((error) => session.fail(error));
     } catch (error) {
       session.fail(error);

@@ -67,6 +67,22 @@ export interface ServerConfig extends RecordsConfig {
   openaiBaseUrl: string | undefined;
   assemblyaiApiKey: string | undefined;
   assemblyaiStreamingUrl: string | undefined;
+  /** The Vonage application's private key (PEM), with `applicationId`: this server can place, transfer and send DTMF into calls (docs/outbound.md). */
+  vonagePrivateKey: string | undefined;
+  /** Vonage's Voice API base (a region, or the emulator); Vonage's own when unset. */
+  vonageApiHost: string | undefined;
+  /** Caller ID of the calls this server places: a number of the account (digits). */
+  vonageNumber: string | undefined;
+  /** How long a dialled phone may ring, s (Vonage's `ringing_timer`). */
+  ringingTimerS: number;
+  /** Longest a dialled call may last, s (Vonage's `length_timer`). */
+  lengthTimerS: number;
+  /** Vonage's advanced machine detection on dialled calls: off, or its mode (docs/outbound.md). */
+  machineDetection: 'off' | 'detect' | 'detect-beep' | 'async';
+  /** What Vonage does when a machine answers: go on (the app decides), or hang up. */
+  machineBehavior: 'continue' | 'hangup';
+  /** How long detection waits for a machine's beep, s (45 to 120; Vonage's default when unset). */
+  beepTimeoutS: number | undefined;
 }
 
 export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram', 'assemblyai', 'openai'] as const;
@@ -124,6 +140,16 @@ export const DEFAULT_CONFIG: ServerConfig = {
   assemblyaiApiKey: undefined,
   assemblyaiStreamingUrl: undefined,
   ...DEFAULT_RECORDS_CONFIG,
+  vonagePrivateKey: undefined,
+  vonageApiHost: undefined,
+  vonageNumber: undefined,
+  // Vonage's own defaults: a minute of ringing, two hours of call.
+  ringingTimerS: 60,
+  lengthTimerS: 7200,
+  // Advanced machine detection is charged per call: asked for, never assumed.
+  machineDetection: 'off',
+  machineBehavior: 'continue',
+  beepTimeoutS: undefined,
 };
 
 /** Each vendor engine's key: the engine, its setting, its variable and flag. */

@@ -1,5 +1,6 @@
 /**
- * Call control over HTTP: `POST /api/calls/:call/hangup`, `/clear` and `/play` (a WAV body). `:call`
+ * Call control over HTTP: `POST /api/calls/:call/hangup`, `/clear`, `/play` (a WAV body), and with
+ * Vonage credentials `/transfer` (`{"to": name, "briefing"?: text}`) and `/dtmf` (`{"digits"}`). `:call`
  * is a call id from `/api/calls` or the leg uuid Vonage gave the call. With `--redis` the call may be
  * on any instance (src/scale/redis-control.ts). Guarded like `/api/calls`: a signed server needs the
  * dashboard password or a request from this machine.
@@ -9,6 +10,7 @@ import { inspectWav } from '../audio/wav.js';
 import type { CallControl, ControlResult } from '../call/call-control.js';
 import { ERRORS, errorCode } from '../errors.js';
 import type { WebhookBody } from './webhook-body.js';
+import { DTMF_DIGITS } from '../telephony/call-telephony.js';
 
 /** A minute of 16 kHz mono is 1.9 MB; a prompt longer than two belongs in a file the app reads. */
 export const MAX_PLAY_BYTES = 4 * 1024 * 1024;
@@ -48,5 +50,24 @@ export function registerControlRoutes(app: FastifyInstance, control: CallControl
     }
     if (seconds > MAX_PLAY_SECONDS) return refuse(`${Math.round(seconds)} s of audio (at most ${MAX_PLAY_SECONDS} s)`);
     return answer(reply, request.params.call, await control.play(request.params.call, wav));
+  });
+  // Telephony (docs/outbound.md): started here, told on the call's timeline as it goes.
+  const fields = (request: { body: unknown }) => ((request.body as WebhookBody | undefined)?.json ?? {}) as Record<string, unknown>;
+  app.post<Params>('/api/calls/:call/transfer', { preHandler: guard }, async (request, reply) => {
+    const { to, briefing } = fields(request);
+    if (typeof to !== 'string' || to.length === 0 || to.length > 200 || (briefing !== undefined && (typeof briefing !== 'string' || briefing.length > 2000)))
+      return reply.code(400).send({
+        ok: false,
+        call: request.params.call,
+        code: errorCode('TRANSFER_REFUSED'),
+        message: `${ERRORS.TRANSFER_REFUSED}: expected {"to": a destination's name, "briefing"?: text for a warm transfer}`,
+      });
+    return answer(reply, request.params.call, await control.transfer(request.params.call, to, briefing as string | undefined));
+  });
+  app.post<Params>('/api/calls/:call/dtmf', { preHandler: guard }, async (request, reply) => {
+    const { digits } = fields(request);
+    if (typeof digits !== 'string' || !DTMF_DIGITS.test(digits))
+      return reply.code(400).send({ ok: false, call: request.params.call, code: errorCode('DTMF_INVALID'), message: ERRORS.DTMF_INVALID });
+    return answer(reply, request.params.call, await control.dtmf(request.params.call, digits));
   });
 }

@@ -40,6 +40,11 @@ import { PromisedSockets, type PromiseChange } from './promised-sockets.js';
 import { startCallRecords, type RecordsRuntime } from './call-records-setup.js';
 import { registerHistoryRoutes } from './history-routes.js';
 import type { CallRecords } from '../records/call-records.js';
+import type { Voice } from '@vonage/voice';
+import { Telephony, type TelephonyOptions } from '../telephony/telephony.js';
+import { vonageVoice } from '../telephony/vonage-client.js';
+import { RedisDialStore, RedisTelephonyRelay } from '../scale/telephony-share.js';
+import { dialEndpoints } from './dial-endpoints.js';
 
 /** How long open calls get to close after a 1001 before their sockets are cut (shutdown must end in 5 s). */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -69,6 +74,10 @@ export interface CreateServerOptions {
   speech?: SpeechEngines;
   /** The call records' injected time and retry waits (tests; docs/records.md). */
   records?: RecordsRuntime;
+  /** Vonage's Voice API client for placing and controlling calls; made from the settings' credentials when absent. */
+  vonage?: Voice;
+  /** Telephony beyond the settings: named transfer destinations, hold audio (docs/outbound.md). */
+  telephony?: Pick<TelephonyOptions, 'destinations' | 'holdAudio' | 'acceptWindowMs'>;
 }
 
 /** What a worker link needs of the server it links. */
@@ -92,6 +101,8 @@ export interface VoicesocketServer {
   readonly instance: string;
   /** Recordings, records, reports, analysis and traces of the calls, once listening (docs/records.md); undefined when none is asked for. */
   readonly records: CallRecords | undefined;
+  /** Places calls and follows them (docs/outbound.md); undefined without Vonage credentials. */
+  readonly telephony: Telephony | undefined;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
   /**
@@ -153,15 +164,73 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
   // Call control between instances is signed with a key no Redis client has (docs/security.md).
   const controlSigning = redis ? controlKey(config) : undefined;
   const shared = redis ? new SharedCalls(redis, instance, () => web.localCalls(), logger, controlSigning?.id) : undefined;
-  registerEventRoutes(http, registry, auth, shared ? (event) => shared.recordEvent(event) : undefined, promised);
+  // Dialling, transfers and DTMF out, with Vonage credentials (docs/outbound.md). Never per frame.
+  const vonage = options.vonage ?? vonageVoice({ applicationId: config.applicationId, privateKey: config.vonagePrivateKey, apiHost: config.vonageApiHost });
+  let bound: AddressInfo | undefined;
+  const telephony = vonage
+    ? new Telephony({
+        vonage,
+        instance,
+        log: logger,
+        endpoints: () => dialEndpoints(config.publicUrl, bound),
+        sampleRate: config.sampleRate,
+        ...(auth.socketAuthorization() ? { authorization: auth.socketAuthorization()! } : {}),
+        defaults: {
+          ...(config.vonageNumber ? { from: config.vonageNumber } : {}),
+          ringingTimerS: config.ringingTimerS,
+          lengthTimerS: config.lengthTimerS,
+          ...(config.machineDetection !== 'off'
+            ? {
+                machineDetection: {
+                  mode: config.machineDetection,
+                  behavior: config.machineBehavior,
+                  ...(config.beepTimeoutS ? { beepTimeoutS: config.beepTimeoutS } : {}),
+                },
+              }
+            : {}),
+        },
+        ...options.telephony,
+        // Shared only when signed: a Redis client without the secret must not forge a dial's record or events.
+        ...(redis && controlSigning
+          ? { store: new RedisDialStore(redis, controlSigning, logger), relay: new RedisTelephonyRelay(redis, instance, controlSigning, logger) }
+          : {}),
+      })
+    : undefined;
+  if (telephony && redis && !controlSigning)
+    logger.warn(
+      { code: errorCode('REDIS_UNAVAILABLE') },
+      'redis: no REDIS_SECRET or VONAGE_SIGNATURE_SECRET, so dial records could not be signed: a dialled call whose socket lands on another instance gets no context there',
+    );
+  registerEventRoutes(
+    http,
+    registry,
+    auth,
+    shared || telephony
+      ? (event) => {
+          shared?.recordEvent(event);
+          telephony?.observe(event);
+        }
+      : undefined,
+    promised,
+  );
   let draining: Promise<void> | undefined;
   const state = (): ServerState => ({ draining: draining !== undefined, ...(redis ? { redis: redis.up ? 'up' : 'down' } : {}) });
-  const web = registerWebRoutes(http, registry, limits, logger, auth.verifyDashboard, options.dashboardIntervalMs, state, async () => {
-    // Every instance's calls from Redis; else every worker's from the primary; else this process's.
-    const everywhere = await shared?.list();
-    if (everywhere) return everywhere;
-    return worker.link ? worker.link.view.calls() : undefined;
-  });
+  const web = registerWebRoutes(
+    http,
+    registry,
+    limits,
+    logger,
+    auth.verifyDashboard,
+    options.dashboardIntervalMs,
+    state,
+    async () => {
+      // Every instance's calls from Redis; else every worker's from the primary; else this process's.
+      const everywhere = await shared?.list();
+      if (everywhere) return everywhere;
+      return worker.link ? worker.link.view.calls() : undefined;
+    },
+    telephony ? () => telephony.dials() : undefined,
+  );
   const calls = createCallControl({
     registry,
     instance,
@@ -209,7 +278,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     });
   const sockets = new CallSocketServer({
     registry,
-    app: (session) => app!(session, { calls }),
+    // A warm transfer's call to the person runs its briefing (src/telephony/briefing.ts), not the app.
+    app: (session, url) => (telephony && Telephony.isBriefing(url) ? undefined : app!(session, { calls })),
     log: logger,
     clock,
     leadMs: config.leadMs,
@@ -220,7 +290,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     onAppTiming: metrics.appFrame,
     speech,
     promised,
-    onSession: (session) => {
+    onSession: (session, url) => {
+      telephony?.attach(session, url);
       records?.attach(session);
       const link = worker.link;
       if (!link) return;
@@ -295,6 +366,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     get records() {
       return records;
     },
+    telephony,
     async listen() {
       if (!options.speech) await loadSpeechModules(config, speech);
       if (!app) {
@@ -310,6 +382,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       } catch (error) {
         throw listenError(error, config.port, config.host);
       }
+      bound = http.server.address() as AddressInfo;
       // Only once listening: a server that could not bind has nothing to share.
       redis?.start();
       shared?.start();
@@ -319,6 +392,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       closing ??= (async () => {
         await sockets.close(SHUTDOWN_GRACE_MS);
         await records?.close();
+        telephony?.close();
         web.close();
         await shared?.close();
         await redis?.close();

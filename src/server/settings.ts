@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG, LOG_LEVELS, checkConsistency, type ServerConfig } from 
 import { nonEmpty, oneOf, setting, urlOf, WEB_PROTOCOLS, type Setting } from './setting-parsers.js';
 import { SPEECH_SETTINGS } from './speech-settings.js';
 import { RECORDS_SETTINGS } from './records-settings.js';
+import { TELEPHONY_SETTINGS } from './telephony-settings.js';
 
 export type { Setting };
 
@@ -259,6 +260,7 @@ export const SETTINGS: Setting[] = [
   }),
   ...SPEECH_SETTINGS,
   ...RECORDS_SETTINGS,
+  ...TELEPHONY_SETTINGS,
 ];
 
 /** Where each setting is listed in `--help`: a newcomer looks for "security", not for a flag's name. */
@@ -269,6 +271,7 @@ export const SETTING_GROUPS = {
   speech: 'Speech (docs/speech.md):',
   scale: 'Scale and deploys (docs/deploy.md):',
   records: 'Call records, analysis and traces (docs/records.md):',
+  telephony: 'Telephony: placing calls, transfers (docs/outbound.md):',
 } as const;
 export type SettingGroup = keyof typeof SETTING_GROUPS;
 
@@ -319,6 +322,14 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   otelEndpoint: 'records',
   otelTracesEndpoint: 'records',
   otelProtocol: 'records',
+  vonagePrivateKey: 'telephony',
+  vonageApiHost: 'telephony',
+  vonageNumber: 'telephony',
+  ringingTimerS: 'telephony',
+  lengthTimerS: 'telephony',
+  machineDetection: 'telephony',
+  machineBehavior: 'telephony',
+  beepTimeoutS: 'telephony',
 };
 
 /** Raw values by setting key, as read from flags; commander gives camelCase keys. */

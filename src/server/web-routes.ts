@@ -56,6 +56,8 @@ export function registerWebRoutes(
    * one's included; undefined when there are none to ask or they cannot be reached.
    */
   everyCall: () => Promise<CallList | undefined> = async () => undefined,
+  /** This instance's dials (src/telephony/), shown beside the calls. */
+  dials?: () => CallList['dials'],
 ): { close: () => void; localCalls: () => CallList } {
   const guarded = { preHandler: guard };
   const assets = loadAssets();
@@ -113,12 +115,14 @@ export function registerWebRoutes(
   };
   /** The calls to show: every instance's or worker's when they can be asked, else this process's. */
   const shownCalls = async (): Promise<CallList> => {
+    let list: CallList;
     try {
-      return (await everyCall()) ?? localCalls();
+      list = (await everyCall()) ?? localCalls();
     } catch {
       // The primary or Redis did not answer: this process's calls are still worth showing.
-      return localCalls();
+      list = localCalls();
     }
+    return dials ? { ...list, dials: dials() } : list;
   };
   const shown = async () => ({ server: serverFigures(), ...(await shownCalls()) });
 
