@@ -11,6 +11,9 @@
  *   npm run bench -- --suites recorded offline accuracy on recorded human speech (16 and 8 kHz)
  *   npm run bench -- --suites agent    every voice-agent provider side by side
  *   npm run bench -- --suites voices   offline voices: intelligibility to a recogniser, synthesis speed
+ *   npm run bench -- --suites turns    turn-taking in noise: WebRTC vs Silero, with and without RNNoise
+ *                                      (--speech-dev <dir>, default bench/data/speech-dev; --split tune;
+ *                                      --silero-threshold, --silero-margin; --no-wer)
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -23,6 +26,8 @@ import { chart } from './plot.js';
 import { agentLatency, CASCADE_TOKENS_PER_SECOND } from './agent.js';
 import { recordedSpeech, type RecordedResult } from './recorded-speech.js';
 import { offlineVoices, type VoiceResult } from './offline-voices.js';
+import { turnTaking } from './turns.js';
+import { turnLines } from './turns-report.js';
 import {
   POCKETSPHINX_BEFORE,
   accuracyBy,
@@ -151,6 +156,23 @@ const recorded = suites.has('recorded') ? await recordedSpeech(quick) : undefine
 if (suites.has('voices')) process.stderr.write('offline voices\n');
 const voices = suites.has('voices') ? await offlineVoices(quick) : undefined;
 
+const turnsSplit = option('split', 'measure') === 'tune' ? 'tune' : 'measure';
+const turns = suites.has('turns')
+  ? await turnTaking(
+      {
+        dir: option('speech-dev', join(root, 'bench', 'data', 'speech-dev')),
+        split: turnsSplit,
+        quick,
+        wer: !flag('no-wer'),
+        silero: {
+          ...(args.includes('--silero-threshold') ? { threshold: Number(option('silero-threshold', '0.5')) } : {}),
+          ...(args.includes('--silero-margin') ? { floorMarginDb: Number(option('silero-margin', '9')) } : {}),
+        },
+      },
+      (line) => process.stderr.write(`${line}\n`),
+    )
+  : undefined;
+
 if (suites.has('agent')) process.stderr.write('agent\n');
 const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
 
@@ -239,6 +261,13 @@ const report = [
     : []),
   ...(recorded ? ['### Offline transcription of recorded human speech', '', ...recordedLines(recorded)] : []),
   ...(voices ? ['### Offline voices', '', ...voiceLines(voices), ''] : []),
+  ...(turns
+    ? turnLines(
+        turns.cells,
+        turns.wer,
+        `### Turn-taking in noise (${turnsSplit === 'tune' ? 'tuning split: LibriSpeech dev speakers and LJ Speech' : 'measuring split: LibriSpeech test/train speakers, FLEURS, AMI, VOiCES'}; bench/turns.ts)`,
+      )
+    : []),
   ...(agent
     ? [
         '### Voice agents, every provider (its SDK against a local server speaking its protocol)',

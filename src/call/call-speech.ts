@@ -161,13 +161,13 @@ export class CallSpeech {
     if (!(await this.host.rateKnown())) return;
     this.wire();
     try {
-      this.detector = await UtteranceDetector.create(this.host.sampleRate(), options);
+      this.detector = await UtteranceDetector.create(this.host.sampleRate(), { ...this.engines.listen, ...options });
     } catch (error) {
       this.pendingFrames = undefined;
       this.reportError(
         error instanceof SpeechEngineError
           ? error
-          : new SpeechEngineError('vad', options.vad ?? 'webrtc', 'failed', (error as Error).message, { cause: error }),
+          : new SpeechEngineError('vad', options.vad ?? this.engines.listen?.vad ?? 'webrtc', 'failed', (error as Error).message, { cause: error }),
       );
       return;
     }

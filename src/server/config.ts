@@ -4,6 +4,8 @@
  */
 import { VoicesocketError } from '../errors.js';
 import { DEFAULT_SAMPLE_RATE, type SampleRate } from '../protocol/audio-format.js';
+import type { VadName } from '../speech/speech-detector.js';
+import { SILERO_MISSING, sileroPackagePath } from '../speech/silero-vad.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -53,6 +55,10 @@ export interface ServerConfig {
   speechToText: SpeechToTextEngine | string;
   /** Text-to-speech engine of apps that speak: a built-in one, or the path of a user's module. */
   textToSpeech: TextToSpeechEngine | string;
+  /** The caller's voice activity detector (docs/turn-taking.md). */
+  vad: VadName;
+  /** RNNoise in front of the detector and the transcribers. */
+  noiseSuppression: boolean;
   /** Deepgram API key, needed when a Deepgram engine is chosen. */
   deepgramApiKey: string | undefined;
   /** Deepgram's API base (a proxy, or a server speaking its protocol); Deepgram's own when unset. */
@@ -112,6 +118,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // Offline engines by default: Debian packages, no account, nothing leaves the machine.
   speechToText: 'pocketsphinx',
   textToSpeech: 'flite',
+  // WebRTC's until the turns benchmark says Silero is better on every noisy set (docs/turn-taking.md).
+  vad: 'webrtc',
+  // Off: it costs ~4 % of a core per call and delays the detector 20 ms; docs/turn-taking.md has what it buys.
+  noiseSuppression: false,
   deepgramApiKey: undefined,
   deepgramUrl: undefined,
   elevenlabsApiKey: undefined,
@@ -146,5 +156,7 @@ export function checkConsistency(result: ServerConfig): ServerConfig {
     if (jobs.length > 0 && result[key] === undefined)
       throw new VoicesocketError('CONFIG_INVALID', `${jobs.join(' and ')} ${vendor} needs ${variable} (or ${flag})`);
   }
+  // Silero's optional package not installed: every call would fall back to no detection.
+  if (result.vad === 'silero' && sileroPackagePath() === undefined) throw new VoicesocketError('CONFIG_INVALID', `--vad silero: ${SILERO_MISSING}`);
   return result;
 }

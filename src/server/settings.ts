@@ -9,6 +9,7 @@ import { SAMPLE_RATES, isSampleRate } from '../protocol/audio-format.js';
 import { DEFAULT_CONFIG, LOG_LEVELS, checkConsistency, type ServerConfig } from './config.js';
 import { nonEmpty, oneOf, setting, urlOf, WEB_PROTOCOLS, type Setting } from './setting-parsers.js';
 import { SPEECH_SETTINGS } from './speech-settings.js';
+import { TURN_SETTINGS } from './turn-settings.js';
 
 export type { Setting };
 
@@ -257,6 +258,7 @@ export const SETTINGS: Setting[] = [
     parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
   }),
   ...SPEECH_SETTINGS,
+  ...TURN_SETTINGS,
 ];
 
 /** Where each setting is listed in `--help`: a newcomer looks for "security", not for a flag's name. */
@@ -291,6 +293,8 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   signatureMaxAgeS: 'security',
   speechToText: 'speech',
   textToSpeech: 'speech',
+  vad: 'speech',
+  noiseSuppression: 'speech',
   deepgramApiKey: 'speech',
   deepgramUrl: 'speech',
   elevenlabsApiKey: 'speech',

