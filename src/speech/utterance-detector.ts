@@ -33,8 +33,12 @@ export interface ListenOptions extends VoiceActivityOptions {
   suppressNoise?: boolean;
 }
 
-/** Frames waiting on a detector's verdict before the call's detection is given up (1 s: a stalled engine). */
-const MAX_BACKLOG = 50;
+/**
+ * Frames waiting on a detector's verdict before the call's detection is given up: 10 s of audio. A
+ * burst is normal (the frames held while the model loaded, ~0.6 s, arrive at once, and are judged at
+ * ~0.3 ms a window); only an engine that stopped answering lets it grow this far.
+ */
+const MAX_BACKLOG = 500;
 
 type Change = VoiceActivityChange | undefined;
 
