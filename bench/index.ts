@@ -16,6 +16,7 @@
  *                                      --silero-threshold, --silero-margin; --no-wer)
  */
 import { appendFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { measureEcho, TARGETS, type EchoResult, type Target } from './echo-cpu.js';
@@ -27,6 +28,7 @@ import { agentLatency, CASCADE_TOKENS_PER_SECOND } from './agent.js';
 import { recordedSpeech, type RecordedResult } from './recorded-speech.js';
 import { offlineVoices, type VoiceResult } from './offline-voices.js';
 import { turnTaking } from './turns.js';
+import type { NoiseKind } from './turn-audio.js';
 import { turnLines } from './turns-report.js';
 import {
   POCKETSPHINX_BEFORE,
@@ -157,21 +159,34 @@ if (suites.has('voices')) process.stderr.write('offline voices\n');
 const voices = suites.has('voices') ? await offlineVoices(quick) : undefined;
 
 const turnsSplit = option('split', 'measure') === 'tune' ? 'tune' : 'measure';
-const turns = suites.has('turns')
-  ? await turnTaking(
-      {
-        dir: option('speech-dev', join(root, 'bench', 'data', 'speech-dev')),
-        split: turnsSplit,
-        quick,
-        wer: !flag('no-wer'),
-        silero: {
-          ...(args.includes('--silero-threshold') ? { threshold: Number(option('silero-threshold', '0.5')) } : {}),
-          ...(args.includes('--silero-margin') ? { floorMarginDb: Number(option('silero-margin', '9')) } : {}),
-        },
-      },
-      (line) => process.stderr.write(`${line}\n`),
-    )
+// --turns-json writes this run's cells (a part of the suite run side by side: --noises, --rates,
+// --no-detection); --turns-from a.json,b.json renders the parts as one run.
+const turnsParts = args.includes('--turns-from')
+  ? option('turns-from', '')
+      .split(',')
+      .map((file) => JSON.parse(readFileSync(file, 'utf8')) as Awaited<ReturnType<typeof turnTaking>>)
   : undefined;
+const turns = turnsParts
+  ? { cells: turnsParts.flatMap((p) => p.cells), wer: turnsParts.flatMap((p) => p.wer) }
+  : suites.has('turns')
+    ? await turnTaking(
+        {
+          dir: option('speech-dev', join(root, 'bench', 'data', 'speech-dev')),
+          split: turnsSplit,
+          quick,
+          wer: !flag('no-wer'),
+          detection: !flag('no-detection'),
+          ...(args.includes('--noises') ? { noises: option('noises', '').split(',') as NoiseKind[] } : {}),
+          ...(args.includes('--rates') ? { rates: option('rates', '').split(',').map(Number) } : {}),
+          silero: {
+            ...(args.includes('--silero-threshold') ? { threshold: Number(option('silero-threshold', '0.5')) } : {}),
+            ...(args.includes('--silero-margin') ? { floorMarginDb: Number(option('silero-margin', '9')) } : {}),
+          },
+        },
+        (line) => process.stderr.write(`${line}\n`),
+      )
+    : undefined;
+if (turns && args.includes('--turns-json')) await writeFile(option('turns-json', 'turns.json'), JSON.stringify(turns));
 
 if (suites.has('agent')) process.stderr.write('agent\n');
 const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;

@@ -41,6 +41,10 @@ export interface TurnsOptions {
   /** Silero's threshold and floor margin under test (tuning). */
   silero?: { threshold?: number; floorMarginDb?: number };
   wer: boolean;
+  /** A part of the run (side by side in several processes): these noises, these rates, no detection at all. */
+  noises?: NoiseKind[];
+  rates?: number[];
+  detection?: boolean;
 }
 
 export const CONFIGS = ['webrtc', 'silero', 'webrtc + rnnoise', 'silero + rnnoise'] as const;
@@ -209,8 +213,8 @@ export async function turnTaking(options: TurnsOptions, progress: (line: string)
   const stream = callerStream(callers, await backchannels());
   const totalMs = (stream.voice.length / RATE) * 1000;
   const snrs = options.quick ? [10] : [20, 10, 5];
-  const noises: readonly NoiseKind[] = options.quick ? ['babble'] : NOISES;
-  const rates = options.quick ? [16000] : [16000, 8000];
+  const noises: readonly NoiseKind[] = options.detection === false ? [] : (options.noises ?? (options.quick ? ['babble'] : NOISES));
+  const rates = options.rates ?? (options.quick ? [16000] : [16000, 8000]);
   const cells: Cell[] = [];
   for (const kind of noises) {
     const track = noise(kind, stream.voice.length, others);
