@@ -80,8 +80,8 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
       '',
       'Word errors (PocketSphinx through the WebRTC detector, each recording under one noise in turn, 1 s of line either side), without and with RNNoise in front:',
       '',
-      '| rate | SNR | words | WER | WER with RNNoise |',
-      '|---|---|---|---|---|',
+      '| rate | SNR | words | WER | WER with RNNoise | recordings left out (engine failed twice) |',
+      '|---|---|---|---|---|---|',
     );
     for (const rate of [...new Set(wer.map((w) => w.rate))]) {
       for (const snr of [...new Set(wer.map((w) => w.snr))]) {
@@ -89,7 +89,7 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
         const clean = wer.find((w) => w.rate === rate && w.snr === snr && w.suppress);
         if (!plain || !clean) continue;
         lines.push(
-          `| ${rate / 1000} kHz | ${snr === 'clean' ? 'no noise' : `${snr} dB`} | ${plain.words} | ${fixed((100 * plain.errors) / plain.words, 1)} % | ${fixed((100 * clean.errors) / clean.words, 1)} % |`,
+          `| ${rate / 1000} kHz | ${snr === 'clean' ? 'no noise' : `${snr} dB`} | ${plain.words} | ${fixed((100 * plain.errors) / plain.words, 1)} % | ${fixed((100 * clean.errors) / clean.words, 1)} % | ${plain.failed + clean.failed} |`,
         );
       }
     }

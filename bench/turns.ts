@@ -79,6 +79,8 @@ export interface WerRow {
   suppress: boolean;
   words: number;
   errors: number;
+  /** Recordings left out: the engine failed twice (a start timeout on a loaded machine). */
+  failed: number;
 }
 
 /** Writes down each frame's verdict: the detector gives it to its engines. */
@@ -269,14 +271,19 @@ async function wordErrorRows(
     for (const snr of ['clean' as const, ...snrs]) {
       for (const suppress of [false, true]) {
         progress(`turns: word errors at ${rate / 1000} kHz, ${snr}${snr === 'clean' ? '' : ' dB'}, ${suppress ? 'rnnoise' : 'no suppression'}`);
-        const row: WerRow = { rate, snr, suppress, words: 0, errors: 0 };
+        const row: WerRow = { rate, snr, suppress, words: 0, errors: 0, failed: 0 };
         for (const [i, recording] of callers.slice(0, WER_RECORDINGS).entries()) {
           const voice = new Float32Array(recording.samples.length + 2 * RATE);
           voice.set(recording.samples, RATE);
           const track = noise(NOISES[i % NOISES.length]!, voice.length, others);
           const mixed = mixAt(voice, track, snr === 'clean' ? undefined : snr);
           const pcm = floatToPcm16(rate === RATE ? mixed : resample(mixed, RATE, rate));
-          const finals = await transcribeRecording(pcm, rate, { listen: { suppressNoise: suppress } });
+          const listen = { listen: { suppressNoise: suppress } };
+          const finals = await transcribeRecording(pcm, rate, listen).catch(() => transcribeRecording(pcm, rate, listen).catch(() => undefined));
+          if (!finals) {
+            row.failed++;
+            continue;
+          }
           const errors = wordErrors(recording.reference, finals.map((f) => f.text).join(' '));
           row.words += errors.words;
           row.errors += errors.substitutions + errors.deletions + errors.insertions;
