@@ -165,10 +165,14 @@ export class CallSpeech {
     if (!(await this.host.rateKnown())) return;
     this.wire();
     try {
-      this.detector = await UtteranceDetector.create(this.host.sampleRate(), options);
+      this.detector = await UtteranceDetector.create(this.host.sampleRate(), { ...this.engines.listen, ...options });
     } catch (error) {
       this.pendingFrames = undefined;
-      this.reportError(new SpeechEngineError('vad', 'webrtc-vad', 'failed', (error as Error).message, { cause: error }));
+      this.reportError(
+        error instanceof SpeechEngineError
+          ? error
+          : new SpeechEngineError('vad', options.vad ?? this.engines.listen?.vad ?? 'webrtc', 'failed', (error as Error).message, { cause: error }),
+      );
       return;
     }
     if (this.host.ended()) return this.detector.close();
@@ -191,15 +195,34 @@ export class CallSpeech {
         this.onFrame(frame, atMs);
       } catch (error) {
         // A fault of the speech layer is not the app's: detection stops, the call goes on.
-        this.detector = undefined;
-        this.reportError(new SpeechEngineError('vad', 'webrtc-vad', 'failed', (error as Error).message, { cause: error }));
+        this.detectorFailed(this.detector, error);
       }
     });
   }
 
   private onFrame(frame: Buffer, atMs: number): void {
-    const change = this.detector?.push(frame, atMs, this.transcribers);
-    if (change) this.host.emitSpeech(change.kind, change.atMs);
+    const detector = this.detector;
+    const change = detector?.push(frame, atMs, this.transcribers);
+    if (!(change instanceof Promise)) {
+      if (change) this.host.emitSpeech(change.kind, change.atMs);
+      return;
+    }
+    // An asynchronous detector (Silero): the change comes in frame order; a failure stops detection once.
+    change.then(
+      (settled) => {
+        if (settled && this.detector === detector && !this.host.ended()) this.host.emitSpeech(settled.kind, settled.atMs);
+      },
+      (error: unknown) => this.detectorFailed(detector, error),
+    );
+  }
+
+  private detectorFailed(detector: UtteranceDetector | undefined, error: unknown): void {
+    if (!detector || this.detector !== detector) return;
+    this.detector = undefined;
+    detector.close();
+    this.reportError(
+      error instanceof SpeechEngineError ? error : new SpeechEngineError('vad', detector.vad, 'failed', (error as Error).message, { cause: error }),
+    );
   }
 
   /** The text-to-speech engine by name (the server's default when unset); throws RangeError for one this server lacks. */

@@ -6,6 +6,8 @@ import { VoicesocketError } from '../errors.js';
 import { requireEngineSdks } from '../vendor-sdk.js';
 import { DEFAULT_SAMPLE_RATE, type SampleRate } from '../protocol/audio-format.js';
 import { DEFAULT_RECORDS_CONFIG, type RecordsConfig } from './records-config.js';
+import type { VadName } from '../speech/speech-detector.js';
+import { SILERO_MISSING, sileroPackagePath } from '../speech/silero-vad.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -56,6 +58,10 @@ export interface ServerConfig extends RecordsConfig {
   speechToText: SpeechToTextEngine | string;
   /** Text-to-speech engine of apps that speak: a built-in one, or the path of a user's module. */
   textToSpeech: TextToSpeechEngine | string;
+  /** The caller's voice activity detector (docs/turn-taking.md). */
+  vad: VadName;
+  /** RNNoise in front of the detector and the transcribers. */
+  noiseSuppression: boolean;
   /** Deepgram API key, needed when a Deepgram engine is chosen. */
   deepgramApiKey: string | undefined;
   /** Deepgram's API base (a proxy, or a server speaking its protocol); Deepgram's own when unset. */
@@ -131,6 +137,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // Offline engines by default: Debian packages, no account, nothing leaves the machine.
   speechToText: 'pocketsphinx',
   textToSpeech: 'flite',
+  // WebRTC's until the turns benchmark says Silero is better on every noisy set (docs/turn-taking.md).
+  vad: 'webrtc',
+  // Off: it costs ~4 % of a core per call and delays the detector 20 ms; docs/turn-taking.md has what it buys.
+  noiseSuppression: false,
   deepgramApiKey: undefined,
   deepgramUrl: undefined,
   elevenlabsApiKey: undefined,
@@ -178,5 +188,7 @@ export function checkConsistency(result: ServerConfig): ServerConfig {
   }
   // Nor without its SDK, an optional dependency (src/vendor-sdk.ts).
   requireEngineSdks(result.speechToText, result.textToSpeech);
+  // Silero's optional package not installed: every call would fall back to no detection.
+  if (result.vad === 'silero' && sileroPackagePath() === undefined) throw new VoicesocketError('CONFIG_INVALID', `--vad silero: ${SILERO_MISSING}`);
   return result;
 }

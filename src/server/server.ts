@@ -269,6 +269,7 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
       textToSpeech: config.textToSpeech,
       deepgramApiKey: config.deepgramApiKey,
       deepgramUrl: config.deepgramUrl,
+      listen: { vad: config.vad, suppressNoise: config.noiseSuppression },
       vendors: {
         elevenlabs: { apiKey: config.elevenlabsApiKey, baseUrl: config.elevenlabsUrl },
         openai: { apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl },

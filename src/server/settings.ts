@@ -11,6 +11,7 @@ import { nonEmpty, oneOf, setting, urlOf, WEB_PROTOCOLS, type Setting } from './
 import { SPEECH_SETTINGS } from './speech-settings.js';
 import { RECORDS_SETTINGS } from './records-settings.js';
 import { TELEPHONY_SETTINGS } from './telephony-settings.js';
+import { TURN_SETTINGS } from './turn-settings.js';
 
 export type { Setting };
 
@@ -261,6 +262,7 @@ export const SETTINGS: Setting[] = [
   ...SPEECH_SETTINGS,
   ...RECORDS_SETTINGS,
   ...TELEPHONY_SETTINGS,
+  ...TURN_SETTINGS,
 ];
 
 /** Where each setting is listed in `--help`: a newcomer looks for "security", not for a flag's name. */
@@ -297,6 +299,8 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   signatureMaxAgeS: 'security',
   speechToText: 'speech',
   textToSpeech: 'speech',
+  vad: 'speech',
+  noiseSuppression: 'speech',
   deepgramApiKey: 'speech',
   deepgramUrl: 'speech',
   elevenlabsApiKey: 'speech',

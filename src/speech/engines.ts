@@ -18,6 +18,7 @@ import type { OpenAISpeechOptions } from './openai-synthesizer.js';
 import type { AssemblyAIOptions } from './assemblyai-transcriber.js';
 import type { OpenAITranscriptionOptions } from './openai-transcriber.js';
 import { lazySynthesizer, lazyTranscriber } from './lazy-engine.js';
+import type { ListenOptions } from './utterance-detector.js';
 
 export interface SpeechEngineSettings {
   /** The default engine of each job, by name: a built-in one, or one registered (a user's module). */
@@ -27,6 +28,8 @@ export interface SpeechEngineSettings {
   /** Deepgram's API base (a proxy, or a local server speaking its protocol); Deepgram's own when unset. */
   deepgramUrl?: string | undefined;
   pocketsphinx?: PocketSphinxOptions;
+  /** Every call's voice activity defaults (detector, suppression); an app's listen() options win. */
+  listen?: ListenOptions;
   /** Model, voice and timeouts of the Deepgram engines. */
   deepgram?: Omit<DeepgramOptions, 'apiKey' | 'baseUrl'>;
   /** The other vendors' keys and API bases (each engine's options: elevenlabs-synthesizer.ts, ...). */
@@ -39,6 +42,8 @@ export interface SpeechEngineSettings {
 }
 
 export interface SpeechEngines {
+  /** Every call's voice activity defaults (docs/turn-taking.md). */
+  readonly listen?: ListenOptions;
   transcriber(name?: string): TranscriberFactory;
   synthesizer(name?: string): Synthesizer;
   /**
@@ -83,6 +88,7 @@ export function speechEngines(settings: Partial<SpeechEngineSettings> = {}): Spe
     return made.get(key) as T;
   };
   return {
+    ...(settings.listen ? { listen: settings.listen } : {}),
     transcriber: (name = settings.speechToText ?? 'pocketsphinx') => pick(transcribers, name, 'speech-to-text'),
     synthesizer: (name = settings.textToSpeech ?? 'flite') => pick(synthesizers, name, 'text-to-speech'),
     register(job: 'stt' | 'tts', names: string[], engine: TranscriberFactory | Synthesizer) {

@@ -34,9 +34,10 @@ export async function transcribeRecording(pcm: Buffer, sampleRate: number, optio
     await transcriber.ready();
     const size = frameBytes(sampleRate);
     for (let offset = 0, atMs = 0; offset + size <= pcm.length; offset += size, atMs += FRAME_MS) {
-      detector.push(pcm.subarray(offset, offset + size), atMs, [transcriber]);
+      const judged = detector.push(pcm.subarray(offset, offset + size), atMs, [transcriber]);
+      if (judged instanceof Promise) await judged; // an asynchronous detector (Silero): frame by frame
     }
-    detector.finish([transcriber]);
+    await detector.finish([transcriber]);
   } finally {
     detector.close();
     await transcriber.close();
