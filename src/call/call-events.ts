@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { errorCode } from '../errors.js';
 import type { Logger } from './logger.js';
 import type { SpeechActivityEvent, SpeechErrorEvent, TranscriptEvent } from '../speech/speech-events.js';
-import type { CallEnd, CallIdentity, DtmfEvent } from './call-types.js';
+import type { CallEnd, CallIdentity, DtmfEvent, SocketEvent } from './call-types.js';
 import type { CallActivity } from './call-activity.js';
 import type { DialOutcomeEvent, DtmfSent, MachineEvent, TransferStep } from './telephony-types.js';
 
@@ -40,7 +40,13 @@ export interface CallSessionEvents {
 /** A listener of a session event; it may be async (a rejection ends the call like a throw). */
 export type CallListener<K extends keyof CallSessionEvents> = (...args: CallSessionEvents[K]) => unknown;
 
+/** Socket events kept per call: enough to read a call's story, bounded whatever a peer sends. */
+const MAX_SOCKET_EVENTS = 40;
+
 export abstract class CallEmitter extends EventEmitter<CallSessionEvents> {
+  /** The call's timeline of socket events (connected, cleared, closed...), for the dashboard. */
+  readonly socketEvents: SocketEvent[] = [];
+
   abstract readonly log: Logger;
   /** Ends the call because its app failed. */
   abstract fail(error: unknown): void;
@@ -125,6 +131,17 @@ export abstract class CallEmitter extends EventEmitter<CallSessionEvents> {
   [Symbol.for('nodejs.rejection')](error: unknown, event: string | symbol): void {
     if (event === 'end') this.log.error({ code: errorCode('APP_FAILED'), err: error }, 'call app failed while ending');
     else this.fail(error);
+  }
+
+  /** Notes a socket event on the call's timeline (bounded). */
+  note(text: string): void {
+    if (this.socketEvents.length >= MAX_SOCKET_EVENTS) this.socketEvents.splice(0, this.socketEvents.length - MAX_SOCKET_EVENTS + 1);
+    this.socketEvents.push({ at: Date.now(), text });
+  }
+
+  /** Tells the call's record what happened beyond the audio: an `activity` event (docs/records.md). */
+  report(activity: CallActivity): void {
+    if (this.listenerCount('activity') > 0) this.emitSafely('activity', activity);
   }
 
   /** An app's listener that throws ends its own call, never the socket handler or the server. */

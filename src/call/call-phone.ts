@@ -26,8 +26,6 @@ export abstract class CallPhone extends CallEmitter {
   #dialKnown: Promise<DialInfo | undefined> | undefined;
   #settleDial: ((dial: DialInfo | undefined) => void) | undefined;
 
-  abstract note(text: string): void;
-
   /**
    * The dial that placed this call and its context (`context` is the JSON given when dialling),
    * wherever the socket landed; undefined for a call that came in. Resolves once the socket has said

@@ -26,18 +26,13 @@ import {
   type PlayResult,
   type PlaySource,
   type SayResult,
-  type SocketEvent,
 } from './call-types.js';
 import { CallPlayback } from './call-playback.js';
 import { CallEmitter } from './call-events.js';
-import type { CallActivity } from './call-activity.js';
 import { reportingCodedLines } from './reporting-logger.js';
 import { CallPhone } from './call-phone.js';
 import { CallSpeech, type ListenOptions, type SayOptions, type TranscribeCallOptions, type Transcription } from './call-speech.js';
 import { speechEngines, type SpeechEngines } from '../speech/engines.js';
-
-/** Socket events kept per call: enough to read a call's story, bounded whatever a peer sends. */
-const MAX_SOCKET_EVENTS = 40;
 
 // The session's module stays the one door to its words: apps and layers above import from here.
 export type { CallSessionEvents, CallListener } from './call-events.js';
@@ -45,8 +40,7 @@ export type { CallActivity, CutBy } from './call-activity.js';
 export { CLOSE_CODES } from '../protocol/close-codes.js';
 export { emptyCallStats } from './call-types.js';
 export type * from './telephony-types.js';
-export type { CallTransport, CallIdentity, CallState, CallStats, SocketEvent, CallEnd, DtmfEvent, PlaySource, PlayResult, SayResult } from './call-types.js';
-export type { OutboundTap } from './call-types.js';
+export type * from './call-types.js';
 
 export interface CallSessionOptions {
   id: string;
@@ -87,7 +81,6 @@ export class CallSession extends CallPhone {
   /** The latest frame each way (level meters read them on demand; nothing is computed per frame). */
   lastFrameIn: Buffer | undefined;
   lastFrameOut: Buffer | undefined;
-  readonly socketEvents: SocketEvent[] = [];
 
   private readonly transport: CallTransport;
   /** The call's logger: apps log through it, and every line names the call. */
@@ -208,12 +201,6 @@ export class CallSession extends CallPhone {
     }
   }
 
-  /** Notes a socket event on the call's timeline (bounded). */
-  note(text: string): void {
-    if (this.socketEvents.length >= MAX_SOCKET_EVENTS) this.socketEvents.splice(0, this.socketEvents.length - MAX_SOCKET_EVENTS + 1);
-    this.socketEvents.push({ at: Date.now(), text });
-  }
-
   /** The socket is gone, whoever closed it. Idempotent. */
   transportClosed(code: number, reason: string): void {
     if (this.state === 'ended') return;
@@ -305,11 +292,6 @@ export class CallSession extends CallPhone {
     return () => {
       this.outboundTaps = this.outboundTaps.filter((other) => other !== tap);
     };
-  }
-
-  /** Tells the call's record what happened beyond the audio: an `activity` event (docs/records.md). */
-  report(activity: CallActivity): void {
-    if (this.listenerCount('activity') > 0) this.emitSafely('activity', activity);
   }
 
   /** Set by a voice agent on this call (src/agents/): its turns, for `/api/calls` and the dashboard. */
