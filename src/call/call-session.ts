@@ -28,7 +28,6 @@ import {
   type SayResult,
 } from './call-types.js';
 import { CallPlayback } from './call-playback.js';
-import { CallEmitter } from './call-events.js';
 import { reportingCodedLines } from './reporting-logger.js';
 import { CallPhone } from './call-phone.js';
 import { CallSpeech, type ListenOptions, type SayOptions, type TranscribeCallOptions, type Transcription } from './call-speech.js';
