@@ -36,7 +36,9 @@ export const ERRORS = {
   AGENT_MODEL_ERROR: "a voice agent's model reported an error; the call goes on",
   AGENT_MODEL_SILENT: "a voice agent's model did not answer in time; the caller heard an apology, and after a second silence the call ended",
   AGENT_AUDIO_TOO_LARGE: "a voice agent's model sent an audio chunk larger than any real one; it was dropped, the call goes on",
-  AGENT_TOOL_FAILED: "a voice agent's tool threw or was called with arguments that do not fit its parameters; the model was told, the call goes on",
+  AGENT_TOOL_FAILED: "a voice agent's tool threw; the model was told, the call goes on",
+  AGENT_TOOL_REFUSED:
+    "a voice agent's tool call was refused before it ran: arguments that are not JSON, repeat a key or do not fit its parameters (a transfer to a destination the operator did not name), more calls than a turn allows, a second transfer; the model was told why, the call goes on",
   TRANSCRIPT_DELIVERY: 'a transcript could not be written to its file or POSTed to its URL; the call and its transcript go on',
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
   RECORDING_FAILED: 'a recording could not be opened or written (disk full, no file descriptors); it stopped, the call goes on',

@@ -9,27 +9,26 @@
  *   makes the provider's memory match as its protocol allows (`AgentLink.truncation`);
  * - turns and latency: our own detector times the caller's end of speech for every provider, so the
  *   model's share and ours are measured alike (turn-log.ts); the dashboard shows them;
- * - tools: whatever a tool returns or throws, sync or async, becomes its answer to the model;
+ * - tools (tool-runner.ts): arguments read strictly, calls per turn and at once bounded, and whatever
+ *   a tool returns or throws, sync or async, becomes its answer to the model;
  * - faults (model-watch.ts): a provider that fails, drops, stalls, errs or floods ends or degrades
  *   only this call, with a coded line and an apology.
  */
 import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import type { CallSession } from '../call/call-session.js';
-import { errorCode } from '../errors.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
 import { z } from 'zod';
 import type { AgentBargeIn, AgentLink, AgentProvider, AgentTool, Interruption, LinkProvider, ToolDeclaration, VoiceAgent } from './agent-link.js';
 import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback } from './reply-playback.js';
+import { callerTookTurn, ToolRunner } from './tool-runner.js';
 import { TurnLog } from './turn-log.js';
 
 /** Arrival times kept of the caller's frames (60 s), to time the end of speech. */
 const ARRIVALS_KEPT = 3000;
 /** Cut replies remembered, to drop their audio still in flight. */
 const DISCARDED_KEPT = 16;
-/** A tool's answer to the model is cut at this many characters: a runaway tool cannot flood the provider. */
-const MAX_TOOL_OUTPUT = 8000;
 
 export interface StartVoiceAgentOptions extends ModelWatchOptions {
   provider: AgentProvider;
@@ -60,7 +59,7 @@ export class AgentBridge implements VoiceAgent {
   /** Made at the first reply audio, when the link's output rate is final. */
   #playback: ReplyPlayback | undefined;
   readonly #watch: ModelWatch;
-  readonly #tools: Map<string, AgentTool>;
+  readonly #tools: ToolRunner;
   readonly #bargeIn: AgentBargeIn;
   #toLink: Resampler | undefined;
   #connected = false;
@@ -77,7 +76,7 @@ export class AgentBridge implements VoiceAgent {
     private readonly options: StartVoiceAgentOptions & { provider: LinkProvider },
   ) {
     this.#bargeIn = options.bargeIn ?? 'both';
-    this.#tools = new Map((options.tools ?? []).map((tool) => [tool.name, tool]));
+    this.#tools = new ToolRunner(call, options.tools ?? []);
     this.#watch = new ModelWatch(call, options, () => {
       this.#playback?.reset();
       this.#link?.close();
@@ -107,7 +106,7 @@ export class AgentBridge implements VoiceAgent {
     try {
       link = this.options.provider.link({
         instructions: this.options.instructions,
-        tools: [...this.#tools.values()].map(toolDeclaration),
+        tools: this.#tools.tools.map(toolDeclaration),
         ...(this.options.greeting ? { greeting: this.options.greeting } : {}),
         callRate: call.sampleRate,
         call,
@@ -128,6 +127,7 @@ export class AgentBridge implements VoiceAgent {
     call.on('audio', (frame) => this.#fromCaller(frame));
     void call.listen();
     call.on('speech-start', () => {
+      callerTookTurn(call);
       this.#watch.answered(false);
       if (this.#bargeIn !== 'model') this.#interrupt('speech');
     });
@@ -175,6 +175,7 @@ export class AgentBridge implements VoiceAgent {
       this.#watch.answered();
     });
     link.on('caller-started', () => {
+      callerTookTurn(this.call);
       this.#watch.answered(false);
       if (this.#bargeIn !== 'speech') this.#interrupt('model');
     });
@@ -233,24 +234,9 @@ export class AgentBridge implements VoiceAgent {
 
   async #runTool(request: { id: string; name: string; args: unknown }): Promise<void> {
     this.#watch.answered();
-    const tool = this.#tools.get(request.name);
-    let output: string;
-    if (!tool) output = `There is no tool named ${request.name}.`;
-    else {
-      try {
-        const args = tool.parameters.parse(request.args ?? {});
-        const result: unknown = await tool.execute(args);
-        output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
-      } catch (error) {
-        this.call.log.warn(
-          { code: errorCode('AGENT_TOOL_FAILED'), tool: request.name, detail: (error as Error)?.message ?? String(error) },
-          'voice agent tool failed',
-        );
-        output = `The tool ${request.name} failed: ${(error as Error)?.message ?? 'unknown error'}`;
-      }
-    }
+    const output = await this.#tools.run(request.name, request.args);
     if (this.#watch.done || !this.#link) return;
-    this.#link.toolResult(request.id, request.name, output.slice(0, MAX_TOOL_OUTPUT));
+    this.#link.toolResult(request.id, request.name, output);
     this.#watch.owed();
   }
 }

@@ -38,7 +38,11 @@ export interface AgentLinkEvents {
   'caller-started': [];
   /** What the caller said, as the provider heard it. */
   'caller-text': [text: string];
-  /** The provider asks for a tool; the bridge answers with `toolResult`. */
+  /**
+   * The provider asks for a tool; the bridge answers with `toolResult`. `args`: parsed (strictly:
+   * strict-json.ts), their JSON text (the bridge reads it strictly), or an Error saying why the
+   * provider's message could not be read (the model is told).
+   */
   'tool-call': [call: { id: string; name: string; args: unknown }];
   /** The provider reported an error; the call goes on. */
   error: [detail: string];

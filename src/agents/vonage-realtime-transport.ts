@@ -28,6 +28,7 @@ import { FRAME_MS } from '../protocol/audio-format.js';
 import type { AgentBargeIn, Interruption } from './agent-link.js';
 import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback, type ReplyKey } from './reply-playback.js';
+import { callerTookTurn } from './tool-runner.js';
 import { TurnLog } from './turn-log.js';
 
 export { DEFAULT_ERROR_MESSAGE, DEFAULT_FAILURE_MESSAGE, DEFAULT_RESPONSE_TIMEOUT_MS } from './model-watch.js';
@@ -94,7 +95,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     });
     if (this.#bargeIn !== 'model') {
       void this.call.listen();
-      this.call.on('speech-start', () => this.#interruptPlayback(true, 'speech'));
+      this.call.on('speech-start', () => {
+        callerTookTurn(this.call);
+        this.#interruptPlayback(true, 'speech');
+      });
     }
     this.on('response.output_audio.delta', (event: { response_id: string; item_id: string; content_index: number }) => {
       this.#deltaMetadata = { responseId: event.response_id, itemId: event.item_id, contentIndex: event.content_index };
@@ -102,7 +106,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
       this.#watch.answered();
     });
     // The caller is talking again: no answer is owed until they stop.
-    this.on('input_audio_buffer.speech_started', () => this.#watch.answered(false));
+    this.on('input_audio_buffer.speech_started', () => {
+      callerTookTurn(this.call);
+      this.#watch.answered(false);
+    });
     this.on('response.created', (event: { response: { id?: string | null } }) => {
       if (typeof event.response.id !== 'string') return;
       this.#activeResponseId = event.response.id;

@@ -4,6 +4,7 @@
  */
 import { VoicesocketError } from '../errors.js';
 import { DEFAULT_SAMPLE_RATE, type SampleRate } from '../protocol/audio-format.js';
+import type { NamedDestination } from '../telephony/destinations.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -62,6 +63,8 @@ export interface ServerConfig {
   openaiBaseUrl: string | undefined;
   assemblyaiApiKey: string | undefined;
   assemblyaiStreamingUrl: string | undefined;
+  /** Where the agent app may transfer a caller, by name (docs/agents.md); none: no transfer tool. */
+  transfer: NamedDestination[] | undefined;
 }
 
 export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram', 'assemblyai', 'openai'] as const;
@@ -117,6 +120,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   openaiBaseUrl: undefined,
   assemblyaiApiKey: undefined,
   assemblyaiStreamingUrl: undefined,
+  // No destination unless the operator names one: a model must never choose where a call goes.
+  transfer: undefined,
 };
 
 /** Each vendor engine's key: the engine, its setting, its variable and flag. */

@@ -9,6 +9,7 @@ import { SAMPLE_RATES, isSampleRate } from '../protocol/audio-format.js';
 import { DEFAULT_CONFIG, LOG_LEVELS, checkConsistency, type ServerConfig } from './config.js';
 import { nonEmpty, oneOf, setting, urlOf, WEB_PROTOCOLS, type Setting } from './setting-parsers.js';
 import { SPEECH_SETTINGS } from './speech-settings.js';
+import { AGENT_SETTINGS } from './agent-settings.js';
 
 export type { Setting };
 
@@ -244,6 +245,7 @@ export const SETTINGS: Setting[] = [
     parse: (raw) => (/^\d+$/.test(raw) && Number(raw) >= 20 && Number(raw) <= 10_000 ? Number(raw) : undefined),
   }),
   ...SPEECH_SETTINGS,
+  ...AGENT_SETTINGS,
 ];
 
 /** Where each setting is listed in `--help`: a newcomer looks for "security", not for a flag's name. */
@@ -253,6 +255,7 @@ export const SETTING_GROUPS = {
   security: 'Security (docs/security.md):',
   speech: 'Speech (docs/speech.md):',
   scale: 'Scale and deploys (docs/deploy.md):',
+  agents: 'Agents (--app agent, docs/agents.md):',
 } as const;
 export type SettingGroup = keyof typeof SETTING_GROUPS;
 
@@ -291,6 +294,7 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   redisUrl: 'scale',
   drainTimeoutS: 'scale',
   drainDelayS: 'scale',
+  transfer: 'agents',
 };
 
 /** Raw values by setting key, as read from flags; commander gives camelCase keys. */

@@ -13,6 +13,8 @@ import { EventEmitter } from 'node:events';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { Transcription } from '../../call/call-speech.js';
+import { SampledLog } from '../../call/logger.js';
+import { errorCode } from '../../errors.js';
 import type { TranscriptEvent } from '../../speech/speech-events.js';
 import type { Synthesizer } from '../../speech/synthesizer.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
@@ -26,6 +28,8 @@ export interface CascadeOptions {
     /** `https://api.openai.com/v1` by default; `http://localhost:11434/v1` for Ollama, and so on. */
     baseUrl?: string | undefined;
     temperature?: number;
+    /** `max_tokens` of each request: a reply longer than this is cut by the model's server (default 1024). */
+    maxTokens?: number;
   };
   /** The speech-to-text engine, by the server's name for it (`pocketsphinx`, `deepgram`, a user's); the server's default when unset. */
   stt?: string | undefined;
@@ -37,6 +41,16 @@ export interface CascadeOptions {
 }
 
 const DEFAULT_STREAM_IDLE_MS = 10_000;
+/** A spoken reply of 1024 tokens is several minutes of speech: more is a model that does not stop. */
+export const DEFAULT_MAX_TOKENS = 1024;
+/** Tool calls run from one reply; the rest are refused (a reply of 3000 calls ran 3000 REST requests). */
+export const MAX_TOOL_CALLS_PER_REPLY = 8;
+/**
+ * Requests answered with tool calls in one turn of the caller. The round after the last is asked with
+ * `tool_choice: none`: the model must speak. (A model answering every result with another call made
+ * 2364 requests in 15 s.)
+ */
+export const MAX_TOOL_ROUNDS_PER_TURN = 4;
 /** Replies remembered for a late cut (a reply whose text is done but whose audio still plays). */
 const REPLIES_KEPT = 4;
 /** Messages kept in the history besides the instructions: a long call cannot grow a request without bound. */
@@ -75,10 +89,15 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   readonly #tools: ChatCompletionTool[];
   readonly #tts: Synthesizer;
   #replyCount = 0;
+  readonly #log: SampledLog;
+  /** Said with the round's last tool answer: calls of the reply that were dropped. */
+  #droppedNote: string | undefined;
   #transcription: Transcription | undefined;
   #closed = false;
   /** Tool calls of the current round awaiting their results. */
   #awaitingTools = new Set<string>();
+  /** Requests of the caller's current turn that ended in tool calls. */
+  #toolRounds = 0;
 
   constructor(
     private readonly client: OpenAI,
@@ -88,6 +107,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     super();
     this.inputRate = context.callRate;
     this.outputRate = context.callRate;
+    this.#log = new SampledLog(context.log);
     // An engine this server lacks throws here: the bridge ends the call with the failure line.
     this.#tts = typeof options.tts === 'object' ? options.tts : context.call.speech.synthesizer(options.tts);
     this.#tools = context.tools.map((tool) => ({
@@ -129,8 +149,14 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   }
 
   toolResult(id: string, _name: string, output: string): void {
-    this.#remember({ role: 'tool', tool_call_id: id, content: output });
+    if (!this.#awaitingTools.has(id)) return;
     this.#awaitingTools.delete(id);
+    const note = this.#awaitingTools.size === 0 ? this.#droppedNote : undefined;
+    this.#droppedNote = undefined;
+    if (this.#toolRounds >= MAX_TOOL_ROUNDS_PER_TURN && this.#awaitingTools.size === 0) {
+      output = `${output}\n(That was the last tool call of this turn: answer the caller in words now.)`;
+    }
+    this.#remember({ role: 'tool', tool_call_id: id, content: note ? `${output}\n${note}` : output });
     const reply = this.#replies.at(-1);
     // Every result is in: the model goes on (unless the caller talked over it meanwhile).
     if (this.#awaitingTools.size === 0 && reply && !reply.abort.signal.aborted && !this.#closed) void this.#think(this.#newReply());
@@ -149,6 +175,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     this.#remember({ role: 'user', content: event.text });
     for (const reply of this.#replies) reply.abort.abort();
     this.#awaitingTools.clear();
+    this.#toolRounds = 0;
     void this.#think(this.#newReply());
   }
 
@@ -174,6 +201,9 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
       idle = setTimeout(stalled, this.options.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS);
     };
     const calls = new Map<number, { id: string; name: string; arguments: string }>();
+    const lastRound = this.#toolRounds >= MAX_TOOL_ROUNDS_PER_TURN;
+    /** Tool calls of this reply past MAX_TOOL_CALLS_PER_REPLY: not kept, only counted. */
+    let dropped = 0;
     let pending = '';
     try {
       alive();
@@ -183,6 +213,9 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
           stream: true,
           messages: [{ role: 'system', content: this.context.instructions }, ...this.#history],
           ...(this.#tools.length > 0 ? { tools: this.#tools } : {}),
+          // The turn's tool rounds are spent: this answer must be words.
+          ...(this.#tools.length > 0 && lastRound ? { tool_choice: 'none' as const } : {}),
+          max_tokens: this.options.llm.maxTokens ?? DEFAULT_MAX_TOKENS,
           ...(this.options.llm.temperature !== undefined ? { temperature: this.options.llm.temperature } : {}),
         },
         { signal },
@@ -198,6 +231,10 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
           }
         }
         for (const call of delta?.tool_calls ?? []) {
+          if (!calls.has(call.index) && calls.size >= MAX_TOOL_CALLS_PER_REPLY) {
+            dropped++;
+            continue;
+          }
           const known = calls.get(call.index) ?? { id: '', name: '', arguments: '' };
           calls.set(call.index, {
             id: call.id ?? known.id,
@@ -219,28 +256,32 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
       return;
     }
     if (pending.trim()) this.#speak(reply, pending);
-    const toolCalls: ChatCompletionMessageFunctionToolCall[] = [...calls.values()].map((c) => ({
-      id: c.id,
+    const toolCalls: ChatCompletionMessageFunctionToolCall[] = [...calls.values()].map((c, index) => ({
+      id: c.id || `call_${reply.id}_${index}`,
       type: 'function',
       function: { name: c.name, arguments: c.arguments },
     }));
+    if (dropped > 0) this.#refused(`${dropped} tool calls past ${MAX_TOOL_CALLS_PER_REPLY} in one reply were dropped`);
+    if (toolCalls.length > 0 && lastRound) {
+      // Asked for words and answered with calls again: none runs, and nothing more is asked until the caller speaks.
+      this.#refused(`tool calls after the turn's ${MAX_TOOL_ROUNDS_PER_TURN} tool rounds were not run`);
+      toolCalls.length = 0;
+    }
     if (toolCalls.length > 0) {
+      this.#toolRounds++;
       this.#remember({ role: 'assistant', content: reply.text || null, tool_calls: toolCalls });
       for (const call of toolCalls) this.#awaitingTools.add(call.id);
+      if (dropped > 0) {
+        // Told in the last call's answer, so the history stays one answer per call.
+        this.#droppedNote = `(Only ${MAX_TOOL_CALLS_PER_REPLY} tool calls run per reply; ${dropped} more were not run.)`;
+      }
     }
     await reply.speaking;
     if (signal.aborted) return;
     if (toolCalls.length === 0) this.#done(reply, { role: 'assistant', content: reply.text });
     else this.emit('reply-done', reply.id);
-    for (const call of toolCalls) {
-      let args: unknown;
-      try {
-        args = JSON.parse(call.function.arguments || '{}');
-      } catch {
-        args = {};
-      }
-      this.emit('tool-call', { id: call.id, name: call.function.name, args });
-    }
+    // The arguments' text as the model wrote it: the bridge reads it strictly (a repeated key is refused).
+    for (const call of toolCalls) this.emit('tool-call', { id: call.id, name: call.function.name, args: call.function.arguments });
   }
 
   /** Synthesizes `sentence` after the reply's earlier ones, reporting its audio as it comes. */
@@ -277,6 +318,11 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     reply.message = message;
     if (message.content) this.#remember(message);
     this.emit('reply-done', reply.id);
+  }
+
+  /** A bound was reached: one coded line, sampled (a model in a loop reaches it every turn). */
+  #refused(reason: string): void {
+    this.#log.warn(errorCode('AGENT_TOOL_REFUSED'), { reason }, 'voice agent tool call refused; the model was told');
   }
 
   #failed(reply: Reply, error: unknown): void {

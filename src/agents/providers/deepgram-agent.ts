@@ -171,13 +171,8 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
       case 'FunctionCallRequest':
         for (const call of event.functions ?? []) {
           if (!call.client_side) continue;
-          let args: unknown = {};
-          try {
-            args = JSON.parse(call.arguments || '{}');
-          } catch {
-            // Arguments that are not JSON reach the tool as none; its parameters say what is missing.
-          }
-          this.emit('tool-call', { id: call.id, name: call.name, args });
+          // The arguments' text: the bridge reads it strictly (a repeated key, or text that is not JSON, is refused).
+          this.emit('tool-call', { id: call.id, name: call.name, args: typeof call.arguments === 'string' ? call.arguments : '' });
         }
         return;
       case 'Error':

@@ -1,0 +1,131 @@
+/**
+ * A chat model turned against the operator, each attack in its own call beside a bystander whose echo
+ * must stay byte-exact, with the heap's growth bounded: a model that dials premium numbers, that
+ * repeats a key, that answers every tool result with more calls. The cascade's chat model is the local
+ * chat-completions server (test/helpers/fake-chat-completions.ts); Vonage's REST API is the emulator's.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Auth } from '@vonage/auth';
+import { Voice } from '@vonage/voice';
+import { z } from 'zod';
+import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
+import { startVoiceAgent } from '../../src/agents/agent-bridge.js';
+import { cascadeProvider } from '../../src/agents/providers/cascade.js';
+import { defineTool, phoneTools } from '../../src/agents/call-tools.js';
+import { speechEngines } from '../../src/speech/engines.js';
+import { espeakSynthesizer } from '../../src/speech/espeak.js';
+import type { CallSession } from '../../src/call/call-session.js';
+import { startFakeChat, type ChatTurn, type FakeChat } from '../helpers/fake-chat-completions.js';
+import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
+import { startTestServer } from '../helpers/server.js';
+import { Bystander, withBystander } from '../helpers/bystander.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const MB = 1024 * 1024;
+const heapAfterGc = () => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
+const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
+await emulator.listen();
+// The plain SDK auth: what a library user builds; the tools must be safe whatever signs their requests.
+const vonage = new Voice(new Auth({ applicationId: APPLICATION_ID, privateKey }), { apiHost: emulator.restUrl });
+
+/** Each called number: a chat model of its own (a fake per test), and the tools the app gives the agent. */
+const scenarios = new Map<string, { chat: FakeChat; model?: string; tools?: (call: CallSession) => ReturnType<typeof defineTool>[] }>();
+const engines = speechEngines();
+engines.register(
+  'stt',
+  ['scripted'],
+  scriptedTranscriber(() => ({ finals: [{ text: 'put me through to a person please', afterMs: 300 }] })),
+);
+const server = await startTestServer({
+  speech: engines,
+  app: withBystander((call) =>
+    call.once('connected', (identity) => {
+      const scenario = scenarios.get(identity.to ?? '')!;
+      startVoiceAgent(call, {
+        instructions: 'Answer briefly.',
+        provider: cascadeProvider({
+          llm: { model: scenario.model ?? 'fake-model', apiKey: scenario.chat.apiKey, baseUrl: scenario.chat.baseUrl },
+          stt: 'scripted',
+          tts: espeakSynthesizer,
+          streamIdleMs: 1500,
+        }),
+        // The library's own tools, given the Vonage client the way the docs show it.
+        tools: [...phoneTools(call, vonage), ...(scenario.tools?.(call) ?? [])],
+      });
+    }),
+  ),
+});
+after(async () => {
+  await server.close();
+  await emulator.close();
+  await Promise.all([...scenarios.values()].map(({ chat }) => chat.close()));
+});
+
+async function attack(
+  to: string,
+  turns: ChatTurn[],
+  extra: { model?: string; tools?: (call: CallSession) => ReturnType<typeof defineTool>[]; durationMs?: number } = {},
+) {
+  const chat = await startFakeChat({ turns, tokensPerSecond: 200 });
+  scenarios.set(to, { chat, ...extra });
+  const bystander = await Bystander.join(server.socketUrl);
+  const before = heapAfterGc();
+  const calling = emulator.placeCall({
+    answerUrl: `${server.baseUrl}/webhooks/answer`,
+    to,
+    durationMs: extra.durationMs ?? 3000,
+    talk: 'skip',
+    audio: { kind: 'silence' },
+  });
+  // The bystander's echo stays exact while the attack runs, and after it.
+  await bystander.echoesExactly();
+  const result = await calling;
+  const grownMb = (heapAfterGc() - before) / MB;
+  await bystander.echoesExactly();
+  await bystander.close();
+  return { chat, result, grownMb, texts: result.timeline.map((entry) => entry.text) };
+}
+
+test('a model that dials the numbers it is given (premium, international): no transfer reaches Vonage', async (t) => {
+  const { chat, texts, grownMb } = await attack('447700900201', [{ call: 'transfer_call', arguments: { number: '88213001234' }, then: 'Connecting you now.' }]);
+  t.diagnostic(`premium transfer: ${chat.requests.length} chat requests, heap +${grownMb.toFixed(1)} MB`);
+  assert.ok(!texts.some((text) => text.startsWith('REST transfer')), texts.join('\n'));
+  assert.ok(!server.logs.some((line) => line.msg === 'agent transferred the call'));
+  assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+});
+
+test('a model in a tool loop (40 calls a reply, every result answered with 40 more): a handful of requests and runs, memory bounded', async (t) => {
+  let ran = 0;
+  const lookup = () => [
+    defineTool({
+      name: 'lookup',
+      description: 'Look something up',
+      parameters: z.object({}),
+      execute: () => {
+        ran++;
+        return 'nothing found';
+      },
+    }),
+  ];
+  const { chat, grownMb } = await attack('447700900202', [{ call: 'lookup', arguments: {}, repeat: 40, again: true }], { tools: lookup });
+  t.diagnostic(`tool loop: ${chat.requests.length} chat requests, ${ran} tool runs, heap +${grownMb.toFixed(1)} MB`);
+  // The bounds: 4 tool rounds and a last request for words; 16 runs a turn (src/agents/tool-runner.ts).
+  assert.ok(chat.requests.length <= 5, `${chat.requests.length} chat requests`);
+  assert.ok(ran <= 16, `${ran} tool runs`);
+  assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+});
