@@ -36,6 +36,8 @@ export const ERRORS = {
   AGENT_MODEL_ERROR: "a voice agent's model reported an error; the call goes on",
   AGENT_MODEL_SILENT: "a voice agent's model did not answer in time; the caller heard an apology, and after a second silence the call ended",
   AGENT_AUDIO_TOO_LARGE: "a voice agent's model sent an audio chunk larger than any real one; it was dropped, the call goes on",
+  AGENT_REPLY_TOO_LONG:
+    "a voice agent's reply ran past a bound (its audio's length, audio held ahead of the pacer, its text, or its chat stream's bytes or time); it was cut there, the provider was told what the caller heard, the call goes on",
   AGENT_TOOL_FAILED: "a voice agent's tool threw; the model was told, the call goes on",
   AGENT_TOOL_REFUSED:
     "a voice agent's tool call was refused before it ran: arguments that are not JSON, repeat a key or do not fit its parameters (a transfer to a destination the operator did not name), more calls than a turn allows, a second transfer; the model was told why, the call goes on",

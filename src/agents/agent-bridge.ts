@@ -111,6 +111,7 @@ export class AgentBridge implements VoiceAgent {
         callRate: call.sampleRate,
         call,
         log: call.log,
+        replyRoom: () => this.#playback?.room() ?? Promise.resolve(),
       });
     } catch (error) {
       this.#watch.lost(`cannot start the ${this.options.provider.name} agent: ${(error as Error).message}`);
@@ -150,7 +151,10 @@ export class AgentBridge implements VoiceAgent {
 
   /** Made at the first reply audio: a link's output rate is final by then (it may learn it while connecting). */
   #playbackOf(link: AgentLink): ReplyPlayback {
-    this.#playback ??= new ReplyPlayback(this.call, link.outputRate, (replyId, wall) => this.turns.firstFrameOut(replyId, wall));
+    this.#playback ??= new ReplyPlayback(this.call, link.outputRate, (replyId, wall) => this.turns.firstFrameOut(replyId, wall), {
+      maxReplyMs: this.options.maxReplyMs,
+      maxBacklogMs: this.options.maxBacklogMs,
+    });
     return this.#playback;
   }
 
@@ -166,7 +170,9 @@ export class AgentBridge implements VoiceAgent {
       if (this.#replyBytes >= (link.outputRate / 1000) * FRAME_MS * 2) this.turns.firstAudio(replyId, performance.now());
       this.#watch.answered();
       const playback = this.#playbackOf(link);
-      if (!playback.write({ replyId, itemId: replyId, contentIndex: 0 }, pcm)) this.#watch.tooLarge(pcm.length, playback.maxChunkBytes);
+      const written = playback.write({ replyId, itemId: replyId, contentIndex: 0 }, pcm);
+      if (written === 'too-large') this.#watch.tooLarge(pcm.length, playback.maxChunkBytes);
+      else if (written !== 'queued') this.#cutAtLimit(link, playback, replyId, written);
     });
     link.on('reply-text', (replyId, text) => this.turns.agentTranscript(replyId, text));
     link.on('reply-done', (replyId) => {
@@ -224,6 +230,23 @@ export class AgentBridge implements VoiceAgent {
     }
     // A reply still being made that had not played yet: the provider must stop it all the same.
     if (active !== null && !cuts.some((cut) => cut.replyId === active)) link.interrupted({ replyId: active, heardMs: 0, sentMs: 0 });
+  }
+
+  /**
+   * A reply ran past its length, or its provider sent audio far faster than it plays and past what a
+   * call holds: the rest of it is dropped, and the provider is told it was cut where the caller's
+   * audio ends (everything taken will be heard). The call goes on.
+   */
+  #cutAtLimit(link: AgentLink, playback: ReplyPlayback, replyId: string, why: 'too-long' | 'backlog'): void {
+    this.#discard(replyId);
+    if (this.#activeReply === replyId) this.#activeReply = null;
+    const heardMs = Math.floor(playback.takenMs(replyId));
+    this.#watch.replyCut(why === 'too-long' ? `the reply ran past ${playback.maxReplyMs / 1000} s` : 'the provider sent audio far faster than it plays', {
+      provider: link.provider,
+      heardMs,
+    });
+    this.turns.interrupted(replyId, heardMs, heardMs);
+    link.interrupted({ replyId, heardMs, sentMs: heardMs, by: 'limit' });
   }
 
   /** Replies cut short; a provider may never end them, so only the latest few are kept. */

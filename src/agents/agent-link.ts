@@ -61,6 +61,12 @@ export interface AgentLinkContext {
   /** The call itself, for a provider built on the call's own speech layer (the cascade). */
   call: CallSession;
   log: Logger;
+  /**
+   * Resolves when the reply audio emitted so far has been taken by the call's pacer and it has room
+   * again. A link that can wait before reading more (a synthesizer's stream, an HTTP body) awaits it
+   * between chunks: it then reads only as fast as the caller hears (reply-playback.ts).
+   */
+  replyRoom(): Promise<void>;
 }
 
 /** What interrupts the agent: the provider's voice detection, ours, or either. */
@@ -76,11 +82,12 @@ export interface Interruption {
   by: 'model' | 'speech';
 }
 
-/** What the caller heard of a reply they talked over. */
+/** What the caller heard of a reply they talked over, or of one cut at a bound (`by: 'limit'`: too long). */
 export interface HeardCut {
   replyId: string;
   heardMs: number;
   sentMs: number;
+  by?: 'caller' | 'limit';
 }
 
 export interface AgentLink extends EventEmitter<AgentLinkEvents> {

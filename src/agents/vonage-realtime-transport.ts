@@ -80,7 +80,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     super(options);
     this.call = options.call;
     this.#bargeIn = options.bargeIn ?? 'model';
-    this.#playback = new ReplyPlayback(this.call, MODEL_RATE, (responseId, wall) => this.turns.firstFrameOut(responseId, wall));
+    this.#playback = new ReplyPlayback(this.call, MODEL_RATE, (responseId, wall) => this.turns.firstFrameOut(responseId, wall), {
+      maxReplyMs: options.maxReplyMs,
+      maxBacklogMs: options.maxBacklogMs,
+    });
     this.#watch = new ModelWatch(this.call, options, () => {
       this.#playback.reset();
       this.#deltaMetadata = null;
@@ -189,7 +192,9 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     if (itemId === undefined) return;
     const contentIndex = metadata?.itemId === itemId ? metadata.contentIndex : 0;
     const key: ReplyKey = { replyId: audioEvent.responseId, itemId, contentIndex };
-    if (!this.#playback.write(key, Buffer.from(audioEvent.data))) this.#watch.tooLarge(audioEvent.data.byteLength, this.#playback.maxChunkBytes);
+    const written = this.#playback.write(key, Buffer.from(audioEvent.data));
+    if (written === 'too-large') this.#watch.tooLarge(audioEvent.data.byteLength, this.#playback.maxChunkBytes);
+    else if (written !== 'queued') return this.#cutAtLimit(key, written);
     this.emit('audio', audioEvent);
   }
 
@@ -210,6 +215,26 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     const pcm = this.#toModel ? floatToPcm16(this.#toModel.process(pcm16ToFloat(frame))) : frame;
     // A copy: the SDK base64-encodes later, and the frame's buffer is the socket's.
     this.sendAudio(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength) as ArrayBuffer);
+  }
+
+  /**
+   * The response ran past its length, or the model sent audio far faster than it plays and past
+   * what a call holds: it is cancelled, the rest of its audio dropped, and its item truncated where
+   * the caller's audio ends (everything taken will play). The call goes on.
+   */
+  #cutAtLimit(key: ReplyKey, why: 'too-long' | 'backlog'): void {
+    this.#discarded.add(key.replyId);
+    const heardMs = Math.floor(this.#playback.takenMs(key.replyId));
+    this.#watch.replyCut(why === 'too-long' ? `the reply ran past ${this.#playback.maxReplyMs / 1000} s` : 'the model sent audio far faster than it plays', {
+      provider: 'openai',
+      heardMs,
+    });
+    if (this.#activeResponseId === key.replyId) {
+      this.#activeResponseId = null;
+      this._cancelResponse();
+    }
+    this.turns.interrupted(key.replyId, heardMs, heardMs);
+    this.sendEvent({ type: 'conversation.item.truncate', item_id: key.itemId, content_index: key.contentIndex, audio_end_ms: heardMs });
   }
 
   #interruptPlayback(cancelOngoingResponse: boolean, by: Interruption['by']): void {

@@ -27,9 +27,11 @@ import { Bystander, withBystander } from '../helpers/bystander.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const MB = 1024 * 1024;
+/** The JavaScript heap and the Buffers it holds (audio lives in Buffers, outside the heap proper). */
 const heapAfterGc = () => {
   gc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 };
 
 const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';

@@ -301,11 +301,15 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
           signal,
           ...(this.options.voice ? { voice: this.options.voice } : {}),
         })) {
-          if (signal.aborted) return;
+          // The call's end stops its playback (and so frees its room) before its 'end' event closes this link.
+          if (signal.aborted || this.#closed || this.context.call.state === 'ended') return;
           const ms = (pcm.length / 2 / this.outputRate) * 1000;
           span.durationMs += ms;
           reply.audioMs += ms;
           this.emit('audio', pcm, reply.id);
+          // The next chunk is read only when the pacer has room: a synthesizer is pulled as fast as
+          // the caller hears, however fast (or endlessly) it could make audio.
+          await this.context.replyRoom();
         }
       } catch (error) {
         if (!signal.aborted) this.#failed(reply, error);
