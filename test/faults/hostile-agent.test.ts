@@ -1,7 +1,8 @@
 /**
  * A chat model turned against the operator, each attack in its own call beside a bystander whose echo
  * must stay byte-exact, with the heap's growth bounded: a model that dials premium numbers, that
- * repeats a key, that answers every tool result with more calls. The cascade's chat model is the local
+ * answers every tool result with more calls, that sends one endless line, a token every so often, or
+ * a reply with no sentence end at the wire's speed. The cascade's chat model is the local
  * chat-completions server (test/helpers/fake-chat-completions.ts); Vonage's REST API is the emulator's.
  */
 import { test, after } from 'node:test';
@@ -83,7 +84,7 @@ async function attack(
   turns: ChatTurn[],
   extra: { model?: string; tools?: (call: CallSession) => ReturnType<typeof defineTool>[]; durationMs?: number } = {},
 ) {
-  const chat = await startFakeChat({ turns, tokensPerSecond: 200 });
+  const chat = await startFakeChat({ turns, tokensPerSecond: 200, trickleMs: 300 });
   scenarios.set(to, { chat, ...extra });
   const bystander = await Bystander.join(server.socketUrl);
   const before = heapAfterGc();
@@ -129,5 +130,40 @@ test('a model in a tool loop (40 calls a reply, every result answered with 40 mo
   // The bounds: 4 tool rounds and a last request for words; 16 runs a turn (src/agents/tool-runner.ts).
   assert.ok(chat.requests.length <= 5, `${chat.requests.length} chat requests`);
   assert.ok(ran <= 16, `${ran} tool runs`);
+  assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+});
+
+test("a model that sends one endless line: cut at the reply's byte cap, the caller hears the apology", async (t) => {
+  const { chat, grownMb } = await attack('447700900203', [{ say: 'Hello.' }], { model: 'fake-endless-line' });
+  const sent = chat.requests[0]?.bytesSent ?? 0;
+  t.diagnostic(`endless line: ${(sent / MB).toFixed(1)} MB sent before the cut, heap +${grownMb.toFixed(1)} MB`);
+  assert.ok(
+    server.logs.some((line) => line.code === 'VS_ERR_AGENT_REPLY_TOO_LONG' && /passed 1048576 bytes/.test(String(line.reason))),
+    JSON.stringify(server.logs.filter((line) => line.code)),
+  );
+  // The cap (1 MB) and what sockets hold in flight on both ends of a loopback connection.
+  assert.ok(sent < 16 * MB, `${(sent / MB).toFixed(1)} MB sent`);
+  assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+});
+
+test('a model that sends a word every 300 ms and never a sentence: stopped for making no progress, with the coded line that brings the apology', async (t) => {
+  const { chat, grownMb } = await attack('447700900204', [{ say: 'Hello.' }], { model: 'fake-trickle', durationMs: 4000 });
+  t.diagnostic(`trickle: ${chat.requests[0]?.tokens ?? 0} tokens before the stop, heap +${grownMb.toFixed(1)} MB`);
+  // A token every 300 ms keeps a plain 1.5 s idle timer from ever firing; nothing to speak does not.
+  assert.ok(
+    server.logs.some((line) => line.code === 'VS_ERR_AGENT_MODEL_ERROR' && /said nothing to speak for 1\.5 s/.test(String(line.detail))),
+    JSON.stringify(server.logs.filter((line) => line.code)),
+  );
+  assert.ok(chat.requests[0]!.aborted, 'the stream was stopped');
+});
+
+test("a model that streams a reply with no sentence end at the wire's speed: spoken in bounded pieces, cut at the reply's length", async (t) => {
+  const { chat, grownMb } = await attack('447700900205', [{ say: 'Hello.' }], { model: 'fake-runon' });
+  const sent = chat.requests[0]?.bytesSent ?? 0;
+  t.diagnostic(`run-on: ${(sent / 1024).toFixed(0)} kB sent before the cut, heap +${grownMb.toFixed(1)} MB`);
+  assert.ok(
+    server.logs.some((line) => line.code === 'VS_ERR_AGENT_REPLY_TOO_LONG' && /passed 8000 characters/.test(String(line.reason))),
+    JSON.stringify(server.logs.filter((line) => line.code)),
+  );
   assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
 });

@@ -8,6 +8,11 @@
  * and the assistant message kept is only the words the caller heard — whole sentences by their own
  * synthesized length, the sentence that was cut by the proportional estimate of heard-text.ts.
  * Audio is made at the call's rate: nothing is resampled on the way.
+ *
+ * Bounded whatever the model or the speech-to-text engine does: one chat request at a time per call;
+ * each with `max_tokens`, its body capped in bytes, its text in characters, its time, and stopped
+ * when it gives nothing to speak (chat-round.ts); tool calls per reply and tool rounds per turn; each
+ * synthesis request a sentence of bounded length, its audio read as the pacer takes it.
  */
 import { EventEmitter } from 'node:events';
 import OpenAI from 'openai';
@@ -19,6 +24,8 @@ import type { TranscriptEvent } from '../../speech/speech-events.js';
 import type { Synthesizer } from '../../speech/synthesizer.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardOfSpans, type SpokenSpan } from '../heard-text.js';
+import { cappedFetch } from './capped-fetch.js';
+import { streamChatRound, type ChatRoundEnd } from './chat-round.js';
 
 export interface CascadeOptions {
   /** The chat model: an OpenAI-compatible chat-completions endpoint. */
@@ -36,11 +43,27 @@ export interface CascadeOptions {
   /** The text-to-speech engine, or its name on the server (`espeak-ng`, `deepgram`, a user's); the server's default when unset. */
   tts?: Synthesizer | string | undefined;
   voice?: string | undefined;
-  /** A stream that sends nothing for this long is a stalled model, ms (default 10 000). */
+  /** A stream that gives nothing to speak (a sentence, or its end) for this long is a stalled model, ms (default 10 000). */
   streamIdleMs?: number;
+  /** A stream that runs longer is cut there, what was said standing, ms (default 60 000). */
+  streamMaxMs?: number;
 }
 
 const DEFAULT_STREAM_IDLE_MS = 10_000;
+const DEFAULT_STREAM_MAX_MS = 60_000;
+/**
+ * A reply's text, at most: 8000 characters are eight minutes of speech, and twice what `max_tokens`
+ * lets a well-behaved server send; more is a server that does not honour it.
+ */
+export const MAX_REPLY_CHARS = 8000;
+/** Bytes of one chat response, at most (its events' framing included): the text's cap several times over. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** One synthesis request, at most (a run-on is spoken in pieces of this). */
+export const MAX_SENTENCE_CHARS = 600;
+/** A tool call's arguments, at most: phone tools take a few short fields. */
+const MAX_ARGUMENT_CHARS = 8000;
+/** What the caller said since the model last answered, at most (a transcriber flooding finals makes no bigger request). */
+const MAX_CALLER_CHARS = 4000;
 /** A spoken reply of 1024 tokens is several minutes of speech: more is a model that does not stop. */
 export const DEFAULT_MAX_TOKENS = 1024;
 /** Tool calls run from one reply; the rest are refused (a reply of 3000 calls ran 3000 REST requests). */
@@ -72,12 +95,14 @@ interface Reply {
 
 export function cascadeProvider(options: CascadeOptions): LinkProvider {
   // No retries: a caller waiting in silence is better served by the apology than by a retry's backoff.
-  const client = new OpenAI({ apiKey: options.llm.apiKey ?? 'none', ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}), maxRetries: 0 });
+  const client = new OpenAI({
+    apiKey: options.llm.apiKey ?? 'none',
+    ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}),
+    maxRetries: 0,
+    fetch: cappedFetch(MAX_RESPONSE_BYTES),
+  });
   return { name: 'cascade', link: (context) => new CascadeLink(client, options, context) };
 }
-
-/** Where a sentence ends: . ! ? (or a line break) and the space after it. */
-const SENTENCE_END = /[.!?]+["')\]]*\s+|\n+/;
 
 class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   readonly provider = 'cascade';
@@ -98,6 +123,9 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   #awaitingTools = new Set<string>();
   /** Requests of the caller's current turn that ended in tool calls. */
   #toolRounds = 0;
+  /** The chat request under way (one at a time per call), and whether another is owed after it. */
+  #thinking: Promise<void> | undefined;
+  #owed = false;
 
   constructor(
     private readonly client: OpenAI,
@@ -159,24 +187,45 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     this.#remember({ role: 'tool', tool_call_id: id, content: note ? `${output}\n${note}` : output });
     const reply = this.#replies.at(-1);
     // Every result is in: the model goes on (unless the caller talked over it meanwhile).
-    if (this.#awaitingTools.size === 0 && reply && !reply.abort.signal.aborted && !this.#closed) void this.#think(this.#newReply());
+    if (this.#awaitingTools.size === 0 && reply && !reply.abort.signal.aborted) this.#ask();
   }
 
   close(): void {
     this.#closed = true;
+    this.#owed = false;
     for (const reply of this.#replies) reply.abort.abort();
     void this.#transcription?.stop().catch(() => undefined);
   }
 
-  /** A final result of the caller's speech: the model answers it. */
+  /**
+   * A final result of the caller's speech: the model answers it. One request at a time per call: a
+   * request under way goes on (the caller's speech, heard by the voice detector, is what interrupts a
+   * reply), and the next one asks about everything said since. A transcriber flooding results makes
+   * one request after another, not one per result (10 000 a second made 401 requests in 10 s).
+   */
   #heard(event: TranscriptEvent): void {
     if (this.#closed || event.kind !== 'final' || !event.text.trim()) return;
     this.emit('caller-text', event.text);
-    this.#remember({ role: 'user', content: event.text });
-    for (const reply of this.#replies) reply.abort.abort();
+    // A round of tools not yet answered is closed first: each call keeps its answer right after it.
+    for (const id of this.#awaitingTools) this.#remember({ role: 'tool', tool_call_id: id, content: 'The caller spoke again before this result came.' });
     this.#awaitingTools.clear();
+    this.#droppedNote = undefined;
     this.#toolRounds = 0;
-    void this.#think(this.#newReply());
+    const last = this.#history.at(-1);
+    if (last?.role === 'user' && typeof last.content === 'string') last.content = `${last.content}\n${event.text}`.slice(-MAX_CALLER_CHARS);
+    else this.#remember({ role: 'user', content: event.text.slice(-MAX_CALLER_CHARS) });
+    this.#ask();
+  }
+
+  /** A request is owed: made now, or when the one under way ends. */
+  #ask(): void {
+    this.#owed = true;
+    if (this.#thinking || this.#closed) return;
+    this.#owed = false;
+    this.#thinking = this.#think(this.#newReply()).finally(() => {
+      this.#thinking = undefined;
+      if (this.#owed) this.#ask();
+    });
   }
 
   #newReply(): Reply {
@@ -190,27 +239,13 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   /** One round of the chat model, its sentences spoken as they complete. */
   async #think(reply: Reply): Promise<void> {
     const { signal } = reply.abort;
-    let idle: NodeJS.Timeout | undefined;
-    let stall: Error | undefined;
-    const stalled = () => {
-      stall = new Error(`the chat model sent nothing for ${(this.options.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS) / 1000} s`);
-      reply.abort.abort(stall);
-    };
-    const alive = () => {
-      clearTimeout(idle);
-      idle = setTimeout(stalled, this.options.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS);
-    };
-    const calls = new Map<number, { id: string; name: string; arguments: string }>();
     const lastRound = this.#toolRounds >= MAX_TOOL_ROUNDS_PER_TURN;
-    /** Tool calls of this reply past MAX_TOOL_CALLS_PER_REPLY: not kept, only counted. */
-    let dropped = 0;
-    let pending = '';
+    let end: ChatRoundEnd;
     try {
-      alive();
-      const stream = await this.client.chat.completions.create(
+      end = await streamChatRound(
+        this.client,
         {
           model: this.options.llm.model,
-          stream: true,
           messages: [{ role: 'system', content: this.context.instructions }, ...this.#history],
           ...(this.#tools.length > 0 ? { tools: this.#tools } : {}),
           // The turn's tool rounds are spent: this answer must be words.
@@ -218,49 +253,33 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
           max_tokens: this.options.llm.maxTokens ?? DEFAULT_MAX_TOKENS,
           ...(this.options.llm.temperature !== undefined ? { temperature: this.options.llm.temperature } : {}),
         },
-        { signal },
+        signal,
+        {
+          idleMs: this.options.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
+          maxMs: this.options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS,
+          maxChars: MAX_REPLY_CHARS,
+          sentenceChars: MAX_SENTENCE_CHARS,
+          toolCalls: MAX_TOOL_CALLS_PER_REPLY,
+          argumentChars: MAX_ARGUMENT_CHARS,
+        },
+        (sentence) => this.#speak(reply, sentence),
       );
-      for await (const chunk of stream) {
-        alive();
-        const delta = chunk.choices[0]?.delta;
-        if (delta?.content) {
-          pending += delta.content;
-          for (let end = SENTENCE_END.exec(pending); end; end = SENTENCE_END.exec(pending)) {
-            this.#speak(reply, pending.slice(0, end.index + end[0].length));
-            pending = pending.slice(end.index + end[0].length);
-          }
-        }
-        for (const call of delta?.tool_calls ?? []) {
-          if (!calls.has(call.index) && calls.size >= MAX_TOOL_CALLS_PER_REPLY) {
-            dropped++;
-            continue;
-          }
-          const known = calls.get(call.index) ?? { id: '', name: '', arguments: '' };
-          calls.set(call.index, {
-            id: call.id ?? known.id,
-            name: known.name + (call.function?.name ?? ''),
-            arguments: known.arguments + (call.function?.arguments ?? ''),
-          });
-        }
-      }
     } catch (error) {
-      // Aborted by a barge-in or the call's end: nothing failed.
-      if (!signal.aborted || stall) this.#failed(reply, stall ?? error);
-      return;
-    } finally {
-      clearTimeout(idle);
+      return this.#failed(reply, error);
     }
-    // The SDK ends an aborted stream's iteration without throwing: a stall is told apart here too.
-    if (signal.aborted) {
-      if (stall) this.#failed(reply, stall);
-      return;
+    if (end.kind === 'aborted') return;
+    if (end.kind === 'cut') {
+      this.#log.warn(errorCode('AGENT_REPLY_TOO_LONG'), { reason: end.reason, provider: 'cascade' }, 'voice agent reply cut at its bound; the call goes on');
+      // Nothing of it was fit to say: the caller hears the apology rather than silence.
+      if (!reply.text) return this.#failed(reply, new Error(end.reason));
     }
-    if (pending.trim()) this.#speak(reply, pending);
-    const toolCalls: ChatCompletionMessageFunctionToolCall[] = [...calls.values()].map((c, index) => ({
+    const dropped = end.droppedCalls;
+    const toolCalls: ChatCompletionMessageFunctionToolCall[] = end.toolCalls.map((c, index) => ({
       id: c.id || `call_${reply.id}_${index}`,
       type: 'function',
       function: { name: c.name, arguments: c.arguments },
     }));
+    const overlong = new Set(end.toolCalls.flatMap((c, index) => (c.overlong ? [toolCalls[index]!.id] : [])));
     if (dropped > 0) this.#refused(`${dropped} tool calls past ${MAX_TOOL_CALLS_PER_REPLY} in one reply were dropped`);
     if (toolCalls.length > 0 && lastRound) {
       // Asked for words and answered with calls again: none runs, and nothing more is asked until the caller speaks.
@@ -281,7 +300,12 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     if (toolCalls.length === 0) this.#done(reply, { role: 'assistant', content: reply.text });
     else this.emit('reply-done', reply.id);
     // The arguments' text as the model wrote it: the bridge reads it strictly (a repeated key is refused).
-    for (const call of toolCalls) this.emit('tool-call', { id: call.id, name: call.function.name, args: call.function.arguments });
+    for (const call of toolCalls) {
+      // The caller spoke meanwhile, and the round was closed: it does not run.
+      if (!this.#awaitingTools.has(call.id)) continue;
+      const args = overlong.has(call.id) ? new Error(`arguments longer than ${MAX_ARGUMENT_CHARS} characters`) : call.function.arguments;
+      this.emit('tool-call', { id: call.id, name: call.function.name, args });
+    }
   }
 
   /** Synthesizes `sentence` after the reply's earlier ones, reporting its audio as it comes. */
