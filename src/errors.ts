@@ -31,6 +31,8 @@ export const ERRORS = {
   SPEECH_ENGINE_UNAUTHORIZED: 'a speech provider refused the API key; the call goes on without it',
   SPEECH_ENGINE_BUSY: 'the offline speech engine is at its limit of engines running at once; this call goes on without transcription',
   SPEECH_ENGINE_FAILED: 'a speech engine crashed, disconnected or stalled; the call goes on without it',
+  SPEECH_RESULT_TOO_LARGE: 'a speech engine reported a result larger than any utterance; its text and words were cut, the call goes on',
+  SPEECH_RESULT_FLOOD: 'a speech engine reported results faster than anyone speaks; the excess was dropped, the call goes on',
   AGENT_MODEL_FAILED:
     "a voice agent's model dropped, refused the key or did not connect in time; the caller heard an apology and the call ended, other calls go on",
   AGENT_MODEL_ERROR: "a voice agent's model reported an error; the call goes on",
@@ -42,6 +44,8 @@ export const ERRORS = {
   AGENT_TOOL_REFUSED:
     "a voice agent's tool call was refused before it ran: arguments that are not JSON, repeat a key or do not fit its parameters (a transfer to a destination the operator did not name), more calls than a turn allows, a second transfer; the model was told why, the call goes on",
   TRANSCRIPT_DELIVERY: 'a transcript could not be written to its file or POSTed to its URL; the call and its transcript go on',
+  TRANSCRIPT_DROPPED:
+    "a transcript result was not delivered: the call's deliveries in flight were at their limit (a slow URL, or an engine flooding results); the call goes on",
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
   RECORDING_FAILED: 'a recording could not be opened or written (disk full, no file descriptors); it stopped, the call goes on',
   FOREIGN_ORIGIN:

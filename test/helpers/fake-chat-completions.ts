@@ -60,6 +60,8 @@ export interface FakeChat {
   baseUrl: string;
   apiKey: string;
   requests: ChatRequestRecord[];
+  /** Requests whose answer was still open at once, at most. */
+  readonly mostInFlight: number;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,8 @@ export async function startFakeChat(options: FakeChatOptions = {}): Promise<Fake
   const tokenMs = 1000 / (options.tokensPerSecond ?? 50);
   const requests: ChatRequestRecord[] = [];
   const sockets = new Set<Socket>();
+  let inFlight = 0;
+  let mostInFlight = 0;
 
   const answer = async (request: IncomingMessage, response: ServerResponse, record: ChatRequestRecord) => {
     const last = record.messages.at(-1);
@@ -186,6 +190,8 @@ export async function startFakeChat(options: FakeChatOptions = {}): Promise<Fake
         bytesSent: 0,
       };
       requests.push(record);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      response.once('close', () => inFlight--);
       void answer(request, response, record);
     });
   });
@@ -198,6 +204,9 @@ export async function startFakeChat(options: FakeChatOptions = {}): Promise<Fake
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     apiKey,
     requests,
+    get mostInFlight() {
+      return mostInFlight;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

@@ -78,6 +78,8 @@ export const MAX_TOOL_ROUNDS_PER_TURN = 4;
 const REPLIES_KEPT = 4;
 /** Messages kept in the history besides the instructions: a long call cannot grow a request without bound. */
 const HISTORY_KEPT = 60;
+/** Characters of the history kept, at most (about 8000 tokens): a few long messages cannot either. */
+const HISTORY_CHARS_KEPT = 32_000;
 
 /** One reply as it is made and heard. */
 interface Reply {
@@ -363,6 +365,8 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   #remember(message: ChatCompletionMessageParam): void {
     this.#history.push(message);
     // Forget the oldest, but never start the history with a tool's answer cut from its call.
-    while (this.#history.length > HISTORY_KEPT || this.#history[0]?.role === 'tool') this.#history.shift();
+    const chars = () => this.#history.reduce((sum, m) => sum + (typeof m.content === 'string' ? m.content.length : 0), 0);
+    while (this.#history.length > 1 && (this.#history.length > HISTORY_KEPT || chars() > HISTORY_CHARS_KEPT)) this.#history.shift();
+    while (this.#history[0]?.role === 'tool') this.#history.shift();
   }
 }
