@@ -68,7 +68,7 @@ const server = await startTestServer({
           streamIdleMs: 1500,
         }),
         // The library's own tools, given the Vonage client the way the docs show it.
-        tools: [...phoneTools(call, vonage), ...(scenario.tools?.(call) ?? [])],
+        tools: [...(scenario.tools?.(call) ?? []), ...phoneTools(call, vonage)],
       });
     }),
   ),
@@ -112,6 +112,18 @@ test('a model that dials the numbers it is given (premium, international): no tr
   assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
 });
 
+test('a model whose arguments repeat a key (a named destination, then a premium number): refused, nothing reaches Vonage', async (t) => {
+  // The operator named destinations: the transfer tool exists, and takes names only.
+  const named = (call: CallSession) => phoneTools(call, { vonage, transfer: 'sales=+447700900001' });
+  // JSON.parse reads the last: a check of the first (a log, a person, another parser) sees a harmless value.
+  const rawArguments = '{"destination":"sales","number":"447700900001","number":"88213001234"}';
+  const { chat, texts, grownMb } = await attack('447700900206', [{ call: 'transfer_call', rawArguments, then: 'Sorry.' }], { tools: named });
+  t.diagnostic(`repeated key: ${chat.requests.length} chat requests, heap +${grownMb.toFixed(1)} MB`);
+  assert.ok(!texts.some((text) => text.startsWith('REST transfer')), texts.join('\n'));
+  assert.ok(server.logs.some((line) => line.code === 'VS_ERR_AGENT_TOOL_REFUSED' && /"number" is given twice/.test(String(line.reason))));
+  assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+});
+
 test('a model in a tool loop (40 calls a reply, every result answered with 40 more): a handful of requests and runs, memory bounded', async (t) => {
   let ran = 0;
   const lookup = () => [
@@ -133,7 +145,7 @@ test('a model in a tool loop (40 calls a reply, every result answered with 40 mo
   assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
 });
 
-test("a model that sends one endless line: cut at the reply's byte cap, the caller hears the apology", async (t) => {
+test("a model that sends one endless line: cut at the reply's byte cap", async (t) => {
   const { chat, grownMb } = await attack('447700900203', [{ say: 'Hello.' }], { model: 'fake-endless-line' });
   const sent = chat.requests[0]?.bytesSent ?? 0;
   t.diagnostic(`endless line: ${(sent / MB).toFixed(1)} MB sent before the cut, heap +${grownMb.toFixed(1)} MB`);
