@@ -182,7 +182,9 @@ test("serve --app agent --agent-provider cascade: the server's PocketSphinx and 
     ['system', 'assistant', 'user'],
   );
   assert.equal(request!.messages[1]!.content, GREETING);
-  // No destination named: no transfer tool (the model can never pick a number).
+  // No destination named: no transfer tool (the model can never pick a number), and the default
+  // instructions do not speak of transfers at all.
+  assert.doesNotMatch(String(request!.messages[0]!.content), /transfer|number/i);
   assert.deepEqual(
     request!.tools?.map((tool) => tool.function.name),
     ['hang_up'],
