@@ -5,7 +5,7 @@
  * the destinations the operator named, once per call, with arguments read strictly; a model in a tool
  * loop is stopped by the turn's bounds; tools run a few at a time; the JWT is signed once.
  */
-import { test, after } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { Voice } from '@vonage/voice';
@@ -73,8 +73,19 @@ async function scenario(to: string, turns: ChatTurn[], extra: { model?: string; 
   return chat;
 }
 
-const call = (to: string, durationMs = 2500) =>
-  emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, to, durationMs, talk: 'skip', audio: { kind: 'silence' } });
+/**
+ * A call to `to` that lasts until `done()` holds (awaited, not timed: a loaded machine only makes it
+ * slower), then is hung up through Vonage's REST API; one that ends itself (a transfer) ends sooner.
+ */
+async function call(to: string, done: () => boolean) {
+  const placed = emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, to, durationMs: 60_000, talk: 'skip', audio: { kind: 'silence' } });
+  let ended = false;
+  void placed.finally(() => (ended = true));
+  await waitFor(() => ended || done(), 30_000, `the scenario of ${to}`);
+  const session = [...server.server.registry.activeSessions()].find((active) => active.identity.to === to);
+  if (!ended && session?.identity.uuid) await vonage.hangupCall(session.identity.uuid);
+  return placed;
+}
 const texts = (result: { timeline: Array<{ text: string }> }) => result.timeline.map((entry) => entry.text);
 const refusals = () => server.logs.filter((line) => line.code === 'VS_ERR_AGENT_TOOL_REFUSED');
 
@@ -91,69 +102,74 @@ test('the transfer tool offers the named destinations only; with none named ther
   assert.throws(() => phoneTools(someCall, { transfer: 'premium=09001234567' }), /VS_ERR_CONFIG_INVALID|not an E\.164 number/);
 });
 
-test('a model asked to dial a number (a premium one) is refused: nothing reaches Vonage, the model is told why', async () => {
-  const chat = await scenario('447700900101', [{ call: 'transfer_call', arguments: { number: '+88213001234' }, then: 'Sorry, I cannot do that.' }]);
-  const before = refusals().length;
-  const result = await call('447700900101');
-  assert.ok(!texts(result).some((text) => text.startsWith('REST transfer')), texts(result).join('\n'));
-  await waitFor(() => chat.requests.length >= 2, 3000, 'the answer to the refusal');
-  const answer = chat.requests[1]!.messages.find((m) => m.role === 'tool')?.content ?? '';
-  assert.match(answer, /refused.*destination/, answer);
-  assert.ok(refusals().length > before);
-  assert.ok(!server.logs.some((line) => line.msg === 'agent transferred the call'));
-});
+// The calls run side by side, each its own number and chat model.
+describe('tools on calls', { concurrency: true }, () => {
+  test('a model asked to dial a number (a premium one) is refused: nothing reaches Vonage, the model is told why', async () => {
+    const chat = await scenario('447700900101', [{ call: 'transfer_call', arguments: { number: '+88213001234' }, then: 'Sorry, I cannot do that.' }]);
+    const before = refusals().length;
+    // Done when the model has been told of the refusal (its second request).
+    const result = await call('447700900101', () => chat.requests.length >= 2);
+    assert.ok(!texts(result).some((text) => text.startsWith('REST transfer')), texts(result).join('\n'));
+    const answer = chat.requests[1]!.messages.find((m) => m.role === 'tool')?.content ?? '';
+    assert.match(answer, /refused.*destination/, answer);
+    assert.ok(refusals().length > before);
+    assert.ok(!server.logs.some((line) => line.msg === 'agent transferred the call'));
+  });
 
-test('arguments that repeat a key are refused, not read as their last value', async () => {
-  // JSON.parse reads this as "sales"; a reader of the first value (a log, a person) sees "desk".
-  const chat = await scenario('447700900102', [{ call: 'transfer_call', rawArguments: '{"destination":"desk","destination":"sales"}', then: 'Sorry.' }]);
-  const result = await call('447700900102');
-  assert.ok(!texts(result).some((text) => text.startsWith('REST transfer')), texts(result).join('\n'));
-  await waitFor(() => chat.requests.length >= 2, 3000, 'the answer to the refusal');
-  assert.match(chat.requests[1]!.messages.find((m) => m.role === 'tool')?.content ?? '', /"destination" is given twice/);
-  assert.ok(refusals().some((line) => /given twice/.test(String(line.reason))));
-});
+  test('arguments that repeat a key are refused, not read as their last value', async () => {
+    // JSON.parse reads this as "sales"; a reader of the first value (a log, a person) sees "desk".
+    const chat = await scenario('447700900102', [{ call: 'transfer_call', rawArguments: '{"destination":"desk","destination":"sales"}', then: 'Sorry.' }]);
+    // Done when the model has been told of the refusal (its second request).
+    const result = await call('447700900102', () => chat.requests.length >= 2);
+    assert.ok(!texts(result).some((text) => text.startsWith('REST transfer')), texts(result).join('\n'));
+    assert.match(chat.requests[1]!.messages.find((m) => m.role === 'tool')?.content ?? '', /"destination" is given twice/);
+    assert.ok(refusals().some((line) => /given twice/.test(String(line.reason))));
+  });
 
-test('a named destination is transferred to, once: a second transfer in the same reply is refused', async () => {
-  await scenario('447700900103', [{ say: 'Transferring you.', call: 'transfer_call', arguments: { destination: 'sales' }, repeat: 2 }]);
-  const result = await call('447700900103', 3000);
-  assert.equal(texts(result).filter((text) => text.startsWith('REST transfer')).length, 1, texts(result).join('\n'));
-  assert.ok(server.logs.some((line) => line.msg === 'agent transferred the call' && line.to === 'sales' && line.endpoint === '+447700900001'));
-  assert.ok(refusals().some((line) => /already transferred/.test(String(line.reason))));
-});
+  test('a named destination is transferred to, once: a second transfer in the same reply is refused', async () => {
+    await scenario('447700900103', [{ say: 'Transferring you.', call: 'transfer_call', arguments: { destination: 'sales' }, repeat: 2 }]);
+    // The transfer ends the call's socket leg: the call ends by itself.
+    const result = await call('447700900103', () => false);
+    assert.equal(texts(result).filter((text) => text.startsWith('REST transfer')).length, 1, texts(result).join('\n'));
+    assert.ok(server.logs.some((line) => line.msg === 'agent transferred the call' && line.to === 'sales' && line.endpoint === '+447700900001'));
+    assert.ok(refusals().some((line) => /already transferred/.test(String(line.reason))));
+  });
 
-test('a model that answers every tool result with more calls is stopped by the turn: rounds, calls per turn and at once bounded', async (t) => {
-  let ran = 0;
-  let running = 0;
-  let mostRunning = 0;
-  const lookup = () => [
-    defineTool({
-      name: 'lookup',
-      description: 'Look something up',
-      parameters: z.object({}),
-      execute: async () => {
-        ran++;
-        mostRunning = Math.max(mostRunning, ++running);
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        running--;
-        return 'nothing found';
-      },
-    }),
-  ];
-  // Forty calls in every reply, and every result answered with forty more.
-  const chat = await scenario('447700900104', [{ call: 'lookup', arguments: {}, repeat: 40, again: true }], { tools: lookup });
-  await call('447700900104', 3000);
-  const requests = chat.requests.length;
-  assert.ok(requests <= MAX_TOOL_ROUNDS_PER_TURN + 1, `${requests} chat requests in one turn`);
-  assert.ok(ran <= MAX_TOOL_CALLS_PER_TURN, `${ran} tool runs`);
-  assert.ok(mostRunning <= MAX_TOOLS_RUNNING, `${mostRunning} at once`);
-  // The last request asked for words, and every request set max_tokens.
-  assert.equal(chat.requests.at(-1)!.toolChoice, 'none');
-  assert.ok(chat.requests.every((request) => typeof request.maxTokens === 'number' && request.maxTokens > 0));
-  t.diagnostic(`tool loop: ${requests} requests, ${ran} runs, at most ${mostRunning} at once`);
+  test('a model that answers every tool result with more calls is stopped by the turn: rounds, calls per turn and at once bounded', async (t) => {
+    let ran = 0;
+    let running = 0;
+    let mostRunning = 0;
+    const lookup = () => [
+      defineTool({
+        name: 'lookup',
+        description: 'Look something up',
+        parameters: z.object({}),
+        execute: async () => {
+          ran++;
+          mostRunning = Math.max(mostRunning, ++running);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          running--;
+          return 'nothing found';
+        },
+      }),
+    ];
+    // Forty calls in every reply, and every result answered with forty more.
+    const chat = await scenario('447700900104', [{ call: 'lookup', arguments: {}, repeat: 40, again: true }], { tools: lookup });
+    // Done when the request that asked for words (after the turn's last tool round) has been answered.
+    await call('447700900104', () => chat.requests.some((request) => request.toolChoice === 'none' && request.done) || chat.requests.length > 5);
+    const requests = chat.requests.length;
+    assert.ok(requests <= MAX_TOOL_ROUNDS_PER_TURN + 1, `${requests} chat requests in one turn`);
+    assert.ok(ran <= MAX_TOOL_CALLS_PER_TURN, `${ran} tool runs`);
+    assert.ok(mostRunning <= MAX_TOOLS_RUNNING, `${mostRunning} at once`);
+    // The last request asked for words, and every request set max_tokens.
+    assert.equal(chat.requests.at(-1)!.toolChoice, 'none');
+    assert.ok(chat.requests.every((request) => typeof request.maxTokens === 'number' && request.maxTokens > 0));
+    t.diagnostic(`tool loop: ${requests} requests, ${ran} runs, at most ${mostRunning} at once`);
+  });
 });
 
 test('the Vonage application JWT is signed once for many requests, and again near its expiry', async () => {
-  // The transfers above used one token between them.
+  // The calls above (a transfer and the hang-ups' REST requests) used one token between them.
   assert.equal(auth.signatures, 1);
   let now = Date.now();
   const clocked = new TokenCachingAuth({ applicationId: APPLICATION_ID, privateKey }, () => now);

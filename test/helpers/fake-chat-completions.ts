@@ -53,6 +53,8 @@ export interface ChatRequestRecord {
   toolChoice?: unknown;
   /** Bytes written to the client before it went away (the hostile models). */
   bytesSent: number;
+  /** The answer is over: ended, or the client went away. */
+  done: boolean;
 }
 
 export interface FakeChat {
@@ -188,10 +190,14 @@ export async function startFakeChat(options: FakeChatOptions = {}): Promise<Fake
         aborted: false,
         tokens: 0,
         bytesSent: 0,
+        done: false,
       };
       requests.push(record);
       mostInFlight = Math.max(mostInFlight, ++inFlight);
-      response.once('close', () => inFlight--);
+      response.once('close', () => {
+        inFlight--;
+        record.done = true;
+      });
       void answer(request, response, record);
     });
   });
