@@ -41,13 +41,21 @@ export const ERRORS = {
   SPEECH_ENGINE_UNAUTHORIZED: 'a speech provider refused the API key; the call goes on without it',
   SPEECH_ENGINE_BUSY: 'the offline speech engine is at its limit of engines running at once; this call goes on without transcription',
   SPEECH_ENGINE_FAILED: 'a speech engine crashed, disconnected or stalled; the call goes on without it',
+  SPEECH_RESULT_TOO_LARGE: 'a speech engine reported a result larger than any utterance; its text and words were cut, the call goes on',
+  SPEECH_RESULT_FLOOD: 'a speech engine reported results faster than anyone speaks; the excess was dropped, the call goes on',
   AGENT_MODEL_FAILED:
     "a voice agent's model dropped, refused the key or did not connect in time; the caller heard an apology and the call ended, other calls go on",
   AGENT_MODEL_ERROR: "a voice agent's model reported an error; the call goes on",
   AGENT_MODEL_SILENT: "a voice agent's model did not answer in time; the caller heard an apology, and after a second silence the call ended",
   AGENT_AUDIO_TOO_LARGE: "a voice agent's model sent an audio chunk larger than any real one; it was dropped, the call goes on",
-  AGENT_TOOL_FAILED: "a voice agent's tool threw or was called with arguments that do not fit its parameters; the model was told, the call goes on",
+  AGENT_REPLY_TOO_LONG:
+    "a voice agent's reply ran past a bound (its audio's length, audio held ahead of the pacer, its text, or its chat stream's bytes or time); it was cut there, the provider was told what the caller heard, the call goes on",
+  AGENT_TOOL_FAILED: "a voice agent's tool threw; the model was told, the call goes on",
+  AGENT_TOOL_REFUSED:
+    "a voice agent's tool call was refused before it ran: arguments that are not JSON, repeat a key or do not fit its parameters (a transfer to a destination the operator did not name), more calls than a turn allows, a second transfer; the model was told why, the call goes on",
   TRANSCRIPT_DELIVERY: 'a transcript could not be written to its file or POSTed to its URL; the call and its transcript go on',
+  TRANSCRIPT_DROPPED:
+    "a transcript result was not delivered: the call's deliveries in flight were at their limit (a slow URL, or an engine flooding results); the call goes on",
   APP_FAILED: 'the call app threw; its call was ended, the server goes on',
   RECORDING_FAILED: 'a recording could not be opened or written (disk full, no file descriptors); it stopped, the call goes on',
   FOREIGN_ORIGIN:

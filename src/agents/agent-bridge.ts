@@ -9,27 +9,26 @@
  *   makes the provider's memory match as its protocol allows (`AgentLink.truncation`);
  * - turns and latency: our own detector times the caller's end of speech for every provider, so the
  *   model's share and ours are measured alike (turn-log.ts); the dashboard shows them;
- * - tools: whatever a tool returns or throws, sync or async, becomes its answer to the model;
+ * - tools (tool-runner.ts): arguments read strictly, calls per turn and at once bounded, and whatever
+ *   a tool returns or throws, sync or async, becomes its answer to the model;
  * - faults (model-watch.ts): a provider that fails, drops, stalls, errs or floods ends or degrades
  *   only this call, with a coded line and an apology.
  */
 import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import type { CallSession } from '../call/call-session.js';
-import { errorCode } from '../errors.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
 import { z } from 'zod';
 import type { AgentBargeIn, AgentLink, AgentProvider, AgentTool, Interruption, LinkProvider, ToolDeclaration, VoiceAgent } from './agent-link.js';
 import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback } from './reply-playback.js';
+import { callerTookTurn, ToolRunner } from './tool-runner.js';
 import { TurnLog } from './turn-log.js';
 
 /** Arrival times kept of the caller's frames (60 s), to time the end of speech. */
 const ARRIVALS_KEPT = 3000;
 /** Cut replies remembered, to drop their audio still in flight. */
 const DISCARDED_KEPT = 16;
-/** A tool's answer to the model is cut at this many characters: a runaway tool cannot flood the provider. */
-const MAX_TOOL_OUTPUT = 8000;
 
 export interface StartVoiceAgentOptions extends ModelWatchOptions {
   provider: AgentProvider;
@@ -60,7 +59,7 @@ export class AgentBridge implements VoiceAgent {
   /** Made at the first reply audio, when the link's output rate is final. */
   #playback: ReplyPlayback | undefined;
   readonly #watch: ModelWatch;
-  readonly #tools: Map<string, AgentTool>;
+  readonly #tools: ToolRunner;
   readonly #bargeIn: AgentBargeIn;
   #toLink: Resampler | undefined;
   #connected = false;
@@ -78,7 +77,7 @@ export class AgentBridge implements VoiceAgent {
   ) {
     this.turns = new TurnLog((activity) => call.report(activity), options.provider.name);
     this.#bargeIn = options.bargeIn ?? 'both';
-    this.#tools = new Map((options.tools ?? []).map((tool) => [tool.name, tool]));
+    this.#tools = new ToolRunner(call, options.tools ?? []);
     this.#watch = new ModelWatch(call, options, () => {
       this.#playback?.reset();
       this.#link?.close();
@@ -108,11 +107,12 @@ export class AgentBridge implements VoiceAgent {
     try {
       link = this.options.provider.link({
         instructions: this.options.instructions,
-        tools: [...this.#tools.values()].map(toolDeclaration),
+        tools: this.#tools.tools.map(toolDeclaration),
         ...(this.options.greeting ? { greeting: this.options.greeting } : {}),
         callRate: call.sampleRate,
         call,
         log: call.log,
+        replyRoom: () => this.#playback?.room() ?? Promise.resolve(),
       });
     } catch (error) {
       this.#watch.lost(`cannot start the ${this.options.provider.name} agent: ${(error as Error).message}`);
@@ -129,6 +129,7 @@ export class AgentBridge implements VoiceAgent {
     call.on('audio', (frame) => this.#fromCaller(frame));
     void call.listen();
     call.on('speech-start', () => {
+      callerTookTurn(call);
       this.#watch.answered(false);
       if (this.#bargeIn !== 'model') this.#interrupt('speech');
     });
@@ -151,7 +152,10 @@ export class AgentBridge implements VoiceAgent {
 
   /** Made at the first reply audio: a link's output rate is final by then (it may learn it while connecting). */
   #playbackOf(link: AgentLink): ReplyPlayback {
-    this.#playback ??= new ReplyPlayback(this.call, link.outputRate, (replyId, wall) => this.turns.firstFrameOut(replyId, wall));
+    this.#playback ??= new ReplyPlayback(this.call, link.outputRate, (replyId, wall) => this.turns.firstFrameOut(replyId, wall), {
+      maxReplyMs: this.options.maxReplyMs,
+      maxBacklogMs: this.options.maxBacklogMs,
+    });
     return this.#playback;
   }
 
@@ -167,7 +171,9 @@ export class AgentBridge implements VoiceAgent {
       if (this.#replyBytes >= (link.outputRate / 1000) * FRAME_MS * 2) this.turns.firstAudio(replyId, performance.now());
       this.#watch.answered();
       const playback = this.#playbackOf(link);
-      if (!playback.write({ replyId, itemId: replyId, contentIndex: 0 }, pcm)) this.#watch.tooLarge(pcm.length, playback.maxChunkBytes);
+      const written = playback.write({ replyId, itemId: replyId, contentIndex: 0 }, pcm);
+      if (written === 'too-large') this.#watch.tooLarge(pcm.length, playback.maxChunkBytes);
+      else if (written !== 'queued') this.#cutAtLimit(link, playback, replyId, written);
     });
     link.on('reply-text', (replyId, text) => this.turns.agentTranscript(replyId, text));
     link.on('reply-done', (replyId) => {
@@ -177,6 +183,7 @@ export class AgentBridge implements VoiceAgent {
       this.#watch.answered();
     });
     link.on('caller-started', () => {
+      callerTookTurn(this.call);
       this.#watch.answered(false);
       if (this.#bargeIn !== 'speech') this.#interrupt('model');
     });
@@ -227,6 +234,23 @@ export class AgentBridge implements VoiceAgent {
     if (active !== null && !cuts.some((cut) => cut.replyId === active)) link.interrupted({ replyId: active, heardMs: 0, sentMs: 0 });
   }
 
+  /**
+   * A reply ran past its length, or its provider sent audio far faster than it plays and past what a
+   * call holds: the rest of it is dropped, and the provider is told it was cut where the caller's
+   * audio ends (everything taken will be heard). The call goes on.
+   */
+  #cutAtLimit(link: AgentLink, playback: ReplyPlayback, replyId: string, why: 'too-long' | 'backlog'): void {
+    this.#discard(replyId);
+    if (this.#activeReply === replyId) this.#activeReply = null;
+    const heardMs = Math.floor(playback.takenMs(replyId));
+    this.#watch.replyCut(why === 'too-long' ? `the reply ran past ${playback.maxReplyMs / 1000} s` : 'the provider sent audio far faster than it plays', {
+      provider: link.provider,
+      heardMs,
+    });
+    this.turns.interrupted(replyId, heardMs, heardMs);
+    link.interrupted({ replyId, heardMs, sentMs: heardMs, by: 'limit' });
+  }
+
   /** Replies cut short; a provider may never end them, so only the latest few are kept. */
   #discard(replyId: string): void {
     this.#discarded.add(replyId);
@@ -236,27 +260,10 @@ export class AgentBridge implements VoiceAgent {
   async #runTool(request: { id: string; name: string; args: unknown }): Promise<void> {
     this.#watch.answered();
     this.call.report({ kind: 'tool-call', callId: request.id, name: request.name, arguments: request.args });
-    const tool = this.#tools.get(request.name);
-    let output: string;
-    let failed = !tool;
-    if (!tool) output = `There is no tool named ${request.name}.`;
-    else {
-      try {
-        const args = tool.parameters.parse(request.args ?? {});
-        const result: unknown = await tool.execute(args);
-        output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
-      } catch (error) {
-        this.call.log.warn(
-          { code: errorCode('AGENT_TOOL_FAILED'), tool: request.name, detail: (error as Error)?.message ?? String(error) },
-          'voice agent tool failed',
-        );
-        output = `The tool ${request.name} failed: ${(error as Error)?.message ?? 'unknown error'}`;
-        failed = true;
-      }
-    }
-    this.call.report({ kind: 'tool-result', callId: request.id, name: request.name, result: output, ...(failed ? { failed } : {}) });
+    const output = await this.#tools.run(request.name, request.args);
+    this.call.report({ kind: 'tool-result', callId: request.id, name: request.name, result: output });
     if (this.#watch.done || !this.#link) return;
-    this.#link.toolResult(request.id, request.name, output.slice(0, MAX_TOOL_OUTPUT));
+    this.#link.toolResult(request.id, request.name, output);
     this.#watch.owed();
   }
 }

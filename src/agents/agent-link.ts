@@ -38,7 +38,11 @@ export interface AgentLinkEvents {
   'caller-started': [];
   /** What the caller said, as the provider heard it. */
   'caller-text': [text: string];
-  /** The provider asks for a tool; the bridge answers with `toolResult`. */
+  /**
+   * The provider asks for a tool; the bridge answers with `toolResult`. `args`: parsed (strictly:
+   * strict-json.ts), their JSON text (the bridge reads it strictly), or an Error saying why the
+   * provider's message could not be read (the model is told).
+   */
   'tool-call': [call: { id: string; name: string; args: unknown }];
   /** The provider reported an error; the call goes on. */
   error: [detail: string];
@@ -57,6 +61,12 @@ export interface AgentLinkContext {
   /** The call itself, for a provider built on the call's own speech layer (the cascade). */
   call: CallSession;
   log: Logger;
+  /**
+   * Resolves when the reply audio emitted so far has been taken by the call's pacer and it has room
+   * again. A link that can wait before reading more (a synthesizer's stream, an HTTP body) awaits it
+   * between chunks: it then reads only as fast as the caller hears (reply-playback.ts).
+   */
+  replyRoom(): Promise<void>;
 }
 
 /** What interrupts the agent: the provider's voice detection, ours, or either. */
@@ -72,11 +82,12 @@ export interface Interruption {
   by: 'model' | 'speech';
 }
 
-/** What the caller heard of a reply they talked over. */
+/** What the caller heard of a reply they talked over, or of one cut at a bound (`by: 'limit'`: too long). */
 export interface HeardCut {
   replyId: string;
   heardMs: number;
   sentMs: number;
+  by?: 'caller' | 'limit';
 }
 
 export interface AgentLink extends EventEmitter<AgentLinkEvents> {

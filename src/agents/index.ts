@@ -28,7 +28,10 @@ export {
   type Interruption,
 } from './vonage-realtime-transport.js';
 export { startAgent, DEFAULT_REALTIME_MODEL, OPENAI_REALTIME_URL, type StartAgentOptions, type AgentOnCall } from './start-agent.js';
-export { phoneTools, defineTool } from './call-tools.js';
+export { phoneTools, defineTool, type PhoneToolsOptions } from './call-tools.js';
+export { ToolRefusal, MAX_TOOL_CALLS_PER_TURN, MAX_TOOLS_RUNNING } from './tool-runner.js';
+export { TokenCachingAuth } from './vonage-auth.js';
+export { DestinationTable, type NamedDestination, type Endpoint } from '../telephony/destinations.js';
 export { callTools, realtimeTool } from './realtime-tools.js';
 export { TurnLog } from './turn-log.js';
 export type { AgentTurnSnapshot } from '../call/call-snapshot.js';

@@ -8,7 +8,8 @@
  * - a model that takes the socket and says nothing: an answer must begin within `responseTimeoutMs`
  *   of the caller's end of speech or of a requested response; the first silence is logged and
  *   apologised for, a second in a row ends the call like a failed model;
- * - an audio chunk larger than any real one: dropped, logged, the reply goes on.
+ * - an audio chunk larger than any real one: dropped, logged, the reply goes on;
+ * - a reply past its bounds (reply-playback.ts; the cascade's text and stream): cut, logged, the call goes on.
  *
  * The process and every other call go on whatever the model does.
  */
@@ -34,6 +35,13 @@ export interface ModelWatchOptions {
   responseTimeoutMs?: number;
   /** Connecting to the model past this is a failure, ms (default 10 000). */
   connectTimeoutMs?: number;
+  /** A reply's audio past this is cut there, ms (default 120 000: reply-playback.ts). */
+  maxReplyMs?: number;
+  /**
+   * Reply audio a provider pushes faster than it plays is held up to this beyond the pacer's 10 s
+   * queue; past it the reply is cut, ms (default 45 000: reply-playback.ts).
+   */
+  maxBacklogMs?: number;
 }
 
 export class ModelWatch {
@@ -107,6 +115,11 @@ export class ModelWatch {
   /** An audio chunk no real model sends was dropped. */
   tooLarge(bytes: number, maxBytes: number): void {
     this.#log.warn(errorCode('AGENT_AUDIO_TOO_LARGE'), { bytes, maxBytes }, 'voice agent model sent an oversized audio chunk; dropped');
+  }
+
+  /** A reply ran past a bound (its length, what is held of it, its text or its stream): it was cut there. */
+  replyCut(reason: string, fields: Record<string, unknown>): void {
+    this.#log.warn(errorCode('AGENT_REPLY_TOO_LONG'), { reason, ...fields }, 'voice agent reply cut at its bound; the call goes on');
   }
 
   /** The model is gone or never came: one coded line, an apology, the call ends. The process goes on. */

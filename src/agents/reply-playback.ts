@@ -6,6 +6,13 @@
  * audio started (`CallSession.scheduledMs` at its first write), not what the model sent.
  *
  * An interruption starts a new generation: writes still queued from the old one are dropped.
+ *
+ * Memory is bounded whatever the provider sends. A link that can wait (the cascade's synthesizer, an
+ * HTTP body, a child process) waits for `room()` between chunks: it is read only as fast as the
+ * pacer takes audio. A provider whose SDK pushes audio (a WebSocket it reads itself) cannot be
+ * paused: what is held here beyond the pacer's queue is capped (`maxBacklogMs`), and so is a reply's
+ * length (`maxReplyMs`); past either, `write` refuses and the bridge cuts the reply (a coded line,
+ * the provider told where).
  */
 import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
@@ -26,9 +33,13 @@ export interface ReplyCut extends ReplyKey {
   sentMs: number;
 }
 
+/** Replies whose length is counted: a cap needs only the latest ones. */
+const REPLIES_COUNTED = 16;
+
 interface PlayingItem extends ReplyKey {
   /** `call.scheduledMs` at the item's first write; undefined until then. */
   startMs: number | undefined;
+  /** Audio handed to the pacer, ms. */
   writtenMs: number;
 }
 
@@ -37,6 +48,16 @@ interface PlayingItem extends ReplyKey {
  * is a broken or hostile peer.
  */
 export const MAX_REPLY_CHUNK_SECONDS = 20;
+/**
+ * Audio held here beyond the pacer's own queue (10 s), per call, by default: a provider bursting a
+ * long reply at four times real time fills it after about a minute of reply. 45 s at 24 kHz is 2.2 MB.
+ */
+export const DEFAULT_MAX_BACKLOG_MS = 45_000;
+/** A reply longer than this is cut there: two minutes of one turn on the phone is a model that does not stop. */
+export const DEFAULT_MAX_REPLY_MS = 120_000;
+
+/** What `write` did with a chunk: queued, or refused because it is too large, its reply too long, or too much is held. */
+export type ReplyWrite = 'queued' | 'too-large' | 'too-long' | 'backlog';
 
 export class ReplyPlayback {
   #items: PlayingItem[] = [];
@@ -45,16 +66,26 @@ export class ReplyPlayback {
   #fromModel: Resampler | undefined;
   /** A reply whose first frame out is awaited (for its latency). */
   #awaitingFrameOut: string | undefined;
+  readonly maxReplyMs: number;
+  readonly maxBacklogMs: number;
+  /** Bytes (call rate) queued here and not yet handed to the pacer. */
+  #heldBytes = 0;
+  /** Audio taken of each reply, ms (the latest few replies). */
+  readonly #replyMs = new Map<string, number>();
 
   /**
    * @param modelRate the model's audio rate (PCM16 mono)
    * @param onFirstFrameOut the first frame of a reply left for Vonage, at this wall time
+   * @param limits a reply's audio past `maxReplyMs` is refused (`too-long`), and audio held here past `maxBacklogMs` (`backlog`)
    */
   constructor(
     private readonly call: CallSession,
     private readonly modelRate: number,
     onFirstFrameOut: (replyId: string, wall: number) => void,
+    limits: { maxReplyMs?: number | undefined; maxBacklogMs?: number | undefined } = {},
   ) {
+    this.maxReplyMs = limits.maxReplyMs ?? DEFAULT_MAX_REPLY_MS;
+    this.maxBacklogMs = limits.maxBacklogMs ?? DEFAULT_MAX_BACKLOG_MS;
     const untap = call.tapOutbound(() => {
       if (this.#awaitingFrameOut === undefined) return;
       onFirstFrameOut(this.#awaitingFrameOut, performance.now());
@@ -64,30 +95,57 @@ export class ReplyPlayback {
   }
 
   /**
-   * Queues `pcm` (model rate) of the item `key`, after everything queued before it. False: the chunk
-   * is over MAX_REPLY_CHUNK_SECONDS and was dropped unread (resampling it would hold every call's loop).
+   * Queues `pcm` (model rate) of the item `key`, after everything queued before it. Refused, and
+   * dropped: a chunk over MAX_REPLY_CHUNK_SECONDS, unread (`too-large`: resampling it would hold every
+   * call's loop); audio past the reply's `maxReplyMs` (`too-long`); more than `maxBacklogMs` held
+   * here (`backlog`).
    */
-  write(key: ReplyKey, pcm: Buffer): boolean {
-    if (pcm.length > this.maxChunkBytes) return false;
+  write(key: ReplyKey, pcm: Buffer): ReplyWrite {
+    if (pcm.length > this.maxChunkBytes) return 'too-large';
+    const ms = (pcm.length / 2 / this.modelRate) * 1000;
+    const replyMs = this.#replyMs.get(key.replyId) ?? 0;
+    if (replyMs + ms > this.maxReplyMs) return 'too-long';
     let item = this.#items.find((i) => i.replyId === key.replyId && i.itemId === key.itemId && i.contentIndex === key.contentIndex);
     if (!item) {
       item = { ...key, startMs: undefined, writtenMs: 0 };
       this.#items.push(item);
     }
     this.#fromModel ??= this.call.sampleRate === this.modelRate ? undefined : new Resampler(this.modelRate, this.call.sampleRate);
+    const heldBytes = this.#heldBytes + ms * (this.call.sampleRate / 1000) * 2;
+    if (heldBytes > (this.maxBacklogMs / 1000) * this.call.sampleRate * 2) return 'backlog';
     const out = this.#fromModel ? floatToPcm16(this.#fromModel.process(pcm16ToFloat(pcm))) : pcm;
+    this.#heldBytes += out.length;
+    this.#replyMs.delete(key.replyId);
+    this.#replyMs.set(key.replyId, replyMs + ms);
+    if (this.#replyMs.size > REPLIES_COUNTED) this.#replyMs.delete(this.#replyMs.keys().next().value!);
     const generation = this.#generation;
     const playing = item;
     this.#writing = this.#writing.then(async () => {
-      if (generation !== this.#generation || this.call.state === 'ended') return;
+      // A reset zeroed what was held and dropped these writes.
+      if (generation !== this.#generation) return;
+      this.#heldBytes -= out.length;
+      if (this.call.state === 'ended') return;
       if (playing.startMs === undefined) {
         playing.startMs = this.call.scheduledMs;
         this.#awaitingFrameOut = playing.replyId;
       }
-      playing.writtenMs += (pcm.length / 2 / this.modelRate) * 1000;
+      playing.writtenMs += ms;
       await this.call.write(out);
     });
-    return true;
+    return 'queued';
+  }
+
+  /**
+   * Resolves when everything written so far has been taken by the pacer, and the pacer has room: a
+   * link that can wait (a synthesizer's stream, an HTTP body) reads its next chunk then.
+   */
+  room(): Promise<void> {
+    return this.#writing;
+  }
+
+  /** Audio taken of a reply so far, ms: what the caller will have heard of it once it has played. */
+  takenMs(replyId: string): number {
+    return this.#replyMs.get(replyId) ?? 0;
   }
 
   /** Largest audio chunk taken, bytes at the model's rate. */
@@ -135,5 +193,6 @@ export class ReplyPlayback {
     this.#items = [];
     this.#fromModel = undefined;
     this.#writing = Promise.resolve();
+    this.#heldBytes = 0;
   }
 }

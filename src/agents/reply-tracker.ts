@@ -58,6 +58,7 @@ export class ReplyTracker {
     const reply = this.#current?.id === cut.replyId ? this.#current : this.#recent.find((r) => r.id === cut.replyId);
     if (!reply) return undefined;
     const heard = heardWords(reply.text, cut.heardMs, Math.max(cut.sentMs, reply.sentMs));
-    return `The caller talked over your last reply; ${heard ? `they heard only this much of it: "${heard}".` : 'they heard none of it.'}`;
+    const what = cut.by === 'limit' ? 'Your last reply was too long and was cut short' : 'The caller talked over your last reply';
+    return `${what}; ${heard ? `they heard only this much of it: "${heard}".` : 'they heard none of it.'}`;
   }
 }

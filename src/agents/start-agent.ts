@@ -29,6 +29,10 @@ export interface StartAgentOptions {
   errorMessage?: string | false;
   /** An answer must begin this soon after the caller stops (default 8000 ms); see the transport. */
   responseTimeoutMs?: number;
+  /** A reply's audio past this is cut there, ms (default 120 000). */
+  maxReplyMs?: number;
+  /** Reply audio held beyond the pacer's queue, at most, ms (default 45 000); past it the reply is cut. */
+  maxBacklogMs?: number;
   session?: Partial<RealtimeSessionOptions>;
 }
 
@@ -63,6 +67,8 @@ export function startAgent(call: CallSession, options: StartAgentOptions): Agent
     ...(options.failureMessage !== undefined ? { failureMessage: options.failureMessage } : {}),
     ...(options.errorMessage !== undefined ? { errorMessage: options.errorMessage } : {}),
     ...(options.responseTimeoutMs !== undefined ? { responseTimeoutMs: options.responseTimeoutMs } : {}),
+    ...(options.maxReplyMs !== undefined ? { maxReplyMs: options.maxReplyMs } : {}),
+    ...(options.maxBacklogMs !== undefined ? { maxBacklogMs: options.maxBacklogMs } : {}),
   });
   const session = new RealtimeSession(options.agent, {
     ...options.session,

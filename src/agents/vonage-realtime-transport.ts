@@ -28,6 +28,7 @@ import { FRAME_MS } from '../protocol/audio-format.js';
 import type { AgentBargeIn, Interruption } from './agent-link.js';
 import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback, type ReplyKey } from './reply-playback.js';
+import { callerTookTurn } from './tool-runner.js';
 import { TurnLog } from './turn-log.js';
 
 export { DEFAULT_ERROR_MESSAGE, DEFAULT_FAILURE_MESSAGE, DEFAULT_RESPONSE_TIMEOUT_MS } from './model-watch.js';
@@ -80,7 +81,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     this.call = options.call;
     this.turns = new TurnLog((activity) => options.call.report(activity), 'openai');
     this.#bargeIn = options.bargeIn ?? 'model';
-    this.#playback = new ReplyPlayback(this.call, MODEL_RATE, (responseId, wall) => this.turns.firstFrameOut(responseId, wall));
+    this.#playback = new ReplyPlayback(this.call, MODEL_RATE, (responseId, wall) => this.turns.firstFrameOut(responseId, wall), {
+      maxReplyMs: options.maxReplyMs,
+      maxBacklogMs: options.maxBacklogMs,
+    });
     this.#watch = new ModelWatch(this.call, options, () => {
       this.#playback.reset();
       this.#deltaMetadata = null;
@@ -95,7 +99,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     });
     if (this.#bargeIn !== 'model') {
       void this.call.listen();
-      this.call.on('speech-start', () => this.#interruptPlayback(true, 'speech'));
+      this.call.on('speech-start', () => {
+        callerTookTurn(this.call);
+        this.#interruptPlayback(true, 'speech');
+      });
     }
     this.on('response.output_audio.delta', (event: { response_id: string; item_id: string; content_index: number }) => {
       this.#deltaMetadata = { responseId: event.response_id, itemId: event.item_id, contentIndex: event.content_index };
@@ -103,7 +110,10 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
       this.#watch.answered();
     });
     // The caller is talking again: no answer is owed until they stop.
-    this.on('input_audio_buffer.speech_started', () => this.#watch.answered(false));
+    this.on('input_audio_buffer.speech_started', () => {
+      callerTookTurn(this.call);
+      this.#watch.answered(false);
+    });
     this.on('response.created', (event: { response: { id?: string | null } }) => {
       if (typeof event.response.id !== 'string') return;
       this.#activeResponseId = event.response.id;
@@ -184,7 +194,9 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     if (itemId === undefined) return;
     const contentIndex = metadata?.itemId === itemId ? metadata.contentIndex : 0;
     const key: ReplyKey = { replyId: audioEvent.responseId, itemId, contentIndex };
-    if (!this.#playback.write(key, Buffer.from(audioEvent.data))) this.#watch.tooLarge(audioEvent.data.byteLength, this.#playback.maxChunkBytes);
+    const written = this.#playback.write(key, Buffer.from(audioEvent.data));
+    if (written === 'too-large') this.#watch.tooLarge(audioEvent.data.byteLength, this.#playback.maxChunkBytes);
+    else if (written !== 'queued') return this.#cutAtLimit(key, written);
     this.emit('audio', audioEvent);
   }
 
@@ -205,6 +217,26 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     const pcm = this.#toModel ? floatToPcm16(this.#toModel.process(pcm16ToFloat(frame))) : frame;
     // A copy: the SDK base64-encodes later, and the frame's buffer is the socket's.
     this.sendAudio(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength) as ArrayBuffer);
+  }
+
+  /**
+   * The response ran past its length, or the model sent audio far faster than it plays and past
+   * what a call holds: it is cancelled, the rest of its audio dropped, and its item truncated where
+   * the caller's audio ends (everything taken will play). The call goes on.
+   */
+  #cutAtLimit(key: ReplyKey, why: 'too-long' | 'backlog'): void {
+    this.#discarded.add(key.replyId);
+    const heardMs = Math.floor(this.#playback.takenMs(key.replyId));
+    this.#watch.replyCut(why === 'too-long' ? `the reply ran past ${this.#playback.maxReplyMs / 1000} s` : 'the model sent audio far faster than it plays', {
+      provider: 'openai',
+      heardMs,
+    });
+    if (this.#activeResponseId === key.replyId) {
+      this.#activeResponseId = null;
+      this._cancelResponse();
+    }
+    this.turns.interrupted(key.replyId, heardMs, heardMs);
+    this.sendEvent({ type: 'conversation.item.truncate', item_id: key.itemId, content_index: key.contentIndex, audio_end_ms: heardMs });
   }
 
   #interruptPlayback(cancelOngoingResponse: boolean, by: Interruption['by']): void {

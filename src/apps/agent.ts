@@ -8,11 +8,12 @@
  * private key (VONAGE_APPLICATION_ID, VONAGE_PRIVATE_KEY, as `voicesocket dev` saves them).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Auth } from '@vonage/auth';
 import { Voice } from '@vonage/voice';
 import { VoicesocketError } from '../errors.js';
 import { startVoiceAgent } from '../agents/agent-bridge.js';
-import { phoneTools } from '../agents/call-tools.js';
+import { destinationTable, phoneTools, type PhoneToolsOptions } from '../agents/call-tools.js';
+import { TokenCachingAuth } from '../agents/vonage-auth.js';
+import type { NamedDestination } from '../telephony/destinations.js';
 import type { AgentBargeIn, AgentProvider } from '../agents/agent-link.js';
 import type { AppDefinition, CallApp } from './app.js';
 import { agentProviderFrom, AGENT_PROVIDERS } from './agent-providers.js';
@@ -27,18 +28,27 @@ export interface VoiceAgentOptions {
   bargeIn?: AgentBargeIn;
   /** Vonage's Voice API, for the hang-up and transfer tools. */
   vonage?: Voice;
+  /**
+   * Where the agent may transfer a caller, by name (`sales=+447700900001,desk=sip:desk@pbx.example.com`,
+   * or a list); none: no transfer tool. The model picks a name, never a number.
+   */
+  transfer?: PhoneToolsOptions['transfer'];
 }
 
-export const DEFAULT_INSTRUCTIONS =
-  'You are a friendly and brief phone assistant. Speak in short sentences. When the caller is done, say goodbye and hang up. If they ask for a person, transfer them when they give a number.';
+export const DEFAULT_INSTRUCTIONS = 'You are a friendly and brief phone assistant. Speak in short sentences. When the caller is done, say goodbye and hang up.';
+/** Added to the instructions when there are destinations: the model may offer them, and nothing else. */
+export const TRANSFER_INSTRUCTIONS =
+  'If the caller asks for a person or a department, you may transfer them with transfer_call to one of its named destinations, and only those; never to a number the caller gives.';
 export const DEFAULT_AGENT_GREETING = 'Hello! How can I help you today?';
 
 export function voiceAgent(options: VoiceAgentOptions): CallApp {
+  // Checked once, at start: a bad destination is the operator's error, not a call's.
+  const transfer = destinationTable(options.transfer);
   return (call) => {
     startVoiceAgent(call, {
       provider: options.provider,
       instructions: options.instructions,
-      tools: phoneTools(call, options.vonage),
+      tools: phoneTools(call, { vonage: options.vonage, transfer }),
       ...(options.greeting ? { greeting: options.greeting } : {}),
       ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
     });
@@ -53,7 +63,7 @@ export function vonageVoiceFromEnv(env: NodeJS.ProcessEnv): Voice | undefined {
   const privateKey = key.includes('BEGIN') ? key.replace(/\\n/g, '\n') : existsSync(key) ? readFileSync(key, 'utf8') : undefined;
   if (!privateKey)
     throw new VoicesocketError('CONFIG_INVALID', `VONAGE_PRIVATE_KEY=${JSON.stringify(key)} is not allowed; expected a PEM key or the path of one`);
-  return new Voice(new Auth({ applicationId, privateKey }), env.VONAGE_API_HOST ? { apiHost: env.VONAGE_API_HOST } : {});
+  return new Voice(new TokenCachingAuth({ applicationId, privateKey }), env.VONAGE_API_HOST ? { apiHost: env.VONAGE_API_HOST } : {});
 }
 
 export const agentApp: AppDefinition = {
@@ -63,9 +73,14 @@ export const agentApp: AppDefinition = {
     const provider = await agentProviderFrom(options, process.env);
     const vonage = vonageVoiceFromEnv(process.env);
     const bargeIn = options.bargeIn === undefined ? undefined : choiceOption(options, 'bargeIn', 'barge-in', ['model', 'speech', 'both'] as const, 'both');
+    // The server's --transfer setting, parsed by its row (server/agent-settings.ts); a string from code is checked here.
+    const transfer = options.transfer as string | NamedDestination[] | undefined;
+    const named = destinationTable(transfer);
+    const instructions = stringOption(options, 'instructions', '');
     return voiceAgent({
       provider,
-      instructions: stringOption(options, 'instructions', DEFAULT_INSTRUCTIONS),
+      instructions: instructions || (named ? `${DEFAULT_INSTRUCTIONS} ${TRANSFER_INSTRUCTIONS} They are: ${named.names.join(', ')}.` : DEFAULT_INSTRUCTIONS),
+      ...(named ? { transfer: named } : {}),
       greeting: stringOption(options, 'agentGreeting', DEFAULT_AGENT_GREETING),
       ...(bargeIn ? { bargeIn } : {}),
       ...(vonage ? { vonage } : {}),

@@ -2,12 +2,16 @@
  * `transcribe`: a live transcript of every call. Results reach the dashboard (interim greyed, final
  * solid, with sentiment), `/api/calls`, one JSON line per final result in `--dir/<call>.jsonl` when a
  * folder is given, and a POST of each final result to `--transcript-url` when one is given. A failing
- * file or URL is logged once per call and the transcript goes on everywhere else.
+ * file or URL is logged once per call and the transcript goes on everywhere else. What a call has in
+ * flight is bounded: a few POSTs at once (a slow URL, or an engine flooding results, had 5400 in
+ * flight), lines written to the file in order; past either limit a result is dropped there, with a
+ * coded line (`VS_ERR_TRANSCRIPT_DROPPED`, sampled).
  */
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VoicesocketError, errorCode } from '../errors.js';
 import type { CallSession } from '../call/call-session.js';
+import { SampledLog } from '../call/logger.js';
 import type { TranscriptEvent } from '../speech/speech-events.js';
 import type { AppDefinition } from './app.js';
 import { writableDirOption } from './options.js';
@@ -22,22 +26,50 @@ export interface TranscribeAppOptions {
 
 /** A transcript POST that takes longer than this is abandoned (the next one is still sent). */
 const POST_TIMEOUT_MS = 5000;
+/** POSTs in flight per call: results come a few a minute; more waiting is a URL that cannot keep up. */
+export const MAX_POSTS_IN_FLIGHT = 8;
+/** Lines waiting for the call's file, at most (they are appended one at a time, in order). */
+const MAX_LINES_WAITING = 256;
 
 export function transcribeCalls(options: TranscribeAppOptions = {}) {
   const folder = options.dir ? writableDirOption({ dir: options.dir }, 'dir', options.dir) : undefined;
   return (session: CallSession): void => {
     let file: string | undefined;
+    let posting = 0;
+    let linesWaiting = 0;
+    let written: Promise<unknown> = Promise.resolve();
+    const dropped = new SampledLog(session.log);
     const failedOnce = new Set<string>();
     const failed = (where: string, error: unknown) => {
       if (failedOnce.has(where)) return;
       failedOnce.add(where);
       session.log.warn({ code: errorCode('TRANSCRIPT_DELIVERY'), where, err: error }, 'transcript delivery failed; the call and its transcript go on');
     };
+    const append = async (path: string, line: string) => {
+      try {
+        await appendFile(path, line);
+      } catch (error) {
+        failed('dir', error);
+      } finally {
+        linesWaiting--;
+      }
+    };
+    const drop = (where: string, limit: number) =>
+      dropped.warn(errorCode('TRANSCRIPT_DROPPED'), { where, limit }, 'transcript result not delivered: too many in flight');
     const deliver = async (event: TranscriptEvent) => {
       const record = { call: session.id, uuid: session.identity.uuid, ...event };
       const writes: Array<Promise<unknown>> = [];
-      if (file) writes.push(appendFile(file, `${JSON.stringify(record)}\n`).catch((error: unknown) => failed('dir', error)));
-      if (options.transcriptUrl) {
+      if (file && linesWaiting >= MAX_LINES_WAITING) drop('dir', MAX_LINES_WAITING);
+      else if (file) {
+        const path = file;
+        const line = `${JSON.stringify(record)}\n`;
+        linesWaiting++;
+        written = written.then(() => append(path, line));
+        writes.push(written);
+      }
+      if (options.transcriptUrl && posting >= MAX_POSTS_IN_FLIGHT) drop('url', MAX_POSTS_IN_FLIGHT);
+      else if (options.transcriptUrl) {
+        posting++;
         writes.push(
           fetch(options.transcriptUrl, {
             method: 'POST',
@@ -45,10 +77,13 @@ export function transcribeCalls(options: TranscribeAppOptions = {}) {
             body: JSON.stringify(record),
             signal: AbortSignal.timeout(POST_TIMEOUT_MS),
           })
-            .then((response) => {
+            .then(async (response) => {
+              // The answer's body is not needed: released now rather than when it is collected.
+              await response.body?.cancel();
               if (!response.ok) throw new Error(`HTTP ${response.status}`);
             })
-            .catch((error: unknown) => failed('url', error)),
+            .catch((error: unknown) => failed('url', error))
+            .finally(() => posting--),
         );
       }
       await Promise.all(writes);

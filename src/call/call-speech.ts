@@ -4,7 +4,8 @@
  * until an app asks (a call that only echoes pays nothing).
  *
  * Call time is caller audio time: frame n of the call starts at n × 20 ms. Engine faults become a
- * `speech-error` event and a coded log line; the call goes on.
+ * `speech-error` event and a coded log line; the call goes on. An engine's results are bounded here,
+ * for every engine and every app: their size, and how many a second.
  */
 import { errorCode, type ErrorName } from '../errors.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
@@ -13,13 +14,26 @@ import { sentimentOf } from '../speech/sentiment.js';
 import { SpeechEngineError, type SpeechErrorEvent, type TranscriptEvent } from '../speech/speech-events.js';
 import type { SpeechEngines } from '../speech/engines.js';
 import type { TranscribeOptions, Transcriber, TranscriberFactory } from '../speech/transcriber.js';
-import type { Logger } from './logger.js';
+import { SampledLog, type Logger } from './logger.js';
 import type { PlayResult, PlaySource, SayResult } from './call-types.js';
 import type { Synthesizer } from '../speech/synthesizer.js';
 import type { CallActivity } from './call-activity.js';
 
 /** Final results kept per call for the dashboard and /api/calls. */
 const MAX_TRANSCRIPT = 50;
+/**
+ * A result's text, at most: two minutes of fast speech. An engine that reports more (1 MB finals made
+ * 30 MB chat requests and 52 MB /api/calls) has its result cut here, for every app and every engine.
+ */
+export const MAX_RESULT_CHARS = 2000;
+/** Words of a result kept with their timings, at most (the text's cap in words, and then some). */
+const MAX_RESULT_WORDS = 500;
+/**
+ * Results taken per second, on average, and in a burst: people do not say fifty things a second. An
+ * engine that reports faster (10 000 finals a second were seen) has the excess dropped.
+ */
+const RESULTS_PER_SECOND = 50;
+const RESULTS_BURST = 100;
 
 export type { ListenOptions };
 
@@ -80,6 +94,10 @@ export class CallSpeech {
   private listening: Promise<void> | undefined;
   private detector: UtteranceDetector | undefined;
   private readonly transcribers = new Set<Transcriber>();
+  /** Results that may still be taken now (a token bucket), and when it was last filled. */
+  private resultTokens = RESULTS_BURST;
+  private resultsFilledAt = performance.now();
+  private readonly bounded: SampledLog;
   private wired = false;
   private pendingFrames: Array<{ frame: Buffer; atMs: number }> | undefined = [];
   private says = 0;
@@ -87,7 +105,9 @@ export class CallSpeech {
   constructor(
     private readonly host: SpeechHost,
     private readonly engines: SpeechEngines,
-  ) {}
+  ) {
+    this.bounded = new SampledLog(host.log);
+  }
 
   /** Starts voice activity detection: `speech-start` / `speech-end` events. Idempotent. */
   listen(options: ListenOptions = {}): Promise<void> {
@@ -129,7 +149,9 @@ export class CallSpeech {
   private startTranscriber(factory: TranscriberFactory, options: TranscribeOptions): Transcriber {
     const transcriber = factory.create(this.host.sampleRate(), options);
     this.transcribers.add(transcriber);
-    transcriber.on('result', (result) => {
+    transcriber.on('result', (raw) => {
+      const result = this.withinBounds(raw, transcriber.engine);
+      if (!result) return;
       const event: TranscriptEvent = result.kind === 'final' ? { ...result, sentiment: sentimentOf(result.text) } : result;
       if (event.kind === 'final') {
         this.interim = undefined;
@@ -143,6 +165,38 @@ export class CallSpeech {
       this.reportError(error);
     });
     return transcriber;
+  }
+
+  /**
+   * A result as the call takes it: dropped when results come faster than any speech
+   * (`VS_ERR_SPEECH_RESULT_FLOOD`), its text and words cut when larger than any utterance
+   * (`VS_ERR_SPEECH_RESULT_TOO_LARGE`); each line sampled.
+   */
+  private withinBounds(result: Omit<TranscriptEvent, 'sentiment'>, engine: string): Omit<TranscriptEvent, 'sentiment'> | undefined {
+    const now = performance.now();
+    this.resultTokens = Math.min(RESULTS_BURST, this.resultTokens + ((now - this.resultsFilledAt) / 1000) * RESULTS_PER_SECOND);
+    this.resultsFilledAt = now;
+    if (this.resultTokens < 1) {
+      this.bounded.warn(
+        errorCode('SPEECH_RESULT_FLOOD'),
+        { engine, perSecond: RESULTS_PER_SECOND },
+        'speech engine reported results faster than speech; dropped',
+      );
+      return undefined;
+    }
+    this.resultTokens--;
+    const text = typeof result.text === 'string' ? result.text : String(result.text);
+    const words = Array.isArray(result.words) ? result.words : [];
+    if (text.length <= MAX_RESULT_CHARS && words.length <= MAX_RESULT_WORDS) return result;
+    this.bounded.warn(
+      errorCode('SPEECH_RESULT_TOO_LARGE'),
+      { engine, chars: text.length, words: words.length, maxChars: MAX_RESULT_CHARS },
+      'speech engine reported a result larger than any utterance; cut',
+    );
+    // At a word's end where there is one near the limit.
+    const head = text.slice(0, MAX_RESULT_CHARS);
+    const space = head.lastIndexOf(' ');
+    return { ...result, text: space > MAX_RESULT_CHARS / 2 ? head.slice(0, space) : head, words: words.slice(0, MAX_RESULT_WORDS) };
   }
 
   /** Reports an engine failure: one coded log line and a `speech-error` event. */

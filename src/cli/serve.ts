@@ -140,6 +140,8 @@ export async function startServing(
     deepgramApiKey: config.deepgramApiKey,
     deepgramAgentUrl: flags.deepgramAgentUrl,
     llmUrl: flags.llmUrl,
+    // Where the agent may transfer a caller: a server setting (server/agent-settings.ts), parsed and checked.
+    transfer: config.transfer,
   };
   const { app, answer } = await loadApp(config.app, appOptions);
   const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}), ...extra });

@@ -8,6 +8,7 @@ import { DEFAULT_SAMPLE_RATE, type SampleRate } from '../protocol/audio-format.j
 import { DEFAULT_RECORDS_CONFIG, type RecordsConfig } from './records-config.js';
 import type { VadName } from '../speech/speech-detector.js';
 import { SILERO_MISSING, sileroPackagePath } from '../speech/silero-vad.js';
+import type { NamedDestination } from '../telephony/destinations.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -89,6 +90,8 @@ export interface ServerConfig extends RecordsConfig {
   machineBehavior: 'continue' | 'hangup';
   /** How long detection waits for a machine's beep, s (45 to 120; Vonage's default when unset). */
   beepTimeoutS: number | undefined;
+  /** Where the agent app may transfer a caller, by name (docs/agents.md); none: no transfer tool. */
+  transfer: NamedDestination[] | undefined;
 }
 
 export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram', 'assemblyai', 'openai'] as const;
@@ -160,6 +163,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   machineDetection: 'off',
   machineBehavior: 'continue',
   beepTimeoutS: undefined,
+  // No destination unless the operator names one: a model must never choose where a call goes.
+  transfer: undefined,
 };
 
 /** Each vendor engine's key: the engine, its setting, its variable and flag. */

@@ -189,6 +189,8 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
               }
             : {}),
         },
+        // The operator's named destinations (`--transfer`) unless the library gives its own.
+        ...(config.transfer ? { destinations: () => config.transfer ?? [] } : {}),
         ...options.telephony,
         // Shared only when signed: a Redis client without the secret must not forge a dial's record or events.
         ...(redis && controlSigning

@@ -12,6 +12,7 @@ import { SPEECH_SETTINGS } from './speech-settings.js';
 import { RECORDS_SETTINGS } from './records-settings.js';
 import { TELEPHONY_SETTINGS } from './telephony-settings.js';
 import { TURN_SETTINGS } from './turn-settings.js';
+import { AGENT_SETTINGS } from './agent-settings.js';
 
 export type { Setting };
 
@@ -263,6 +264,7 @@ export const SETTINGS: Setting[] = [
   ...RECORDS_SETTINGS,
   ...TELEPHONY_SETTINGS,
   ...TURN_SETTINGS,
+  ...AGENT_SETTINGS,
 ];
 
 /** Where each setting is listed in `--help`: a newcomer looks for "security", not for a flag's name. */
@@ -274,6 +276,7 @@ export const SETTING_GROUPS = {
   scale: 'Scale and deploys (docs/deploy.md):',
   records: 'Call records, analysis and traces (docs/records.md):',
   telephony: 'Telephony: placing calls, transfers (docs/outbound.md):',
+  agents: 'Agents (--app agent, docs/agents.md):',
 } as const;
 export type SettingGroup = keyof typeof SETTING_GROUPS;
 
@@ -334,6 +337,7 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   machineDetection: 'telephony',
   machineBehavior: 'telephony',
   beepTimeoutS: 'telephony',
+  transfer: 'agents',
 };
 
 /** Raw values by setting key, as read from flags; commander gives camelCase keys. */

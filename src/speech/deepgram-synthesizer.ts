@@ -12,15 +12,35 @@ import type { SynthesizeOptions, Synthesizer } from './synthesizer.js';
 
 type SpeakSocket = Awaited<ReturnType<DeepgramClient['speak']['v1']['connect']>>;
 
+/**
+ * Audio held from Deepgram and not yet taken, at most: the SDK's socket pushes and cannot be paused,
+ * so an utterance's audio arriving faster than the call takes it is held — a minute of it (1.9 MB at
+ * 16 kHz) is more than any utterance of a reply; past it the stream is cut, a speech error.
+ */
+const MAX_HELD_SECONDS = 60;
+
 /** What the socket has given and not yet been taken: audio in order, then the end or a failure. */
 class Inbox {
-  private readonly items: Array<Promise<Buffer>> = [];
+  private readonly items: Array<{ data: Promise<Buffer>; bytes: number }> = [];
+  private held = 0;
   private done = false;
   private failure: SpeechEngineError | undefined;
   private wake: (() => void) | undefined;
 
-  push(item: Promise<Buffer>): void {
-    this.items.push(item);
+  /** @param maxHeldBytes past this much audio waiting, the stream fails (`overflow` is told) */
+  constructor(
+    private readonly maxHeldBytes: number,
+    private readonly overflow: () => void,
+  ) {}
+
+  push(data: Promise<Buffer>, bytes: number): void {
+    if (this.done) return;
+    this.held += bytes;
+    if (this.held > this.maxHeldBytes) {
+      this.end(new SpeechEngineError('tts', 'deepgram', 'failed', `Deepgram sent more than ${MAX_HELD_SECONDS} s of audio ahead of playback; cut`));
+      return this.overflow();
+    }
+    this.items.push({ data, bytes });
     this.wake?.();
   }
 
@@ -35,7 +55,8 @@ class Inbox {
     for (;;) {
       const next = this.items.shift();
       if (next) {
-        yield await next;
+        this.held -= next.bytes;
+        yield await next.data;
         continue;
       }
       if (this.done) {
@@ -53,7 +74,7 @@ async function* deepgramSpeech(text: string, options: SynthesizeOptions, setting
   const connectTimeoutMs = settings.connectTimeoutMs ?? DEEPGRAM_DEFAULTS.connectTimeoutMs;
   const answerTimeoutMs = settings.answerTimeoutMs ?? DEEPGRAM_DEFAULTS.answerTimeoutMs;
   let socket: SpeakSocket | undefined;
-  const inbox = new Inbox();
+  const inbox = new Inbox(MAX_HELD_SECONDS * options.sampleRate * 2, () => socket?.close());
   let flushed = false;
   const abort = () => {
     if (socket?.readyState === 1) socket.sendClear({ type: 'Clear' });
@@ -69,7 +90,11 @@ async function* deepgramSpeech(text: string, options: SynthesizeOptions, setting
       connectionTimeoutInSeconds: connectTimeoutMs / 1000,
     });
     socket.on('message', (message) => {
-      if (message instanceof Blob) inbox.push(message.arrayBuffer().then((data) => Buffer.from(data)));
+      if (message instanceof Blob)
+        inbox.push(
+          message.arrayBuffer().then((data) => Buffer.from(data)),
+          message.size,
+        );
       else if (typeof message === 'object' && message.type === 'Flushed') {
         flushed = true;
         inbox.end();

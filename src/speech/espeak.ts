@@ -3,7 +3,9 @@
  * emulator's caller voice. It writes a WAV stream to stdout as it
  * speaks (a 44-byte header whose sizes are placeholders, then 22.05 kHz s16le); each chunk is
  * resampled to the call rate and yielded at once. Formant synthesis is robotic but instant, needs no
- * model download and runs anywhere the tests run.
+ * model download and runs anywhere the tests run. The text goes on stdin (as a process argument,
+ * 128 kB of it failed with E2BIG); stdout is read only as the consumer pulls, so espeak-ng blocks on a
+ * full pipe rather than making audio nobody has room for.
  */
 import { spawn } from 'node:child_process';
 import { Resampler } from '../audio/resampler.js';
@@ -20,9 +22,12 @@ const DEFAULT_WPM = 175;
 async function* espeakStream(text: string, options: SynthesizeOptions): AsyncGenerator<Buffer> {
   const args = ['--stdout', '-s', String(options.wordsPerMinute ?? DEFAULT_WPM)];
   if (options.voice) args.push('-v', options.voice);
-  // "--" so a text that starts with "-" is spoken, not read as an option.
-  args.push('--', text);
-  const child = spawn('espeak-ng', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The text on stdin: never an argument (E2BIG), never read as an option.
+  args.push('--stdin');
+  const child = spawn('espeak-ng', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A child that dies before it read its text (killed by an abort, or missing) is told by its close, not by EPIPE.
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(text);
   let spawnError: NodeJS.ErrnoException | undefined;
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {

@@ -2,7 +2,10 @@
  * What the HTTP-streamed text-to-speech engines share (ElevenLabs, OpenAI): a response body of raw
  * PCM16 mono at the engine's rate becomes s16le at the call's rate, yielded as it arrives (resampled
  * only when the two rates differ), an odd byte carried to the next chunk, and a body that stops
- * sending for `stallMs` ends as this call's timeout, not a call waiting forever.
+ * sending for `stallMs` ends as this call's timeout, not a call waiting forever. The body is read
+ * only as the consumer pulls (the call's pacer, when it has room): TCP holds the rest back, so an
+ * engine that streams without end costs a few seconds of audio, not its whole output; the stall
+ * timer runs only while a read is waiting, never while the pacer is.
  */
 import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';

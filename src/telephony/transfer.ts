@@ -10,12 +10,10 @@ import type { CallSession } from '../call/call-session.js';
 import type { TransferKind, TransferResult, TransferStepName } from '../call/telephony-types.js';
 import { describeVonageFailure } from './vonage-failure.js';
 
-export type TransferEndpoint = { type: 'phone'; number: string } | { type: 'sip'; uri: string };
+import type { Endpoint, NamedDestination } from './destinations.js';
 
-export interface NamedDestination {
-  name: string;
-  endpoint: TransferEndpoint;
-}
+export type { NamedDestination } from './destinations.js';
+export type TransferEndpoint = Endpoint;
 
 /** The destination of this name (names are matched without regard to case), if the operator named it. */
 export function findDestination(destinations: readonly NamedDestination[], name: string): NamedDestination | undefined {

@@ -21,7 +21,7 @@ const GREETING = 'Hello! How can I help you today?';
 const GOODBYE = 'Thank you for calling, goodbye.';
 const plain = (text: string) => text.toLowerCase().replace(/[^a-z ]/g, '');
 
-async function setUp(t: import('node:test').TestContext, turns: FakeTurn[]) {
+async function setUp(t: import('node:test').TestContext, turns: FakeTurn[], extraArgs: string[] = []) {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -30,12 +30,15 @@ async function setUp(t: import('node:test').TestContext, turns: FakeTurn[]) {
   const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
   await emulator.listen();
   const fake = await startFakeRealtime({ greeting: GREETING, turns });
-  const server = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--app', 'agent', '--openai-url', fake.url, '--agent-greeting', GREETING], {
-    OPENAI_API_KEY: fake.apiKey,
-    VONAGE_APPLICATION_ID: APPLICATION_ID,
-    VONAGE_PRIVATE_KEY: privateKey,
-    VONAGE_API_HOST: emulator.restUrl,
-  });
+  const server = spawnCli(
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--app', 'agent', '--openai-url', fake.url, '--agent-greeting', GREETING, ...extraArgs],
+    {
+      OPENAI_API_KEY: fake.apiKey,
+      VONAGE_APPLICATION_ID: APPLICATION_ID,
+      VONAGE_PRIVATE_KEY: privateKey,
+      VONAGE_API_HOST: emulator.restUrl,
+    },
+  );
   t.after(async () => {
     server.kill('SIGKILL');
     await emulator.close();
@@ -85,8 +88,12 @@ test('serve --app agent: greets, hears goodbye, says goodbye and hangs up throug
   assert.ok(turns[1]?.latency && turns[1].latency.oursMs >= 0, JSON.stringify(turns));
 });
 
-test('serve --app agent: the transfer tool moves the caller to a new NCCO that connects the number', async (t) => {
-  const { emulator, answerUrl, logs } = await setUp(t, [{ say: 'Let me transfer you.', call: 'transfer_call', arguments: { number: '447700900001' } }]);
+test('serve --app agent --transfer: the transfer tool moves the caller to a new NCCO that connects the named destination', async (t) => {
+  const { emulator, answerUrl, logs } = await setUp(
+    t,
+    [{ say: 'Let me transfer you.', call: 'transfer_call', arguments: { destination: 'sales' } }],
+    ['--transfer', 'sales=+447700900001,desk=sip:desk@pbx.example.com'],
+  );
   const result = await emulator.placeCall({
     answerUrl,
     durationMs: 15_000,
@@ -100,7 +107,7 @@ test('serve --app agent: the transfer tool moves the caller to a new NCCO that c
     texts.some((text) => text.startsWith('connect to a phone endpoint')),
     texts.join('\n'),
   );
-  assert.ok(logs.some((line) => line.msg === 'agent transferred the call' && line.to === '447700900001'));
+  assert.ok(logs.some((line) => line.msg === 'agent transferred the call' && line.to === 'sales' && line.endpoint === '+447700900001'));
 });
 
 test('serve --app agent without OPENAI_API_KEY exits 2 with one line', async () => {
@@ -175,7 +182,13 @@ test("serve --app agent --agent-provider cascade: the server's PocketSphinx and 
     ['system', 'assistant', 'user'],
   );
   assert.equal(request!.messages[1]!.content, GREETING);
-  assert.deepEqual(request!.tools?.map((tool) => tool.function.name).sort(), ['hang_up', 'transfer_call']);
+  // No destination named: no transfer tool (the model can never pick a number), and the default
+  // instructions do not speak of transfers at all.
+  assert.doesNotMatch(String(request!.messages[0]!.content), /transfer|number/i);
+  assert.deepEqual(
+    request!.tools?.map((tool) => tool.function.name),
+    ['hang_up'],
+  );
   const { recent } = (await (await fetch(`${answerUrl.replace(/\/webhooks\/answer$/, '')}/api/calls`)).json()) as CallList;
   const turns = recent[0]?.agent?.turns ?? [];
   assert.equal(turns[0]?.agent, GREETING);

@@ -119,7 +119,7 @@ test('cascade: tools run whatever they return or throw; a failing or stalled cha
   // A 500 and a stream that stops: each a coded line and an apology in its own call, which goes on.
   for (const [name, result, detail] of [
     ['failing', failing, /500|server had an error/],
-    ['stalled', stalled, /sent nothing for 1\.5 s/],
+    ['stalled', stalled, /said nothing to speak for 1\.5 s/],
   ] as const) {
     assert.ok(
       result.heardTranscript?.some((line) => heardAs(line, 'sorry something went wrong')),

@@ -17,11 +17,11 @@
  * Behaviour by the think model's name: `fake-drop` closes with 1011 once its first reply has begun;
  * `fake-error` answers each turn with an `Error`; `fake-silent` never answers; `fake-garbage` sends text that is not
  * JSON and a message of a shape the protocol does not have before each reply; `fake-huge` starts its
- * reply with one 2 MB binary frame.
+ * reply with one 2 MB binary frame; `fake-endless` never stops speaking, as fast as the socket takes it.
  */
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
-import { burst, LevelTurns, spokenAudio } from './fake-voice-model.js';
+import { burst, flood, LevelTurns, spokenAudio } from './fake-voice-model.js';
 
 export type DeepgramAgentTurn = { say?: string; call?: string; arguments?: Record<string, unknown>; then?: string; heard?: string } | null;
 
@@ -39,6 +39,8 @@ export interface DeepgramAgentRecord {
   audioInMs: number;
   sent: Array<{ at: number; message: Record<string, unknown> | 'binary' }>;
   closed: boolean;
+  /** `fake-endless`: bytes of audio sent. */
+  floodBytes: number;
 }
 
 export interface FakeDeepgramAgent {
@@ -66,6 +68,18 @@ function serve(socket: WebSocket, record: DeepgramAgentRecord, turns: DeepgramAg
     speaking = turn;
     send({ type: 'ConversationText', role: 'assistant', content: text });
     send({ type: 'AgentStartedSpeaking', total_latency: 0.4, tts_latency: 0.1, ttt_latency: 0.3 });
+    if (model() === 'fake-endless') {
+      await flood(
+        socket,
+        outRate(),
+        (chunk) => {
+          record.floodBytes += chunk.length;
+          socket.send(chunk);
+        },
+        () => socket.readyState !== socket.OPEN,
+      );
+      return;
+    }
     const pcm = await spokenAudio(text, outRate());
     const whole = await burst(
       pcm,
@@ -138,7 +152,7 @@ export async function startFakeDeepgramAgent(options: { apiKey?: string; turns?:
   const server = await startVendorServer(`Token ${apiKey}`, ({ url, accept, refuse }) => {
     if (url.pathname !== '/v1/agent/converse') return refuse(404, 'Not Found');
     accept((ws) => {
-      const record: DeepgramAgentRecord = { settings: undefined, prompts: [], functionResponses: [], audioInMs: 0, sent: [], closed: false };
+      const record: DeepgramAgentRecord = { settings: undefined, prompts: [], functionResponses: [], audioInMs: 0, sent: [], closed: false, floodBytes: 0 };
       ws.on('close', () => (record.closed = true));
       sessions.push(record);
       ws.send(JSON.stringify({ type: 'Welcome', request_id: `req-${sessions.length}` }));

@@ -18,11 +18,12 @@
  * The "model" is fake-voice-model.ts's. Behaviour by agent id: `fake-drop` closes with 1011 once its
  * first reply has begun; `fake-silent` never answers; `fake-ulaw` is set to `ulaw_8000` audio;
  * `fake-garbage` sends text that is not JSON and messages of shapes the protocol does not have before
- * each reply; `fake-huge` starts its reply with one 2 MB audio event.
+ * each reply; `fake-huge` starts its reply with one 2 MB audio event; `fake-endless` never stops
+ * speaking, as fast as the socket takes it.
  */
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
-import { burst, LevelTurns, spokenAudio } from './fake-voice-model.js';
+import { burst, flood, LevelTurns, spokenAudio } from './fake-voice-model.js';
 
 export type ElevenLabsTurn = { say?: string; call?: string; arguments?: Record<string, unknown>; then?: string; heard?: string } | null;
 
@@ -32,6 +33,8 @@ export interface ElevenLabsRecord {
   contextualUpdates: string[];
   toolResults: Array<Record<string, unknown>>;
   pongs: number;
+  /** `fake-endless`: bytes of audio sent. */
+  floodBytes: number;
   audioInMs: number;
   closed: boolean;
 }
@@ -59,6 +62,18 @@ function serve(socket: WebSocket, record: ElevenLabsRecord, turns: ElevenLabsTur
     const turn = { cancelled: false };
     speaking = turn;
     send({ type: 'agent_response', agent_response_event: { agent_response: text } });
+    if (record.agentId === 'fake-endless') {
+      await flood(
+        socket,
+        RATE,
+        (chunk) => {
+          record.floodBytes += chunk.length;
+          send({ type: 'audio', audio_event: { audio_base_64: chunk.toString('base64'), event_id: ++eventId } });
+        },
+        () => socket.readyState !== socket.OPEN,
+      );
+      return;
+    }
     const pcm = await spokenAudio(text, RATE);
     await burst(
       pcm,
@@ -148,6 +163,7 @@ export async function startFakeElevenLabs(options: { apiKey?: string; turns?: El
           contextualUpdates: [],
           toolResults: [],
           pongs: 0,
+          floodBytes: 0,
           audioInMs: 0,
           closed: false,
         };

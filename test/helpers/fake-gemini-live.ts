@@ -18,12 +18,13 @@
  *   internal error).
  *
  * The "model" is fake-voice-model.ts's. Behaviour by model name: `fake-drop` closes with 1011 once its
- * first reply has begun; `fake-silent` never answers; `fake-huge` starts its reply with one 2 MB chunk; `fake-garbage` sends a text frame that is not JSON, a binary
+ * first reply has begun; `fake-silent` never answers; `fake-huge` starts its reply with one 2 MB chunk;
+ * `fake-endless` never stops speaking, as fast as the socket takes it; `fake-garbage` sends a text frame that is not JSON, a binary
  * frame and a message of a shape the protocol does not have before each reply.
  */
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
-import { burst, LevelTurns, spokenAudio } from './fake-voice-model.js';
+import { burst, flood, LevelTurns, spokenAudio } from './fake-voice-model.js';
 
 export type GeminiTurn = { say?: string; call?: string; arguments?: Record<string, unknown>; then?: string; heard?: string } | null;
 
@@ -64,6 +65,21 @@ function serve(socket: WebSocket, record: GeminiSessionRecord, turns: GeminiTurn
   const speak = async (text: string) => {
     const generation = { cancelled: false };
     generating = generation;
+    if (record.model === 'fake-endless') {
+      await flood(
+        socket,
+        OUT_RATE,
+        (chunk) => {
+          record.spokenMs += (chunk.length / 2 / OUT_RATE) * 1000;
+          // Not kept in `sent`: an endless reply would fill the test's own memory.
+          socket.send(
+            JSON.stringify({ serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: 'audio/pcm;rate=24000', data: chunk.toString('base64') } }] } } }),
+          );
+        },
+        () => socket.readyState !== socket.OPEN,
+      );
+      return;
+    }
     const pcm = await spokenAudio(text, OUT_RATE);
     if (record.model === 'fake-huge')
       send({

@@ -24,14 +24,15 @@
  * Failures by model name: `fake-drop` closes the socket without a close frame once its first reply
  * has begun; `fake-error` answers the first turn with an `error` event; `fake-slow` completes the
  * WebSocket handshake only after 10 s; `fake-silent` takes the socket and the caller's audio and never
- * answers; `fake-errorloop` answers each turn with 300 `error` events; `fake-huge` starts its reply
+ * answers; `fake-errorloop` answers each turn with 300 `error` events; `fake-endless` never stops
+ * speaking, as fast as the socket takes it; `fake-huge` starts its reply
  * with one 2 MB audio delta (42 s of audio in one event, as no real model sends).
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { startVendorServer } from './fake-vendor-server.js';
 import { levelDb } from '../../src/speech/voice-activity.js';
-import { spokenAudio } from './fake-voice-model.js';
+import { flood, spokenAudio } from './fake-voice-model.js';
 
 /**
  * A scripted turn: speech; a tool call (then `then`, said once the tool's output comes back); or both
@@ -120,6 +121,28 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
       previousItem = item;
       send({ type: 'response.content_part.added', ...base, item_id: item, content_index: 0, part: { type: 'audio', transcript: '' } });
       send({ type: 'response.output_audio_transcript.delta', ...base, item_id: item, content_index: 0, delta: text });
+      if (record.model === 'fake-endless') {
+        await flood(
+          socket,
+          RATE,
+          (chunk) => {
+            record.spoken.set(item, (record.spoken.get(item) ?? 0) + (chunk.length / 2 / RATE) * 1000);
+            // Not kept in `sent`: an endless reply would fill the test's own memory.
+            socket.send(
+              JSON.stringify({
+                type: 'response.output_audio.delta',
+                event_id: id('event'),
+                ...base,
+                item_id: item,
+                content_index: 0,
+                delta: chunk.toString('base64'),
+              }),
+            );
+          },
+          () => response.cancelled || socket.readyState !== socket.OPEN,
+        );
+        return;
+      }
       const pcm = await spokenAudio(text, RATE);
       if (record.model === 'fake-huge')
         send({ type: 'response.output_audio.delta', ...base, item_id: item, content_index: 0, delta: Buffer.alloc(2 * 1024 * 1024).toString('base64') });

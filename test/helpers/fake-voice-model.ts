@@ -75,3 +75,24 @@ export async function burst(pcm: Buffer, rate: number, send: (chunk: Buffer, ind
   }
   return !stopped();
 }
+
+/**
+ * A model that never stops talking, as fast as its socket takes it: four-second chunks of a tone (big
+ * ones, so that this fake and the SDK reading it, both in the test's own process, spend little time
+ * per second of audio: under 20 s, a chunk a real model could send), while the socket's own buffer
+ * holds under 1 MB, until `stopped()`. (An endless reply at the wire's speed: Deepgram's agent was seen
+ * at about 40 MB/s.) Resolves with the bytes of audio sent.
+ */
+export async function flood(socket: { bufferedAmount: number }, rate: number, send: (chunk: Buffer) => void, stopped: () => boolean): Promise<number> {
+  const chunk = Buffer.alloc(rate * 2 * 4);
+  for (let i = 0; i < chunk.length / 2; i++) chunk.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
+  let sent = 0;
+  while (!stopped()) {
+    while (!stopped() && socket.bufferedAmount < 1024 * 1024) {
+      send(chunk);
+      sent += chunk.length;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return sent;
+}

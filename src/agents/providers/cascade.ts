@@ -8,15 +8,24 @@
  * and the assistant message kept is only the words the caller heard — whole sentences by their own
  * synthesized length, the sentence that was cut by the proportional estimate of heard-text.ts.
  * Audio is made at the call's rate: nothing is resampled on the way.
+ *
+ * Bounded whatever the model or the speech-to-text engine does: one chat request at a time per call;
+ * each with `max_tokens`, its body capped in bytes, its text in characters, its time, and stopped
+ * when it gives nothing to speak (chat-round.ts); tool calls per reply and tool rounds per turn; each
+ * synthesis request a sentence of bounded length, its audio read as the pacer takes it.
  */
 import { EventEmitter } from 'node:events';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { Transcription } from '../../call/call-speech.js';
+import { SampledLog } from '../../call/logger.js';
+import { errorCode } from '../../errors.js';
 import type { TranscriptEvent } from '../../speech/speech-events.js';
 import type { Synthesizer } from '../../speech/synthesizer.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardOfSpans, type SpokenSpan } from '../heard-text.js';
+import { cappedFetch } from './capped-fetch.js';
+import { streamChatRound, type ChatRoundEnd } from './chat-round.js';
 import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
 
 // The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
@@ -30,21 +39,51 @@ export interface CascadeOptions {
     /** `https://api.openai.com/v1` by default; `http://localhost:11434/v1` for Ollama, and so on. */
     baseUrl?: string | undefined;
     temperature?: number;
+    /** `max_tokens` of each request: a reply longer than this is cut by the model's server (default 1024). */
+    maxTokens?: number;
   };
   /** The speech-to-text engine, by the server's name for it (`pocketsphinx`, `deepgram`, a user's); the server's default when unset. */
   stt?: string | undefined;
   /** The text-to-speech engine, or its name on the server (`espeak-ng`, `deepgram`, a user's); the server's default when unset. */
   tts?: Synthesizer | string | undefined;
   voice?: string | undefined;
-  /** A stream that sends nothing for this long is a stalled model, ms (default 10 000). */
+  /** A stream that gives nothing to speak (a sentence, or its end) for this long is a stalled model, ms (default 10 000). */
   streamIdleMs?: number;
+  /** A stream that runs longer is cut there, what was said standing, ms (default 60 000). */
+  streamMaxMs?: number;
 }
 
 const DEFAULT_STREAM_IDLE_MS = 10_000;
+const DEFAULT_STREAM_MAX_MS = 60_000;
+/**
+ * A reply's text, at most: 8000 characters are eight minutes of speech, and twice what `max_tokens`
+ * lets a well-behaved server send; more is a server that does not honour it.
+ */
+export const MAX_REPLY_CHARS = 8000;
+/** Bytes of one chat response, at most (its events' framing included): the text's cap several times over. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** One synthesis request, at most (a run-on is spoken in pieces of this). */
+export const MAX_SENTENCE_CHARS = 600;
+/** A tool call's arguments, at most: phone tools take a few short fields. */
+const MAX_ARGUMENT_CHARS = 8000;
+/** What the caller said since the model last answered, at most (a transcriber flooding finals makes no bigger request). */
+const MAX_CALLER_CHARS = 4000;
+/** A spoken reply of 1024 tokens is several minutes of speech: more is a model that does not stop. */
+export const DEFAULT_MAX_TOKENS = 1024;
+/** Tool calls run from one reply; the rest are refused (a reply of 3000 calls ran 3000 REST requests). */
+export const MAX_TOOL_CALLS_PER_REPLY = 8;
+/**
+ * Requests answered with tool calls in one turn of the caller. The round after the last is asked with
+ * `tool_choice: none`: the model must speak. (A model answering every result with another call made
+ * 2364 requests in 15 s.)
+ */
+export const MAX_TOOL_ROUNDS_PER_TURN = 4;
 /** Replies remembered for a late cut (a reply whose text is done but whose audio still plays). */
 const REPLIES_KEPT = 4;
 /** Messages kept in the history besides the instructions: a long call cannot grow a request without bound. */
 const HISTORY_KEPT = 60;
+/** Characters of the history kept, at most (about 8000 tokens): a few long messages cannot either. */
+const HISTORY_CHARS_KEPT = 32_000;
 
 /** One reply as it is made and heard. */
 interface Reply {
@@ -63,12 +102,14 @@ interface Reply {
 export function cascadeProvider(options: CascadeOptions): LinkProvider {
   // No retries: a caller waiting in silence is better served by the apology than by a retry's backoff.
   const { default: OpenAI } = installedSdk(openai, 'openai', 'the cascade agent provider');
-  const client = new OpenAI({ apiKey: options.llm.apiKey ?? 'none', ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}), maxRetries: 0 });
+  const client = new OpenAI({
+    apiKey: options.llm.apiKey ?? 'none',
+    ...(options.llm.baseUrl ? { baseURL: options.llm.baseUrl } : {}),
+    maxRetries: 0,
+    fetch: cappedFetch(MAX_RESPONSE_BYTES),
+  });
   return { name: 'cascade', link: (context) => new CascadeLink(client, options, context) };
 }
-
-/** Where a sentence ends: . ! ? (or a line break) and the space after it. */
-const SENTENCE_END = /[.!?]+["')\]]*\s+|\n+/;
 
 class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   readonly provider = 'cascade';
@@ -80,10 +121,18 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   readonly #tools: ChatCompletionTool[];
   readonly #tts: Synthesizer;
   #replyCount = 0;
+  readonly #log: SampledLog;
+  /** Said with the round's last tool answer: calls of the reply that were dropped. */
+  #droppedNote: string | undefined;
   #transcription: Transcription | undefined;
   #closed = false;
   /** Tool calls of the current round awaiting their results. */
   #awaitingTools = new Set<string>();
+  /** Requests of the caller's current turn that ended in tool calls. */
+  #toolRounds = 0;
+  /** The chat request under way (one at a time per call), and whether another is owed after it. */
+  #thinking: Promise<void> | undefined;
+  #owed = false;
 
   constructor(
     private readonly client: OpenAI,
@@ -93,6 +142,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     super();
     this.inputRate = context.callRate;
     this.outputRate = context.callRate;
+    this.#log = new SampledLog(context.log);
     // An engine this server lacks throws here: the bridge ends the call with the failure line.
     this.#tts = typeof options.tts === 'object' ? options.tts : context.call.speech.synthesizer(options.tts);
     this.#tools = context.tools.map((tool) => ({
@@ -134,27 +184,55 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   }
 
   toolResult(id: string, _name: string, output: string): void {
-    this.#remember({ role: 'tool', tool_call_id: id, content: output });
+    if (!this.#awaitingTools.has(id)) return;
     this.#awaitingTools.delete(id);
+    const note = this.#awaitingTools.size === 0 ? this.#droppedNote : undefined;
+    this.#droppedNote = undefined;
+    if (this.#toolRounds >= MAX_TOOL_ROUNDS_PER_TURN && this.#awaitingTools.size === 0) {
+      output = `${output}\n(That was the last tool call of this turn: answer the caller in words now.)`;
+    }
+    this.#remember({ role: 'tool', tool_call_id: id, content: note ? `${output}\n${note}` : output });
     const reply = this.#replies.at(-1);
     // Every result is in: the model goes on (unless the caller talked over it meanwhile).
-    if (this.#awaitingTools.size === 0 && reply && !reply.abort.signal.aborted && !this.#closed) void this.#think(this.#newReply());
+    if (this.#awaitingTools.size === 0 && reply && !reply.abort.signal.aborted) this.#ask();
   }
 
   close(): void {
     this.#closed = true;
+    this.#owed = false;
     for (const reply of this.#replies) reply.abort.abort();
     void this.#transcription?.stop().catch(() => undefined);
   }
 
-  /** A final result of the caller's speech: the model answers it. */
+  /**
+   * A final result of the caller's speech: the model answers it. One request at a time per call: a
+   * request under way goes on (the caller's speech, heard by the voice detector, is what interrupts a
+   * reply), and the next one asks about everything said since. A transcriber flooding results makes
+   * one request after another, not one per result (10 000 a second made 401 requests in 10 s).
+   */
   #heard(event: TranscriptEvent): void {
     if (this.#closed || event.kind !== 'final' || !event.text.trim()) return;
     this.emit('caller-text', event.text);
-    this.#remember({ role: 'user', content: event.text });
-    for (const reply of this.#replies) reply.abort.abort();
+    // A round of tools not yet answered is closed first: each call keeps its answer right after it.
+    for (const id of this.#awaitingTools) this.#remember({ role: 'tool', tool_call_id: id, content: 'The caller spoke again before this result came.' });
     this.#awaitingTools.clear();
-    void this.#think(this.#newReply());
+    this.#droppedNote = undefined;
+    this.#toolRounds = 0;
+    const last = this.#history.at(-1);
+    if (last?.role === 'user' && typeof last.content === 'string') last.content = `${last.content}\n${event.text}`.slice(-MAX_CALLER_CHARS);
+    else this.#remember({ role: 'user', content: event.text.slice(-MAX_CALLER_CHARS) });
+    this.#ask();
+  }
+
+  /** A request is owed: made now, or when the one under way ends. */
+  #ask(): void {
+    this.#owed = true;
+    if (this.#thinking || this.#closed) return;
+    this.#owed = false;
+    this.#thinking = this.#think(this.#newReply()).finally(() => {
+      this.#thinking = undefined;
+      if (this.#owed) this.#ask();
+    });
   }
 
   #newReply(): Reply {
@@ -168,82 +246,71 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   /** One round of the chat model, its sentences spoken as they complete. */
   async #think(reply: Reply): Promise<void> {
     const { signal } = reply.abort;
-    let idle: NodeJS.Timeout | undefined;
-    let stall: Error | undefined;
-    const stalled = () => {
-      stall = new Error(`the chat model sent nothing for ${(this.options.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS) / 1000} s`);
-      reply.abort.abort(stall);
-    };
-    const alive = () => {
-      clearTimeout(idle);
-      idle = setTimeout(stalled, this.options.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS);
-    };
-    const calls = new Map<number, { id: string; name: string; arguments: string }>();
-    let pending = '';
+    const lastRound = this.#toolRounds >= MAX_TOOL_ROUNDS_PER_TURN;
+    let end: ChatRoundEnd;
     try {
-      alive();
-      const stream = await this.client.chat.completions.create(
+      end = await streamChatRound(
+        this.client,
         {
           model: this.options.llm.model,
-          stream: true,
           messages: [{ role: 'system', content: this.context.instructions }, ...this.#history],
           ...(this.#tools.length > 0 ? { tools: this.#tools } : {}),
+          // The turn's tool rounds are spent: this answer must be words.
+          ...(this.#tools.length > 0 && lastRound ? { tool_choice: 'none' as const } : {}),
+          max_tokens: this.options.llm.maxTokens ?? DEFAULT_MAX_TOKENS,
           ...(this.options.llm.temperature !== undefined ? { temperature: this.options.llm.temperature } : {}),
         },
-        { signal },
+        signal,
+        {
+          idleMs: this.options.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
+          maxMs: this.options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS,
+          maxChars: MAX_REPLY_CHARS,
+          sentenceChars: MAX_SENTENCE_CHARS,
+          toolCalls: MAX_TOOL_CALLS_PER_REPLY,
+          argumentChars: MAX_ARGUMENT_CHARS,
+        },
+        (sentence) => this.#speak(reply, sentence),
       );
-      for await (const chunk of stream) {
-        alive();
-        const delta = chunk.choices[0]?.delta;
-        if (delta?.content) {
-          pending += delta.content;
-          for (let end = SENTENCE_END.exec(pending); end; end = SENTENCE_END.exec(pending)) {
-            this.#speak(reply, pending.slice(0, end.index + end[0].length));
-            pending = pending.slice(end.index + end[0].length);
-          }
-        }
-        for (const call of delta?.tool_calls ?? []) {
-          const known = calls.get(call.index) ?? { id: '', name: '', arguments: '' };
-          calls.set(call.index, {
-            id: call.id ?? known.id,
-            name: known.name + (call.function?.name ?? ''),
-            arguments: known.arguments + (call.function?.arguments ?? ''),
-          });
-        }
-      }
     } catch (error) {
-      // Aborted by a barge-in or the call's end: nothing failed.
-      if (!signal.aborted || stall) this.#failed(reply, stall ?? error);
-      return;
-    } finally {
-      clearTimeout(idle);
+      return this.#failed(reply, error);
     }
-    // The SDK ends an aborted stream's iteration without throwing: a stall is told apart here too.
-    if (signal.aborted) {
-      if (stall) this.#failed(reply, stall);
-      return;
+    if (end.kind === 'aborted') return;
+    if (end.kind === 'cut') {
+      this.#log.warn(errorCode('AGENT_REPLY_TOO_LONG'), { reason: end.reason, provider: 'cascade' }, 'voice agent reply cut at its bound; the call goes on');
+      // Nothing of it was fit to say: the caller hears the apology rather than silence.
+      if (!reply.text) return this.#failed(reply, new Error(end.reason));
     }
-    if (pending.trim()) this.#speak(reply, pending);
-    const toolCalls: ChatCompletionMessageFunctionToolCall[] = [...calls.values()].map((c) => ({
-      id: c.id,
+    const dropped = end.droppedCalls;
+    const toolCalls: ChatCompletionMessageFunctionToolCall[] = end.toolCalls.map((c, index) => ({
+      id: c.id || `call_${reply.id}_${index}`,
       type: 'function',
       function: { name: c.name, arguments: c.arguments },
     }));
+    const overlong = new Set(end.toolCalls.flatMap((c, index) => (c.overlong ? [toolCalls[index]!.id] : [])));
+    if (dropped > 0) this.#refused(`${dropped} tool calls past ${MAX_TOOL_CALLS_PER_REPLY} in one reply were dropped`);
+    if (toolCalls.length > 0 && lastRound) {
+      // Asked for words and answered with calls again: none runs, and nothing more is asked until the caller speaks.
+      this.#refused(`tool calls after the turn's ${MAX_TOOL_ROUNDS_PER_TURN} tool rounds were not run`);
+      toolCalls.length = 0;
+    }
     if (toolCalls.length > 0) {
+      this.#toolRounds++;
       this.#remember({ role: 'assistant', content: reply.text || null, tool_calls: toolCalls });
       for (const call of toolCalls) this.#awaitingTools.add(call.id);
+      if (dropped > 0) {
+        // Told in the last call's answer, so the history stays one answer per call.
+        this.#droppedNote = `(Only ${MAX_TOOL_CALLS_PER_REPLY} tool calls run per reply; ${dropped} more were not run.)`;
+      }
     }
     await reply.speaking;
     if (signal.aborted) return;
     if (toolCalls.length === 0) this.#done(reply, { role: 'assistant', content: reply.text });
     else this.emit('reply-done', reply.id);
+    // The arguments' text as the model wrote it: the bridge reads it strictly (a repeated key is refused).
     for (const call of toolCalls) {
-      let args: unknown;
-      try {
-        args = JSON.parse(call.function.arguments || '{}');
-      } catch {
-        args = {};
-      }
+      // The caller spoke meanwhile, and the round was closed: it does not run.
+      if (!this.#awaitingTools.has(call.id)) continue;
+      const args = overlong.has(call.id) ? new Error(`arguments longer than ${MAX_ARGUMENT_CHARS} characters`) : call.function.arguments;
       this.emit('tool-call', { id: call.id, name: call.function.name, args });
     }
   }
@@ -265,11 +332,15 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
           signal,
           ...(this.options.voice ? { voice: this.options.voice } : {}),
         })) {
-          if (signal.aborted) return;
+          // The call's end stops its playback (and so frees its room) before its 'end' event closes this link.
+          if (signal.aborted || this.#closed || this.context.call.state === 'ended') return;
           const ms = (pcm.length / 2 / this.outputRate) * 1000;
           span.durationMs += ms;
           reply.audioMs += ms;
           this.emit('audio', pcm, reply.id);
+          // The next chunk is read only when the pacer has room: a synthesizer is pulled as fast as
+          // the caller hears, however fast (or endlessly) it could make audio.
+          await this.context.replyRoom();
         }
       } catch (error) {
         if (!signal.aborted) this.#failed(reply, error);
@@ -284,6 +355,11 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     this.emit('reply-done', reply.id);
   }
 
+  /** A bound was reached: one coded line, sampled (a model in a loop reaches it every turn). */
+  #refused(reason: string): void {
+    this.#log.warn(errorCode('AGENT_TOOL_REFUSED'), { reason }, 'voice agent tool call refused; the model was told');
+  }
+
   #failed(reply: Reply, error: unknown): void {
     reply.abort.abort();
     if (this.#closed) return;
@@ -294,6 +370,8 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   #remember(message: ChatCompletionMessageParam): void {
     this.#history.push(message);
     // Forget the oldest, but never start the history with a tool's answer cut from its call.
-    while (this.#history.length > HISTORY_KEPT || this.#history[0]?.role === 'tool') this.#history.shift();
+    const chars = () => this.#history.reduce((sum, m) => sum + (typeof m.content === 'string' ? m.content.length : 0), 0);
+    while (this.#history.length > 1 && (this.#history.length > HISTORY_KEPT || chars() > HISTORY_CHARS_KEPT)) this.#history.shift();
+    while (this.#history[0]?.role === 'tool') this.#history.shift();
   }
 }

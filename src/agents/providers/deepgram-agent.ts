@@ -34,6 +34,9 @@ export interface DeepgramAgentOptions {
   voice?: string;
 }
 
+/** Audio waiting to be read from the SDK's socket, at most: 2 MB is 43 s of it at 24 kHz, far more than a read's delay. */
+const MAX_INBOX_BYTES = 2 * 1024 * 1024;
+
 export function deepgramAgentProvider(options: DeepgramAgentOptions): LinkProvider {
   const { DeepgramClient } = installedSdk(deepgram, '@deepgram/sdk', 'the deepgram agent provider');
   const client = new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
@@ -51,6 +54,8 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
   readonly #replies = new ReplyTracker('deepgram', (event, replyId) => this.emit(event, replyId));
   /** Binary and JSON messages, handled in arrival order (a Blob is read asynchronously). */
   #inbox: Promise<void> = Promise.resolve();
+  /** Bytes of audio waiting in the inbox: the SDK pushes and cannot be paused, so what waits is bounded. */
+  #inboxBytes = 0;
 
   constructor(
     private readonly client: DeepgramClient,
@@ -78,7 +83,16 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
           if (message.type === 'SettingsApplied') settle();
           if (message.type === 'Error') settle(new Error(`Deepgram refused the settings: ${message.description}`));
         }
-        this.#inbox = this.#inbox.then(() => this.#message(message)).catch(() => undefined);
+        // Audio read slower than Deepgram sends it would wait here without end (it was seen at 40 MB/s):
+        // past a few seconds' worth, it is dropped, and the bridge's bounds cut the reply.
+        const bytes = message instanceof Blob ? message.size : 0;
+        if (bytes > 0 && this.#inboxBytes + bytes > MAX_INBOX_BYTES)
+          return void this.emit('error', 'Deepgram sent audio faster than it could be read; dropped');
+        this.#inboxBytes += bytes;
+        this.#inbox = this.#inbox
+          .then(() => this.#message(message))
+          .catch(() => undefined)
+          .finally(() => (this.#inboxBytes -= bytes));
       });
       socket.on('close', (event) => {
         const wasOpen = this.#open;
@@ -176,13 +190,8 @@ class DeepgramAgentLink extends EventEmitter<AgentLinkEvents> implements AgentLi
       case 'FunctionCallRequest':
         for (const call of event.functions ?? []) {
           if (!call.client_side) continue;
-          let args: unknown = {};
-          try {
-            args = JSON.parse(call.arguments || '{}');
-          } catch {
-            // Arguments that are not JSON reach the tool as none; its parameters say what is missing.
-          }
-          this.emit('tool-call', { id: call.id, name: call.name, args });
+          // The arguments' text: the bridge reads it strictly (a repeated key, or text that is not JSON, is refused).
+          this.emit('tool-call', { id: call.id, name: call.name, args: typeof call.arguments === 'string' ? call.arguments : '' });
         }
         return;
       case 'Error':

@@ -19,6 +19,7 @@ import type { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import WebSocket from 'ws';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
+import { parseJsonStrict, RepeatedKeyError } from '../strict-json.js';
 import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
 
 // The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
@@ -90,10 +91,16 @@ class ElevenLabsLink extends EventEmitter<AgentLinkEvents> implements AgentLink 
       });
       socket.on('message', (data: Buffer) => {
         let message: Record<string, unknown>;
+        const text = data.toString();
         try {
-          message = JSON.parse(data.toString()) as Record<string, unknown>;
-        } catch {
-          return void this.emit('error', 'ElevenLabs sent a message that is not JSON');
+          message = parseJsonStrict(text) as Record<string, unknown>;
+        } catch (error) {
+          if (!(error instanceof RepeatedKeyError)) return void this.emit('error', 'ElevenLabs sent a message that is not JSON');
+          // Read as JSON.parse would (the last of a repeated key), only to answer a tool call with the refusal.
+          this.emit('error', `ElevenLabs sent a message that repeats a key; dropped (${error.message})`);
+          const call = (JSON.parse(text) as { type?: unknown; client_tool_call?: Record<string, unknown> }).client_tool_call;
+          if (call) this.emit('tool-call', { id: String(call.tool_call_id ?? ''), name: String(call.tool_name ?? ''), args: error });
+          return;
         }
         if (!this.#open && message.type === 'conversation_initiation_metadata') {
           const metadata = (message.conversation_initiation_metadata_event ?? {}) as Record<string, unknown>;

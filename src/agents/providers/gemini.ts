@@ -11,13 +11,14 @@
  * that does not complete the turn (so it asks for no reply): `note`.
  */
 import { EventEmitter } from 'node:events';
-import type { GoogleGenAI, LiveServerMessage, Session } from '@google/genai';
+import type { FunctionCall, GoogleGenAI, LiveServerMessage, Session } from '@google/genai';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { ReplyTracker } from '../reply-tracker.js';
 import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
 
 // The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
 const genai = await optionalSdk(() => import('@google/genai'));
+import { parseJsonStrict, RepeatedKeyError } from '../strict-json.js';
 
 export interface GeminiOptions {
   apiKey: string;
@@ -47,7 +48,7 @@ interface SocketCallbacks {
  * throws) would be an unhandled rejection, which ends the whole process, every call with it. Frames
  * are checked here first, and junk is reported as this call's error.
  */
-function guardFrames(ai: GoogleGenAI, junk: (detail: string) => void): void {
+function guardFrames(ai: GoogleGenAI, junk: (detail: string) => void, refused: (calls: FunctionCall[], why: Error) => void): void {
   const live = ai.live as unknown as { webSocketFactory: { create(url: string, headers: unknown, callbacks: SocketCallbacks): unknown } };
   const factory = live.webSocketFactory;
   live.webSocketFactory = {
@@ -55,10 +56,16 @@ function guardFrames(ai: GoogleGenAI, junk: (detail: string) => void): void {
       factory.create(url, headers, {
         ...callbacks,
         onmessage: (event) => {
+          const text = typeof event.data === 'string' ? event.data : Buffer.isBuffer(event.data) ? event.data.toString() : '';
           try {
-            JSON.parse(typeof event.data === 'string' ? event.data : Buffer.isBuffer(event.data) ? event.data.toString() : '');
-          } catch {
-            return junk('Gemini sent a frame that is not JSON; dropped');
+            parseJsonStrict(text);
+          } catch (error) {
+            if (!(error instanceof RepeatedKeyError)) return junk('Gemini sent a frame that is not JSON; dropped');
+            // The SDK would read the last of a repeated key: the frame is dropped, and its tool calls
+            // answered with the refusal so that the model is not left waiting.
+            const calls = (JSON.parse(text) as LiveServerMessage).toolCall?.functionCalls ?? [];
+            junk(`Gemini sent a frame that repeats a key; dropped (${error.message})`);
+            return refused(calls, error);
           }
           callbacks.onmessage(event);
         },
@@ -85,7 +92,13 @@ class GeminiLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     // One client per call: the frame guard reports to this call.
     const { GoogleGenAI } = installedSdk(genai, '@google/genai', 'the gemini agent provider');
     this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
-    guardFrames(this.#ai, (detail) => this.emit('error', detail));
+    guardFrames(
+      this.#ai,
+      (detail) => this.emit('error', detail),
+      (calls, why) => {
+        for (const call of calls) this.emit('tool-call', { id: call.id ?? call.name ?? 'call', name: call.name ?? '', args: why });
+      },
+    );
   }
 
   async connect(): Promise<void> {

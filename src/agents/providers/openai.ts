@@ -9,6 +9,7 @@ import type { StartVoiceAgentOptions } from '../agent-bridge.js';
 import type { SessionProvider } from '../agent-link.js';
 import { realtimeTool } from '../realtime-tools.js';
 import { startAgent } from '../start-agent.js';
+import { ToolRunner } from '../tool-runner.js';
 
 export interface OpenAIRealtimeOptions {
   apiKey: string;
@@ -23,7 +24,12 @@ export function openaiProvider(options: OpenAIRealtimeOptions): SessionProvider<
   return {
     name: 'openai',
     start(call, agentOptions) {
-      const agent = new RealtimeAgent({ name: 'Phone agent', instructions: agentOptions.instructions, tools: (agentOptions.tools ?? []).map(realtimeTool) });
+      const runner = new ToolRunner(call, agentOptions.tools ?? []);
+      const agent = new RealtimeAgent({
+        name: 'Phone agent',
+        instructions: agentOptions.instructions,
+        tools: runner.tools.map((t) => realtimeTool(t, runner)),
+      });
       const { provider: _provider, instructions: _instructions, tools: _tools, ...rest } = agentOptions;
       const { transport, ready } = startAgent(call, {
         ...rest,

@@ -1,0 +1,119 @@
+/**
+ * A speech-to-text engine that floods: 100 kB results, thousands a second, beside a bystander whose
+ * echo must stay exact. The call's speech layer bounds them for every app (their size, their rate);
+ * the transcribe app keeps a few POSTs in flight to a URL that never answers and drops the rest with a
+ * coded line; the cascade asks its chat model one request at a time, of bounded size. Before, 1 MB
+ * finals made 30 MB chat requests, 10 000 a second made 401 requests in 10 s and 5400 POSTs in flight.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { startVoiceAgent } from '../../src/agents/agent-bridge.js';
+import { cascadeProvider } from '../../src/agents/providers/cascade.js';
+import { transcribeCalls } from '../../src/apps/transcribe.js';
+import { speechEngines } from '../../src/speech/engines.js';
+import { espeakSynthesizer } from '../../src/speech/espeak.js';
+import { placeCall } from '../../src/emulator/call.js';
+import type { CallList } from '../../src/call/call-snapshot.js';
+import { startFakeChat } from '../helpers/fake-chat-completions.js';
+import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
+import { startTestServer } from '../helpers/server.js';
+import { Bystander, withBystander } from '../helpers/bystander.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const MB = 1024 * 1024;
+/** The JavaScript heap and the Buffers it holds. */
+const heapAfterGc = () => {
+  gc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+};
+
+test('a transcriber flooding 100 kB finals: results cut and dropped in the speech layer, POSTs and chat requests bounded', async (t) => {
+  // A transcript URL that takes every POST and never answers: what is in flight is what the app allows.
+  let inFlight = 0;
+  let mostInFlight = 0;
+  let posts = 0;
+  const held = new Set<ServerResponse>();
+  const hook = createServer((request: IncomingMessage, response: ServerResponse) => {
+    posts++;
+    mostInFlight = Math.max(mostInFlight, ++inFlight);
+    request.resume();
+    held.add(response);
+    response.on('close', () => {
+      inFlight--;
+      held.delete(response);
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const chat = await startFakeChat({ turns: [{ say: 'I heard you.' }] });
+  const speech = speechEngines();
+  // 10 finals of 100 kB every millisecond the timer fires, from 300 ms in.
+  speech.register(
+    'stt',
+    ['flood'],
+    scriptedTranscriber(() => ({ flood: { text: `${'word '.repeat(20_000)}`, perTick: 10, afterMs: 300 } })),
+  );
+  const transcribe = transcribeCalls({ engine: 'flood', transcriptUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/transcripts` });
+  const server = await startTestServer({
+    speech,
+    // withBystander runs this once the call is connected (its number known).
+    app: withBystander((call) => {
+      if (call.identity.to === 'transcribe') return transcribe(call);
+      startVoiceAgent(call, {
+        instructions: 'Answer briefly.',
+        provider: cascadeProvider({ llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl }, stt: 'flood', tts: espeakSynthesizer }),
+      });
+    }),
+  });
+  t.after(async () => {
+    await server.close();
+    await chat.close();
+    for (const response of held) response.destroy();
+    await new Promise((resolve) => hook.close(resolve));
+  });
+  const bystander = await Bystander.join(server.socketUrl);
+  const before = heapAfterGc();
+  const calls = ['transcribe', 'agent'].map((to) =>
+    placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, to, durationMs: 3000, talk: 'skip', audio: { kind: 'silence' } }),
+  );
+  await bystander.echoesExactly();
+  // What /api/calls holds of the flooded calls while they are up: at most 50 finals each, each cut.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const list = await (await fetch(`${server.baseUrl}/api/calls`)).text();
+  const during = (heapAfterGc() - before) / MB;
+  const results = await Promise.all(calls);
+  await bystander.echoesExactly();
+  await bystander.close();
+  const codes = (code: string) => server.logs.filter((line) => line.code === code).length;
+  t.diagnostic(
+    `flood: ${posts} POSTs (at most ${mostInFlight} in flight), ${chat.requests.length} chat requests (at most ${chat.mostInFlight} at once), /api/calls ${(list.length / 1024).toFixed(0)} kB, heap +${during.toFixed(1)} MB`,
+  );
+  for (const result of results) assert.equal(result.leg?.end, 'caller-hangup');
+  // The speech layer: results cut to 2000 characters, and the flood dropped past 50 a second.
+  assert.ok(codes('VS_ERR_SPEECH_RESULT_TOO_LARGE') > 0 && codes('VS_ERR_SPEECH_RESULT_FLOOD') > 0, JSON.stringify(server.logs.filter((l) => l.code)));
+  const shown = (JSON.parse(list) as CallList).calls.flatMap((call) => call.speech?.transcript ?? []);
+  assert.ok(shown.length > 0 && shown.length <= 2 * 51, `${shown.length} results shown`);
+  assert.ok(
+    shown.every((line) => line.text.length <= 2000),
+    'each result cut',
+  );
+  // Two calls of 50 finals of 2000 characters each, and their other fields: well under a megabyte.
+  assert.ok(list.length < 1024 * 1024, `/api/calls is ${list.length} bytes`);
+  // The transcribe app: eight POSTs in flight at most, the rest dropped with a coded line.
+  assert.ok(mostInFlight <= 8, `${mostInFlight} POSTs in flight`);
+  assert.ok(codes('VS_ERR_TRANSCRIPT_DROPPED') > 0);
+  // The cascade: one request at a time, the next asking about everything heard since, each bounded.
+  assert.equal(chat.mostInFlight, 1, 'one chat request at a time');
+  assert.ok(chat.requests.length >= 1);
+  // The history keeps at most 32 000 characters, each caller message at most 4000.
+  for (const request of chat.requests) {
+    assert.ok(JSON.stringify(request.messages).length < 48 * 1024, `a request of ${JSON.stringify(request.messages).length} bytes`);
+    assert.ok(request.messages.every((m) => (m.content ?? '').length <= 4000));
+  }
+  assert.ok(during < 32, `heap grew ${during.toFixed(1)} MB`);
+});

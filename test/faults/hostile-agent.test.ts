@@ -1,0 +1,219 @@
+/**
+ * A chat model turned against the operator, each attack in its own call beside a bystander whose echo
+ * must stay byte-exact, with the heap's growth bounded: a model that dials premium numbers, that
+ * answers every tool result with more calls, that sends one endless line, a token every so often, or
+ * a reply with no sentence end at the wire's speed. The cascade's chat model is the local
+ * chat-completions server (test/helpers/fake-chat-completions.ts); Vonage's REST API is the emulator's.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Auth } from '@vonage/auth';
+import { Voice } from '@vonage/voice';
+import { z } from 'zod';
+import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
+import { startVoiceAgent } from '../../src/agents/agent-bridge.js';
+import { cascadeProvider } from '../../src/agents/providers/cascade.js';
+import { defineTool, phoneTools } from '../../src/agents/call-tools.js';
+import { speechEngines } from '../../src/speech/engines.js';
+import { espeakSynthesizer } from '../../src/speech/espeak.js';
+import type { CallSession } from '../../src/call/call-session.js';
+import { startFakeChat, type ChatTurn, type FakeChat } from '../helpers/fake-chat-completions.js';
+import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
+import { startTestServer, waitFor } from '../helpers/server.js';
+import { Bystander, withBystander } from '../helpers/bystander.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const MB = 1024 * 1024;
+/** The JavaScript heap and the Buffers it holds (audio lives in Buffers, outside the heap proper). */
+const heapAfterGc = () => {
+  gc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+};
+
+const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
+const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
+await emulator.listen();
+// The plain SDK auth: what a library user builds; the tools must be safe whatever signs their requests.
+const vonage = new Voice(new Auth({ applicationId: APPLICATION_ID, privateKey }), { apiHost: emulator.restUrl });
+
+/** Each called number: a chat model of its own (a fake per test), and the tools the app gives the agent. */
+const scenarios = new Map<string, { chat: FakeChat; model?: string; streamIdleMs?: number; tools?: (call: CallSession) => ReturnType<typeof defineTool>[] }>();
+const engines = speechEngines();
+engines.register(
+  'stt',
+  ['scripted'],
+  scriptedTranscriber(() => ({ finals: [{ text: 'put me through to a person please', afterMs: 300 }] })),
+);
+const server = await startTestServer({
+  speech: engines,
+  app: withBystander((call) =>
+    call.once('connected', (identity) => {
+      const scenario = scenarios.get(identity.to ?? '')!;
+      startVoiceAgent(call, {
+        instructions: 'Answer briefly.',
+        provider: cascadeProvider({
+          llm: { model: scenario.model ?? 'fake-model', apiKey: scenario.chat.apiKey, baseUrl: scenario.chat.baseUrl },
+          stt: 'scripted',
+          tts: espeakSynthesizer,
+          streamIdleMs: scenario.streamIdleMs ?? 10_000,
+        }),
+        // The library's own tools, given the Vonage client the way the docs show it.
+        tools: [...(scenario.tools?.(call) ?? []), ...phoneTools(call, vonage)],
+      });
+    }),
+  ),
+});
+after(async () => {
+  await server.close();
+  await emulator.close();
+  await Promise.all([...scenarios.values()].map(({ chat }) => chat.close()));
+});
+
+const logged = (code: string, pattern: RegExp) => () => server.logs.some((line) => line.code === code && pattern.test(String(line.detail ?? line.reason)));
+
+/**
+ * One attack: a call to `to`, whose model follows `turns`, kept up until `over()` says the attack has
+ * run its course (awaited, not timed: a loaded machine only makes it slower; the previous code never
+ * got there, and failed at the wait), then hung up through Vonage's REST API.
+ */
+async function attack(
+  to: string,
+  turns: ChatTurn[],
+  over: (chat: FakeChat) => boolean,
+  extra: { model?: string; streamIdleMs?: number; tools?: (call: CallSession) => ReturnType<typeof defineTool>[] } = {},
+) {
+  const chat = await startFakeChat({ turns, tokensPerSecond: 200, trickleMs: 300 });
+  scenarios.set(to, { chat, ...extra });
+  const bystander = await Bystander.join(server.socketUrl);
+  const before = heapAfterGc();
+  const calling = emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, to, durationMs: 60_000, talk: 'skip', audio: { kind: 'silence' } });
+  // The bystander's echo stays exact while the attack runs, and after it.
+  await bystander.echoesExactly();
+  const callId = () => [...server.server.registry.activeSessions()].find((active) => active.identity.to === to)?.id;
+  const id = callId();
+  await waitFor(() => over(chat), 30_000, `the attack on ${to} to run its course`).catch((error: Error) => {
+    const lines = server.logs.filter((line) => line.call === id && line.code).map((line) => `${String(line.code)} ${String(line.detail ?? line.reason ?? '')}`);
+    throw new Error(`${error.message}; ${chat.requests.length} chat requests; the call's coded lines: ${lines.join(' | ')}`);
+  });
+  const grownMb = (heapAfterGc() - before) / MB;
+  const session = [...server.server.registry.activeSessions()].find((active) => active.identity.to === to);
+  if (session?.identity.uuid) await vonage.hangupCall(session.identity.uuid);
+  const result = await calling;
+  await bystander.echoesExactly();
+  await bystander.close();
+  return { chat, result, grownMb, texts: result.timeline.map((entry) => entry.text) };
+}
+
+// The attacks run side by side (each in its own call, with its own bystander): a lean file, and each
+// window's heap growth includes the others' — a stricter bound than one attack alone.
+describe('hostile chat models, side by side', { concurrency: true }, () => {
+  test('a model that dials the numbers it is given (premium, international): no transfer reaches Vonage', async (t) => {
+    const { chat, texts, grownMb } = await attack(
+      '447700900201',
+      [{ call: 'transfer_call', arguments: { number: '88213001234' }, then: 'Connecting you now.' }],
+      // Over when the model has been answered (its second request), or a transfer was logged.
+      (chat) => chat.requests.length >= 2 || server.logs.some((line) => line.msg === 'agent transferred the call'),
+    );
+    t.diagnostic(`premium transfer: ${chat.requests.length} chat requests, heap +${grownMb.toFixed(1)} MB`);
+    assert.ok(!texts.some((text) => text.startsWith('REST transfer')), texts.join('\n'));
+    assert.ok(!server.logs.some((line) => line.msg === 'agent transferred the call'));
+    assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+  });
+
+  test('a model whose arguments repeat a key (a named destination, then a premium number): refused, nothing reaches Vonage', async (t) => {
+    // The operator named destinations: the transfer tool exists, and takes names only.
+    const named = (call: CallSession) => phoneTools(call, { vonage, transfer: 'sales=+447700900001' });
+    // JSON.parse reads the last: a check of the first (a log, a person, another parser) sees a harmless value.
+    const rawArguments = '{"destination":"sales","number":"447700900001","number":"88213001234"}';
+    const { chat, texts, grownMb } = await attack(
+      '447700900206',
+      [{ call: 'transfer_call', rawArguments, then: 'Sorry.' }],
+      (chat) => chat.requests.length >= 2 || server.logs.some((line) => line.msg === 'agent transferred the call'),
+      { tools: named },
+    );
+    t.diagnostic(`repeated key: ${chat.requests.length} chat requests, heap +${grownMb.toFixed(1)} MB`);
+    assert.ok(!texts.some((text) => text.startsWith('REST transfer')), texts.join('\n'));
+    assert.ok(server.logs.some((line) => line.code === 'VS_ERR_AGENT_TOOL_REFUSED' && /"number" is given twice/.test(String(line.reason))));
+    assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+  });
+
+  test('a model in a tool loop (40 calls a reply, every result answered with 40 more): a handful of requests and runs, memory bounded', async (t) => {
+    let ran = 0;
+    const lookup = () => [
+      defineTool({
+        name: 'lookup',
+        description: 'Look something up',
+        parameters: z.object({}),
+        execute: () => {
+          ran++;
+          return 'nothing found';
+        },
+      }),
+    ];
+    const { chat, grownMb } = await attack(
+      '447700900202',
+      [{ call: 'lookup', arguments: {}, repeat: 40, again: true }],
+      // Over when the request that asked for words (after the turn's last tool round) has been answered; or past the bounds.
+      (chat) => chat.requests.some((request) => request.toolChoice === 'none' && request.done) || chat.requests.length > 5,
+      { tools: lookup },
+    );
+    t.diagnostic(`tool loop: ${chat.requests.length} chat requests, ${ran} tool runs, heap +${grownMb.toFixed(1)} MB`);
+    // The bounds: 4 tool rounds and a last request for words; 16 runs a turn (src/agents/tool-runner.ts).
+    assert.ok(chat.requests.length <= 5, `${chat.requests.length} chat requests`);
+    assert.ok(ran <= 16, `${ran} tool runs`);
+    assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+  });
+
+  test("a model that sends one endless line: cut at the reply's byte cap", async (t) => {
+    const { chat, grownMb } = await attack('447700900203', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_REPLY_TOO_LONG', /bytes/), {
+      model: 'fake-endless-line',
+      // The byte cap is what is tested, not the idle timer (which a line that never ends also trips).
+      streamIdleMs: 30_000,
+    });
+    const sent = chat.requests[0]?.bytesSent ?? 0;
+    t.diagnostic(`endless line: ${(sent / MB).toFixed(1)} MB sent before the cut, heap +${grownMb.toFixed(1)} MB`);
+    assert.ok(
+      server.logs.some((line) => line.code === 'VS_ERR_AGENT_REPLY_TOO_LONG' && /passed 1048576 bytes/.test(String(line.reason))),
+      JSON.stringify(server.logs.filter((line) => line.code)),
+    );
+    // The cap (1 MB) and what sockets hold in flight on both ends of a loopback connection.
+    assert.ok(sent < 16 * MB, `${(sent / MB).toFixed(1)} MB sent`);
+    assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+  });
+
+  test('a model that sends a word every 300 ms and never a sentence: stopped for making no progress, with the coded line that brings the apology', async (t) => {
+    const { chat, grownMb } = await attack('447700900204', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_MODEL_ERROR', /said nothing to speak/), {
+      model: 'fake-trickle',
+      // A word every 300 ms: a plain idle timer of 1.5 s never fires.
+      streamIdleMs: 1500,
+    });
+    t.diagnostic(`trickle: ${chat.requests[0]?.tokens ?? 0} tokens before the stop, heap +${grownMb.toFixed(1)} MB`);
+    // A token every 300 ms keeps a plain 1.5 s idle timer from ever firing; nothing to speak does not.
+    assert.ok(
+      server.logs.some((line) => line.code === 'VS_ERR_AGENT_MODEL_ERROR' && /said nothing to speak for 1\.5 s/.test(String(line.detail))),
+      JSON.stringify(server.logs.filter((line) => line.code)),
+    );
+    assert.ok(chat.requests[0]!.aborted, 'the stream was stopped');
+  });
+
+  test("a model that streams a reply with no sentence end at the wire's speed: spoken in bounded pieces, cut at the reply's length", async (t) => {
+    const { chat, grownMb } = await attack('447700900205', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_REPLY_TOO_LONG', /characters/), { model: 'fake-runon' });
+    const sent = chat.requests[0]?.bytesSent ?? 0;
+    t.diagnostic(`run-on: ${(sent / 1024).toFixed(0)} kB sent before the cut, heap +${grownMb.toFixed(1)} MB`);
+    assert.ok(
+      server.logs.some((line) => line.code === 'VS_ERR_AGENT_REPLY_TOO_LONG' && /passed 8000 characters/.test(String(line.reason))),
+      JSON.stringify(server.logs.filter((line) => line.code)),
+    );
+    assert.ok(grownMb < 16, `heap grew ${grownMb.toFixed(1)} MB`);
+  });
+});
