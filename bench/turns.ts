@@ -279,7 +279,9 @@ async function wordErrorRows(
           const mixed = mixAt(voice, track, snr === 'clean' ? undefined : snr);
           const pcm = floatToPcm16(rate === RATE ? mixed : resample(mixed, RATE, rate));
           const listen = { listen: { suppressNoise: suppress } };
-          const finals = await transcribeRecording(pcm, rate, listen).catch(() => transcribeRecording(pcm, rate, listen).catch(() => undefined));
+          // One retry: a start timeout on a loaded machine is not the recording's fault.
+          const once = () => transcribeRecording(pcm, rate, listen).catch(() => undefined);
+          const finals = (await once()) ?? (await once());
           if (!finals) {
             row.failed++;
             continue;

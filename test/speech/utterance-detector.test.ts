@@ -35,7 +35,7 @@ test("every frame reaches the engines with the detector's verdict: the silence b
   const spy = new Spy();
   const all = frames(line, 640);
   try {
-    all.forEach((frame, i) => detector.push(frame, i * 20, [spy]));
+    for (const [i, frame] of all.entries()) await detector.push(frame, i * 20, [spy]);
   } finally {
     detector.close();
   }
