@@ -17,6 +17,7 @@ import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import type { CallSession } from '../call/call-session.js';
 import { errorCode } from '../errors.js';
+import { errorDetail } from '../error-detail.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
 import { z } from 'zod';
 import type { AgentBargeIn, AgentLink, AgentProvider, AgentTool, Interruption, LinkProvider, ToolDeclaration, VoiceAgent } from './agent-link.js';
@@ -114,7 +115,7 @@ export class AgentBridge implements VoiceAgent {
         log: call.log,
       });
     } catch (error) {
-      this.#watch.lost(`cannot start the ${this.options.provider.name} agent: ${(error as Error).message}`);
+      this.#watch.lost(`cannot start the ${this.options.provider.name} agent: ${errorDetail(error)}`);
       throw error;
     }
     this.#link = link;
@@ -140,7 +141,7 @@ export class AgentBridge implements VoiceAgent {
       await this.#watch.connecting(link.connect());
     } catch (error) {
       link.close();
-      this.#watch.lost(`cannot connect to the model: ${(error as Error).message}`);
+      this.#watch.lost(`cannot connect to the model: ${errorDetail(error)}`);
       throw error;
     }
     if (this.#watch.done) return link.close();

@@ -29,6 +29,7 @@ import type { AgentBargeIn, Interruption } from './agent-link.js';
 import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback, type ReplyKey } from './reply-playback.js';
 import { TurnLog } from './turn-log.js';
+import { errorDetail } from '../error-detail.js';
 
 export { DEFAULT_ERROR_MESSAGE, DEFAULT_FAILURE_MESSAGE, DEFAULT_RESPONSE_TIMEOUT_MS } from './model-watch.js';
 export type { AgentBargeIn, Interruption } from './agent-link.js';
@@ -149,7 +150,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     } catch (error) {
       // Stops an attempt still under way (a handshake that never answers).
       if (this.status !== 'disconnected') this.close();
-      this.#watch.lost(`cannot connect to the model: ${(error as { message?: string }).message ?? String(error)}`);
+      this.#watch.lost(`cannot connect to the model: ${errorDetail(error, options.url)}`);
       throw error;
     }
   }

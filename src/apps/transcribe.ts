@@ -7,6 +7,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VoicesocketError, errorCode } from '../errors.js';
+import { errorDetail } from '../error-detail.js';
 import type { CallSession } from '../call/call-session.js';
 import type { TranscriptEvent } from '../speech/speech-events.js';
 import type { AppDefinition } from './app.js';
@@ -31,7 +32,10 @@ export function transcribeCalls(options: TranscribeAppOptions = {}) {
     const failed = (where: string, error: unknown) => {
       if (failedOnce.has(where)) return;
       failedOnce.add(where);
-      session.log.warn({ code: errorCode('TRANSCRIPT_DELIVERY'), where, err: error }, 'transcript delivery failed; the call and its transcript go on');
+      session.log.warn(
+        { code: errorCode('TRANSCRIPT_DELIVERY'), where, detail: errorDetail(error, where === 'url' ? options.transcriptUrl : undefined), err: error },
+        'transcript delivery failed; the call and its transcript go on',
+      );
     };
     const deliver = async (event: TranscriptEvent) => {
       const record = { call: session.id, uuid: session.identity.uuid, ...event };

@@ -5,6 +5,7 @@
  * for that and would lose the audio in between, so we ask for no reconnection and report the drop.
  */
 import { DeepgramClient } from '@deepgram/sdk';
+import { errorDetail } from '../error-detail.js';
 import { SpeechEngineError, type SpeechErrorEvent } from './speech-events.js';
 
 export interface DeepgramOptions {
@@ -22,20 +23,23 @@ export interface DeepgramOptions {
   answerTimeoutMs?: number;
 }
 
+/** The SDK's own base, named in a line that says it could not be reached. */
+const DEEPGRAM_API_BASE = 'wss://api.deepgram.com';
+
 export const DEEPGRAM_DEFAULTS = { model: 'nova-3', voice: 'aura-2-thalia-en', connectTimeoutMs: 10_000, answerTimeoutMs: 5_000 } as const;
 
 export function deepgramClient(job: SpeechErrorEvent['job'], options: DeepgramOptions): DeepgramClient {
-  if (!options.apiKey) throw new SpeechEngineError(job, 'deepgram', 'unauthorized', 'no Deepgram API key: set DEEPGRAM_API_KEY');
+  if (!options.apiKey) throw new SpeechEngineError(job, 'deepgram', 'unauthorized', 'no Deepgram API key: set DEEPGRAM_API_KEY (or --deepgram-key)');
   return new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
 }
 
 /** The socket could not open (the SDK gives the handshake's error): 401/403 is the key, the rest the network. */
-export function openError(job: SpeechErrorEvent['job'], error: unknown): SpeechEngineError {
+export function openError(job: SpeechErrorEvent['job'], error: unknown, baseUrl: string | undefined): SpeechEngineError {
   if (error instanceof SpeechEngineError) return error;
   // The SDK rejects with the socket's ErrorEvent, not an Error: read its message either way.
   const text = typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : String(error);
   if (/\b(401|403)\b/.test(text)) return new SpeechEngineError(job, 'deepgram', 'unauthorized', `Deepgram refused the API key (${text})`, { cause: error });
-  return new SpeechEngineError(job, 'deepgram', 'disconnected', `cannot reach Deepgram: ${text}`, { cause: error });
+  return new SpeechEngineError(job, 'deepgram', 'disconnected', `cannot reach Deepgram: ${errorDetail(error, baseUrl ?? DEEPGRAM_API_BASE)}`, { cause: error });
 }
 
 export { within } from '../within.js';

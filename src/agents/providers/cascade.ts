@@ -17,6 +17,7 @@ import type { TranscriptEvent } from '../../speech/speech-events.js';
 import type { Synthesizer } from '../../speech/synthesizer.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardOfSpans, type SpokenSpan } from '../heard-text.js';
+import { errorDetail } from '../../error-detail.js';
 
 export interface CascadeOptions {
   /** The chat model: an OpenAI-compatible chat-completions endpoint. */
@@ -208,14 +209,14 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
       }
     } catch (error) {
       // Aborted by a barge-in or the call's end: nothing failed.
-      if (!signal.aborted || stall) this.#failed(reply, stall ?? error);
+      if (!signal.aborted || stall) this.#failed(reply, stall ?? error, this.client.baseURL);
       return;
     } finally {
       clearTimeout(idle);
     }
     // The SDK ends an aborted stream's iteration without throwing: a stall is told apart here too.
     if (signal.aborted) {
-      if (stall) this.#failed(reply, stall);
+      if (stall) this.#failed(reply, stall, this.client.baseURL);
       return;
     }
     if (pending.trim()) this.#speak(reply, pending);
@@ -279,11 +280,12 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     this.emit('reply-done', reply.id);
   }
 
-  #failed(reply: Reply, error: unknown): void {
+  /** `url`: the chat model's, when it is what failed ("Connection error." alone names neither where nor why). */
+  #failed(reply: Reply, error: unknown, url?: string): void {
     reply.abort.abort();
     if (this.#closed) return;
     this.emit('reply-done', reply.id);
-    this.emit('error', (error as Error)?.message ?? String(error));
+    this.emit('error', errorDetail(error, url));
   }
 
   #remember(message: ChatCompletionMessageParam): void {
