@@ -139,6 +139,7 @@ for (const workers of ['1', '2']) {
     assert.equal(lines.length, 1, stderr);
     assert.match(lines[0]!, /VS_ERR_PORT_IN_USE/);
     assert.match(lines[0]!, new RegExp(`--port=${port}`));
+    assertSaidOnce(lines[0]!);
   });
 }
 
@@ -147,5 +148,21 @@ test('a host that is not an address of this machine is named as such, not as a p
   const { code, stderr } = await runCli(['serve', '--port', '0', '--host', '192.0.2.1'], { LOG_LEVEL: 'silent' });
   assert.equal(code, 2, stderr);
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
-  assert.match(stderr, /VS_ERR_HOST_UNAVAILABLE.*192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\)/);
+  assert.match(stderr, /VS_ERR_HOST_UNAVAILABLE: the host to listen on is not an address of this machine: --port=0 --host=192\.0\.2\.1 \(EADDRNOTAVAIL\)/);
+  assertSaidOnce(stderr);
 });
+
+/**
+ * A line that says the same thing twice ("the port is taken: another process listens there: … another
+ * process is listening there") repeats a pair of words that carry meaning (four letters or more).
+ */
+function assertSaidOnce(line: string): void {
+  const words = line.toLowerCase().match(/[a-z]+/g) ?? [];
+  const seen = new Set<string>();
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (words[i]!.length < 4 || words[i + 1]!.length < 4) continue;
+    const pair = `${words[i]} ${words[i + 1]}`;
+    assert.ok(!seen.has(pair), `"${pair}" said twice in: ${line}`);
+    seen.add(pair);
+  }
+}
