@@ -4,6 +4,7 @@
  */
 import { VoicesocketError } from '../errors.js';
 import { DEFAULT_SAMPLE_RATE, type SampleRate } from '../protocol/audio-format.js';
+import type { AgentProviderName } from '../apps/agent-providers.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -62,6 +63,19 @@ export interface ServerConfig {
   openaiBaseUrl: string | undefined;
   assemblyaiApiKey: string | undefined;
   assemblyaiStreamingUrl: string | undefined;
+  /** The agent app's (`--app agent`, docs/agents.md): its provider, what it is told, each provider's endpoint and key. */
+  agentProvider: AgentProviderName;
+  agentInstructions: string | undefined;
+  agentGreeting: string | undefined;
+  agentVoice: string | undefined;
+  agentModel: string | undefined;
+  openaiRealtimeUrl: string | undefined;
+  geminiApiKey: string | undefined;
+  geminiUrl: string | undefined;
+  elevenlabsAgentId: string | undefined;
+  deepgramAgentUrl: string | undefined;
+  llmUrl: string | undefined;
+  llmApiKey: string | undefined;
 }
 
 export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram', 'assemblyai', 'openai'] as const;
@@ -117,6 +131,20 @@ export const DEFAULT_CONFIG: ServerConfig = {
   openaiBaseUrl: undefined,
   assemblyaiApiKey: undefined,
   assemblyaiStreamingUrl: undefined,
+  // OpenAI's Realtime API is where the agent app began; the others are a flag away.
+  agentProvider: 'openai',
+  // Unset: the app's own defaults (src/apps/agent.ts), and each provider's.
+  agentInstructions: undefined,
+  agentGreeting: undefined,
+  agentVoice: undefined,
+  agentModel: undefined,
+  openaiRealtimeUrl: undefined,
+  geminiApiKey: undefined,
+  geminiUrl: undefined,
+  elevenlabsAgentId: undefined,
+  deepgramAgentUrl: undefined,
+  llmUrl: undefined,
+  llmApiKey: undefined,
 };
 
 /** Each vendor engine's key: the engine, its setting, its variable and flag. */

@@ -111,10 +111,20 @@ test('a .env file in the working directory is read; the environment and flags wi
     PACER_LEAD_MS: undefined,
   });
   assert.equal(code, 0, stderr);
-  const config = JSON.parse(stdout) as Record<string, unknown>;
-  assert.equal(config.sampleRate, 8000, '.env read');
-  assert.equal(config.greeting, 'from the environment', 'the environment beats .env');
-  assert.equal(config.leadMs, 120, 'a flag beats .env');
+  const config = JSON.parse(stdout) as Record<string, { value: unknown; from: string }>;
+  // Each value with where it came from.
+  assert.deepEqual(config.sampleRate, { value: 8000, from: '.env AUDIO_RATE' }, '.env read');
+  assert.deepEqual(config.greeting, { value: 'from the environment', from: 'environment GREETING' }, 'the environment beats .env');
+  assert.deepEqual(config.leadMs, { value: 120, from: 'flag --lead' }, 'a flag beats .env');
+  assert.deepEqual(config.port, { value: 3000, from: 'default' });
+});
+
+test('a bad value in .env is named as coming from .env', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vs-dotenv-'));
+  writeFileSync(join(dir, '.env'), 'AUDIO_RATE=44100\n');
+  const { code, stderr } = await runCliIn(dir, ['serve', '--print-config'], { AUDIO_RATE: undefined });
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /AUDIO_RATE="44100" in \.env is not allowed; expected 8000, 16000, 24000/);
 });
 
 test('a .env line without "=" exits 2 with one line naming it; the next setting is not silently lost', async () => {

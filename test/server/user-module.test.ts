@@ -73,3 +73,17 @@ test('serve --app with a syntax error exits 2 with one line naming the file and 
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
   assert.ok(stderr.includes(`${app}:2: missing ) after argument list`), stderr);
 });
+
+test("an app module's create() that refuses its options stops the start with its words and exit 2", async () => {
+  const dir = await folder();
+  const app = join(dir, 'app.mjs');
+  await writeFile(
+    app,
+    'export default { create(options) { if (options.delay === undefined) throw new Error("--delay is required"); return (call) => call.on("audio", (f) => call.sendAudio(f)); } };\n',
+  );
+  const refused = await runCli(['serve', '--print-config', '--app', app]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /^voicesocket: VS_ERR_CONFIG_INVALID: .*--app=".*app\.mjs" refused to start: --delay is required\n$/);
+  const accepted = await runCli(['serve', '--print-config', '--app', app, '--delay', '5']);
+  assert.equal(accepted.code, 0, accepted.stderr);
+});
