@@ -170,6 +170,7 @@ export class AgentBridge implements VoiceAgent {
       if (!playback.write({ replyId, itemId: replyId, contentIndex: 0 }, pcm)) this.#watch.tooLarge(pcm.length, playback.maxChunkBytes);
     });
     link.on('reply-text', (replyId, text) => this.turns.agentTranscript(replyId, text));
+    link.on('reply-stage', (replyId, stage, wall) => this.turns.stage(replyId, stage, wall));
     link.on('reply-done', (replyId) => {
       this.#discarded.delete(replyId);
       if (this.#activeReply === replyId) this.#activeReply = null;

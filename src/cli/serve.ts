@@ -21,6 +21,7 @@ import { ANSWER_PATHS } from '../server/answer-route.js';
 import { EVENT_PATHS } from '../server/event-route.js';
 import { SOCKET_PATH } from '../server/socket-url.js';
 import { installShutdown } from './shutdown.js';
+import { withConversationLines } from './conversation-lines.js';
 
 /** The app options as commander gives them (`--barge-in` → `bargeIn`); `--print-config` is serve's own. */
 export type AppFlags = Partial<Record<string, string | boolean>> & { printConfig?: boolean };
@@ -83,6 +84,9 @@ export function appOptionsOf(config: ServerConfig, flags: AppFlags): Record<stri
   return { ...options, loop: flags.loop === true };
 }
 
+/** Built-in apps whose calls are conversations: the banner's test call speaks, and the lines of what is said follow. */
+const SPEAKING_APPS = new Set(['transcribe', 'agent', 'voice-menu', 'parrot']);
+
 export interface Serving {
   server: VoicesocketServer;
   /** `http://localhost:3000`: where this machine reaches the server. */
@@ -92,8 +96,12 @@ export interface Serving {
 
 /** Loads the app, listens, and logs where everything is. */
 export async function startServing(config: ServerConfig, flags: AppFlags, worker?: CreateServerOptions['worker']): Promise<Serving> {
-  const { app, answer } = await loadApp(config.app, appOptionsOf(config, flags));
-  const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}) });
+  const loaded = await loadApp(config.app, appOptionsOf(config, flags));
+  const { answer } = loaded;
+  // The process logger: conversation lines look like every other line, pretty in a terminal.
+  const logger = createLogger(config.logLevel);
+  const app = withConversationLines(loaded.app, logger);
+  const server = createServer({ config, app, logger, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}) });
   const address = await server.listen();
   const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
   const base = `http://${shown}:${address.port}`;
@@ -107,7 +115,8 @@ export async function startServing(config: ServerConfig, flags: AppFlags, worker
       app: config.app,
       rate: config.sampleRate,
     },
-    `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]} · ` +
+    `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]}` +
+      `${SPEAKING_APPS.has(config.app) ? ` --say '"hello"@1s' (what is said prints here)` : ''} · ` +
       'for a real number: npx voicesocket dev (README: "Connect a real Vonage number")',
   );
   return { server, base, port: address.port };

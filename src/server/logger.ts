@@ -12,5 +12,7 @@ export function createLogger(level: LogLevel, options: { pretty?: boolean } = {}
   // The pid tells the processes of one instance apart (--workers).
   const base = { level, base: { service: 'voicesocket', pid: process.pid } };
   // pino-pretty as a synchronous stream (not a worker transport) so logs are flushed at exit.
-  return usePretty ? pino(base, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service' })) : pino(base);
+  // `conversation` (the terminal's lines of what callers and agents say, src/cli/conversation-lines.ts)
+  // is said in the message itself: in a terminal, one line.
+  return usePretty ? pino(base, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service,conversation' })) : pino(base);
 }

@@ -146,11 +146,14 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   /** A final result of the caller's speech: the model answers it. */
   #heard(event: TranscriptEvent): void {
     if (this.#closed || event.kind !== 'final' || !event.text.trim()) return;
+    const recognized = performance.now();
     this.emit('caller-text', event.text);
     this.#remember({ role: 'user', content: event.text });
     for (const reply of this.#replies) reply.abort.abort();
     this.#awaitingTools.clear();
-    void this.#think(this.#newReply());
+    const reply = this.#newReply();
+    this.emit('reply-stage', reply.id, 'recognized', recognized);
+    void this.#think(reply);
   }
 
   #newReply(): Reply {
@@ -254,6 +257,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     reply.speaking = reply.speaking.then(async () => {
       if (signal.aborted) return;
       const span: SpokenSpan = { text, startMs: reply.audioMs, durationMs: 0 };
+      if (reply.spans.length === 0) this.emit('reply-stage', reply.id, 'synthesizing', performance.now());
       reply.spans.push(span);
       try {
         for await (const pcm of this.#tts.synthesize(text, {
