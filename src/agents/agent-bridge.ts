@@ -17,6 +17,7 @@
 import { Resampler } from '../audio/resampler.js';
 import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import type { CallSession } from '../call/call-session.js';
+import { errorDetail } from '../error-detail.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
 import { z } from 'zod';
 import type { AgentBargeIn, AgentLink, AgentProvider, AgentTool, Interruption, LinkProvider, ToolDeclaration, VoiceAgent } from './agent-link.js';
@@ -115,7 +116,7 @@ export class AgentBridge implements VoiceAgent {
         replyRoom: () => this.#playback?.room() ?? Promise.resolve(),
       });
     } catch (error) {
-      this.#watch.lost(`cannot start the ${this.options.provider.name} agent: ${(error as Error).message}`);
+      this.#watch.lost(`cannot start the ${this.options.provider.name} agent: ${errorDetail(error)}`);
       throw error;
     }
     this.#link = link;
@@ -142,7 +143,7 @@ export class AgentBridge implements VoiceAgent {
       await this.#watch.connecting(link.connect());
     } catch (error) {
       link.close();
-      this.#watch.lost(`cannot connect to the model: ${(error as Error).message}`);
+      this.#watch.lost(`cannot connect to the model: ${errorDetail(error)}`);
       throw error;
     }
     if (this.#watch.done) return link.close();
@@ -176,6 +177,7 @@ export class AgentBridge implements VoiceAgent {
       else if (written !== 'queued') this.#cutAtLimit(link, playback, replyId, written);
     });
     link.on('reply-text', (replyId, text) => this.turns.agentTranscript(replyId, text));
+    link.on('reply-stage', (replyId, stage, wall) => this.turns.stage(replyId, stage, wall));
     link.on('reply-done', (replyId) => {
       this.call.report({ kind: 'reply-done', replyId });
       this.#discarded.delete(replyId);

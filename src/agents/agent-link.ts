@@ -34,6 +34,11 @@ export interface AgentLinkEvents {
   'reply-text': [replyId: string, text: string];
   /** The provider finished the reply (all its audio was sent). */
   'reply-done': [replyId: string];
+  /**
+   * A cascade's own stages of a reply, at wall time (performance.now()): the caller's words were
+   * recognized, the first sentence went to synthesis. Turns split the latency by them.
+   */
+  'reply-stage': [replyId: string, stage: 'recognized' | 'synthesizing', wall: number];
   /** The provider's own voice detection heard the caller start: the agent must stop talking. */
   'caller-started': [];
   /** What the caller said, as the provider heard it. */

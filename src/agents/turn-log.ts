@@ -6,7 +6,9 @@
  *
  * Latency of a turn: the caller's last voiced audio arrived here (wall time of that frame) → the
  * model's first audio delta arrived (the model's share: its VAD's silence wait, thinking, network) →
- * the first frame of that audio left for Vonage (ours: resampling, queueing, the pacer).
+ * the first frame of that audio left for Vonage (ours: resampling, queueing, the pacer). A cascade
+ * tells its own stages apart: the final words recognized (recognition), the first sentence sent to
+ * synthesis (the model's share ends there), its first audio (synthesis).
  */
 import type { AgentTurnSnapshot } from '../call/call-snapshot.js';
 import type { CallActivity, CutBy } from '../call/call-activity.js';
@@ -17,9 +19,11 @@ const MAX_TURNS = 50;
 interface OpenTurn extends AgentTurnSnapshot {
   userItemId?: string;
   responseId?: string;
-  /** Wall times of the latency's three points. */
+  /** Wall times of the latency's three points, and a cascade's two stages between them. */
   endWall?: number;
   firstDeltaWall?: number;
+  recognizedWall?: number;
+  synthesisWall?: number;
 }
 
 export class TurnLog {
@@ -60,14 +64,30 @@ export class TurnLog {
     this.report({ kind: 'reply-audio', replyId: responseId });
   }
 
+  /** A cascade's stage of the response, at `wall`: the first of each is kept. */
+  stage(responseId: string, stage: 'recognized' | 'synthesizing', wall: number): void {
+    const turn = this.byResponse(responseId);
+    if (!turn) return;
+    if (stage === 'recognized') turn.recognizedWall ??= wall;
+    else turn.synthesisWall ??= wall;
+  }
+
   /** The first frame of the response's audio left for Vonage at `wall`. */
   firstFrameOut(responseId: string, wall: number): void {
     const turn = this.byResponse(responseId);
     if (!turn || turn.latency || turn.firstDeltaWall === undefined || turn.endWall === undefined) return;
+    const { endWall, firstDeltaWall, recognizedWall, synthesisWall } = turn;
+    const staged =
+      recognizedWall !== undefined &&
+      synthesisWall !== undefined &&
+      endWall <= recognizedWall &&
+      recognizedWall <= synthesisWall &&
+      synthesisWall <= firstDeltaWall;
     const latency = {
-      totalMs: Math.round(wall - turn.endWall),
-      modelMs: Math.round(turn.firstDeltaWall - turn.endWall),
-      oursMs: Math.round(wall - turn.firstDeltaWall),
+      totalMs: Math.round(wall - endWall),
+      modelMs: Math.round(staged ? synthesisWall - recognizedWall : firstDeltaWall - endWall),
+      oursMs: Math.round(wall - firstDeltaWall),
+      ...(staged ? { recognitionMs: Math.round(recognizedWall - endWall), synthesisMs: Math.round(firstDeltaWall - synthesisWall) } : {}),
     };
     turn.latency = latency;
     this.report({ kind: 'reply-latency', replyId: responseId, totalMs: latency.totalMs, providerMs: latency.modelMs, oursMs: latency.oursMs });

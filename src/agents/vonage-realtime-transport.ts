@@ -30,6 +30,7 @@ import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback, type ReplyKey } from './reply-playback.js';
 import { callerTookTurn } from './tool-runner.js';
 import { TurnLog } from './turn-log.js';
+import { errorDetail } from '../error-detail.js';
 
 export { DEFAULT_ERROR_MESSAGE, DEFAULT_FAILURE_MESSAGE, DEFAULT_RESPONSE_TIMEOUT_MS } from './model-watch.js';
 export type { AgentBargeIn, Interruption } from './agent-link.js';
@@ -161,7 +162,7 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     } catch (error) {
       // Stops an attempt still under way (a handshake that never answers).
       if (this.status !== 'disconnected') this.close();
-      this.#watch.lost(`cannot connect to the model: ${(error as { message?: string }).message ?? String(error)}`);
+      this.#watch.lost(`cannot connect to the model: ${errorDetail(error, options.url)}`);
       throw error;
     }
   }

@@ -16,10 +16,10 @@ export type AgentProviderName = (typeof AGENT_PROVIDERS)[number];
 /** The cascade's chat model when none is named. */
 export const DEFAULT_CASCADE_MODEL = 'gpt-4o-mini';
 
-function required(env: NodeJS.ProcessEnv, names: string[], provider: string, given?: unknown): string {
+function required(env: NodeJS.ProcessEnv, names: string[], flag: string, provider: string, given?: unknown): string {
   if (typeof given === 'string' && given !== '') return given;
   for (const name of names) if (env[name]) return env[name]!;
-  throw new VoicesocketError('CONFIG_INVALID', `the agent app with --agent-provider ${provider} needs ${names.join(' or ')} (in the environment or .env)`);
+  throw new VoicesocketError('CONFIG_INVALID', `the agent app with --agent-provider ${provider} needs ${names.join(' or ')} (or ${flag})`);
 }
 
 export async function agentProviderFrom(options: AppOptions, env: NodeJS.ProcessEnv): Promise<AgentProvider> {
@@ -29,7 +29,7 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
   const named = <T extends object>(fields: T) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== '')) as Partial<T>;
   switch (name) {
     case 'openai': {
-      const apiKey = required(env, ['OPENAI_API_KEY'], name, options.openaiApiKey);
+      const apiKey = required(env, ['OPENAI_API_KEY'], '--openai-key', name, options.openaiApiKey);
       const chosen = `--agent-provider ${name}`;
       const { openaiProvider } = await loadWithSdk(chosen, () => import('../agents/providers/openai.js'));
       const { DEFAULT_REALTIME_MODEL } = await loadWithSdk(chosen, () => import('../agents/start-agent.js'));
@@ -40,7 +40,7 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
       });
     }
     case 'gemini': {
-      const apiKey = required(env, ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], name);
+      const apiKey = required(env, ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], '--gemini-key', name, options.geminiApiKey);
       const { geminiProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/gemini.js'));
       await loadWithSdk(`--agent-provider ${name}`, () => import('@google/genai'));
       return geminiProvider({
@@ -49,14 +49,14 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
       });
     }
     case 'elevenlabs': {
-      const apiKey = required(env, ['ELEVENLABS_API_KEY'], name, options.elevenlabsApiKey);
-      const agentId = stringOption(options, 'elevenlabsAgentId', '') || required(env, ['ELEVENLABS_AGENT_ID'], name);
+      const apiKey = required(env, ['ELEVENLABS_API_KEY'], '--elevenlabs-key', name, options.elevenlabsApiKey);
+      const agentId = stringOption(options, 'elevenlabsAgentId', '') || required(env, ['ELEVENLABS_AGENT_ID'], '--elevenlabs-agent-id', name);
       const { elevenLabsProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/elevenlabs.js'));
       await loadWithSdk(`--agent-provider ${name}`, () => import('@elevenlabs/elevenlabs-js'));
       return elevenLabsProvider({ apiKey, agentId, ...named({ voice, baseUrl: stringOption(options, 'elevenlabsUrl', env.ELEVENLABS_BASE_URL ?? '') }) });
     }
     case 'deepgram': {
-      const apiKey = required(env, ['DEEPGRAM_API_KEY'], name, options.deepgramApiKey);
+      const apiKey = required(env, ['DEEPGRAM_API_KEY'], '--deepgram-key', name, options.deepgramApiKey);
       const { deepgramAgentProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/deepgram-agent.js'));
       await loadWithSdk(`--agent-provider ${name}`, () => import('@deepgram/sdk'));
       return deepgramAgentProvider({
@@ -69,7 +69,12 @@ export async function agentProviderFrom(options: AppOptions, env: NodeJS.Process
       const baseUrl = stringOption(options, 'llmUrl', env.LLM_BASE_URL ?? '');
       // A local model server (Ollama, vLLM) takes no key; OpenAI's own API does.
       const given = stringOption(options, 'openaiApiKey', '');
-      const apiKey = env.LLM_API_KEY || given || env.OPENAI_API_KEY || (baseUrl ? undefined : required(env, ['LLM_API_KEY', 'OPENAI_API_KEY'], name));
+      const apiKey =
+        stringOption(options, 'llmApiKey', '') ||
+        env.LLM_API_KEY ||
+        given ||
+        env.OPENAI_API_KEY ||
+        (baseUrl ? undefined : required(env, ['LLM_API_KEY', 'OPENAI_API_KEY'], '--llm-key or --openai-key', name));
       const { cascadeProvider } = await loadWithSdk(`--agent-provider ${name}`, () => import('../agents/providers/cascade.js'));
       await loadWithSdk(`--agent-provider ${name}`, () => import('openai'));
       return cascadeProvider({ llm: { model: model || DEFAULT_CASCADE_MODEL, apiKey, ...named({ baseUrl }) }, ...named({ voice }) });

@@ -10,6 +10,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VoicesocketError, errorCode } from '../errors.js';
+import { errorDetail } from '../error-detail.js';
 import type { CallSession } from '../call/call-session.js';
 import { SampledLog } from '../call/logger.js';
 import type { TranscriptEvent } from '../speech/speech-events.js';
@@ -43,7 +44,10 @@ export function transcribeCalls(options: TranscribeAppOptions = {}) {
     const failed = (where: string, error: unknown) => {
       if (failedOnce.has(where)) return;
       failedOnce.add(where);
-      session.log.warn({ code: errorCode('TRANSCRIPT_DELIVERY'), where, err: error }, 'transcript delivery failed; the call and its transcript go on');
+      session.log.warn(
+        { code: errorCode('TRANSCRIPT_DELIVERY'), where, detail: errorDetail(error, where === 'url' ? options.transcriptUrl : undefined), err: error },
+        'transcript delivery failed; the call and its transcript go on',
+      );
     };
     const append = async (path: string, line: string) => {
       try {

@@ -112,6 +112,10 @@ export interface AgentTurnSnapshot {
   agent?: string;
   /** The caller talked over the reply: how much of it they heard, of how much was sent, ms. */
   interrupted?: { heardMs: number; sentMs: number };
-  /** Caller's end of speech → first agent audio sent to Vonage, ms: the model's share and ours. */
-  latency?: { totalMs: number; modelMs: number; oursMs: number };
+  /**
+   * Caller's end of speech → first agent audio sent to Vonage, ms: the model's share and ours. A
+   * cascade (our speech-to-text → a chat model → our text-to-speech) also has its recognition (end of
+   * speech → the final words) and synthesis (the first sentence → its first audio) apart from the model's.
+   */
+  latency?: { totalMs: number; modelMs: number; oursMs: number; recognitionMs?: number; synthesisMs?: number };
 }

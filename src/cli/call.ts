@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { placeCall } from '../emulator/call.js';
+import { appError } from '../emulator/checks.js';
 import { writeWav } from '../audio/wav.js';
 import { addSharedOptions, audioSpec, signing, switches, urls, type SharedFlags } from './emulator-options.js';
 import { checkWritableFile, parseChoice, parseDtmfScript, parseDuration, parseList } from './parse.js';
@@ -55,6 +56,7 @@ export function callCommand(): Command {
         : (entry) => process.stdout.write(`${String(entry.atMs).padStart(6)} ms  ${entry.source.padEnd(6)} ${entry.problem ? '✗ ' : ''}${entry.text}\n`),
     });
     const leg = result.leg;
+    const failure = appError(leg);
     if (flags.rate && leg && String(leg.sampleRate) !== flags.rate) {
       result.problems.push(`the NCCO asks for ${leg.sampleRate} Hz, expected ${flags.rate}`);
       result.accepted = false;
@@ -62,7 +64,9 @@ export function callCommand(): Command {
     if (flags.record && result.heard) await writeFile(flags.record, writeWav(result.heard.pcm, result.heard.sampleRate));
     if (flags.json) {
       const { heard: _heard, rttSamples: _samples, ...legSummary } = leg ?? ({} as NonNullable<typeof leg>);
-      process.stdout.write(`${JSON.stringify({ ...result, heard: undefined, leg: leg ? legSummary : undefined }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ...result, heard: undefined, leg: leg ? legSummary : undefined, ...(failure ? { appError: failure } : {}) }, null, 2)}\n`,
+      );
     } else {
       const rows: Array<[string, string]> = [
         [
@@ -97,10 +101,17 @@ export function callCommand(): Command {
       if (result.heardTranscriptError) rows.push(['heard', `not transcribed: ${result.heardTranscriptError}`]);
       for (const utterance of result.heardTranscript ?? []) rows.push(['heard', `at ${(utterance.startMs / 1000).toFixed(1)} s: "${utterance.text}"`]);
       for (const warning of result.nccoWarnings) rows.push(['warning', warning]);
-      rows.push(['verdict', result.accepted ? 'accepted: Vonage would have accepted everything the app did' : `REJECTED: ${result.problems.join('; ')}`]);
+      rows.push(['verdict', verdict(result.accepted, result.problems, failure)]);
       process.stdout.write(`\n${table(rows)}\n`);
     }
-    process.exitCode = result.accepted ? 0 : 1;
+    process.exitCode = result.accepted && !failure ? 0 : 1;
   });
   return command;
+}
+
+/** Whether Vonage would have accepted what the app did, and whether the app kept the call up: an app that fails is not "accepted". */
+function verdict(accepted: boolean, problems: string[], failure: string | undefined): string {
+  if (!accepted) return `REJECTED: ${problems.join('; ')}${failure ? `; ${failure}` : ''}`;
+  if (failure) return `FAILED: ${failure}; Vonage would have accepted what it sent`;
+  return 'accepted: Vonage would have accepted everything the app did';
 }

@@ -40,6 +40,9 @@ export function parseDotEnv(text: string, file = '.env'): Record<string, string>
   return values;
 }
 
+/** The variables this process took from `.env` (not from its environment): `--print-config` names the source. */
+export const loadedFromDotEnv = new Set<string>();
+
 export function loadDotEnv(path = resolve('.env'), env: NodeJS.ProcessEnv = process.env): string[] {
   if (!existsSync(path)) return [];
   const loaded: string[] = [];
@@ -47,6 +50,7 @@ export function loadDotEnv(path = resolve('.env'), env: NodeJS.ProcessEnv = proc
     if (env[name] !== undefined) continue;
     env[name] = value;
     loaded.push(name);
+    if (env === process.env) loadedFromDotEnv.add(name);
   }
   return loaded;
 }

@@ -24,9 +24,23 @@ function echoRow(report: LoadReport): string {
   return `${report.echoed} frames returned, lost ${report.lost} (${report.lossPercent.toFixed(3)} %), duplicated ${report.duplicated}`;
 }
 
+/**
+ * Calls the app ended with an error (1011) or by dropping the connection (1006): Vonage accepts such a
+ * close, so "accepted" alone would call an app that fails every call a success.
+ */
+export function appErrors(report: LoadReport): number {
+  return Object.entries(report.endings)
+    .filter(([how]) => /^app closed (1011|1006)\b/.test(how))
+    .reduce((sum, [, count]) => sum + count, 0);
+}
+
 export function formatLoadReport(report: LoadReport): string {
+  const failedByApp = appErrors(report);
   return table([
-    ['calls', `${report.calls} placed, ${report.connected} connected, ${report.failed} failed, ${report.accepted} accepted`],
+    [
+      'calls',
+      `${report.calls} placed, ${report.connected} connected, ${report.failed} failed to connect, ${report.accepted} within Vonage's rules${failedByApp > 0 ? `, ${failedByApp} FAILED by the app (1011 or 1006)` : ''}`,
+    ],
     ['frames', `sent ${report.framesSent}, received ${report.framesReceived}`],
     ['echo', echoRow(report)],
     ['violations', `${report.violations} wrong-size frames, ${report.underruns} underruns`],
@@ -88,7 +102,7 @@ export function loadCommand(): Command {
     });
     if (tty) process.stderr.write('\n');
     process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatLoadReport(report)}\n`);
-    process.exitCode = report.failed === 0 && report.violations === 0 ? 0 : 1;
+    process.exitCode = report.failed === 0 && report.violations === 0 && appErrors(report) === 0 ? 0 : 1;
   });
   return command;
 }

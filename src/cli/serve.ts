@@ -5,7 +5,11 @@ import { Command, Option } from 'commander';
 import { VoicesocketError } from '../errors.js';
 import { BUILT_IN_APPS } from '../apps/index.js';
 import type { ServerConfig } from '../server/config.js';
-import { GROUP_OF, SETTINGS, SETTING_GROUPS, loadConfig, printableConfig, type RawSettings } from '../server/settings.js';
+import { GROUP_OF, SETTINGS, SETTING_GROUPS, printableConfig, resolveSettings, type RawSettings, type ResolvedSettings } from '../server/settings.js';
+import { loadSpeechModules } from '../server/load-engine.js';
+import { speechEngines } from '../speech/engines.js';
+import { APP_OPTIONS } from './app-options.js';
+import { loadedFromDotEnv } from './env-file.js';
 import cluster from 'node:cluster';
 import { createServer, type CreateServerOptions, type VoicesocketServer } from '../server/server.js';
 import { createLogger } from '../server/logger.js';
@@ -17,28 +21,10 @@ import { ANSWER_PATHS } from '../server/answer-route.js';
 import { EVENT_PATHS } from '../server/event-route.js';
 import { SOCKET_PATH } from '../server/socket-url.js';
 import { installShutdown } from './shutdown.js';
+import { withConversationLines } from './conversation-lines.js';
 
-export interface AppFlags {
-  delay?: string;
-  file?: string;
-  loop?: boolean;
-  dir?: string;
-  bargeIn?: string;
-  choices?: string;
-  timeout?: string;
-  transcriptUrl?: string;
-  instructions?: string;
-  voice?: string;
-  model?: string;
-  agentGreeting?: string;
-  agentProvider?: string;
-  openaiUrl?: string;
-  geminiUrl?: string;
-  elevenlabsAgentId?: string;
-  deepgramAgentUrl?: string;
-  llmUrl?: string;
-  printConfig?: boolean;
-}
+/** The app options as commander gives them (`--barge-in` → `bargeIn`); `--print-config` is serve's own. */
+export type AppFlags = Partial<Record<string, string | boolean>> & { printConfig?: boolean };
 
 /**
  * Each setting's flag as commander names its value (`--rate` → `rate`), mapped to the setting's key
@@ -55,52 +41,53 @@ export function settingsFromFlags(flags: Record<string, unknown>): RawSettings {
   return raw;
 }
 
-const APP_OPTIONS = 'Apps (options of the built-in apps, docs/apps.md):';
-const AGENT_OPTIONS = 'Agents (--app agent, docs/agents.md):';
+const APP_OPTIONS_GROUP = 'Apps (options of the built-in apps, docs/apps.md):';
 
 /** The server's settings and the app options as flags of a command (`serve`, `dev`), grouped in `--help`. */
 export function addServeOptions(command: Command): Command {
   for (const item of SETTINGS) {
     const allowed = item.key === 'app' ? `${Object.keys(BUILT_IN_APPS).join(', ')}, or a module path` : item.allowed;
-    command.addOption(new Option(item.flag, `${item.description} [env ${item.env}] (${allowed})`).helpGroup(SETTING_GROUPS[GROUP_OF[item.key]]));
+    const variables = [item.env, ...(item.aliases ?? [])].join(' or ');
+    command.addOption(new Option(item.flag, `${item.description} [env ${variables}] (${allowed})`).helpGroup(SETTING_GROUPS[GROUP_OF[item.key]]));
   }
-  const grouped = (heading: string, flags: string, description: string) => command.addOption(new Option(flags, description).helpGroup(heading));
-  grouped(APP_OPTIONS, '--delay <time>', 'delay-echo: the delay (default 1s)');
-  grouped(APP_OPTIONS, '--file <wav>', 'play: the prompt to play (any WAV)');
-  grouped(APP_OPTIONS, '--loop', 'play: repeat the prompt until a key is pressed');
-  grouped(APP_OPTIONS, '--dir <path>', 'record: where to write recordings (default recordings/); transcribe: a JSONL transcript per call');
-  grouped(
-    APP_OPTIONS,
-    '--barge-in <mode>',
-    'play: what stops the prompt: dtmf (default), speech, both or none; agent: model, speech or both (default: model for openai, both for the rest)',
-  );
-  grouped(APP_OPTIONS, '--choices <words>', 'voice-menu: the choices, comma-separated, key 1 first (default sales,support,operator)');
-  grouped(APP_OPTIONS, '--timeout <time>', 'voice-menu: silence before a re-prompt (default 6s)');
-  grouped(APP_OPTIONS, '--transcript-url <url>', 'transcribe: POST each final result here as JSON');
-  grouped(
-    AGENT_OPTIONS,
-    '--agent-provider <name>',
-    'who runs the agent: openai (default; OPENAI_API_KEY), gemini (GEMINI_API_KEY), elevenlabs (ELEVENLABS_API_KEY, ELEVENLABS_AGENT_ID), deepgram (DEEPGRAM_API_KEY), cascade (--stt → a chat model at --llm-url → --tts) [env AGENT_PROVIDER]',
-  );
-  grouped(AGENT_OPTIONS, '--instructions <text>', "the agent's instructions");
-  grouped(AGENT_OPTIONS, '--voice <name>', "the provider's voice (openai: marin; gemini: Puck; deepgram: aura-2-thalia-en; cascade: the --tts engine's)");
-  grouped(
-    AGENT_OPTIONS,
-    '--model <name>',
-    'the model (openai: gpt-realtime; gemini: a Live model; deepgram: its think model; cascade: the chat model, gpt-4o-mini)',
-  );
-  grouped(AGENT_OPTIONS, '--agent-greeting <text>', 'what the agent says first');
-  grouped(AGENT_OPTIONS, '--openai-url <url>', "openai: the Realtime endpoint (default OpenAI's) [env OPENAI_REALTIME_URL]");
-  grouped(AGENT_OPTIONS, '--gemini-url <url>', "gemini: the API base (default Google's) [env GEMINI_BASE_URL]");
-  grouped(AGENT_OPTIONS, '--elevenlabs-agent-id <id>', 'elevenlabs: the agent to talk to [env ELEVENLABS_AGENT_ID]');
-  grouped(AGENT_OPTIONS, '--deepgram-agent-url <url>', "deepgram: the Voice Agent API base (default Deepgram's) [env DEEPGRAM_AGENT_URL]");
-  grouped(
-    AGENT_OPTIONS,
-    '--llm-url <url>',
-    "cascade: an OpenAI-compatible chat-completions base (default OpenAI's; Ollama: http://localhost:11434/v1) [env LLM_BASE_URL]; key LLM_API_KEY or OPENAI_API_KEY",
-  );
+  for (const option of APP_OPTIONS) {
+    const description = `${option.apps.join(', ')}: ${option.description}${option.default ? ` (default ${option.default})` : ''}`;
+    command.addOption(new Option(option.flag, description).helpGroup(APP_OPTIONS_GROUP));
+  }
   return command;
 }
+
+/** What the app is given: its own options from their flags, and the agent's settings (flag, variable or .env). */
+export function appOptionsOf(config: ServerConfig, flags: AppFlags): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const option of APP_OPTIONS) if (flags[option.key] !== undefined) options[option.key] = flags[option.key];
+  const agent = {
+    agentProvider: config.agentProvider,
+    instructions: config.agentInstructions,
+    agentGreeting: config.agentGreeting,
+    voice: config.agentVoice,
+    model: config.agentModel,
+    openaiUrl: config.openaiRealtimeUrl,
+    geminiUrl: config.geminiUrl,
+    geminiApiKey: config.geminiApiKey,
+    elevenlabsAgentId: config.elevenlabsAgentId,
+    deepgramAgentUrl: config.deepgramAgentUrl,
+    llmUrl: config.llmUrl,
+    llmApiKey: config.llmApiKey,
+    // The vendors' keys and bases are server settings: the agent's provider uses them too.
+    openaiApiKey: config.openaiApiKey,
+    elevenlabsApiKey: config.elevenlabsApiKey,
+    elevenlabsUrl: config.elevenlabsUrl,
+    deepgramApiKey: config.deepgramApiKey,
+    // Where the agent may transfer a caller: parsed and checked (server/agent-settings.ts).
+    transfer: config.transfer,
+  };
+  for (const [key, value] of Object.entries(agent)) if (value !== undefined) options[key] = value;
+  return { ...options, loop: flags.loop === true };
+}
+
+/** Built-in apps whose calls are conversations: the banner's test call speaks, and the lines of what is said follow. */
+const SPEAKING_APPS = new Set(['transcribe', 'agent', 'voice-menu', 'parrot']);
 
 export interface Serving {
   server: VoicesocketServer;
@@ -116,35 +103,12 @@ export async function startServing(
   worker?: CreateServerOptions['worker'],
   extra: Pick<CreateServerOptions, 'logger'> = {},
 ): Promise<Serving> {
-  const appOptions = {
-    delay: flags.delay,
-    file: flags.file,
-    loop: flags.loop === true,
-    dir: flags.dir,
-    bargeIn: flags.bargeIn,
-    choices: flags.choices,
-    timeout: flags.timeout,
-    transcriptUrl: flags.transcriptUrl,
-    instructions: flags.instructions,
-    voice: flags.voice,
-    model: flags.model,
-    agentGreeting: flags.agentGreeting,
-    agentProvider: flags.agentProvider,
-    openaiUrl: flags.openaiUrl,
-    geminiUrl: flags.geminiUrl,
-    elevenlabsAgentId: flags.elevenlabsAgentId,
-    // The vendors' keys and bases are server settings (flag, variable or .env): the agent's provider uses them too.
-    openaiApiKey: config.openaiApiKey,
-    elevenlabsApiKey: config.elevenlabsApiKey,
-    elevenlabsUrl: config.elevenlabsUrl,
-    deepgramApiKey: config.deepgramApiKey,
-    deepgramAgentUrl: flags.deepgramAgentUrl,
-    llmUrl: flags.llmUrl,
-    // Where the agent may transfer a caller: a server setting (server/agent-settings.ts), parsed and checked.
-    transfer: config.transfer,
-  };
-  const { app, answer } = await loadApp(config.app, appOptions);
-  const server = createServer({ config, app, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}), ...extra });
+  const loaded = await loadApp(config.app, appOptionsOf(config, flags));
+  const { answer } = loaded;
+  // The process logger: conversation lines look like every other line, pretty in a terminal.
+  const logger = extra.logger ?? createLogger(config.logLevel);
+  const app = withConversationLines(loaded.app, logger);
+  const server = createServer({ config, app, logger, ...(answer ? { answer } : {}), ...(worker ? { worker } : {}) });
   const address = await server.listen();
   const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
   const base = `http://${shown}:${address.port}`;
@@ -158,7 +122,8 @@ export async function startServing(
       app: config.app,
       rate: config.sampleRate,
     },
-    `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]} · ` +
+    `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]}` +
+      `${SPEAKING_APPS.has(config.app) ? ` --say '"hello"@1s' (what is said prints here)` : ''} · ` +
       'for a real number: npx voicesocket dev (README: "Connect a real Vonage number")',
   );
   return { server, base, port: address.port };
@@ -167,12 +132,16 @@ export async function startServing(
 export function serveCommand(): Command {
   const command = addServeOptions(new Command('serve').description('answer Vonage calls and run an app on each call socket (echo by default)')).option(
     '--print-config',
-    'print the settings as resolved from flags, environment and .env (secrets hidden), then exit',
+    'check the settings, the app and its options as a start would, then print each value and where it came from (flag, environment, .env or default; secrets hidden) and exit',
   );
   command.action(async (flags: Record<string, unknown> & AppFlags) => {
-    const config = loadConfig(settingsFromFlags(flags));
+    const resolved = resolveSettings(settingsFromFlags(flags), process.env, loadedFromDotEnv);
+    const config = resolved.config;
     if (flags.printConfig) {
-      process.stdout.write(`${JSON.stringify(printableConfig(config), null, 2)}\n`);
+      // Checked as a start would check it (the app and its options, the user's engines), without listening.
+      await loadApp(config.app, appOptionsOf(config, flags));
+      await loadSpeechModules(config, speechEngines());
+      process.stdout.write(printConfig(resolved, flags));
       return;
     }
     if (config.workers > 1 && cluster.isPrimary) {
@@ -185,6 +154,20 @@ export function serveCommand(): Command {
     if (!cluster.isWorker) installShutdown(server);
   });
   return command;
+}
+
+/**
+ * `--print-config`: one setting a line, `{ "value": …, "from": … }`, then the app options given; JSON
+ * still, for scripts.
+ */
+function printConfig(resolved: ResolvedSettings, flags: AppFlags): string {
+  const entries = Object.entries(printableConfig(resolved)).map(([key, entry]) => `  ${JSON.stringify(key)}: ${JSON.stringify(entry)}`);
+  const given = APP_OPTIONS.filter((option) => flags[option.key] !== undefined);
+  const appOptions = given.map(
+    (option) => `    ${JSON.stringify(option.key)}: ${JSON.stringify({ value: flags[option.key], from: `flag ${option.flag.split(' ')[0]!}` })}`,
+  );
+  const section = appOptions.length > 0 ? `  "appOptions": {\n${appOptions.join(',\n')}\n  }` : '  "appOptions": {}';
+  return `{\n${[...entries, section].join(',\n')}\n}\n`;
 }
 
 /** Errors that are the user's to fix by changing a setting: one line, exit 2. */

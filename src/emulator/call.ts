@@ -211,6 +211,8 @@ export class CallRun {
     }
     await this.poster.settled();
     this.endedAt = Date.now();
+    // The call's length, not the time its recording then takes to transcribe.
+    const durationMs = performance.now() - this.started;
     const heard = this.recording ? heardBy(this.talkHeard, TALK_RATE, this.leg) : undefined;
     return {
       uuid: leg.uuid,
@@ -227,7 +229,7 @@ export class CallRun {
       ...(heard && this.options.transcribeHeard ? await transcribeHeard(heard, this.options.transcribeHeard) : {}),
       problems: this.problems,
       accepted: this.problems.length === 0,
-      durationMs: performance.now() - this.started,
+      durationMs,
     };
   }
 

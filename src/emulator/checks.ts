@@ -55,7 +55,22 @@ export const CHECKS: Record<string, string> = {
   pacing: "the app never overruns Vonage's playback buffer and never underruns while it plays",
   'caller-hangup': 'when the caller hangs up, the app completes the close handshake promptly',
   'clear-notify': 'clear and notify round trips complete when the app uses them',
+  'no-app-error': 'the app never ends a call with an error (1011) or by dropping the connection (1006)',
 };
+
+/**
+ * How the app ended a call if that was a failure: 1011 is the app saying it hit an error it could not
+ * handle, 1006 a connection dropped without a close (a crash). Vonage accepts either, and the call is
+ * gone: `call`, `load` and `check` say so instead of "accepted".
+ */
+export function appError(leg: Pick<LegResult, 'end' | 'closeCode' | 'closeReason' | 'durationMs'> | undefined): string | undefined {
+  if (leg?.end !== 'app-closed' || (leg.closeCode !== 1011 && leg.closeCode !== 1006)) return undefined;
+  const how =
+    leg.closeCode === 1011
+      ? `closed it with 1011 (an internal error${leg.closeReason ? `: ${leg.closeReason}` : ''})`
+      : 'dropped the connection (1006, no close)';
+  return `the app ${how} ${Math.round(leg.durationMs)} ms into the call`;
+}
 
 function result(name: string, status: CheckStatus, reason: string): CheckResult {
   return { name, description: CHECKS[name] ?? name, status, reason };
@@ -260,6 +275,15 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
       ),
     );
   } else results.push(result('survives-binary-first', 'fail', `the app ended the call: ${early.end} (${early.closeCode ?? '—'})`));
+
+  // Every call this run placed: an app that fails on its own (1011), whichever call it was.
+  const failures = [main, posted, binaryFirst].map((call) => appError(call.leg)).filter((failure): failure is string => failure !== undefined);
+  const connected = [main, posted, binaryFirst].filter((call) => call.leg?.connected).length;
+  if (failures.length > 0) results.push(result('no-app-error', 'fail', `in ${failures.length} of ${connected} calls: ${failures[0]}`));
+  else
+    results.push(
+      connected > 0 ? result('no-app-error', 'pass', `${connected} calls, none ended by an app error`) : result('no-app-error', 'skip', 'no call connected'),
+    );
 
   const order = Object.keys(CHECKS);
   return results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));

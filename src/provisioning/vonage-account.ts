@@ -9,6 +9,7 @@ import { Applications, type ApplicationResponse } from '@vonage/applications';
 import { Numbers } from '@vonage/numbers';
 import { Accounts } from '@vonage/accounts';
 import { VoicesocketError } from '../errors.js';
+import { errorDetail } from '../error-detail.js';
 
 export interface VonageCredentials {
   apiKey: string;
@@ -58,6 +59,9 @@ export class VonageAccount {
   private readonly applications: Applications;
   private readonly numbers: Numbers;
   private readonly accounts: Accounts;
+  /** Where each API is reached (the SDK's defaults unless set), for the line that says it could not be. */
+  private readonly apiHost: string;
+  private readonly restHost: string;
 
   constructor(credentials: VonageCredentials) {
     // No private key here, but a string: @vonage/auth passes the key to fs.existsSync, which Node 26
@@ -67,6 +71,8 @@ export class VonageAccount {
       ...(credentials.apiHost ? { apiHost: credentials.apiHost.replace(/\/+$/, '') } : {}),
       ...(credentials.restHost ? { restHost: credentials.restHost.replace(/\/+$/, '') } : {}),
     };
+    this.apiHost = hosts.apiHost ?? 'https://api.nexmo.com';
+    this.restHost = hosts.restHost ?? 'https://rest.nexmo.com';
     this.applications = new Applications(auth, hosts);
     this.numbers = new Numbers(auth, hosts);
     this.accounts = new Accounts(auth, hosts);
@@ -77,7 +83,7 @@ export class VonageAccount {
       return voiceView((await this.applications.getApplication(id)) as RawApplication);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw await translate(error, `reading application ${id}`);
+      throw await translate(error, `reading application ${id}`, this.apiHost);
     }
   }
 
@@ -91,7 +97,7 @@ export class VonageAccount {
       const keys = created.keys as { privateKey?: string } | undefined;
       return { application: voiceView(created), privateKey: keys?.privateKey };
     } catch (error) {
-      throw await translate(error, 'creating the application');
+      throw await translate(error, 'creating the application', this.apiHost);
     }
   }
 
@@ -108,7 +114,7 @@ export class VonageAccount {
       const updated = (await this.applications.updateApplication({ id, name: current.name, capabilities } as never)) as RawApplication;
       return voiceView(updated);
     } catch (error) {
-      throw await translate(error, `updating application ${id}`);
+      throw await translate(error, `updating application ${id}`, this.apiHost);
     }
   }
 
@@ -118,7 +124,7 @@ export class VonageAccount {
       const found = (owned.numbers ?? []).find((number) => number.msisdn === msisdn);
       return found ? numberView(found) : undefined;
     } catch (error) {
-      throw await translate(error, `looking up ${msisdn}`);
+      throw await translate(error, `looking up ${msisdn}`, this.restHost);
     }
   }
 
@@ -127,7 +133,7 @@ export class VonageAccount {
       const owned = await this.numbers.getOwnedNumbers({ applicationId, size: 100 });
       return (owned.numbers ?? []).map(numberView);
     } catch (error) {
-      throw await translate(error, `listing the numbers of application ${applicationId}`);
+      throw await translate(error, `listing the numbers of application ${applicationId}`, this.restHost);
     }
   }
 
@@ -136,7 +142,7 @@ export class VonageAccount {
       const owned = await this.numbers.getOwnedNumbers({ hasApplication: false, size: 100 });
       return (owned.numbers ?? []).map(numberView);
     } catch (error) {
-      throw await translate(error, 'listing the numbers of the account');
+      throw await translate(error, 'listing the numbers of the account', this.restHost);
     }
   }
 
@@ -146,7 +152,7 @@ export class VonageAccount {
       const first = found.numbers?.[0];
       return first?.msisdn ? { msisdn: first.msisdn, country: first.country ?? country, cost: first.cost ?? '?' } : undefined;
     } catch (error) {
-      throw await translate(error, `searching numbers in ${country}`);
+      throw await translate(error, `searching numbers in ${country}`, this.restHost);
     }
   }
 
@@ -154,7 +160,7 @@ export class VonageAccount {
     try {
       return (await this.accounts.getBalance()).value;
     } catch (error) {
-      throw await translate(error, 'reading the balance');
+      throw await translate(error, 'reading the balance', this.restHost);
     }
   }
 
@@ -163,7 +169,7 @@ export class VonageAccount {
       const result = await this.numbers.buyNumber({ country: offer.country, msisdn: offer.msisdn });
       if (result.errorCode !== '200') throw new VoicesocketError('VONAGE_REFUSED', `buying ${offer.msisdn}: ${result.errorCodeLabel ?? result.errorCode}`);
     } catch (error) {
-      throw await translate(error, `buying ${offer.msisdn}`);
+      throw await translate(error, `buying ${offer.msisdn}`, this.restHost);
     }
   }
 
@@ -172,7 +178,7 @@ export class VonageAccount {
       const result = await this.numbers.updateNumber({ country: number.country, msisdn: number.msisdn, applicationId } as never);
       if (result.errorCode !== '200') throw new VoicesocketError('VONAGE_REFUSED', `linking ${number.msisdn}: ${result.errorCodeLabel ?? result.errorCode}`);
     } catch (error) {
-      throw await translate(error, `linking ${number.msisdn}`);
+      throw await translate(error, `linking ${number.msisdn}`, this.restHost);
     }
   }
 }
@@ -208,10 +214,11 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** One coded error per way a Vonage call fails; the API's own words are kept in the message. */
-async function translate(error: unknown, doing: string): Promise<Error> {
+async function translate(error: unknown, doing: string, host: string): Promise<Error> {
   if (error instanceof VoicesocketError) return error;
   const status = statusOf(error);
-  if (status === undefined) return new VoicesocketError('VONAGE_UNREACHABLE', `${doing}: ${(error as Error).message}`, { cause: error });
+  // "fetch failed" alone names neither the host nor the reason (refused, not found, timed out).
+  if (status === undefined) return new VoicesocketError('VONAGE_UNREACHABLE', `${doing}: ${errorDetail(error, host)}`, { cause: error });
   const response = (error as HttpFailure).response;
   let said = '';
   try {

@@ -49,7 +49,7 @@ const agentTurn = z.object({
   caller: z.string().max(100_000).optional(),
   agent: z.string().max(100_000).optional(),
   interrupted: z.object({ heardMs: count, sentMs: count }).optional(),
-  latency: z.object({ totalMs: count, modelMs: count, oursMs: count }).optional(),
+  latency: z.object({ totalMs: count, modelMs: count, oursMs: count, recognitionMs: count.optional(), synthesisMs: count.optional() }).optional(),
 });
 
 /** A call snapshot as call/call-snapshot.ts makes it (JSON drops the undefined fields). */

@@ -9,6 +9,7 @@ import { DEFAULT_RECORDS_CONFIG, type RecordsConfig } from './records-config.js'
 import type { VadName } from '../speech/speech-detector.js';
 import { SILERO_MISSING, sileroPackagePath } from '../speech/silero-vad.js';
 import type { NamedDestination } from '../telephony/destinations.js';
+import type { AgentProviderName } from '../apps/agent-providers.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -92,6 +93,19 @@ export interface ServerConfig extends RecordsConfig {
   beepTimeoutS: number | undefined;
   /** Where the agent app may transfer a caller, by name (docs/agents.md); none: no transfer tool. */
   transfer: NamedDestination[] | undefined;
+  /** The agent app's (`--app agent`, docs/agents.md): its provider, what it is told, each provider's endpoint and key. */
+  agentProvider: AgentProviderName;
+  agentInstructions: string | undefined;
+  agentGreeting: string | undefined;
+  agentVoice: string | undefined;
+  agentModel: string | undefined;
+  openaiRealtimeUrl: string | undefined;
+  geminiApiKey: string | undefined;
+  geminiUrl: string | undefined;
+  elevenlabsAgentId: string | undefined;
+  deepgramAgentUrl: string | undefined;
+  llmUrl: string | undefined;
+  llmApiKey: string | undefined;
 }
 
 export const SPEECH_TO_TEXT_ENGINES = ['pocketsphinx', 'deepgram', 'assemblyai', 'openai'] as const;
@@ -165,6 +179,20 @@ export const DEFAULT_CONFIG: ServerConfig = {
   beepTimeoutS: undefined,
   // No destination unless the operator names one: a model must never choose where a call goes.
   transfer: undefined,
+  // OpenAI's Realtime API is where the agent app began; the others are a flag away.
+  agentProvider: 'openai',
+  // Unset: the app's own defaults (src/apps/agent.ts), and each provider's.
+  agentInstructions: undefined,
+  agentGreeting: undefined,
+  agentVoice: undefined,
+  agentModel: undefined,
+  openaiRealtimeUrl: undefined,
+  geminiApiKey: undefined,
+  geminiUrl: undefined,
+  elevenlabsAgentId: undefined,
+  deepgramAgentUrl: undefined,
+  llmUrl: undefined,
+  llmApiKey: undefined,
 };
 
 /** Each vendor engine's key: the engine, its setting, its variable and flag. */

@@ -3,6 +3,7 @@
  * `CallApp` function or an `AppDefinition`. TypeScript modules load through tsx when it is installed.
  */
 import { VoicesocketError } from '../errors.js';
+import { errorDetail } from '../error-detail.js';
 import { isModulePath } from './config.js';
 import { importUserModule } from './user-module.js';
 import { BUILT_IN_APPS, type AppDefinition, type CallApp } from '../apps/index.js';
@@ -33,8 +34,15 @@ export async function loadApp(name: string, options: Record<string, unknown>): P
   ) as AnswerHook | undefined;
   const withHook = (app: CallApp): LoadedApp => (hook ? { app, answer: hook } : { app });
   if (typeof exported === 'function') return withHook(exported as CallApp);
-  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function')
-    return withHook(await (exported as AppDefinition).create(options));
+  if (exported && typeof exported === 'object' && typeof (exported as AppDefinition).create === 'function') {
+    try {
+      return withHook(await (exported as AppDefinition).create(options));
+    } catch (error) {
+      // The module refused its options: the user's to fix, like a built-in app's bad option (exit 2).
+      if (error instanceof VoicesocketError) throw error;
+      throw new VoicesocketError('CONFIG_INVALID', `--app=${JSON.stringify(name)} refused to start: ${errorDetail(error)}`, { cause: error });
+    }
+  }
   throw new VoicesocketError(
     'CONFIG_INVALID',
     `--app=${JSON.stringify(name)} is not allowed; its default export must be a function (session) => void or { create(options) }`,

@@ -16,6 +16,8 @@ export function createLogger(
   // The pid tells the processes of one instance apart (--workers).
   const base = { level, base: { service: 'voicesocket', pid: process.pid } };
   // pino-pretty as a synchronous stream (not a worker transport) so logs are flushed at exit.
-  if (usePretty) return pino(base, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service', destination }));
+  // `conversation` (the terminal's lines of what callers and agents say, src/cli/conversation-lines.ts)
+  // is said in the message itself: in a terminal, one line.
+  if (usePretty) return pino(base, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service,conversation', destination }));
   return destination === 1 ? pino(base) : pino(base, pino.destination({ dest: destination, sync: true }));
 }

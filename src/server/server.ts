@@ -327,14 +327,9 @@ export function createServer(options: CreateServerOptions = {}): VoicesocketServ
     },
     drain() {
       draining ??= (async () => {
+        // A drain asked for is no error: the code goes on what it refuses (503s), not on this line.
         logger.info(
-          {
-            code: errorCode('DRAINING'),
-            activeCalls: registry.activeCalls,
-            promisedCalls: promised.outstanding,
-            drainDelayS: config.drainDelayS,
-            drainTimeoutS: config.drainTimeoutS,
-          },
+          { activeCalls: registry.activeCalls, promisedCalls: promised.outstanding, drainDelayS: config.drainDelayS, drainTimeoutS: config.drainTimeoutS },
           'draining: /readyz answers 503; calls in progress go on',
         );
         await sleep(config.drainDelayS * 1000);

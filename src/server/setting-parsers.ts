@@ -8,6 +8,8 @@ export type Parser<T> = (raw: string) => T | undefined;
 export interface Setting<K extends keyof ServerConfig = keyof ServerConfig> {
   key: K;
   env: string;
+  /** Other variables read when `env` is unset (GOOGLE_API_KEY beside GEMINI_API_KEY, as Google's SDK reads both). */
+  aliases?: string[];
   flag: string;
   description: string;
   allowed: string;

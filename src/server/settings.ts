@@ -12,7 +12,8 @@ import { SPEECH_SETTINGS } from './speech-settings.js';
 import { RECORDS_SETTINGS } from './records-settings.js';
 import { TELEPHONY_SETTINGS } from './telephony-settings.js';
 import { TURN_SETTINGS } from './turn-settings.js';
-import { AGENT_SETTINGS } from './agent-settings.js';
+import { AGENT_SETTINGS, checkAgentSettings } from './agent-settings.js';
+import { printableUrl } from '../error-detail.js';
 
 export type { Setting };
 
@@ -123,13 +124,15 @@ export const SETTINGS: Setting[] = [
   }),
   setting({
     key: 'apiKey',
+    // Not a password, but an account's identity: printed nowhere, like the other credentials.
+    secret: true,
     env: 'VONAGE_API_KEY',
     flag: '--api-key <key>',
     description: 'signed requests must name this API key',
-    allowed: 'a non-empty string',
+    allowed: '1 to 128 printable ASCII characters without spaces',
     example: 'abcd1234',
-    invalid: ' ',
-    parse: nonEmpty,
+    invalid: 'api key',
+    parse: (raw) => (/^[\x21-\x7e]{1,128}$/.test(raw) ? raw : undefined),
   }),
   setting({
     key: 'applicationId',
@@ -273,10 +276,10 @@ export const SETTING_GROUPS = {
   calls: 'Calls and audio:',
   security: 'Security (docs/security.md):',
   speech: 'Speech (docs/speech.md):',
+  agents: 'Agents (--app agent, docs/agents.md):',
   scale: 'Scale and deploys (docs/deploy.md):',
   records: 'Call records, analysis and traces (docs/records.md):',
   telephony: 'Telephony: placing calls, transfers (docs/outbound.md):',
-  agents: 'Agents (--app agent, docs/agents.md):',
 } as const;
 export type SettingGroup = keyof typeof SETTING_GROUPS;
 
@@ -312,6 +315,18 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   openaiBaseUrl: 'speech',
   assemblyaiApiKey: 'speech',
   assemblyaiStreamingUrl: 'speech',
+  agentProvider: 'agents',
+  agentInstructions: 'agents',
+  agentGreeting: 'agents',
+  agentVoice: 'agents',
+  agentModel: 'agents',
+  openaiRealtimeUrl: 'agents',
+  geminiApiKey: 'agents',
+  geminiUrl: 'agents',
+  elevenlabsAgentId: 'agents',
+  deepgramAgentUrl: 'agents',
+  llmUrl: 'agents',
+  llmApiKey: 'agents',
 
   workers: 'scale',
   redisUrl: 'scale',
@@ -343,32 +358,73 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
 /** Raw values by setting key, as read from flags; commander gives camelCase keys. */
 export type RawSettings = Partial<Record<keyof ServerConfig, string | undefined>>;
 
-/**
- * Builds the configuration: flag, then environment, then default. Throws a CONFIG_INVALID error whose
- * message names the setting (flag and variable), the bad value and the allowed values.
- */
-export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
-  for (const item of SETTINGS) {
-    const fromFlag = flags[item.key];
-    const raw = fromFlag ?? env[item.env];
-    // A variable set to nothing (`OPENAI_API_KEY=` in a .env) is a setting left unset, not a bad value.
-    if (raw === undefined || (fromFlag === undefined && raw === '')) continue;
-    const value = item.parse(raw);
-    if (value === undefined) {
-      const source = fromFlag !== undefined ? item.flag.split(' ')[0] : item.env;
-      // A secret's value is not repeated: error lines end up in logs.
-      const shown = item.secret ? `${source} (${raw.length} characters)` : `${source}=${JSON.stringify(raw)}`;
-      throw new VoicesocketError('CONFIG_INVALID', `${shown} is not allowed; expected ${item.allowed}`);
-    }
-    config[item.key] = value;
-  }
-  return checkConsistency(config as unknown as ServerConfig);
+/** Where a setting's value came from: `--print-config` says it beside each value. */
+export type SettingSource = 'default' | `flag ${string}` | `environment ${string}` | `.env ${string}`;
+
+export interface ResolvedSettings {
+  config: ServerConfig;
+  sources: Record<keyof ServerConfig, SettingSource>;
 }
 
-/** The configuration as `serve --print-config` shows it: secrets replaced by a note that they are set. */
-export function printableConfig(config: ServerConfig): Record<string, unknown> {
-  const shown: Record<string, unknown> = { ...config };
-  for (const item of SETTINGS) if (item.secret && shown[item.key] !== undefined) shown[item.key] = '(set)';
+/**
+ * Builds the configuration: flag, then environment (or `.env`, whose variables `loadDotEnv` put in
+ * the environment: `fromDotEnv` names them), then default. Throws a CONFIG_INVALID error whose message
+ * names the setting (flag or variable), the bad value and the allowed values.
+ */
+export function resolveSettings(flags: RawSettings = {}, env: NodeJS.ProcessEnv = process.env, fromDotEnv: ReadonlySet<string> = new Set()): ResolvedSettings {
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const sources = Object.fromEntries(Object.keys(DEFAULT_CONFIG).map((key) => [key, 'default'])) as Record<keyof ServerConfig, SettingSource>;
+  for (const item of SETTINGS) {
+    const fromFlag = flags[item.key];
+    // A variable set to nothing (`OPENAI_API_KEY=` in a .env) is a setting left unset, not a bad value.
+    const variable = [item.env, ...(item.aliases ?? [])].find((name) => env[name] !== undefined && env[name] !== '');
+    const raw = fromFlag ?? (variable !== undefined ? env[variable] : undefined);
+    if (raw === undefined) continue;
+    const source: SettingSource =
+      fromFlag !== undefined ? `flag ${item.flag.split(' ')[0]!}` : fromDotEnv.has(variable!) ? `.env ${variable!}` : `environment ${variable!}`;
+    const value = item.parse(raw);
+    if (value === undefined) {
+      const named = fromFlag !== undefined ? item.flag.split(' ')[0]! : variable!;
+      // A secret's value is not repeated: error lines end up in logs.
+      const shown = item.secret ? `${named} (${raw.length} characters)` : `${named}=${JSON.stringify(raw)}`;
+      throw new VoicesocketError('CONFIG_INVALID', `${shown}${source.startsWith('.env') ? ' in .env' : ''} is not allowed; expected ${item.allowed}`);
+    }
+    config[item.key] = value;
+    sources[item.key] = source;
+  }
+  const checked = checkConsistency(config as unknown as ServerConfig);
+  checkAgentSettings(checked);
+  return { config: checked, sources };
+}
+
+/** The configuration, from flags, the environment (and `.env`) and the defaults; see `resolveSettings`. */
+export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  return resolveSettings(flags, env).config;
+}
+
+/** A URL as it may be printed: a password in it (a proxy's `https://user:pass@…`) is hidden. */
+function withoutPassword(value: unknown): unknown {
+  if (typeof value !== 'string' || !/^[a-z]+:\/\/[^/]*@/i.test(value)) return value;
+  try {
+    const url = new URL(value);
+    url.password = url.password ? '***' : '';
+    return url.toString();
+  } catch {
+    return printableUrl(value);
+  }
+}
+
+/**
+ * The settings as `serve --print-config` shows them: each value (secrets replaced by a note that they
+ * are set, passwords in URLs hidden) with where it came from.
+ */
+export function printableConfig({ config, sources }: ResolvedSettings): Record<string, { value: unknown; from: SettingSource }> {
+  const shown: Record<string, { value: unknown; from: SettingSource }> = {};
+  const secret = new Set(SETTINGS.filter((item) => item.secret).map((item) => item.key));
+  for (const key of Object.keys(config) as Array<keyof ServerConfig>) {
+    const value = config[key];
+    // null, not undefined: JSON keeps the key, and an unset setting shows as one.
+    shown[key] = { value: value === undefined ? null : secret.has(key) ? '(set)' : withoutPassword(value), from: sources[key] };
+  }
   return shown;
 }

@@ -13,6 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { AssemblyAI, type StreamingTranscriber, type TurnEvent } from 'assemblyai';
+import { errorDetail } from '../error-detail.js';
 import { SpeechEngineError } from './speech-events.js';
 import type { TranscribeOptions, Transcriber, TranscriberEvents, TranscriberFactory } from './transcriber.js';
 
@@ -26,6 +27,9 @@ export interface AssemblyAIOptions {
   /** No final result this long after ForceEndpoint is a stalled stream, ms (default 5 000). */
   answerTimeoutMs?: number;
 }
+
+/** The SDK's own streaming endpoint, named in a line that says it could not be reached. */
+const ASSEMBLYAI_STREAMING_URL = 'wss://streaming.assemblyai.com/v3/ws';
 
 export const ASSEMBLYAI_DEFAULTS = { connectTimeoutMs: 10_000, answerTimeoutMs: 5_000 } as const;
 /** Frames per message: 100 ms, inside AssemblyAI's 50–1000 ms per message. */
@@ -63,7 +67,7 @@ class AssemblyAITranscriber extends EventEmitter<TranscriberEvents> implements T
     this.answerTimeoutMs = settings.answerTimeoutMs ?? ASSEMBLYAI_DEFAULTS.answerTimeoutMs;
     this.interim = options.interim !== false;
     this.readyPromise = this.connect(callRate, options, settings).catch((error: unknown) => {
-      const failure = openError(error);
+      const failure = openError(error, settings.streamingUrl ?? ASSEMBLYAI_STREAMING_URL);
       this.fail(failure);
       throw failure;
     });
@@ -72,7 +76,8 @@ class AssemblyAITranscriber extends EventEmitter<TranscriberEvents> implements T
   }
 
   private async connect(callRate: number, options: TranscribeOptions, settings: AssemblyAIOptions): Promise<void> {
-    if (!settings.apiKey) throw new SpeechEngineError('stt', this.engine, 'unauthorized', 'no AssemblyAI API key: set ASSEMBLYAI_API_KEY');
+    if (!settings.apiKey)
+      throw new SpeechEngineError('stt', this.engine, 'unauthorized', 'no AssemblyAI API key: set ASSEMBLYAI_API_KEY (or --assemblyai-key)');
     const connectTimeoutMs = settings.connectTimeoutMs ?? ASSEMBLYAI_DEFAULTS.connectTimeoutMs;
     const stream = new AssemblyAI({ apiKey: settings.apiKey }).streaming.transcriber({
       sampleRate: callRate,
@@ -203,13 +208,13 @@ function dropped(text: string): SpeechEngineError {
 }
 
 /** The stream could not begin: a 401/403 handshake or AssemblyAI's not-authorized close is the key, a time-out is a timeout, the rest the network. */
-function openError(error: unknown): SpeechEngineError {
+function openError(error: unknown, url: string): SpeechEngineError {
   if (error instanceof SpeechEngineError) return error;
   const text = error instanceof Error ? error.message : String(error);
   if (/timed out/i.test(text)) return new SpeechEngineError('stt', 'assemblyai', 'timeout', `AssemblyAI did not begin in time (${text})`, { cause: error });
   if (/\b(401|403|4001)\b|not authori[sz]ed/i.test(text))
     return new SpeechEngineError('stt', 'assemblyai', 'unauthorized', `AssemblyAI refused the API key (${text})`, { cause: error });
-  return new SpeechEngineError('stt', 'assemblyai', 'disconnected', `cannot reach AssemblyAI: ${text}`, { cause: error });
+  return new SpeechEngineError('stt', 'assemblyai', 'disconnected', `cannot reach AssemblyAI: ${errorDetail(error, url)}`, { cause: error });
 }
 
 export function assemblyaiTranscriber(settings: AssemblyAIOptions): TranscriberFactory {

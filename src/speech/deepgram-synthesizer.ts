@@ -116,7 +116,7 @@ async function* deepgramSpeech(text: string, options: SynthesizeOptions, setting
     );
   } catch (error) {
     socket?.close();
-    throw openError('tts', error);
+    throw openError('tts', error, settings.baseUrl);
   }
   if (options.signal?.aborted) return abort();
   options.signal?.addEventListener('abort', abort, { once: true });

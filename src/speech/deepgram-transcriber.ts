@@ -37,7 +37,7 @@ class DeepgramTranscriber extends EventEmitter<TranscriberEvents> implements Tra
     super();
     this.answerTimeoutMs = settings.answerTimeoutMs ?? DEEPGRAM_DEFAULTS.answerTimeoutMs;
     this.readyPromise = this.open(callRate, options, settings).catch((error: unknown) => {
-      const failure = openError('stt', error);
+      const failure = openError('stt', error, settings.baseUrl);
       this.fail(failure);
       throw failure;
     });

@@ -6,6 +6,7 @@
  * of its own call.
  */
 import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js';
+import { errorDetail } from '../error-detail.js';
 import { pcmAtCallRate } from './pcm-stream.js';
 import { SpeechEngineError } from './speech-events.js';
 import type { SynthesizeOptions, Synthesizer } from './synthesizer.js';
@@ -25,12 +26,14 @@ export interface ElevenLabsSpeechOptions {
 export const ELEVENLABS_DEFAULTS = { voice: 'JBFqnCBsd6RMkjVDRZzb', model: 'eleven_flash_v2_5', answerTimeoutMs: 5000 } as const;
 /** The PCM rates ElevenLabs streams; a call rate among them needs no resampling. */
 const PCM_RATES = [8000, 16000, 22050, 24000, 44100];
+/** The SDK's own base, named in a line that says it could not be reached. */
+const ELEVENLABS_API_BASE = 'https://api.elevenlabs.io';
 
-function failure(error: unknown): SpeechEngineError {
+function failure(error: unknown, baseUrl: string): SpeechEngineError {
   if (error instanceof SpeechEngineError) return error;
   if (error instanceof ElevenLabsError && (error.statusCode === 401 || error.statusCode === 403))
     return new SpeechEngineError('tts', 'elevenlabs', 'unauthorized', `ElevenLabs refused the API key (${error.statusCode})`, { cause: error });
-  const message = (error as Error)?.message ?? String(error);
+  const message = errorDetail(error, baseUrl);
   if (/timed? ?out/i.test(message)) return new SpeechEngineError('tts', 'elevenlabs', 'timeout', `ElevenLabs did not answer: ${message}`, { cause: error });
   return new SpeechEngineError('tts', 'elevenlabs', 'failed', `ElevenLabs failed: ${message}`, { cause: error });
 }
@@ -56,7 +59,7 @@ async function* elevenLabsSpeech(
     yield* pcmAtCallRate(body as unknown as AsyncIterable<Uint8Array>, 'elevenlabs', rate, options.sampleRate, answerTimeoutMs, stop);
   } catch (error) {
     if (options.signal?.aborted) return;
-    throw failure(error);
+    throw failure(error, settings.baseUrl ?? ELEVENLABS_API_BASE);
   } finally {
     options.signal?.removeEventListener('abort', stop);
   }
@@ -67,7 +70,8 @@ export function elevenLabsSynthesizer(settings: ElevenLabsSpeechOptions): Synthe
   return {
     engine: 'elevenlabs',
     synthesize(text, options) {
-      if (!settings.apiKey) throw new SpeechEngineError('tts', 'elevenlabs', 'unauthorized', 'no ElevenLabs API key: set ELEVENLABS_API_KEY');
+      if (!settings.apiKey)
+        throw new SpeechEngineError('tts', 'elevenlabs', 'unauthorized', 'no ElevenLabs API key: set ELEVENLABS_API_KEY (or --elevenlabs-key)');
       client ??= new ElevenLabsClient({ apiKey: settings.apiKey, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}) });
       return elevenLabsSpeech(client, text, options, settings);
     },

@@ -5,6 +5,7 @@
  * answer or a body that stalls is `timeout`, the rest `failed`: each a speech-error of its own call.
  */
 import OpenAI from 'openai';
+import { errorDetail } from '../error-detail.js';
 import { pcmAtCallRate } from './pcm-stream.js';
 import { SpeechEngineError } from './speech-events.js';
 import type { SynthesizeOptions, Synthesizer } from './synthesizer.js';
@@ -25,15 +26,15 @@ export const OPENAI_SPEECH_DEFAULTS = { voice: 'marin', model: 'gpt-4o-mini-tts'
 /** The rate of `response_format: 'pcm'`. */
 const OPENAI_PCM_RATE = 24000;
 
-function failure(error: unknown): SpeechEngineError {
+function failure(error: unknown, baseUrl: string): SpeechEngineError {
   if (error instanceof SpeechEngineError) return error;
   if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError)
     return new SpeechEngineError('tts', 'openai', 'unauthorized', `OpenAI refused the API key (${error.status})`, { cause: error });
   if (error instanceof OpenAI.APIConnectionTimeoutError)
     return new SpeechEngineError('tts', 'openai', 'timeout', 'OpenAI did not answer in time', { cause: error });
   if (error instanceof OpenAI.APIConnectionError)
-    return new SpeechEngineError('tts', 'openai', 'disconnected', `cannot reach OpenAI: ${error.message}`, { cause: error });
-  return new SpeechEngineError('tts', 'openai', 'failed', `OpenAI failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    return new SpeechEngineError('tts', 'openai', 'disconnected', `cannot reach OpenAI: ${errorDetail(error, baseUrl)}`, { cause: error });
+  return new SpeechEngineError('tts', 'openai', 'failed', `OpenAI failed: ${errorDetail(error, baseUrl)}`, { cause: error });
 }
 
 async function* openaiSpeech(client: OpenAI, text: string, options: SynthesizeOptions, settings: OpenAISpeechOptions): AsyncGenerator<Buffer> {
@@ -56,7 +57,7 @@ async function* openaiSpeech(client: OpenAI, text: string, options: SynthesizeOp
     yield* pcmAtCallRate(response.body as unknown as AsyncIterable<Uint8Array>, 'openai', OPENAI_PCM_RATE, options.sampleRate, answerTimeoutMs, stop);
   } catch (error) {
     if (options.signal?.aborted) return;
-    throw failure(error);
+    throw failure(error, client.baseURL);
   } finally {
     options.signal?.removeEventListener('abort', stop);
   }
@@ -67,7 +68,7 @@ export function openaiSynthesizer(settings: OpenAISpeechOptions): Synthesizer {
   return {
     engine: 'openai',
     synthesize(text, options) {
-      if (!settings.apiKey) throw new SpeechEngineError('tts', 'openai', 'unauthorized', 'no OpenAI API key: set OPENAI_API_KEY');
+      if (!settings.apiKey) throw new SpeechEngineError('tts', 'openai', 'unauthorized', 'no OpenAI API key: set OPENAI_API_KEY (or --openai-key)');
       // No retries: a caller waiting in silence is better served by the speech-error's fallback.
       client ??= new OpenAI({ apiKey: settings.apiKey, maxRetries: 0, ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}) });
       return openaiSpeech(client, text, options, settings);

@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
+import { errorDetail } from '../error-detail.js';
 import { within } from '../within.js';
 import { PauseHold } from './pause-hold.js';
 import { RateBatcher } from './rate-batcher.js';
@@ -75,7 +76,7 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
     this.interim = options.interim !== false;
     this.answerTimeoutMs = settings.answerTimeoutMs ?? OPENAI_TRANSCRIPTION_DEFAULTS.answerTimeoutMs;
     this.readyPromise = this.connect(options, settings).catch((error: unknown) => {
-      const failure = error instanceof SpeechEngineError ? error : failed(error);
+      const failure = error instanceof SpeechEngineError ? error : failed(error, settings.baseUrl);
       this.fail(failure);
       throw failure;
     });
@@ -84,14 +85,14 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
   }
 
   private async connect(options: TranscribeOptions, settings: OpenAITranscriptionOptions): Promise<void> {
-    if (!settings.apiKey) throw new SpeechEngineError('stt', this.engine, 'unauthorized', 'no OpenAI API key: set OPENAI_API_KEY');
+    if (!settings.apiKey) throw new SpeechEngineError('stt', this.engine, 'unauthorized', 'no OpenAI API key: set OPENAI_API_KEY (or --openai-key)');
     const client = new OpenAI({ apiKey: settings.apiKey, ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}) });
     const socket = new OpenAIRealtimeWS({ intent: 'transcription' }, client);
     this.socket = socket;
     const connectTimeoutMs = settings.connectTimeoutMs ?? OPENAI_TRANSCRIPTION_DEFAULTS.connectTimeoutMs;
     const session = new Promise<void>((resolve, reject) => {
       socket.on('error', (error) => {
-        const failure = failed(error.error ?? error.cause ?? error);
+        const failure = failed(error.error ?? error.cause ?? error, settings.baseUrl);
         if (this.open) this.fail(failure);
         else reject(failure);
       });
@@ -237,13 +238,15 @@ class OpenAITranscriber extends EventEmitter<TranscriberEvents> implements Trans
 }
 
 /** An SDK error as a SpeechEngineError: a refused key (HTTP 401/403 on the upgrade, or OpenAI's `invalid_api_key`) is `unauthorized`. */
-function failed(error: unknown): SpeechEngineError {
+function failed(error: unknown, baseUrl: string | undefined): SpeechEngineError {
   const detail = error as { message?: unknown; code?: unknown } | undefined;
   const text = typeof detail?.message === 'string' ? detail.message : String(error);
   if (/\b(401|403)\b/.test(text) || detail?.code === 'invalid_api_key')
     return new SpeechEngineError('stt', 'openai', 'unauthorized', `OpenAI refused the API key (${text})`, { cause: error });
   if (/ECONNREFUSED|ENOTFOUND|socket hang up|closed/i.test(text))
-    return new SpeechEngineError('stt', 'openai', 'disconnected', `cannot reach OpenAI: ${text}`, { cause: error });
+    return new SpeechEngineError('stt', 'openai', 'disconnected', `cannot reach OpenAI: ${errorDetail(error, baseUrl ?? 'https://api.openai.com/v1')}`, {
+      cause: error,
+    });
   return new SpeechEngineError('stt', 'openai', 'failed', `OpenAI failed: ${text}`, { cause: error });
 }
 

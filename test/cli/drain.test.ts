@@ -19,6 +19,9 @@ async function serving(args: string[]) {
   return { child, lines, socketUrl: String(ready.socket), base };
 }
 
+/** The line that says the drain started: an expected event, not an error. */
+const drainStarted = (line: Record<string, unknown>) => String(line.msg).startsWith('draining:');
+
 /** Echo check: each frame sent comes back byte-identical, in order. */
 async function echoes(client: SocketClient, seed: number): Promise<void> {
   const before = client.received.binary.length;
@@ -41,7 +44,7 @@ test('SIGTERM drains: /readyz 503 at once, /healthz stays 200, new sockets taken
 
   const exit = exited(child);
   child.kill('SIGTERM');
-  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_DRAINING'), 3000, 'the drain to start');
+  await waitFor(() => lines.some(drainStarted), 3000, 'the drain to start');
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 503);
   assert.equal(((await ready.json()) as { status: string }).status, 'draining');
@@ -66,6 +69,15 @@ test('SIGTERM drains: /readyz 503 at once, /healthz stays 200, new sockets taken
   // Bound with a reason: the drain polls every 100 ms, then the close of an idle server; far from the 30 s timeout.
   assert.ok(Date.now() - hungUpAt < 3000, `exited ${Date.now() - hungUpAt} ms after the last call ended`);
   assert.ok(!lines.some((line) => line.code === 'VS_ERR_DRAIN_TIMEOUT'), 'no call was cut');
+  // A drain asked for is no error: its line is info and carries no error code; the refusal it causes is
+  // a warning with the code (pino levels: 30 info, 40 warn).
+  const started = lines.find(drainStarted)!;
+  assert.equal(started.level, 30);
+  assert.equal(started.code, undefined, JSON.stringify(started));
+  const refused = lines.find((line) => line.code === 'VS_ERR_DRAINING');
+  assert.equal(refused?.level, 40, JSON.stringify(refused));
+  for (const line of lines)
+    if (typeof line.code === 'string') assert.ok(Number(line.level) >= 40, `an error code on a line below warn: ${JSON.stringify(line)}`);
 });
 
 test('a call still going when the drain timeout passes is closed with 1001 and a coded line; exit 0', async (t) => {
@@ -91,7 +103,7 @@ test('a second signal during a drain stops at once (exit 130 for SIGINT)', async
   await echoes(call, 1);
   const exit = exited(child);
   child.kill('SIGINT');
-  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_DRAINING'), 3000, 'the drain to start');
+  await waitFor(() => lines.some(drainStarted), 3000, 'the drain to start');
   child.kill('SIGINT');
   const [code] = await exit;
   assert.equal(code, 130);

@@ -137,3 +137,33 @@ test('bad emulator options exit 2 with one line naming the option', async () => 
     assert.equal(stderr.trim().split('\n').length, 1, stderr);
   }
 });
+
+test('an app that fails every call with 1011 is not "accepted": call says FAILED, load counts it, check FAILs it; each exits 1', async (t) => {
+  // A bug on the tenth frame of every call: the session closes it with 1011 (VS_ERR_APP_FAILED).
+  const server = await startTestServer({
+    app: (session) => {
+      let frames = 0;
+      session.on('audio', (frame) => {
+        if (++frames === 10) throw new Error('a bug in the app');
+        session.sendAudio(frame);
+      });
+    },
+  });
+  t.after(() => server.close());
+  const answerUrl = `${server.baseUrl}/webhooks/answer`;
+  const [call, load, check] = await Promise.all([
+    runCli(['call', answerUrl, '--duration', '1s', '--talk', 'skip']),
+    runCli(['load', answerUrl, '--calls', '3', '--duration', '1s', '--warmup', '0s']),
+    runCli(['check', answerUrl, '--duration', '1s']),
+  ]);
+  assert.equal(call.code, 1, call.stdout);
+  assert.match(
+    call.stdout,
+    /verdict\s+FAILED: the app closed it with 1011 \(an internal error: app error\) \d+ ms into the call; Vonage would have accepted what it sent/,
+  );
+  assert.doesNotMatch(call.stdout, /verdict\s+accepted/);
+  assert.equal(load.code, 1, load.stdout);
+  assert.match(load.stdout, /3 FAILED by the app \(1011 or 1006\)/);
+  assert.equal(check.code, 1, check.stdout);
+  assert.match(check.stdout, /FAIL\s+no-app-error\s+in 3 of 3 calls: the app closed it with 1011/);
+});

@@ -57,9 +57,12 @@ test('voicesocket load with speaking callers, and call --hear: every caller who 
     phrases.join(','),
   ]);
   assert.equal(call.code, 0, call.stdout);
-  const heard = [...call.stdout.matchAll(/heard\s+at [\d.]+ s: "([^"]+)"/g)].map((match) => match[1]);
-  // The menu's prompt is heard too (forced into one of the phrases); the last thing heard is the routing.
-  assert.equal(heard.at(-1), 'connecting you to support', call.stdout);
+  const heard = [...call.stdout.matchAll(/heard\s+at ([\d.]+) s: "([^"]+)"/g)].map((match) => ({ atS: Number(match[1]), text: match[2] }));
+  // Only the routing, after the caller spoke at 5 s. The menu's prompt is none of the phrases: a
+  // grammar forced it onto "connecting you to support" 0.3 s into the call, words nobody had said.
+  assert.equal(heard.length, 1, call.stdout);
+  assert.equal(heard[0]!.text, 'connecting you to support', call.stdout);
+  assert.ok(heard[0]!.atS > 5, call.stdout);
 });
 
 test('voicesocket load when every socket fails: no negative live count, failures counted, loss not claimed', async (t) => {

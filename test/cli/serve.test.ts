@@ -111,10 +111,20 @@ test('a .env file in the working directory is read; the environment and flags wi
     PACER_LEAD_MS: undefined,
   });
   assert.equal(code, 0, stderr);
-  const config = JSON.parse(stdout) as Record<string, unknown>;
-  assert.equal(config.sampleRate, 8000, '.env read');
-  assert.equal(config.greeting, 'from the environment', 'the environment beats .env');
-  assert.equal(config.leadMs, 120, 'a flag beats .env');
+  const config = JSON.parse(stdout) as Record<string, { value: unknown; from: string }>;
+  // Each value with where it came from.
+  assert.deepEqual(config.sampleRate, { value: 8000, from: '.env AUDIO_RATE' }, '.env read');
+  assert.deepEqual(config.greeting, { value: 'from the environment', from: 'environment GREETING' }, 'the environment beats .env');
+  assert.deepEqual(config.leadMs, { value: 120, from: 'flag --lead' }, 'a flag beats .env');
+  assert.deepEqual(config.port, { value: 3000, from: 'default' });
+});
+
+test('a bad value in .env is named as coming from .env', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vs-dotenv-'));
+  writeFileSync(join(dir, '.env'), 'AUDIO_RATE=44100\n');
+  const { code, stderr } = await runCliIn(dir, ['serve', '--print-config'], { AUDIO_RATE: undefined });
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /AUDIO_RATE="44100" in \.env is not allowed; expected 8000, 16000, 24000/);
 });
 
 test('a .env line without "=" exits 2 with one line naming it; the next setting is not silently lost', async () => {
@@ -139,6 +149,7 @@ for (const workers of ['1', '2']) {
     assert.equal(lines.length, 1, stderr);
     assert.match(lines[0]!, /VS_ERR_PORT_IN_USE/);
     assert.match(lines[0]!, new RegExp(`--port=${port}`));
+    assertSaidOnce(lines[0]!);
   });
 }
 
@@ -147,5 +158,21 @@ test('a host that is not an address of this machine is named as such, not as a p
   const { code, stderr } = await runCli(['serve', '--port', '0', '--host', '192.0.2.1'], { LOG_LEVEL: 'silent' });
   assert.equal(code, 2, stderr);
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
-  assert.match(stderr, /VS_ERR_HOST_UNAVAILABLE.*192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\)/);
+  assert.match(stderr, /VS_ERR_HOST_UNAVAILABLE: the host to listen on is not an address of this machine: --port=0 --host=192\.0\.2\.1 \(EADDRNOTAVAIL\)/);
+  assertSaidOnce(stderr);
 });
+
+/**
+ * A line that says the same thing twice ("the port is taken: another process listens there: … another
+ * process is listening there") repeats a pair of words that carry meaning (four letters or more).
+ */
+function assertSaidOnce(line: string): void {
+  const words = line.toLowerCase().match(/[a-z]+/g) ?? [];
+  const seen = new Set<string>();
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (words[i]!.length < 4 || words[i + 1]!.length < 4) continue;
+    const pair = `${words[i]} ${words[i + 1]}`;
+    assert.ok(!seen.has(pair), `"${pair}" said twice in: ${line}`);
+    seen.add(pair);
+  }
+}

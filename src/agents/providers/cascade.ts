@@ -30,6 +30,7 @@ import { installedSdk, optionalSdk } from '../../vendor-sdk.js';
 
 // The SDK, an optional dependency, loaded with this module when it is installed (src/vendor-sdk.ts).
 const openai = await optionalSdk(() => import('openai'));
+import { errorDetail } from '../../error-detail.js';
 
 export interface CascadeOptions {
   /** The chat model: an OpenAI-compatible chat-completions endpoint. */
@@ -133,6 +134,8 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   /** The chat request under way (one at a time per call), and whether another is owed after it. */
   #thinking: Promise<void> | undefined;
   #owed = false;
+  /** When the latest final result came, for the next reply's 'recognized' stage. */
+  #heardAt: number | undefined;
 
   constructor(
     private readonly client: OpenAI,
@@ -212,6 +215,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
    */
   #heard(event: TranscriptEvent): void {
     if (this.#closed || event.kind !== 'final' || !event.text.trim()) return;
+    const recognized = performance.now();
     this.emit('caller-text', event.text);
     // A round of tools not yet answered is closed first: each call keeps its answer right after it.
     for (const id of this.#awaitingTools) this.#remember({ role: 'tool', tool_call_id: id, content: 'The caller spoke again before this result came.' });
@@ -221,6 +225,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     const last = this.#history.at(-1);
     if (last?.role === 'user' && typeof last.content === 'string') last.content = `${last.content}\n${event.text}`.slice(-MAX_CALLER_CHARS);
     else this.#remember({ role: 'user', content: event.text.slice(-MAX_CALLER_CHARS) });
+    this.#heardAt = recognized;
     this.#ask();
   }
 
@@ -229,7 +234,11 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     this.#owed = true;
     if (this.#thinking || this.#closed) return;
     this.#owed = false;
-    this.#thinking = this.#think(this.#newReply()).finally(() => {
+    const reply = this.#newReply();
+    // The cascade's own stages of a turn: the caller's words recognized (turn-log.ts splits the latency).
+    if (this.#heardAt !== undefined) this.emit('reply-stage', reply.id, 'recognized', this.#heardAt);
+    this.#heardAt = undefined;
+    this.#thinking = this.#think(reply).finally(() => {
       this.#thinking = undefined;
       if (this.#owed) this.#ask();
     });
@@ -272,7 +281,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
         (sentence) => this.#speak(reply, sentence),
       );
     } catch (error) {
-      return this.#failed(reply, error);
+      return this.#failed(reply, error, this.client.baseURL);
     }
     if (end.kind === 'aborted') return;
     if (end.kind === 'cut') {
@@ -325,6 +334,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     reply.speaking = reply.speaking.then(async () => {
       if (signal.aborted) return;
       const span: SpokenSpan = { text, startMs: reply.audioMs, durationMs: 0 };
+      if (reply.spans.length === 0) this.emit('reply-stage', reply.id, 'synthesizing', performance.now());
       reply.spans.push(span);
       try {
         for await (const pcm of this.#tts.synthesize(text, {
@@ -360,11 +370,12 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     this.#log.warn(errorCode('AGENT_TOOL_REFUSED'), { reason }, 'voice agent tool call refused; the model was told');
   }
 
-  #failed(reply: Reply, error: unknown): void {
+  /** `url`: the chat model's, when it is what failed ("Connection error." alone names neither where nor why). */
+  #failed(reply: Reply, error: unknown, url?: string): void {
     reply.abort.abort();
     if (this.#closed) return;
     this.emit('reply-done', reply.id);
-    this.emit('error', (error as Error)?.message ?? String(error));
+    this.emit('error', errorDetail(error, url));
   }
 
   #remember(message: ChatCompletionMessageParam): void {
