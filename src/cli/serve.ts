@@ -86,8 +86,16 @@ export function appOptionsOf(config: ServerConfig, flags: AppFlags): Record<stri
   return { ...options, loop: flags.loop === true };
 }
 
-/** Built-in apps whose calls are conversations: the banner's test call speaks, and the lines of what is said follow. */
-const SPEAKING_APPS = new Set(['transcribe', 'agent', 'voice-menu', 'parrot']);
+/**
+ * Built-in apps that listen: the banner's test call says something they answer, after what they say
+ * first (an agent's greeting, the menu's prompt), and the lines of what is said follow.
+ */
+const TEST_CALL_WORDS: Partial<Record<string, string>> = {
+  transcribe: '"hello"@1s',
+  parrot: '"hello"@1s',
+  agent: '"hello"@4s',
+  'voice-menu': '"sales"@4s',
+};
 
 export interface Serving {
   server: VoicesocketServer;
@@ -123,7 +131,7 @@ export async function startServing(
       rate: config.sampleRate,
     },
     `voicesocket listening on ${base} — dashboard ${base}/ · softphone ${base}/phone · test call: npx voicesocket call ${base}${ANSWER_PATHS[0]}` +
-      `${SPEAKING_APPS.has(config.app) ? ` --say '"hello"@1s' (what is said prints here)` : ''} · ` +
+      `${TEST_CALL_WORDS[config.app] ? ` --say '${TEST_CALL_WORDS[config.app]}' (what is said prints here)` : ''} · ` +
       'for a real number: npx voicesocket dev (README: "Connect a real Vonage number")',
   );
   return { server, base, port: address.port };

@@ -7,9 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatLine, latencyWords, TurnLines, type ConversationLine } from '../../src/cli/conversation-lines.js';
 import type { AgentTurnSnapshot } from '../../src/call/call-types.js';
-import { collectLogLines, spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { collectLogLines, runCli, spawnCli, waitForLogLine } from '../helpers/cli.js';
 import { startFakeChat } from '../helpers/fake-chat-completions.js';
-import { placeCall } from '../../src/emulator/call.js';
 import { waitFor } from '../helpers/server.js';
 
 const texts = (lines: ConversationLine[]) => lines.map((line) => formatLine('3f2a1b0c-0000', line));
@@ -90,20 +89,23 @@ test("serve --app transcribe and --app agent (the cascade) print what callers an
   const [transcribeLines, agentLines] = [collectLogLines(transcribe), collectLogLines(agent)];
   const listening = (line: Record<string, unknown>) => String(line.msg).startsWith('voicesocket listening');
   const [transcribeReady, agentReady] = await Promise.all([waitForLogLine(transcribe, listening), waitForLogLine(agent, listening)]);
-  const utterances = [{ text: 'what time do you open', atMs: 2500 }];
-  await Promise.all([
-    placeCall({ answerUrl: String(transcribeReady.answerUrl), durationMs: 6000, talk: 'skip', audio: { kind: 'script', utterances } }),
-    placeCall({ answerUrl: String(agentReady.answerUrl), durationMs: 9000, talk: 'skip', audio: { kind: 'script', utterances } }),
-  ]);
+  // Each server's start line suggests a test call that says something: it is run as printed.
+  const suggested = [transcribeReady, agentReady].map((ready) => {
+    const command = /test call: npx voicesocket call (\S+) --say '([^']+)' \(what is said prints here\)/.exec(String(ready.msg));
+    assert.ok(command, String(ready.msg));
+    return ['call', command[1]!, '--say', command[2]!];
+  });
+  for (const called of await Promise.all(suggested.map((args) => runCli(args)))) assert.equal(called.code, 0, called.stderr);
   // The last lines come as each call ends.
   await waitFor(() => conversation(agentLines).some((line) => line.who === 'agent' && line.latency), 5000, 'the reply line');
   const heard = conversation(transcribeLines);
   assert.equal(heard.length, 1, JSON.stringify(heard));
   assert.equal(heard[0]!.who, 'caller');
   assert.match(heard[0]!.msg, /^[0-9a-f]{8} caller at \d+\.\d s: \S/);
-  assert.ok(heard[0]!.atMs! >= 2400, JSON.stringify(heard[0]));
+  assert.ok(heard[0]!.atMs! >= 900, `the words began about 1 s into the call: ${JSON.stringify(heard[0])}`);
 
   const said = conversation(agentLines);
+  t.diagnostic([...heard, ...said].map((line) => line.msg).join('\n'));
   assert.deepEqual(
     said.map((line) => line.who),
     ['agent', 'caller', 'agent'],
