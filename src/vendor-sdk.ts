@@ -12,8 +12,8 @@ export const VENDOR_SDKS = [
   '@google/genai',
   '@ngrok/ngrok',
   '@openai/agents-realtime',
-  // OpenTelemetry's SDK and exporters: loaded only when a collector is named (docs/records.md).
-  '@opentelemetry/api',
+  // OpenTelemetry's SDK and exporters: loaded only when a collector is named (docs/records.md). Its
+  // API package is not among them: prom-client depends on it, so every install has it.
   '@opentelemetry/sdk-trace',
   '@opentelemetry/resources',
   '@opentelemetry/exporter-trace-otlp-http',
