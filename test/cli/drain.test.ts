@@ -122,7 +122,7 @@ test('a call answered a moment before SIGTERM (still in its greeting) connects a
 
   const exit = exited(child);
   child.kill('SIGTERM');
-  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_DRAINING'), 3000, 'the drain to start');
+  await waitFor(() => lines.some(drainStarted), 3000, 'the drain to start');
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 503);
   const body = (await ready.json()) as { status: string; activeCalls: number; promisedCalls: number };
@@ -145,7 +145,7 @@ test("a promised socket is released by its leg's final event: a caller who hangs
   assert.equal((await fetch(`${base}/webhooks/answer?uuid=${uuid}&conversation_uuid=CON-1&from=447700900001&to=447700900002`)).status, 200);
   const exit = exited(child);
   child.kill('SIGTERM');
-  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_DRAINING'), 3000, 'the drain to start');
+  await waitFor(() => lines.some(drainStarted), 3000, 'the drain to start');
   assert.equal(((await (await fetch(`${base}/readyz`)).json()) as { promisedCalls: number }).promisedCalls, 1);
   // Vonage's event for the inbound leg: the caller hung up before the connect.
   const hungUpAt = Date.now();
