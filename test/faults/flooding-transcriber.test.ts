@@ -9,8 +9,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { startVoiceAgent } from '../../src/agents/agent-bridge.js';
 import { cascadeProvider } from '../../src/agents/providers/cascade.js';
 import { transcribeCalls } from '../../src/apps/transcribe.js';
@@ -22,16 +20,7 @@ import { startFakeChat } from '../helpers/fake-chat-completions.js';
 import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
 import { startTestServer } from '../helpers/server.js';
 import { Bystander, withBystander } from '../helpers/bystander.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const MB = 1024 * 1024;
-/** The JavaScript heap and the Buffers it holds. */
-const heapAfterGc = () => {
-  gc();
-  const { heapUsed, arrayBuffers } = process.memoryUsage();
-  return heapUsed + arrayBuffers;
-};
+import { grownSince, memoryAfterGc } from '../helpers/memory.js';
 
 test('a transcriber flooding 1 MB finals, thousands a second: results cut and dropped in the speech layer, POSTs and chat requests bounded', async (t) => {
   // A transcript URL that takes every POST and never answers: what is in flight is what the app allows.
@@ -76,7 +65,7 @@ test('a transcriber flooding 1 MB finals, thousands a second: results cut and dr
     await new Promise((resolve) => hook.close(resolve));
   });
   const bystander = await Bystander.join(server.socketUrl);
-  const before = heapAfterGc();
+  const before = memoryAfterGc();
   const calls = ['transcribe', 'agent'].map((to) =>
     placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, to, durationMs: 3000, talk: 'skip', audio: { kind: 'silence' } }),
   );
@@ -84,14 +73,14 @@ test('a transcriber flooding 1 MB finals, thousands a second: results cut and dr
   // What /api/calls holds of the flooded calls while they are up: at most 50 finals each, each cut.
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const list = await (await fetch(`${server.baseUrl}/api/calls`)).text();
-  const during = (heapAfterGc() - before) / MB;
+  const during = grownSince(before);
   const results = await Promise.all(calls);
   await bystander.echoesExactly();
   await bystander.close();
   const codes = (code: string) => server.logs.filter((line) => line.code === code).length;
   const reported = flood.made.reduce((sum, transcriber) => sum + transcriber.reported, 0);
   t.diagnostic(
-    `flood: ${reported} finals of 1 MB reported (${Math.round(reported / 2 / 2.7)} a second a call), ${posts} POSTs (at most ${mostInFlight} in flight), ${chat.requests.length} chat requests (at most ${chat.mostInFlight} at once), /api/calls ${(list.length / 1024).toFixed(0)} kB, heap +${during.toFixed(1)} MB`,
+    `flood: ${reported} finals of 1 MB reported (${Math.round(reported / 2 / 2.7)} a second a call), ${posts} POSTs (at most ${mostInFlight} in flight), ${chat.requests.length} chat requests (at most ${chat.mostInFlight} at once), /api/calls ${(list.length / 1024).toFixed(0)} kB, heap +${during.heapMb.toFixed(1)} MB, RSS +${during.rssMb.toFixed(0)} MB`,
   );
   for (const result of results) assert.equal(result.leg?.end, 'caller-hangup');
   // The speech layer: results cut to 2000 characters, and the flood dropped past 50 a second.
@@ -117,5 +106,8 @@ test('a transcriber flooding 1 MB finals, thousands a second: results cut and dr
     assert.ok(JSON.stringify(request.messages).length < 48 * 1024, `a request of ${JSON.stringify(request.messages).length} bytes`);
     assert.ok(request.messages.every((m) => (m.content ?? '').length <= 4000));
   }
-  assert.ok(during < 32, `heap grew ${during.toFixed(1)} MB`);
+  assert.ok(during.heapMb < 32, `heap grew ${during.heapMb.toFixed(1)} MB`);
+  // The resident set: the heap's growth, the pages V8 and the allocator keep after collecting it.
+  // (Before, each 1 MB result went whole into chat requests of 30 MB and snapshots of 52 MB.)
+  assert.ok(during.rssMb < 256, `RSS grew ${during.rssMb.toFixed(0)} MB`);
 });

@@ -8,8 +8,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Auth } from '@vonage/auth';
 import { Voice } from '@vonage/voice';
 import { z } from 'zod';
@@ -24,16 +22,7 @@ import { startFakeChat, type ChatTurn, type FakeChat } from '../helpers/fake-cha
 import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
 import { Bystander, withBystander } from '../helpers/bystander.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const MB = 1024 * 1024;
-/** The JavaScript heap and the Buffers it holds (audio lives in Buffers, outside the heap proper). */
-const heapAfterGc = () => {
-  gc();
-  const { heapUsed, arrayBuffers } = process.memoryUsage();
-  return heapUsed + arrayBuffers;
-};
+import { MB, grownSince, memoryAfterGc } from '../helpers/memory.js';
 
 const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
 const { publicKey, privateKey } = generateKeyPairSync('rsa', {
@@ -105,7 +94,7 @@ async function attack(to: string, turns: ChatTurn[], over: (chat: FakeChat, line
   const chat = await startFakeChat({ turns, tokensPerSecond: 200, trickleMs: 300 });
   scenarios.set(to, { chat, ...extra });
   const bystander = await Bystander.join(server.socketUrl);
-  const before = heapAfterGc();
+  const before = memoryAfterGc();
   const calling = emulator.placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, to, durationMs: 60_000, talk: 'skip', audio: { kind: 'silence' } });
   // The bystander's echo stays exact while the attack runs, and after it.
   await bystander.echoesExactly();
@@ -119,13 +108,14 @@ async function attack(to: string, turns: ChatTurn[], over: (chat: FakeChat, line
       .map((line) => `${String(line.code)} ${String(line.detail ?? line.reason ?? '')}`);
     throw new Error(`${error.message}; ${chat.requests.length} chat requests; the call's coded lines: ${coded.join(' | ')}`);
   });
-  const grownMb = (heapAfterGc() - before) / MB;
+  const { heapMb: grownMb, rssMb } = grownSince(before);
   const uuid = session()?.identity.uuid;
   if (uuid) await vonage.hangupCall(uuid);
   const result = await calling;
   await bystander.echoesExactly();
   await bystander.close();
-  return { chat, result, grownMb, lines: lines(), texts: result.timeline.map((entry) => entry.text) };
+  assert.ok(rssMb < RSS_BOUND_MB, `RSS grew ${rssMb.toFixed(0)} MB`);
+  return { chat, result, grownMb, rssMb, lines: lines(), texts: result.timeline.map((entry) => entry.text) };
 }
 
 // The attacks run side by side (each in its own call, with its own bystander): a lean file, and each
@@ -135,15 +125,20 @@ async function attack(to: string, turns: ChatTurn[], over: (chat: FakeChat, line
 // 14 to 16 MB measured. Before, one endless line alone was read for 23.8 MB, and an endless reply
 // for gigabytes.
 const HEAP_BOUND_MB = 32;
+/**
+ * The resident set: the heap's growth, the pages V8 and the allocator keep after collecting it, the
+ * espeak-ng pipes' buffers; far from the gigabytes an unbounded reply took.
+ */
+const RSS_BOUND_MB = 256;
 describe('hostile chat models, side by side', { concurrency: true }, () => {
   test('a model that dials the numbers it is given (premium, international): no transfer reaches Vonage', async (t) => {
-    const { chat, texts, lines, grownMb } = await attack(
+    const { chat, texts, lines, grownMb, rssMb } = await attack(
       '447700900201',
       [{ call: 'transfer_call', arguments: { number: '88213001234' }, then: 'Connecting you now.' }],
       // Over when the model has been answered (its second request), or a transfer was logged.
       (chat, lines) => chat.requests.length >= 2 || transferred(lines()),
     );
-    t.diagnostic(`premium transfer: ${chat.requests.length} chat requests, heap +${grownMb.toFixed(1)} MB`);
+    t.diagnostic(`premium transfer: ${chat.requests.length} chat requests, heap +${grownMb.toFixed(1)} MB, RSS +${rssMb.toFixed(0)} MB`);
     assert.ok(!texts.some((text) => text.startsWith('REST transfer')), texts.join('\n'));
     assert.ok(!transferred(lines));
     assert.ok(grownMb < HEAP_BOUND_MB, `heap grew ${grownMb.toFixed(1)} MB`);
@@ -152,13 +147,13 @@ describe('hostile chat models, side by side', { concurrency: true }, () => {
   test('a model whose arguments repeat a key (a named destination, then a premium number): refused, nothing reaches Vonage', async (t) => {
     // JSON.parse reads the last: a check of the first (a log, a person, another parser) sees a harmless value.
     const rawArguments = '{"destination":"sales","number":"447700900001","number":"88213001234"}';
-    const { chat, texts, lines, grownMb } = await attack(
+    const { chat, texts, lines, grownMb, rssMb } = await attack(
       '447700900206',
       [{ call: 'transfer_call', rawArguments, then: 'Sorry.' }],
       (chat, lines) => chat.requests.length >= 2 || transferred(lines()),
       { tools: namedDestinations },
     );
-    t.diagnostic(`repeated key: ${chat.requests.length} chat requests, heap +${grownMb.toFixed(1)} MB`);
+    t.diagnostic(`repeated key: ${chat.requests.length} chat requests, heap +${grownMb.toFixed(1)} MB, RSS +${rssMb.toFixed(0)} MB`);
     assert.ok(!texts.some((text) => text.startsWith('REST transfer')), texts.join('\n'));
     assert.ok(lines.some((line) => line.code === 'VS_ERR_AGENT_TOOL_REFUSED' && /"number" is given twice/.test(String(line.reason))));
     assert.ok(grownMb < HEAP_BOUND_MB, `heap grew ${grownMb.toFixed(1)} MB`);
@@ -168,7 +163,7 @@ describe('hostile chat models, side by side', { concurrency: true }, () => {
     // Before, 3000 tool calls in one reply ran 3000 REST requests at once (an RS256 signature each).
     // 3000 pass the reply's byte cap (400 bytes each on the wire) and the reply is cut with none run;
     // 1000 stay under it, and meet the bound on tool calls per reply.
-    const { chat, texts, lines, grownMb } = await attack(
+    const { chat, texts, lines, grownMb, rssMb } = await attack(
       '447700900207',
       [{ say: 'Transferring you.', call: 'transfer_call', arguments: { destination: 'sales' }, repeat: 1000 }],
       // Over when the transfer was made and the model told of the rest (its second request).
@@ -176,7 +171,7 @@ describe('hostile chat models, side by side', { concurrency: true }, () => {
       { tools: namedDestinations },
     );
     const refused = lines.filter((line) => line.code === 'VS_ERR_AGENT_TOOL_REFUSED').length;
-    t.diagnostic(`1000 transfers: ${chat.requests.length} chat requests, ${refused} refusals, heap +${grownMb.toFixed(1)} MB`);
+    t.diagnostic(`1000 transfers: ${chat.requests.length} chat requests, ${refused} refusals, heap +${grownMb.toFixed(1)} MB, RSS +${rssMb.toFixed(0)} MB`);
     assert.equal(texts.filter((text) => text.startsWith('REST transfer')).length, 1, texts.join('\n'));
     // The cascade reads 8 tool calls of a reply, the rest dropped unread (one line): one transfers, the
     // others are refused (their lines sampled); the model is answered for those 8.
@@ -201,14 +196,14 @@ describe('hostile chat models, side by side', { concurrency: true }, () => {
         },
       }),
     ];
-    const { chat, grownMb } = await attack(
+    const { chat, grownMb, rssMb } = await attack(
       '447700900202',
       [{ call: 'lookup', arguments: {}, repeat: 40, again: true }],
       // Over when the request that asked for words (after the turn's last tool round) has been answered; or past the bounds.
       (chat) => chat.requests.some((request) => request.toolChoice === 'none' && request.done) || chat.requests.length > 5,
       { tools: lookup },
     );
-    t.diagnostic(`tool loop: ${chat.requests.length} chat requests, ${ran} tool runs, heap +${grownMb.toFixed(1)} MB`);
+    t.diagnostic(`tool loop: ${chat.requests.length} chat requests, ${ran} tool runs, heap +${grownMb.toFixed(1)} MB, RSS +${rssMb.toFixed(0)} MB`);
     // The bounds: 4 tool rounds and a last request for words; 16 runs a turn (src/agents/tool-runner.ts).
     assert.ok(chat.requests.length <= 5, `${chat.requests.length} chat requests`);
     assert.ok(ran <= 16, `${ran} tool runs`);
@@ -216,13 +211,13 @@ describe('hostile chat models, side by side', { concurrency: true }, () => {
   });
 
   test("a model that sends one endless line: cut at the reply's byte cap", async (t) => {
-    const { chat, lines, grownMb } = await attack('447700900203', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_REPLY_TOO_LONG', /bytes/), {
+    const { chat, lines, grownMb, rssMb } = await attack('447700900203', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_REPLY_TOO_LONG', /bytes/), {
       model: 'fake-endless-line',
       // The byte cap is what is tested, not the idle timer (which a line that never ends also trips).
       streamIdleMs: 30_000,
     });
     const sent = chat.requests[0]?.bytesSent ?? 0;
-    t.diagnostic(`endless line: ${(sent / MB).toFixed(1)} MB sent before the cut, heap +${grownMb.toFixed(1)} MB`);
+    t.diagnostic(`endless line: ${(sent / MB).toFixed(1)} MB sent before the cut, heap +${grownMb.toFixed(1)} MB, RSS +${rssMb.toFixed(0)} MB`);
     assert.ok(
       lines.some((line) => line.code === 'VS_ERR_AGENT_REPLY_TOO_LONG' && /passed 1048576 bytes/.test(String(line.reason))),
       JSON.stringify(lines.filter((line) => line.code)),
@@ -233,12 +228,12 @@ describe('hostile chat models, side by side', { concurrency: true }, () => {
   });
 
   test('a model that sends a word every 300 ms and never a sentence: stopped for making no progress, with the coded line that brings the apology', async (t) => {
-    const { chat, lines, grownMb } = await attack('447700900204', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_MODEL_ERROR', /said nothing to speak/), {
+    const { chat, lines, grownMb, rssMb } = await attack('447700900204', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_MODEL_ERROR', /said nothing to speak/), {
       model: 'fake-trickle',
       // A word every 300 ms: a plain idle timer of 1.5 s never fires.
       streamIdleMs: 1500,
     });
-    t.diagnostic(`trickle: ${chat.requests[0]?.tokens ?? 0} tokens before the stop, heap +${grownMb.toFixed(1)} MB`);
+    t.diagnostic(`trickle: ${chat.requests[0]?.tokens ?? 0} tokens before the stop, heap +${grownMb.toFixed(1)} MB, RSS +${rssMb.toFixed(0)} MB`);
     assert.ok(
       lines.some((line) => line.code === 'VS_ERR_AGENT_MODEL_ERROR' && /said nothing to speak for 1\.5 s/.test(String(line.detail))),
       JSON.stringify(lines.filter((line) => line.code)),
@@ -249,10 +244,10 @@ describe('hostile chat models, side by side', { concurrency: true }, () => {
 
   test("a model that speaks sentence after sentence and never ends: cut at the reply's time", async (t) => {
     // 200 words a second of short sentences: progress all along, under the character cap for 8 s.
-    const { chat, lines, grownMb } = await attack('447700900208', [{ say: 'Yes. '.repeat(3000) }], logged('VS_ERR_AGENT_REPLY_TOO_LONG', /ran past/), {
+    const { chat, lines, grownMb, rssMb } = await attack('447700900208', [{ say: 'Yes. '.repeat(3000) }], logged('VS_ERR_AGENT_REPLY_TOO_LONG', /ran past/), {
       streamMaxMs: 2000,
     });
-    t.diagnostic(`endless sentences: ${chat.requests[0]?.tokens ?? 0} tokens before the cut, heap +${grownMb.toFixed(1)} MB`);
+    t.diagnostic(`endless sentences: ${chat.requests[0]?.tokens ?? 0} tokens before the cut, heap +${grownMb.toFixed(1)} MB, RSS +${rssMb.toFixed(0)} MB`);
     assert.ok(
       lines.some((line) => line.code === 'VS_ERR_AGENT_REPLY_TOO_LONG' && /ran past 2 s/.test(String(line.reason))),
       JSON.stringify(lines.filter((line) => line.code)),
@@ -262,11 +257,11 @@ describe('hostile chat models, side by side', { concurrency: true }, () => {
   });
 
   test("a model that streams a reply with no sentence end at the wire's speed: spoken in bounded pieces, cut at the reply's length", async (t) => {
-    const { chat, lines, grownMb } = await attack('447700900205', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_REPLY_TOO_LONG', /characters/), {
+    const { chat, lines, grownMb, rssMb } = await attack('447700900205', [{ say: 'Hello.' }], logged('VS_ERR_AGENT_REPLY_TOO_LONG', /characters/), {
       model: 'fake-runon',
     });
     const sent = chat.requests[0]?.bytesSent ?? 0;
-    t.diagnostic(`run-on: ${(sent / 1024).toFixed(0)} kB sent before the cut, heap +${grownMb.toFixed(1)} MB`);
+    t.diagnostic(`run-on: ${(sent / 1024).toFixed(0)} kB sent before the cut, heap +${grownMb.toFixed(1)} MB, RSS +${rssMb.toFixed(0)} MB`);
     assert.ok(
       lines.some((line) => line.code === 'VS_ERR_AGENT_REPLY_TOO_LONG' && /passed 8000 characters/.test(String(line.reason))),
       JSON.stringify(lines.filter((line) => line.code)),
