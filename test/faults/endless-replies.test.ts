@@ -15,7 +15,7 @@ import { elevenLabsProvider } from '../../src/agents/providers/elevenlabs.js';
 import { deepgramAgentProvider } from '../../src/agents/providers/deepgram-agent.js';
 import { cascadeProvider } from '../../src/agents/providers/cascade.js';
 import type { Synthesizer } from '../../src/speech/synthesizer.js';
-import { placeCall } from '../../src/emulator/call.js';
+import { CallRun } from '../../src/emulator/call.js';
 import { startFakeRealtime } from '../helpers/fake-openai-realtime.js';
 import { startFakeGemini } from '../helpers/fake-gemini-live.js';
 import { startFakeElevenLabs } from '../helpers/fake-elevenlabs-agent.js';
@@ -103,13 +103,21 @@ test('endless replies on every provider: memory bounded, each cut with a coded l
   const bystander = await Bystander.join(server.socketUrl);
   const before = memoryAfterGc();
   const startedAt = performance.now();
-  const calls = Object.keys(providers).map((to) =>
-    placeCall({ answerUrl: `${server.baseUrl}/webhooks/answer`, to, durationMs: 6000, talk: 'skip', audio: { kind: 'silence' } }),
+  // The calls last until every reply has been cut (awaited, not timed: a loaded machine only makes
+  // that later), then the callers hang up through the emulator's REST control.
+  const runs = Object.keys(providers).map(
+    (to) => new CallRun({ answerUrl: `${server.baseUrl}/webhooks/answer`, to, durationMs: 60_000, talk: 'skip', audio: { kind: 'silence' } }),
   );
+  const calls = runs.map((run) => run.run());
   await bystander.echoesExactly();
-  // The heap while every reply is still being pushed (a second before the calls end).
-  await new Promise((resolve) => setTimeout(resolve, 4500));
+  const cut = (provider: string) => server.logs.some((line) => line.code === 'VS_ERR_AGENT_REPLY_TOO_LONG' && line.provider === provider);
+  const providersCut = ['openai', 'gemini', 'elevenlabs', 'deepgram', 'cascade'];
+  await waitFor(() => providersCut.every(cut) && capped.pulled.stopped, 30_000, 'every endless reply to be cut').catch((error: Error) => {
+    throw new Error(`${error.message}: not cut ${JSON.stringify(providersCut.filter((name) => !cut(name)))}, capped stopped ${capped.pulled.stopped}`);
+  });
+  // The heap while the floods' last buffers are in flight and the pulled synthesizer is still read.
   const during = grownSince(before);
+  for (const run of runs) run.control(run.legUuids()[0]!, 'hangup');
   const results = await Promise.all(calls);
   const elapsedS = (performance.now() - startedAt) / 1000;
   // What is left once the calls' sockets (and the floods' buffers in them) have closed.
@@ -141,7 +149,6 @@ test('endless replies on every provider: memory bounded, each cut with a coded l
   // queue and its lead, a chunk in hand (and a second of slack for the moment the test reads it).
   assert.ok(pulling.pulled.seconds <= elapsedS + 10 + 3, `read ${pulling.pulled.seconds} s of audio in ${elapsedS.toFixed(1)} s`);
   // The capped reply stopped its synthesizer at 2 s.
-  await waitFor(() => capped.pulled.stopped, 3000, 'the capped reply to stop its synthesizer');
   assert.ok(capped.pulled.seconds <= 3, `read ${capped.pulled.seconds} s`);
   // Six calls each holding at most 10 s in the pacer and 5 s in their reply queue, at 16 kHz (half a
   // megabyte each), and Deepgram's link 2 MB waiting to be read; the rest is the floods in flight, both
