@@ -117,6 +117,12 @@ test('a transcriber flooding 1 MB finals, thousands a second: results cut and dr
   assert.ok(codes('VS_ERR_TRANSCRIPT_DROPPED') > 0);
   // The cascade: one request at a time, the next asking about everything heard since, each bounded.
   assert.equal(chat.mostInFlight, 1, 'one chat request at a time');
+  // Each asks about words said after the last reply: speech heard while a request was under way goes
+  // into the history after that request's reply, not into the message it answered.
+  for (const [index, request] of chat.requests.entries()) {
+    const roles = request.messages.map((m) => m.role).join(',');
+    assert.equal(request.messages.at(-1)?.role, 'user', `request ${index}: ${roles}`);
+  }
   assert.ok(chat.requests.length >= 1);
   // The history keeps at most 32 000 characters, each caller message at most 4000.
   for (const request of chat.requests) {
