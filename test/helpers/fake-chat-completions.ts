@@ -152,8 +152,12 @@ export async function startFakeChat(options: FakeChatOptions = {}): Promise<Fake
       return;
     }
     let gone = false;
-    request.socket.on('close', () => (gone = true));
+    // The socket outlives the request (keep-alive): its listener goes with the answer, which is over.
+    const leave = () => (gone = true);
+    request.socket.on('close', leave);
     response.on('close', () => {
+      leave();
+      request.socket.off('close', leave);
       if (!response.writableFinished) record.aborted = true;
     });
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

@@ -136,6 +136,8 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   #owed = false;
   /** When the latest final result came, for the next reply's 'recognized' stage. */
   #heardAt: number | undefined;
+  /** What the caller said while a request was under way: into the history after that request's reply. */
+  #saidMeanwhile: string | undefined;
 
   constructor(
     private readonly client: OpenAI,
@@ -215,18 +217,30 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
    */
   #heard(event: TranscriptEvent): void {
     if (this.#closed || event.kind !== 'final' || !event.text.trim()) return;
-    const recognized = performance.now();
+    this.#heardAt = performance.now();
     this.emit('caller-text', event.text);
+    if (this.#thinking) {
+      // The request under way was made without these words: merged into the caller's message they
+      // would stand before the reply that never heard them (and the next request end with that reply).
+      this.#saidMeanwhile = (this.#saidMeanwhile === undefined ? event.text : `${this.#saidMeanwhile}\n${event.text}`).slice(-MAX_CALLER_CHARS);
+      this.#owed = true;
+      return;
+    }
+    this.#callerSaid(event.text);
+    this.#ask();
+  }
+
+  /** The caller's words into the history, after whatever they followed. */
+  #callerSaid(text: string): void {
     // A round of tools not yet answered is closed first: each call keeps its answer right after it.
     for (const id of this.#awaitingTools) this.#remember({ role: 'tool', tool_call_id: id, content: 'The caller spoke again before this result came.' });
     this.#awaitingTools.clear();
     this.#droppedNote = undefined;
     this.#toolRounds = 0;
+    // A caller's message the model did not answer (its reply cut, failed or unheard) is asked again with these.
     const last = this.#history.at(-1);
-    if (last?.role === 'user' && typeof last.content === 'string') last.content = `${last.content}\n${event.text}`.slice(-MAX_CALLER_CHARS);
-    else this.#remember({ role: 'user', content: event.text.slice(-MAX_CALLER_CHARS) });
-    this.#heardAt = recognized;
-    this.#ask();
+    if (last?.role === 'user' && typeof last.content === 'string') last.content = `${last.content}\n${text}`.slice(-MAX_CALLER_CHARS);
+    else this.#remember({ role: 'user', content: text.slice(-MAX_CALLER_CHARS) });
   }
 
   /** A request is owed: made now, or when the one under way ends. */
@@ -240,6 +254,9 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     this.#heardAt = undefined;
     this.#thinking = this.#think(reply).finally(() => {
       this.#thinking = undefined;
+      const said = this.#saidMeanwhile;
+      this.#saidMeanwhile = undefined;
+      if (said !== undefined && !this.#closed) this.#callerSaid(said);
       if (this.#owed) this.#ask();
     });
   }

@@ -76,6 +76,8 @@ export async function streamChatRound(
   const splitter = new SentenceSplitter(limits.sentenceChars);
   const calls = new Map<number, GatheredToolCall>();
   let droppedCalls = 0;
+  // A call comes in several chunks of one index (its name, then pieces of its arguments), in order.
+  let lastDropped: number | undefined;
   let said = 0;
   const say = (sentence: string) => {
     said += sentence.length;
@@ -99,7 +101,8 @@ export async function streamChatRound(
         let known = calls.get(call.index);
         if (!known) {
           if (calls.size >= limits.toolCalls) {
-            droppedCalls++;
+            if (call.index !== lastDropped) droppedCalls++;
+            lastDropped = call.index;
             continue;
           }
           known = { id: '', name: '', arguments: '', overlong: false };
