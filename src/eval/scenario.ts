@@ -97,7 +97,16 @@ export interface ScenarioFile {
 /** The longest call a scenario runs when it says nothing (a caller hangs up by then). */
 export const DEFAULT_MAX_DURATION_MS = 30_000;
 
-function fail(path: string, where: string, issue: z.core.$ZodIssue): never {
+/** A union's issue as its nearest branch tells it (a line with `say` is judged as a said line). */
+function nearest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const branch = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+  const inner = branch[0];
+  return inner ? nearest({ ...inner, path: [...issue.path, ...inner.path] }) : issue;
+}
+
+function fail(path: string, where: string, found: z.core.$ZodIssue): never {
+  const issue = nearest(found);
   const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
   throw new VoicesocketError('EVAL_SCENARIO', `${path}: ${where}field ${field}: ${issue.message}`);
 }
