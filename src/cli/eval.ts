@@ -25,7 +25,10 @@ export function evalCommand(): Command {
     .description('run simulated callers (scenario files) against an answer URL and judge the agent: PASS/FAIL, JUnit XML')
     .argument('<files...>', 'scenario files, YAML or JSON (docs/eval.md)')
     .option('--answer-url <url>', "the app's answer webhook, for scenarios and files that name none")
-    .option('--records <url|dir>', "where the server's call records are, for expected tools: its base URL (/api/history) or its --call-records folder (default: the answer URL's server)")
+    .option(
+      '--records <url|dir>',
+      "where the server's call records are, for expected tools: its base URL (/api/history) or its --call-records folder (default: the answer URL's server)",
+    )
     .option('--junit <file.xml>', 'also write the results as JUnit XML')
     .option('--concurrency <n>', 'scenarios run at once', '4')
     .option('--plain-ws', 'connect wss:// socket URLs as ws:// (an app on this machine without TLS)')

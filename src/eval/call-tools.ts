@@ -36,7 +36,10 @@ async function fromHistory(base: string, matches: (record: RecordShape) => boole
 }
 
 async function fromFolder(dir: string, matches: (record: RecordShape) => boolean): Promise<RecordShape | undefined> {
-  const names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort().reverse();
+  const names = (await readdir(dir))
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .reverse();
   for (const name of names) {
     try {
       const record = JSON.parse(await readFile(join(dir, name), 'utf8')) as RecordShape;

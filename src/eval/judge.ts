@@ -65,7 +65,8 @@ export function measure(log: CallerLog, expect: Expectations): Measured & { unan
   log.lines.forEach((line, i) => {
     if (line.kind !== 'say' || line.endMs === undefined) return;
     let over = 0;
-    for (let k = Math.floor(line.startMs / FRAME_MS); k < Math.ceil(line.endMs / FRAME_MS) && k < log.agentSounding.length; k++) if (log.agentSounding[k]) over++;
+    for (let k = Math.floor(line.startMs / FRAME_MS); k < Math.ceil(line.endMs / FRAME_MS) && k < log.agentSounding.length; k++)
+      if (log.agentSounding[k]) over++;
     talkOverMs.push(over * FRAME_MS);
     if (line.interrupt) return;
     const untilMs = Math.min(log.lines[i + 1]?.startMs ?? Infinity, callEndMs);
@@ -100,7 +101,11 @@ export function judge(observed: Observed, expect: Expectations): { checks: Check
       return keywords.every((keyword) => keyword.split(' ').every((word) => words.has(word)));
     });
     const heardList = observed.heard.length ? observed.heard.map((h) => `"${h}"`).join(', ') : 'nothing the transcriber could place';
-    checks.push(match ? { name: 'says', pass: true, detail: `${label}: heard "${match}"` } : { name: 'says', pass: false, detail: `${label}: not heard; heard ${heardList}` });
+    checks.push(
+      match
+        ? { name: 'says', pass: true, detail: `${label}: heard "${match}"` }
+        : { name: 'says', pass: false, detail: `${label}: not heard; heard ${heardList}` },
+    );
   }
   if (expect.tools) {
     const tools = observed.tools;
@@ -108,11 +113,20 @@ export function judge(observed: Observed, expect: Expectations): { checks: Check
     else {
       const missing = expect.tools.filter((tool) => !tools.includes(tool));
       const called = tools.length ? tools.join(', ') : 'none';
-      checks.push({ name: 'tools', pass: missing.length === 0, detail: missing.length ? `${missing.join(', ')} not called; called: ${called}` : `called: ${called}` });
+      checks.push({
+        name: 'tools',
+        pass: missing.length === 0,
+        detail: missing.length ? `${missing.join(', ')} not called; called: ${called}` : `called: ${called}`,
+      });
     }
   }
   if (expect.hangup) {
-    const who = observed.endedBy === 'time-limit' ? 'nobody (the caller left at the time limit)' : observed.endedBy === 'not-connected' ? 'nobody (the call never connected)' : `the ${observed.endedBy}`;
+    const who =
+      observed.endedBy === 'time-limit'
+        ? 'nobody (the caller left at the time limit)'
+        : observed.endedBy === 'not-connected'
+          ? 'nobody (the call never connected)'
+          : `the ${observed.endedBy}`;
     checks.push({ name: 'hangup', pass: observed.endedBy === expect.hangup, detail: `expected the ${expect.hangup} to hang up; ${who} did` });
   }
   if (expect.maxResponse !== undefined) {

@@ -125,7 +125,8 @@ export function parseScenarioFile(data: unknown, path: string, answerUrl?: strin
       if (timed > 1) fail(path, where, { path: ['caller', i], message: 'give one of at, afterSilence and interrupt' } as z.core.$ZodIssue);
     }
     const url = parsed.data.answerUrl ?? answerUrl ?? file.data.answerUrl;
-    if (!url) fail(path, where, { path: ['answerUrl'], message: 'no answer URL: give one in the scenario, the file, or on the command line' } as z.core.$ZodIssue);
+    if (!url)
+      fail(path, where, { path: ['answerUrl'], message: 'no answer URL: give one in the scenario, the file, or on the command line' } as z.core.$ZodIssue);
     return { ...parsed.data, answerUrl: url };
   });
   const names = new Set<string>();

@@ -81,7 +81,11 @@ export class ScriptedCaller implements CallerAudio {
   }
 
   /** Synthesizes the lines at the call's rate first, so the call never waits for speech mid-turn. */
-  static async create(script: ScenarioLine[], rate: number, options: { voice?: string | undefined; noise?: Noise | undefined; maxDurationMs: number }): Promise<ScriptedCaller> {
+  static async create(
+    script: ScenarioLine[],
+    rate: number,
+    options: { voice?: string | undefined; noise?: Noise | undefined; maxDurationMs: number },
+  ): Promise<ScriptedCaller> {
     const lines = await Promise.all(
       script.map(async (line): Promise<Prepared> => {
         if (!('say' in line)) return { line };
@@ -146,7 +150,10 @@ export class ScriptedCaller implements CallerAudio {
     else if (line.at !== undefined) due = nowMs >= line.at;
     else due = nowMs >= this.lastOwnEndMs + LINE_GAP_MS;
     if (!due) return;
-    const cued = line.afterSilence !== undefined ? this.heardAgentSinceLine && this.quietFrames * FRAME_MS >= line.afterSilence : this.speakingFrames * FRAME_MS >= (line.interrupt ?? 0);
+    const cued =
+      line.afterSilence !== undefined
+        ? this.heardAgentSinceLine && this.quietFrames * FRAME_MS >= line.afterSilence
+        : this.speakingFrames * FRAME_MS >= (line.interrupt ?? 0);
     this.next++;
     this.log.notReached--;
     this.nextSince = nowMs;

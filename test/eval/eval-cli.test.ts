@@ -84,7 +84,10 @@ test('eval: the agent app on the cascade passes its scenario, fails the wrong ph
   const response = /ok {3}response {2}responses (\d+) ms/.exec(run.stdout);
   assert.ok(response && Number(response[1]) >= 500, run.stdout);
   assert.match(run.stdout, /^FAIL {2}a phrase the agent never says/m);
-  assert.match(run.stdout, /FAIL says {6}"Your order has been cancelled\.": not heard; heard "hello how can i help you today", "thank you for calling goodbye"/);
+  assert.match(
+    run.stdout,
+    /FAIL says {6}"Your order has been cancelled\.": not heard; heard "hello how can i help you today", "thank you for calling goodbye"/,
+  );
   assert.match(run.stdout, /1 of 2 scenario\(s\) passed/);
 
   const report = parseJunit(junit);

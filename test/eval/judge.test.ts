@@ -14,14 +14,26 @@ function log(lines: CallerLog['lines'], agent: Array<[number, number]>, totalMs:
   return { lines, agentSounding, hungUp: false, notReached: 0 };
 }
 
-const say = (index: number, startMs: number, endMs: number, interrupt = false) => ({ index, kind: 'say' as const, text: 'x', startMs, endMs, interrupt, timedOut: false });
+const say = (index: number, startMs: number, endMs: number, interrupt = false) => ({
+  index,
+  kind: 'say' as const,
+  text: 'x',
+  startMs,
+  endMs,
+  interrupt,
+  timedOut: false,
+});
 
 test('response time is the caller’s end of speech to the agent’s next onset; talk-over is agent audio inside the caller’s line', () => {
-  const observed = log([say(0, 2000, 2600), say(1, 5000, 5400, true)], [[0, 1500], [3800, 6000]], 8000);
-  const { checks, measured } = judge(
-    { log: observed, heard: [], tools: [], endedBy: 'agent', problems: [] },
-    { maxResponse: 1000, maxTalkOver: 300 },
+  const observed = log(
+    [say(0, 2000, 2600), say(1, 5000, 5400, true)],
+    [
+      [0, 1500],
+      [3800, 6000],
+    ],
+    8000,
   );
+  const { checks, measured } = judge({ log: observed, heard: [], tools: [], endedBy: 'agent', problems: [] }, { maxResponse: 1000, maxTalkOver: 300 });
   assert.deepEqual(measured.responsesMs, [1200], 'the interruption is not a line awaiting a reply');
   assert.deepEqual(measured.talkOverMs, [0, 400]);
   const byName = Object.fromEntries(checks.map((check) => [check.name, check]));
@@ -35,7 +47,13 @@ test('a line the agent never answered fails the response bound once the caller w
   const waited = judge({ log: log([say(0, 1000, 1500)], [], 5000), heard: [], tools: [], endedBy: 'time-limit', problems: [] }, { maxResponse: 2000 });
   assert.match(waited.checks.find((c) => c.name === 'response')!.detail, /no reply to line 1/);
   const left = judge(
-    { log: log([say(0, 1000, 1500), { index: 1, kind: 'hangup', startMs: 1800, interrupt: false, timedOut: false }], [], 1900), heard: [], tools: [], endedBy: 'caller', problems: [] },
+    {
+      log: log([say(0, 1000, 1500), { index: 1, kind: 'hangup', startMs: 1800, interrupt: false, timedOut: false }], [], 1900),
+      heard: [],
+      tools: [],
+      endedBy: 'caller',
+      problems: [],
+    },
     { maxResponse: 2000, hangup: 'caller' },
   );
   assert.match(left.checks.find((c) => c.name === 'response')!.detail, /no caller line was answered/);
