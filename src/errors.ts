@@ -107,6 +107,7 @@ export const ERRORS = {
   TRANSFER_FAILED: "a transfer could not be made (Vonage's Voice API refused it, or the call had ended); the call goes on",
   DTMF_FAILED: "DTMF could not be sent into the call (Vonage's Voice API refused it, or the call had ended)",
   DTMF_INVALID: 'DTMF digits to send must be 1 to 100 of 0-9, *, # and p (a pause)',
+  EVAL_SCENARIO: 'an eval scenario file is not valid (it names the file, the scenario and the field); nothing was run',
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -13,6 +13,7 @@ import { devCommand, setupCommand } from './dev.js';
 import { emulateCommand } from './emulate.js';
 import { loadDotEnv } from './env-file.js';
 import { dialCommand } from './dial.js';
+import { evalCommand } from './eval.js';
 
 // Both src/cli (tsx) and dist/cli sit two levels under the package root.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,6 +29,7 @@ const program = new Command('voicesocket')
   .addCommand(setupCommand())
   .addCommand(dialCommand());
 program.addCommand(emulateCommand());
+program.addCommand(evalCommand());
 
 // A usage mistake commander finds (an unknown option, a missing argument) is a bad setting like any
 // other: one coded line and exit 2, with where to look, not the whole help and exit 1.

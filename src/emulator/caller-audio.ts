@@ -18,7 +18,9 @@ export type CallerAudioSpec =
   | { kind: 'wav'; path: string; loop?: boolean }
   | { kind: 'pcm'; pcm: Buffer; loop?: boolean }
   | { kind: 'speech'; text: string; voice?: string; wordsPerMinute?: number }
-  | { kind: 'script'; utterances: SpokenLine[]; voice?: string; wordsPerMinute?: number; noiseSnrDb?: number };
+  | { kind: 'script'; utterances: SpokenLine[]; voice?: string; wordsPerMinute?: number; noiseSnrDb?: number }
+  /** A caller made elsewhere once the call's rate is known: one that listens and acts (src/eval/scripted-caller.ts). */
+  | { kind: 'source'; create: (rate: number) => CallerAudio | Promise<CallerAudio> };
 
 /** One thing a scripted caller says, `atMs` after the socket opens. */
 export interface SpokenLine {
@@ -33,6 +35,18 @@ export interface CallerAudio {
   /** Fills `frame` (exactly one frame) with the audio of frame number `n`. */
   fill(frame: Buffer, n: number): void;
   readonly description: string;
+  /** A caller that listens: each mixer tick's frame the caller heard (undefined: silence). */
+  hear?(frame: Buffer | undefined): void;
+  /** A caller that acts: given, once the socket is up, its keys and its receiver. */
+  attach?(controls: CallerControls): void;
+}
+
+/** What a listening caller can do on the line besides speaking. */
+export interface CallerControls {
+  /** Presses a key now (a `websocket:dtmf` message, as Vonage sends one). */
+  dtmf(digit: string): void;
+  /** Hangs up now. */
+  hangup(): void;
 }
 
 class PcmSource implements CallerAudio {
@@ -116,6 +130,8 @@ export async function createCallerAudio(spec: CallerAudioSpec, rate: number): Pr
     }
     case 'script':
       return scriptSource(spec, rate);
+    case 'source':
+      return spec.create(rate);
   }
 }
 

@@ -241,6 +241,14 @@ export class WebsocketLeg {
     this.ws!.send(connectedMessage(contentTypeFor(this.sampleRate), endpoint.headers ?? {}));
     timeline?.add('socket', `connected ${endpoint.uri} (${contentTypeFor(this.sampleRate)})`);
 
+    this.options.audio.attach?.({
+      dtmf: (digit) => {
+        if (this.ws?.readyState !== WebSocket.OPEN) return;
+        this.ws.send(dtmfMessage(digit, 260));
+        timeline?.add('socket', `${dtmfLabel(digit)} sent`);
+      },
+      hangup: () => this.hangup(),
+    });
     const sender = new FrameSchedule(this.openedAt, FRAME_MS);
     const lastFrame = Math.ceil(this.options.durationMs / FRAME_MS);
     const script: ScriptedText[] = [
@@ -292,6 +300,7 @@ export class WebsocketLeg {
     const underrunsBefore = this.playback.underruns.length;
     const { frame, marks } = this.playback.tick();
     this.options.onPlayed?.(frame);
+    this.options.audio.hear?.(this.earmuffed ? undefined : frame);
     if (frame && this.playback.underruns.length > underrunsBefore && this.echoOf(frame) >= 0) this.playback.underruns.at(-1)!.echoed = true;
     if (this.options.record) {
       // Copied only when REST audio is mixed in: the app's frame is not ours to change.
