@@ -13,7 +13,7 @@ import { loadConfig } from '../server/settings.js';
 import { createLogger } from '../server/logger.js';
 import { addServeOptions, settingsFromFlags, startServing, type AppFlags } from './serve.js';
 import { parseDuration, parseInteger } from './parse.js';
-import { OUTCOME_EXIT_CODES } from '../telephony/dial-outcome.js';
+import { OUTCOME_EXIT_CODES, outcomeOfFinalStatus } from '../telephony/dial-outcome.js';
 import { csvRecord, readDialList, type DialListRow } from '../telephony/dial-csv.js';
 import { DialJournal, journalState } from '../telephony/dial-journal.js';
 import { numberDone, runDialList } from '../telephony/dial-list.js';
@@ -72,24 +72,13 @@ function describe(result: DialResult): string {
 async function lookUp(telephony: Telephony, uuid: string): Promise<{ outcome: DialOutcome; status: string } | undefined> {
   const detail = await telephony.vonage.getCall(uuid);
   const status = String(detail.status ?? '');
-  const outcome: Record<string, DialOutcome> = {
-    completed: 'human',
-    answered: 'human',
-    human: 'human',
-    machine: 'machine',
-    busy: 'busy',
-    timeout: 'unanswered',
-    unanswered: 'unanswered',
-    rejected: 'rejected',
-    failed: 'failed',
-    cancelled: 'cancelled',
-  };
   if (status === 'started' || status === 'ringing') {
     // Still ringing for a run that is gone: nobody is there to take it.
     await telephony.vonage.hangupCall(uuid).catch(() => undefined);
     return { outcome: 'cancelled', status };
   }
-  return outcome[status] ? { outcome: outcome[status], status } : undefined;
+  const outcome = outcomeOfFinalStatus(status);
+  return outcome ? { outcome, status } : undefined;
 }
 
 export function dialCommand(): Command {

@@ -18,14 +18,9 @@ function numeric(value: number, switches: Pick<EmulatorSwitches, 'numbersAsStrin
   return switches.numbersAsStrings ? String(value) : value;
 }
 
-export function statusEvent(
-  leg: Leg,
-  status: string,
-  switches: Pick<EmulatorSwitches, 'numbersAsStrings'>,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  const now = Date.now();
-  const body: Record<string, unknown> = {
+/** The fields every status webhook of a leg carries (docs/protocol.md §8). */
+export function legStatusFields(leg: Leg, status: string, now = Date.now()): Record<string, unknown> {
+  return {
     from: leg.from,
     to: leg.to,
     uuid: leg.uuid,
@@ -34,6 +29,16 @@ export function statusEvent(
     direction: leg.direction,
     timestamp: new Date(now).toISOString(),
   };
+}
+
+export function statusEvent(
+  leg: Leg,
+  status: string,
+  switches: Pick<EmulatorSwitches, 'numbersAsStrings'>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const now = Date.now();
+  const body = legStatusFields(leg, status, now);
   if (status === 'answered') Object.assign(body, { start_time: null, rate: null, network: null });
   if (status === 'completed') {
     Object.assign(body, {

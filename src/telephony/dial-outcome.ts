@@ -22,6 +22,17 @@ const DECISIVE: Record<string, DialOutcome> = {
   cancelled: 'cancelled',
 };
 
+/**
+ * The outcome a finished call's last status says on its own (Vonage's record of a call, read back by
+ * a resumed dial list): the decisive statuses, and a call that was answered or completed as a person
+ * unless a machine was heard.
+ */
+export function outcomeOfFinalStatus(status: string): DialOutcome | undefined {
+  if (status === 'completed' || status === 'answered' || status === 'human') return 'human';
+  if (status === 'machine') return 'machine';
+  return DECISIVE[status];
+}
+
 /** Exit status of `voicesocket dial` per outcome (docs/outbound.md): 0 when a person answered. */
 export const OUTCOME_EXIT_CODES: Record<DialOutcome, number> = {
   human: 0,

@@ -4,7 +4,7 @@
  * price), the machine detection verdicts (`human`, `machine` with `sub_state`), `transfer`, and a
  * leg as `GET /v1/calls` lists it. Pure: a leg's facts in, a body out.
  */
-import type { Leg } from '../event-payloads.js';
+import { legStatusFields, type Leg } from '../event-payloads.js';
 import type { LegRecord } from '../call-result.js';
 import type { EmulatorSwitches } from '../switches.js';
 
@@ -39,21 +39,9 @@ export function billedSeconds(leg: LegFacts, now = Date.now()): number {
   return leg.answeredAt === undefined ? 0 : Math.max(0, Math.round(((leg.endedAt ?? now) - leg.answeredAt) / 1000));
 }
 
-function base(leg: LegFacts, status: string): Record<string, unknown> {
-  return {
-    from: leg.from,
-    to: leg.to,
-    uuid: leg.uuid,
-    conversation_uuid: leg.conversationUuid,
-    status,
-    direction: leg.direction,
-    timestamp: new Date().toISOString(),
-  };
-}
-
 /** `started`, `ringing`, `answered`, and the unconnected outcomes (`busy`, `timeout`, `failed`… with `detail`). */
 export function statusBody(leg: LegFacts, status: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const body = base(leg, status);
+  const body = legStatusFields(leg, status);
   // The reference lists these as empty on `answered` (docs/protocol.md §8.1).
   if (status === 'answered') Object.assign(body, { start_time: null, rate: null, network: null });
   if (leg.headers && (status === 'disconnected' || status === 'failed' || status === 'unanswered')) body.headers = leg.headers;
@@ -66,7 +54,7 @@ export function completedBody(leg: LegFacts, tariff: Tariff, switches: Numbers, 
   const seconds = billedSeconds(leg, end);
   const answered = leg.answeredAt !== undefined;
   return {
-    ...base(leg, 'completed'),
+    ...legStatusFields(leg, 'completed'),
     start_time: new Date(leg.answeredAt ?? leg.startedAt).toISOString(),
     end_time: new Date(end).toISOString(),
     duration: numeric(seconds, switches),
