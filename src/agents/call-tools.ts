@@ -145,7 +145,12 @@ function sendDtmfTool(call: CallSession): AgentTool {
     name: 'send_dtmf',
     description:
       'Press keys on the phone keypad, for an automated menu (an IVR) on this call: digits 0-9, * and #, and p for a half-second pause. Only when a menu asks for a key.',
-    parameters: z.object({ digits: z.string().regex(/^[0-9*#p]{1,32}$/).describe('the keys to press, in order, such as 1 or 1234#') }),
+    parameters: z.object({
+      digits: z
+        .string()
+        .regex(/^[0-9*#p]{1,32}$/)
+        .describe('the keys to press, in order, such as 1 or 1234#'),
+    }),
     execute: async ({ digits }) => {
       await untilHeard(call);
       await call.sendDtmf(digits);
@@ -156,7 +161,13 @@ function sendDtmfTool(call: CallSession): AgentTool {
 
 /** Neither the server's telephony nor a Vonage client: the caller stays, and the model says so. */
 function refusedHere(name: string): Promise<TransferResult> {
-  return Promise.resolve({ ok: false, kind: 'cold', to: name, reason: 'failed', detail: 'transfers are not set up on this line; offer to take a message instead' });
+  return Promise.resolve({
+    ok: false,
+    kind: 'cold',
+    to: name,
+    reason: 'failed',
+    detail: 'transfers are not set up on this line; offer to take a message instead',
+  });
 }
 
 /** Keeps each tool's argument type tied to its parameters. */
