@@ -6,10 +6,32 @@
  */
 import { VoicesocketError } from '../errors.js';
 import { CallEmitter, type CallSessionEvents } from './call-events.js';
-import type { DialInfo, MachineEvent, TelephonyPort, TransferResult, WarmTransferOptions } from './telephony-types.js';
+import type { CallActivity } from './call-activity.js';
+import type { DialInfo, DtmfSent, MachineEvent, TelephonyPort, TransferResult, TransferStep, WarmTransferOptions } from './telephony-types.js';
 
 /** The telephony events of a session: emitted only by the server's telephony. */
 export type TelephonyEventName = 'dial-outcome' | 'machine' | 'transfer' | 'dtmf-sent';
+
+/** What the call's record keeps of a telephony event (docs/records.md). */
+function recordActivityOf(name: TelephonyEventName, event: unknown): CallActivity | undefined {
+  switch (name) {
+    case 'machine': {
+      const { verdict } = event as MachineEvent;
+      // A beep (or its absence) follows a machine verdict: the record keeps the machine, with what came after.
+      return verdict === 'human' || verdict === 'machine'
+        ? { kind: 'machine-detection', result: verdict, detail: 'vonage advanced machine detection' }
+        : { kind: 'machine-detection', result: 'machine', detail: verdict };
+    }
+    case 'transfer': {
+      const step = event as TransferStep;
+      return { kind: 'transfer', to: step.to, mode: step.kind, detail: step.detail ? `${step.step}: ${step.detail}` : step.step };
+    }
+    case 'dtmf-sent':
+      return { kind: 'dtmf-sent', digits: (event as DtmfSent).digits };
+    case 'dial-outcome':
+      return { kind: 'direction', direction: 'outbound' };
+  }
+}
 
 export abstract class CallPhone extends CallEmitter {
   /** Set by the server when it can reach Vonage's Voice API. */
@@ -39,6 +61,8 @@ export abstract class CallPhone extends CallEmitter {
   /** The server's telephony, once it knows: the dial (or undefined), never twice. */
   dialResolved(dial: DialInfo | undefined): void {
     if (this.#dialKnown === undefined) this.#dialKnown = Promise.resolve(dial);
+    // The record's direction: this server placed the call (the socket's own events may not say so).
+    if (dial && !this.dial) this.report({ kind: 'direction', direction: 'outbound' });
     this.dial ??= dial;
     this.#settleDial?.(dial);
     this.#settleDial = undefined;
@@ -63,10 +87,15 @@ export abstract class CallPhone extends CallEmitter {
     return this.#port().then((port) => port.sendDtmf(digits));
   }
 
-  /** Emits a telephony event, noting it on the call's timeline (the server's telephony calls this). */
+  /**
+   * Emits a telephony event, noting it on the call's timeline and telling the call's record (the
+   * server's telephony calls this).
+   */
   telephonyEvent<K extends TelephonyEventName>(name: K, event: CallSessionEvents[K][0], line: string): void {
     if (name === 'machine') this.verdicts.push(event as MachineEvent);
     this.note(line);
+    const activity = recordActivityOf(name, event);
+    if (activity) this.report(activity);
     this.emitSafely(name, ...([event] as unknown as CallSessionEvents[K]));
   }
 

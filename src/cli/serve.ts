@@ -37,6 +37,8 @@ export function settingsFromFlags(flags: Record<string, unknown>): RawSettings {
   for (const { item, option } of SETTING_OPTIONS) {
     const value = flags[option.attributeName()];
     if (typeof value === 'string') raw[item.key] = value;
+    // A flag of several words (`--voicemail leave "<message>"`).
+    else if (Array.isArray(value)) raw[item.key] = value.join(' ');
   }
   return raw;
 }
@@ -81,6 +83,7 @@ export function appOptionsOf(config: ServerConfig, flags: AppFlags): Record<stri
     deepgramApiKey: config.deepgramApiKey,
     // Where the agent may transfer a caller: parsed and checked (server/agent-settings.ts).
     transfer: config.transfer,
+    voicemail: config.voicemail,
   };
   for (const [key, value] of Object.entries(agent)) if (value !== undefined) options[key] = value;
   return { ...options, loop: flags.loop === true };

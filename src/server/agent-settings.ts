@@ -10,6 +10,7 @@ import { AGENT_PROVIDERS } from '../apps/agent-providers.js';
 import type { ServerConfig } from './config.js';
 import { oneOf, setting, urlOf, WEB_PROTOCOLS, type Setting } from './setting-parsers.js';
 import { DestinationTable, MAX_DESTINATIONS } from '../telephony/destinations.js';
+import { MAX_VOICEMAIL_MESSAGE, parseVoicemailPolicy } from '../telephony/voicemail-policy.js';
 
 /** An API key: 8 to 256 printable ASCII characters without spaces. */
 const apiKey = (raw: string) => (/^[\x21-\x7e]{8,256}$/.test(raw) ? raw : undefined);
@@ -36,6 +37,17 @@ export const AGENT_SETTINGS: Setting[] = [
         return undefined;
       }
     },
+  }),
+  setting({
+    key: 'voicemail',
+    env: 'VOICEMAIL',
+    flag: '--voicemail <policy...>',
+    description:
+      'agent: when machine detection says a machine answered a dialled call: hangup, leave "<message>" (spoken after the beep, {column} from the call\'s context, then hang up), or agent (the agent talks after the beep, told it is a voicemail)',
+    allowed: `hangup, agent, or leave followed by a message of 1 to ${MAX_VOICEMAIL_MESSAGE} characters`,
+    example: 'leave Hello {name}, this is the clinic. Please call us back.',
+    invalid: 'record',
+    parse: parseVoicemailPolicy,
   }),
   setting({
     key: 'agentProvider',

@@ -9,6 +9,7 @@ import { DEFAULT_RECORDS_CONFIG, type RecordsConfig } from './records-config.js'
 import type { VadName } from '../speech/speech-detector.js';
 import { SILERO_MISSING, sileroPackagePath } from '../speech/silero-vad.js';
 import type { NamedDestination } from '../telephony/destinations.js';
+import type { VoicemailPolicy } from '../telephony/voicemail-policy.js';
 import type { AgentProviderName } from '../apps/agent-providers.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -93,6 +94,8 @@ export interface ServerConfig extends RecordsConfig {
   beepTimeoutS: number | undefined;
   /** Where the agent app may transfer a caller, by name (docs/agents.md); none: no transfer tool. */
   transfer: NamedDestination[] | undefined;
+  /** What the agent app does when a machine answers a dialled call (docs/outbound.md); unset: hang up. */
+  voicemail: VoicemailPolicy | undefined;
   /** The agent app's (`--app agent`, docs/agents.md): its provider, what it is told, each provider's endpoint and key. */
   agentProvider: AgentProviderName;
   agentInstructions: string | undefined;
@@ -179,6 +182,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   beepTimeoutS: undefined,
   // No destination unless the operator names one: a model must never choose where a call goes.
   transfer: undefined,
+  voicemail: undefined,
   // OpenAI's Realtime API is where the agent app began; the others are a flag away.
   agentProvider: 'openai',
   // Unset: the app's own defaults (src/apps/agent.ts), and each provider's.

@@ -353,6 +353,7 @@ export const GROUP_OF: Record<keyof ServerConfig, SettingGroup> = {
   machineBehavior: 'telephony',
   beepTimeoutS: 'telephony',
   transfer: 'agents',
+  voicemail: 'agents',
 };
 
 /** Raw values by setting key, as read from flags; commander gives camelCase keys. */

@@ -18,7 +18,7 @@ export const BEEP_WAIT_MS = 130_000;
 
 export type AnsweredBy = 'human' | 'machine';
 
-export type VoicemailPolicy = { kind: 'hangup' } | { kind: 'leave'; message: string } | { kind: 'agent' };
+export type { VoicemailPolicy } from './voicemail-policy.js';
 
 function nextVerdict(call: CallSession, wanted: (verdict: MachineVerdict) => boolean, timeoutMs: number): Promise<MachineVerdict | undefined> {
   const known = call.verdicts.find((event) => wanted(event.verdict));

@@ -37,8 +37,15 @@ import { flood, spokenAudio } from './fake-voice-model.js';
 /**
  * A scripted turn: speech; a tool call (then `then`, said once the tool's output comes back); or both
  * in one response (speech, then the call: "Goodbye!" and hang_up). `heard`: the caller's transcript.
+ * `then` may be a function of the tool's output: what a model makes of what the tool told it.
  */
-export type FakeTurn = { say?: string; call?: string; arguments?: Record<string, unknown>; then?: string; heard?: string } | null;
+export type FakeTurn = {
+  say?: string;
+  call?: string;
+  arguments?: Record<string, unknown>;
+  then?: string | ((output: string) => string);
+  heard?: string;
+} | null;
 
 export interface FakeRealtimeOptions {
   apiKey?: string;
@@ -92,7 +99,8 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
   let activeResponse: { id: string; cancelled: boolean } | undefined;
   /** A tool call is out: the client's next response.create follows its output, and says `then` (or nothing). */
   let awaitingToolOutput = false;
-  let pendingThen: string | undefined;
+  let pendingThen: NonNullable<FakeTurn>['then'];
+  let toolOutput = '';
   let dropped = false;
   const send = (event: Record<string, unknown>) => {
     if (socket.readyState !== socket.OPEN) return;
@@ -265,8 +273,13 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
           activeResponse = undefined;
         }
         return;
+      case 'conversation.item.create': {
+        const item = event.item as { type?: string; output?: unknown } | undefined;
+        if (item?.type === 'function_call_output') toolOutput = String(item.output);
+        return;
+      }
       case 'response.create': {
-        const text = awaitingToolOutput ? pendingThen : options.greeting;
+        const text = awaitingToolOutput ? (typeof pendingThen === 'function' ? pendingThen(toolOutput) : pendingThen) : options.greeting;
         awaitingToolOutput = false;
         pendingThen = undefined;
         if (text !== undefined) void respond(null, text);
