@@ -64,6 +64,8 @@ export class AgentBridge implements VoiceAgent {
   readonly #bargeIn: AgentBargeIn;
   #toLink: Resampler | undefined;
   #connected = false;
+  /** Why the link closed while its connect was still under way, when that connect then resolved. */
+  #closedConnecting: string | undefined;
   #activeReply: string | null = null;
   readonly #discarded = new Set<string>();
   readonly #arrivals = new Float64Array(ARRIVALS_KEPT);
@@ -120,8 +122,11 @@ export class AgentBridge implements VoiceAgent {
       throw error;
     }
     this.#link = link;
+    // Closed while connecting: a connect that rejects says why (below); one that resolves anyway (the
+    // cascade's, which does not wait for its speech-to-text engine) must not leave a dead link connected.
     link.on('closed', (reason) => {
       if (this.#connected) this.#watch.lost(reason);
+      else this.#closedConnecting ??= reason;
     });
     // Before the connection an error is only logged: the connect's rejection is what the caller hears of.
     link.on('error', (detail) => this.#watch.error(detail, this.#connected && this.#activeReply === null));
@@ -147,6 +152,7 @@ export class AgentBridge implements VoiceAgent {
       throw error;
     }
     if (this.#watch.done) return link.close();
+    if (this.#closedConnecting !== undefined) return this.#watch.lost(this.#closedConnecting);
     this.#connected = true;
     if (this.options.greeting) this.#watch.owed();
   }

@@ -9,8 +9,13 @@
  * Node's stdout pipe (a socket, which /dev/stdout cannot open), so it writes a temporary file, read,
  * resampled from 16 kHz to the call's rate and yielded, then removed. A long text is spoken a piece
  * at a time (FLITE_PIECE_CHARS, at sentence ends), each piece made when the last was taken: a text of
- * any length holds one piece's audio. The text goes on stdin (as a process argument, 128 kB of it
- * failed with E2BIG). An abort (barge-in) kills it.
+ * any length holds one piece's audio. A piece is flite's text argument (`-t`), at most
+ * FLITE_PIECE_CHARS, far below the 128 kB at which one argument fails with E2BIG. Not stdin: flite
+ * reads stdin as a text file, each sentence its own utterance with its own silences, so a prompt's
+ * sentences were 380 ms apart instead of flite's 180 ms (its pause at a sentence's end within one
+ * utterance): a listener hears a halting voice, and a heard transcript's pause cut
+ * (emulator/heard-audio.ts) takes each sentence for a whole stretch of speech. An abort (barge-in)
+ * kills it.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -30,12 +35,9 @@ const FLITE_WPM = 175;
 /** Text spoken per run of flite: about half a minute of speech (a 1 MB WAV at 16 kHz), made in a second or less. */
 export const FLITE_PIECE_CHARS = 400;
 
-function run(args: string[], text: string, signal: AbortSignal | undefined): Promise<void> {
+function run(args: string[], signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flite', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    // A child that dies before it read its text (killed by an abort) is told by its close, not by EPIPE.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(text);
+    const child = spawn('flite', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 1000) stderr += chunk.toString();
@@ -72,10 +74,10 @@ async function* flitePiece(text: string, options: SynthesizeOptions): AsyncGener
   const args = ['-voice', options.voice && FLITE_VOICES.has(options.voice) ? options.voice : 'slt'];
   // Longer durations are slower speech: the stretch is flite's pace over the one asked for.
   if (options.wordsPerMinute) args.push('--setf', `duration_stretch=${(FLITE_WPM / options.wordsPerMinute).toFixed(3)}`);
-  // No text argument: flite reads the text from stdin (text that starts with "-" is still text).
-  args.push('-o', file);
+  // -t: the words are spoken as text, even when they start with "-"; one piece, so one argument is short.
+  args.push('-o', file, '-t', text);
   try {
-    await run(args, text, options.signal);
+    await run(args, options.signal);
     if (options.signal?.aborted) return;
     // flite exits 0 even when it could not write (it says so on stderr): no file is a failure.
     const wav = await readFile(file).catch(() => {

@@ -5,8 +5,9 @@
  *
  * A consumer pulls: an engine makes audio only as fast as it is read (a child process blocks on its
  * full pipe, an HTTP body is read as it is taken), so a reply of any length holds only what the
- * pacer has not played yet. Text reaches the offline engines on stdin, never as a process argument
- * (past 128 kB one argument fails with E2BIG).
+ * pacer has not played yet. Text never reaches an offline engine as one process argument of any
+ * length (past 128 kB one argument fails with E2BIG): espeak-ng reads it on stdin, flite gets it a
+ * short piece at a time (flite.ts says why not stdin).
  */
 import type { SpeechEngineError } from './speech-events.js';
 

@@ -1,7 +1,7 @@
 /**
  * Text too long for a process argument: past 128 kB one argument fails with E2BIG (Linux's
- * MAX_ARG_STRLEN), and the offline synthesizers got their text as one. They take it on stdin, flite a
- * piece at a time, and make audio only as it is read: the first words come at once, and an abort
+ * MAX_ARG_STRLEN), and the offline synthesizers got their text as one. espeak-ng takes it on stdin,
+ * flite a short piece at a time as its argument, and they make audio only as it is read: the first words come at once, and an abort
  * stops the engine however much text is left.
  */
 import { test } from 'node:test';

@@ -12,6 +12,8 @@ export interface TranscriberScript {
   finals?: Array<{ text: string; afterMs: number }>;
   /** From `afterMs`, `perTick` finals of `text` every tick of a 1 ms timer, until the call ends. */
   flood?: { text: string; perTick: number; afterMs: number };
+  /** The engine is ready this long after it starts (a slow start), or fails to start with this message then. */
+  ready?: { afterMs: number; fails?: string };
 }
 
 class ScriptedTranscriber extends EventEmitter<TranscriberEvents> implements Transcriber {
@@ -20,8 +22,15 @@ class ScriptedTranscriber extends EventEmitter<TranscriberEvents> implements Tra
   /** Finals reported so far. */
   reported = 0;
 
+  readonly #ready: Promise<void>;
+
   constructor(script: TranscriberScript) {
     super();
+    const { afterMs = 0, fails } = script.ready ?? {};
+    this.#ready = new Promise((resolve, reject) => {
+      this.#timers.push(setTimeout(() => (fails === undefined ? resolve() : reject(new Error(fails))), afterMs));
+    });
+    this.#ready.catch(() => undefined);
     const report = (text: string) => {
       this.reported++;
       this.emit('result', { kind: 'final', text, startMs: 0, endMs: 0, words: [], engine: this.engine });
@@ -42,7 +51,7 @@ class ScriptedTranscriber extends EventEmitter<TranscriberEvents> implements Tra
   }
 
   ready(): Promise<void> {
-    return Promise.resolve();
+    return this.#ready;
   }
   speechStart(): void {}
   audio(): void {}

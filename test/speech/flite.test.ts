@@ -9,6 +9,8 @@ import { espeakSynthesizer } from '../../src/speech/espeak.js';
 import { transcribeRecording } from '../../src/speech/transcribe-recording.js';
 import type { Synthesizer } from '../../src/speech/synthesizer.js';
 import type { SpeechEngineError } from '../../src/speech/speech-events.js';
+import { levelDb } from '../../src/speech/voice-activity.js';
+import { FRAME_MS, frameBytes } from '../../src/protocol/audio-format.js';
 
 async function speak(synthesizer: Synthesizer, text: string, sampleRate: number, wordsPerMinute?: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -42,4 +44,21 @@ test('a synthesizer program that is not installed is a missing speech-error nami
   );
   assert.equal(failure?.kind, 'missing');
   assert.match(failure!.message, /apt-get install flite/);
+});
+
+test("a text of several sentences is one flite utterance: a sentence's end pauses as flite pauses inside one, not two utterances' silences", async () => {
+  // The voice menu's prompt. flite reading stdin (a text file to it) speaks each sentence as its own
+  // utterance, trailing and leading silence back to back: 380 ms between these two sentences, where
+  // one utterance pauses 180 ms (measured with flite 2.2, slt, at 16 kHz).
+  const rate = 16000;
+  const pcm = await speak(fliteSynthesizer, 'Say sales, support, or operator. Or press 1, 2, or 3.', rate);
+  const size = frameBytes(rate);
+  const quiet: boolean[] = [];
+  for (let offset = 0; offset + size <= pcm.length; offset += size) quiet.push(levelDb(pcm.subarray(offset, offset + size)) < -45);
+  const first = quiet.indexOf(false);
+  const last = quiet.lastIndexOf(false);
+  let longest = 0;
+  for (let frame = first, run = 0; frame <= last; frame++) longest = Math.max(longest, (run = quiet[frame] ? run + 1 : 0));
+  // Under the 200 ms at which a heard transcript cuts speech into stretches (emulator/heard-audio.ts).
+  assert.ok(longest * FRAME_MS < 200, `the longest pause inside the speech: ${longest * FRAME_MS} ms`);
 });

@@ -156,21 +156,28 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     }));
   }
 
-  async connect(): Promise<void> {
+  connect(): Promise<void> {
     const call = this.context.call;
     call.on('speech-start', () => {
       if (!this.#closed) this.emit('caller-started');
     });
     call.on('transcript', (event) => this.#heard(event));
     this.#transcription = call.transcribe({ ...(this.options.stt ? { engine: this.options.stt } : {}), interim: false });
-    // The greeting does not wait for the speech-to-text engine to start (PocketSphinx's process takes
-    // a second or more on a busy machine): the caller hears it at once.
+    // Nothing waits for the speech-to-text engine to start (PocketSphinx's process takes a second or
+    // more on a busy machine, several with calls starting side by side): not the greeting, which the
+    // caller hears at once, and not the connection, whose timeout is the chat model's (three calls
+    // starting together on a loaded machine were hung up as 'the model did not connect within 3 s').
+    // The caller's audio waits in the engine's input meanwhile. An engine that does not start at all
+    // (its own start timeout, a missing program) loses the call as a model that dropped does.
+    this.#transcription.ready.catch((error: unknown) => {
+      if (!this.#closed) this.emit('closed', `the speech-to-text engine did not start: ${errorDetail(error)}`);
+    });
     if (this.context.greeting) {
       const reply = this.#newReply();
       this.#speak(reply, this.context.greeting);
       void reply.speaking.then(() => this.#done(reply, { role: 'assistant', content: reply.text }));
     }
-    await this.#transcription.ready;
+    return Promise.resolve();
   }
 
   /** The call's own speech layer hears the caller; nothing to send. */
