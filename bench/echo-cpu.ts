@@ -24,6 +24,7 @@ export const TARGETS = [
   'voicesocket-redis',
   'voicesocket-record',
   'voicesocket-tracing',
+  'voicesocket-no-bufferutil',
   'bare-ws',
   'bare-uws',
 ] as const;
@@ -115,6 +116,9 @@ async function startTarget(
       [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-calls', '20000', '--log-level', 'info', '--drain-delay', '0', ...scale, ...extra],
       0,
       (line) => line.includes('voicesocket listening'),
+      // ws unmasks the caller's frames with bufferutil when it is installed (an optional dependency);
+      // this target measures the server without it (ws's own switch).
+      target === 'voicesocket-no-bufferutil' ? { WS_NO_BUFFER_UTIL: '1' } : {},
     );
     // The second worker says so a moment after the first.
     if (scale[0] === '--workers') await sleep(1500);

@@ -395,6 +395,7 @@ if (!flag('no-write')) {
     'voicesocket-redis': '#9c36b5',
     'voicesocket-record': '#e8590c',
     'voicesocket-tracing': '#5f3dc4',
+    'voicesocket-no-bufferutil': '#868e96',
     'bare-ws': '#1971c2',
     'bare-uws': '#2f9e44',
   };
