@@ -331,7 +331,7 @@ const report = [
         ),
         '',
       ]
-      : []),
+    : []),
   ...(turns
     ? turnLines(
         turns.cells,
