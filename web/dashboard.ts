@@ -1,6 +1,7 @@
 /**
  * The live dashboard: one Server-Sent Events stream (`/api/stream`) drives everything; the chart is
- * drawn on a canvas from the last five minutes of snapshots.
+ * drawn on a canvas from the snapshots this page has received, up to the last five minutes (the server
+ * keeps no history: a page opened a minute ago has a minute, and its caption says so).
  */
 import { describeCloseCode } from '../src/protocol/close-codes.js';
 import { agentView, clock, speechView, type AgentTurn, type CallSpeech } from './transcript-view.js';
@@ -163,6 +164,12 @@ function renderCalls(calls: Call[]): void {
   $('#no-calls').hidden = calls.length > 0;
 }
 
+/** The empty state's lead: "No calls yet" only while no call has ended either. */
+function renderEmptyState(snapshot: Snapshot): void {
+  $('#no-calls-lead').textContent = snapshot.recent.length > 0 ? 'No live calls.' : 'No calls yet.';
+  $('#no-recent').hidden = snapshot.recent.length > 0;
+}
+
 function renderRecent(calls: Call[]): void {
   renderTable('#recent', calls, [
     parties,
@@ -211,17 +218,39 @@ function niceMax(value: number): number {
   return [1, 2, 5, 10].map((step) => step * power).find((bound) => bound >= value) ?? 10 * power;
 }
 
+/** "42 s", "1.5 min". */
+function duration(ms: number): string {
+  return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * The canvas drawn at the size it is shown, in device pixels: on a phone the 900-unit drawing would
+ * be scaled down to a third and its labels unreadable. Returns the size in CSS pixels.
+ */
+function fitCanvas(canvas: HTMLCanvasElement, context: CanvasRenderingContext2D): { width: number; height: number } {
+  const width = Math.max(200, Math.round(canvas.clientWidth || canvas.width));
+  const height = Math.max(100, Math.round(canvas.clientHeight || canvas.height));
+  const ratio = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+  }
+  context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return { width, height };
+}
+
 function drawChart(): void {
   const canvas = $<HTMLCanvasElement>('#chart');
   const context = canvas.getContext('2d');
   if (!context) return;
-  const { width, height } = canvas;
+  const { width, height } = fitCanvas(canvas, context);
   const plot = { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - MARGIN.bottom };
   context.clearRect(0, 0, width, height);
   context.font = '11px sans-serif';
   const end = history.at(-1)?.at ?? Date.now();
   // The axis spans what we have, up to five minutes, so a fresh page is not a sliver at the edge.
-  const span = Math.max(10_000, Math.min(HISTORY_MS, end - (history[0]?.at ?? end)));
+  const covered = Math.min(HISTORY_MS, end - (history[0]?.at ?? end));
+  const span = Math.max(10_000, covered);
   const x = (at: number) => plot.right - ((end - at) / span) * (plot.right - plot.left);
 
   // Axes and grid.
@@ -237,7 +266,7 @@ function drawChart(): void {
   context.fillStyle = '#495057';
   context.textAlign = 'center';
   const ticks = [span, span / 2, 0];
-  const tickLabels = ticks.map((ago) => (ago === 0 ? 'now' : `−${ago >= 60_000 ? `${+(ago / 60_000).toFixed(1)} min` : `${Math.round(ago / 1000)} s`}`));
+  const tickLabels = ticks.map((ago) => (ago === 0 ? 'now' : `−${duration(ago)}`));
   ticks.forEach((ago, i) => context.fillText(tickLabels[i]!, x(end - ago), height - 6));
 
   const axes: string[] = [];
@@ -254,7 +283,10 @@ function drawChart(): void {
     context.fillText('0', labelX, plot.bottom);
     if (history.length < 2) return;
     context.strokeStyle = series.color;
-    context.lineWidth = 2;
+    // Each line is drawn narrower than the one before it, so where they meet (both at zero when the
+    // server is idle, both at the top of their axes under load) the first still shows around the second.
+    context.lineWidth = 2 + 3 * (SERIES.length - 1 - index);
+    context.lineJoin = 'round';
     context.beginPath();
     history.forEach((s, i) => {
       const y = plot.bottom - (series.pick(s) / max) * (plot.bottom - plot.top);
@@ -265,6 +297,16 @@ function drawChart(): void {
   });
   // What was drawn, for people using assistive technology and for the browser tests.
   canvas.dataset.axes = `${axes.join(' ')} time:${tickLabels.join(',')}`;
+  canvas.dataset.points = String(history.length);
+  // What the chart covers: what this page has received, not a window the server keeps.
+  const caption =
+    history.length < 2
+      ? 'Waiting for a second snapshot to draw the lines (one a second).'
+      : covered >= HISTORY_MS
+        ? `The last ${duration(HISTORY_MS)}, one point a second.`
+        : `The last ${duration(covered)}: since this page was opened (it keeps up to ${duration(HISTORY_MS)}), one point a second.`;
+  $('#chart-caption').textContent = caption;
+  canvas.setAttribute('aria-label', `active calls and frames per second. ${caption}`);
 }
 
 /** The legend sits above the chart, in the page: it never covers the lines. */
@@ -281,6 +323,7 @@ function render(snapshot: Snapshot): void {
   renderServer(snapshot.server);
   renderCalls(snapshot.calls);
   renderRecent(snapshot.recent);
+  renderEmptyState(snapshot);
   renderDials(snapshot.dials);
   drawChart();
 }
@@ -304,4 +347,7 @@ function connect(): void {
   };
 }
 
+/** The command the empty state suggests, for the address this page was loaded from. */
+$('#call-command').textContent = `voicesocket call ${location.protocol}//${location.host}/webhooks/answer`;
+window.addEventListener('resize', drawChart);
 connect();

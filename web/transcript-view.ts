@@ -38,7 +38,8 @@ export function speechView(speech: CallSpeech): HTMLElement[] {
 
 /**
  * A voice agent's turns: what the caller and the agent said, an interruption (how much of the reply
- * the caller heard), and the reply's latency split into the model's share and ours.
+ * the caller heard), and the reply's latency split into the model's share and ours — for a cascade,
+ * our recognition and synthesis apart from the chat model's share.
  */
 export function agentView(turns: AgentTurn[], provider?: string): HTMLElement {
   const list = document.createElement('ol');
@@ -58,12 +59,31 @@ export function agentView(turns: AgentTurn[], provider?: string): HTMLElement {
         span('interrupted', `interrupted: heard ${(turn.interrupted.heardMs / 1000).toFixed(1)} s of ${(turn.interrupted.sentMs / 1000).toFixed(1)} s`),
       );
     }
-    if (turn.latency) {
-      const { totalMs, modelMs, oursMs } = turn.latency;
-      li.append(span('latency', `${totalMs} ms to first audio (model ${modelMs} ms + voicesocket ${oursMs} ms)`));
-    }
+    if (turn.latency) li.append(latencyView(turn.latency));
     list.append(li);
   }
   if (turns.length === 0) list.append(span('muted', 'the agent is connecting'));
   return list;
+}
+
+/**
+ * "1210 ms to first audio (recognition 400 ms + model 620 ms + synthesis 160 ms + voicesocket 30 ms)":
+ * each share in its own element. A speech-to-speech model hears and speaks itself: its share is one.
+ */
+function latencyView(latency: NonNullable<AgentTurn['latency']>): HTMLElement {
+  const shares: Array<[string, string, number | undefined]> = [
+    ['recognition', 'recognition', latency.recognitionMs],
+    ['model', 'model', latency.modelMs],
+    ['synthesis', 'synthesis', latency.synthesisMs],
+    ['ours', 'voicesocket', latency.oursMs],
+  ];
+  const box = span('latency', `${latency.totalMs} ms to first audio (`);
+  shares
+    .filter(([, , ms]) => ms !== undefined)
+    .forEach(([className, label, ms], index) => {
+      if (index > 0) box.append(' + ');
+      box.append(span(className, `${label} ${ms} ms`));
+    });
+  box.append(')');
+  return box;
 }
