@@ -15,6 +15,7 @@ import { destinationTable, phoneTools, type PhoneToolsOptions } from '../agents/
 import { TokenCachingAuth } from '../agents/vonage-auth.js';
 import type { NamedDestination } from '../telephony/destinations.js';
 import type { AgentBargeIn, AgentProvider } from '../agents/agent-link.js';
+import type { BargeInSettings } from '../call/barge-in-gate.js';
 import type { AppDefinition, CallApp } from './app.js';
 import { agentProviderFrom, AGENT_PROVIDERS } from './agent-providers.js';
 import { choiceOption, stringOption } from './options.js';
@@ -26,6 +27,8 @@ export interface VoiceAgentOptions {
   greeting?: string;
   /** What interrupts the agent; the provider's default when unset (docs/agents.md). */
   bargeIn?: AgentBargeIn;
+  /** When our detector's speech is an interruption (docs/turn-taking.md): `minSpeechMs`, `acknowledgements`, ... */
+  interruption?: BargeInSettings;
   /** Vonage's Voice API, for the hang-up and transfer tools. */
   vonage?: Voice;
   /**
@@ -51,6 +54,7 @@ export function voiceAgent(options: VoiceAgentOptions): CallApp {
       tools: phoneTools(call, { vonage: options.vonage, transfer }),
       ...(options.greeting ? { greeting: options.greeting } : {}),
       ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+      ...(options.interruption ? { interruption: options.interruption } : {}),
     });
   };
 }

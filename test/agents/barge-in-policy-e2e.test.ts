@@ -38,8 +38,10 @@ async function coughingCaller(coughAtMs: number, totalMs: number): Promise<Buffe
 
 test('barge-in policy: a backchannel and a cough do not cut a cascade reply; a real interruption does, the history cut at what was heard', async (t) => {
   const chat = await startFakeChat({ turns: [{ say: LONG_REPLY }, { say: 'Of course.' }], tokensPerSecond: 50 });
-  const { server, bridges } = await agentServer(() =>
-    cascadeProvider({ llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl }, tts: espeakSynthesizer, streamIdleMs: 1500 }),
+  const { server, bridges } = await agentServer(
+    () => cascadeProvider({ llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl }, tts: espeakSynthesizer, streamIdleMs: 1500 }),
+    // PocketSphinx takes seconds to start on a loaded 2-core machine: the connect waits for it.
+    { connectTimeoutMs: 15_000 },
   );
   t.after(async () => {
     await server.close();

@@ -15,8 +15,10 @@ import { waitFor } from '../helpers/server.js';
 
 test('end of turn: a pause inside a number does not end the turn; a pause after a finished sentence does', async (t) => {
   const chat = await startFakeChat({ turns: [{ say: 'Got it.' }], tokensPerSecond: 50 });
-  const { server } = await agentServer(() =>
-    cascadeProvider({ llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl }, tts: espeakSynthesizer, streamIdleMs: 1500 }),
+  const { server } = await agentServer(
+    () => cascadeProvider({ llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl }, tts: espeakSynthesizer, streamIdleMs: 1500 }),
+    // PocketSphinx takes seconds to start on a loaded 2-core machine: the connect waits for it.
+    { connectTimeoutMs: 15_000 },
   );
   t.after(async () => {
     await server.close();
