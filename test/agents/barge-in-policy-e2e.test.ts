@@ -1,7 +1,9 @@
 /**
  * Barge-in that tells an interruption from a backchannel, end to end (docs/turn-taking.md): the
- * emulator's callers speak over a cascade agent's long reply (PocketSphinx hears them, espeak-ng
- * speaks the reply), side by side on one server. An "okay, yeah" does not cut the reply; "stop, I
+ * emulator's callers speak over a cascade agent's long reply (espeak-ng speaks it), side by side on
+ * one server; our detector finds their utterances, and a recognizer of the test's own gives each its
+ * words (test/helpers/fake-transcriber.ts: PocketSphinx's word errors on espeak-ng's voice are not
+ * under test here). An "okay, yeah" does not cut the reply; "stop, I
  * want to talk to a person" does, and the history keeps exactly what was heard; a cough-length burst
  * does not. Before the policy was wired, each of the three cut the reply at its speech start.
  */
@@ -15,10 +17,20 @@ import { placeCall } from '../../src/emulator/call.js';
 import { startFakeChat } from '../helpers/fake-chat-completions.js';
 import { agentServer, assertCutMatchesRecording, callAgent } from '../helpers/agent-harness.js';
 import { waitFor } from '../helpers/server.js';
+import { utteranceWords } from '../helpers/fake-transcriber.js';
+import { speechEngines } from '../../src/speech/engines.js';
 
 const LONG_REPLY =
   'Thank you for calling the shop. We are open from nine to six on every weekday. I can help you with your orders, your deliveries and your bills, and I will explain each of them.';
 const RATE = 16000;
+const BACKCHANNEL = [
+  { text: 'hello there', atMs: 800 },
+  { text: 'okay, yeah', atMs: 5500 },
+];
+const INTERRUPTION = [
+  { text: 'hello there', atMs: 800 },
+  { text: 'stop, I want to talk to a person', atMs: 5500 },
+];
 
 /** "hello there" at 0.8 s, then a cough at `coughAtMs`: 240 ms of loud noise falling away, as a cough's burst does. */
 async function coughingCaller(coughAtMs: number, totalMs: number): Promise<Buffer> {
@@ -38,10 +50,20 @@ async function coughingCaller(coughAtMs: number, totalMs: number): Promise<Buffe
 
 test('barge-in policy: a backchannel and a cough do not cut a cascade reply; a real interruption does, the history cut at what was heard', async (t) => {
   const chat = await startFakeChat({ turns: [{ say: LONG_REPLY }, { say: 'Of course.' }], tokensPerSecond: 50 });
+  const speech = speechEngines();
+  speech.register('stt', ['backchannel'], utteranceWords(BACKCHANNEL));
+  speech.register('stt', ['interruption'], utteranceWords(INTERRUPTION));
+  speech.register('stt', ['cough'], utteranceWords([{ text: 'hello there', atMs: 800 }]));
+  const sttFor: Record<string, string> = { '447700900010': 'backchannel', '447700900011': 'interruption', '447700900012': 'cough' };
   const { server, bridges } = await agentServer(
-    () => cascadeProvider({ llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl }, tts: espeakSynthesizer, streamIdleMs: 1500 }),
-    // PocketSphinx takes seconds to start on a loaded 2-core machine: the connect waits for it.
-    { connectTimeoutMs: 15_000 },
+    (to) =>
+      cascadeProvider({
+        llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl },
+        stt: sttFor[to],
+        tts: espeakSynthesizer,
+        streamIdleMs: 1500,
+      }),
+    { speech, connectTimeoutMs: 10_000 },
   );
   t.after(async () => {
     await server.close();
@@ -49,26 +71,8 @@ test('barge-in policy: a backchannel and a cough do not cut a cascade reply; a r
   });
   // The reply starts about 2.5 s in and runs past 12 s: everything the callers say at 5.5 s falls inside it.
   const [backchannel, interruption, cough] = await Promise.all([
-    callAgent(
-      server.baseUrl,
-      '447700900010',
-      [
-        { text: 'hello there', atMs: 800 },
-        { text: 'okay, yeah', atMs: 5500 },
-      ],
-      9000,
-      [],
-    ),
-    callAgent(
-      server.baseUrl,
-      '447700900011',
-      [
-        { text: 'hello there', atMs: 800 },
-        { text: 'stop, I want to talk to a person', atMs: 5500 },
-      ],
-      10_000,
-      [],
-    ),
+    callAgent(server.baseUrl, '447700900010', BACKCHANNEL, 9000, []),
+    callAgent(server.baseUrl, '447700900011', INTERRUPTION, 10_000, []),
     placeCall({
       answerUrl: `${server.baseUrl}/webhooks/answer`,
       to: '447700900012',

@@ -1,6 +1,8 @@
 /**
  * The end-of-turn policy feeding the cascade, end to end (docs/turn-taking.md): the emulator's callers
- * speak, PocketSphinx hears them, and what the chat model is asked shows where their turns ended. A
+ * speak, our detector finds their utterances, a recognizer of the test's own gives each its words
+ * (test/helpers/fake-transcriber.ts: PocketSphinx's word errors on espeak-ng's voice are not under
+ * test here), and what the chat model is asked shows where their turns ended. A
  * caller who pauses 900 ms while reading out a number is not answered mid-number (before, any 500 ms
  * pause ended the turn); a caller who finishes a sentence ("...thanks") and 400 ms later goes on is
  * answered for the finished sentence (before, 400 ms was no end at all: the turn ended 500 ms after).
@@ -12,40 +14,42 @@ import { espeakSynthesizer } from '../../src/speech/espeak.js';
 import { startFakeChat } from '../helpers/fake-chat-completions.js';
 import { agentServer, callAgent } from '../helpers/agent-harness.js';
 import { waitFor } from '../helpers/server.js';
+import { utteranceWords } from '../helpers/fake-transcriber.js';
+import { speechEngines } from '../../src/speech/engines.js';
+
+// espeak-ng's "my number is four five six" lasts about 1.9 s at its default speed: about 900 ms of pause follow it.
+const READING = [
+  { text: 'my number is four five six', atMs: 800 },
+  { text: 'seven eight nine', atMs: 3600 },
+];
+// "that is all thanks" lasts about 1.3 s: about 400 ms of pause before "goodbye".
+const FINISHING = [
+  { text: 'that is all thanks', atMs: 800 },
+  { text: 'goodbye', atMs: 2500 },
+];
 
 test('end of turn: a pause inside a number does not end the turn; a pause after a finished sentence does', async (t) => {
   const chat = await startFakeChat({ turns: [{ say: 'Got it.' }], tokensPerSecond: 50 });
+  const speech = speechEngines();
+  speech.register('stt', ['number-reader'], utteranceWords(READING));
+  speech.register('stt', ['sentence-finisher'], utteranceWords(FINISHING));
   const { server } = await agentServer(
-    () => cascadeProvider({ llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl }, tts: espeakSynthesizer, streamIdleMs: 1500 }),
-    // PocketSphinx takes seconds to start on a loaded 2-core machine: the connect waits for it.
-    { connectTimeoutMs: 15_000 },
+    (to) =>
+      cascadeProvider({
+        llm: { model: 'fake-model', apiKey: chat.apiKey, baseUrl: chat.baseUrl },
+        stt: to === '447700900020' ? 'number-reader' : 'sentence-finisher',
+        tts: espeakSynthesizer,
+        streamIdleMs: 1500,
+      }),
+    { speech, connectTimeoutMs: 10_000 },
   );
   t.after(async () => {
     await server.close();
     await chat.close();
   });
   const [reading, finishing] = await Promise.all([
-    callAgent(
-      server.baseUrl,
-      '447700900020',
-      [
-        { text: 'my number is four five six', atMs: 800 },
-        // espeak-ng's "four five six" lasts about 1.9 s at its default speed: this is a 900 ms pause or so.
-        { text: 'seven eight nine', atMs: 3600 },
-      ],
-      8000,
-      [],
-    ),
-    callAgent(
-      server.baseUrl,
-      '447700900021',
-      [
-        { text: 'that is all thanks', atMs: 800 },
-        { text: 'goodbye', atMs: 2500 },
-      ],
-      6000,
-      [],
-    ),
+    callAgent(server.baseUrl, '447700900020', READING, 8000, []),
+    callAgent(server.baseUrl, '447700900021', FINISHING, 6000, []),
   ]);
   for (const result of [reading, finishing]) assert.equal(result.accepted, true, result.problems.join('; '));
   await waitFor(() => chat.requests.length >= 2, 5000, 'the chat requests');
