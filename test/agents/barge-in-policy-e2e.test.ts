@@ -84,6 +84,9 @@ test('barge-in policy: a backchannel and a cough do not cut a cascade reply; a r
   for (const result of [backchannel, interruption, cough]) assert.equal(result.accepted, true, result.problems.join('; '));
   const bridgeOf = (to: string) => bridges.find((b) => (b as AgentBridge).call.identity.to === to)!;
   const [heardBackchannel, heardInterruption, heardCough] = ['447700900010', '447700900011', '447700900012'].map(bridgeOf);
+  t.diagnostic(
+    `cut: backchannel ${heardBackchannel!.interruptions.length}, interruption ${heardInterruption!.interruptions.length}, cough ${heardCough!.interruptions.length}`,
+  );
   assert.deepEqual(heardBackchannel!.interruptions, [], 'an acknowledgement does not cut the reply');
   assert.deepEqual(backchannel.leg!.clearsAtHeardMs, [], 'no clear reached the caller who said "okay, yeah"');
   assert.deepEqual(heardCough!.interruptions, [], 'a cough does not cut the reply');

@@ -3,9 +3,9 @@
  * speak, our detector finds their utterances, a recognizer of the test's own gives each its words
  * (test/helpers/fake-transcriber.ts: PocketSphinx's word errors on espeak-ng's voice are not under
  * test here), and what the chat model is asked shows where their turns ended. A
- * caller who pauses 900 ms while reading out a number is not answered mid-number (before, any 500 ms
+ * caller who pauses 1.2 s while reading out a number is not answered mid-number (before, any 500 ms
  * pause ended the turn); a caller who finishes a sentence ("...thanks") and 400 ms later goes on is
- * answered for the finished sentence (before, 400 ms was no end at all: the turn ended 500 ms after).
+ * answered for the finished sentence (before, 400 ms was no end at all: one turn of both).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,15 +17,15 @@ import { waitFor } from '../helpers/server.js';
 import { utteranceWords } from '../helpers/fake-transcriber.js';
 import { speechEngines } from '../../src/speech/engines.js';
 
-// espeak-ng's "my number is four five six" lasts about 1.9 s at its default speed: about 900 ms of pause follow it.
+// espeak-ng's "my number is four five six" sounds for 1.64 s at its default speed: 1.16 s of pause follow it.
 const READING = [
   { text: 'my number is four five six', atMs: 800 },
   { text: 'seven eight nine', atMs: 3600 },
 ];
-// "that is all thanks" lasts about 1.3 s: about 400 ms of pause before "goodbye".
+// "that is all thanks" sounds for 1.06 s: 390 ms of pause before "goodbye".
 const FINISHING = [
   { text: 'that is all thanks', atMs: 800 },
-  { text: 'goodbye', atMs: 2500 },
+  { text: 'goodbye', atMs: 2250 },
 ];
 
 test('end of turn: a pause inside a number does not end the turn; a pause after a finished sentence does', async (t) => {
