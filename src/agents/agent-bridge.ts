@@ -25,6 +25,7 @@ import { ModelWatch, type ModelWatchOptions } from './model-watch.js';
 import { ReplyPlayback } from './reply-playback.js';
 import { callerTookTurn, ToolRunner } from './tool-runner.js';
 import { TurnLog } from './turn-log.js';
+import { BargeInGate, type BargeInSettings } from '../call/barge-in-gate.js';
 
 /** Arrival times kept of the caller's frames (60 s), to time the end of speech. */
 const ARRIVALS_KEPT = 3000;
@@ -43,6 +44,12 @@ export interface StartVoiceAgentOptions extends ModelWatchOptions {
    * which a model bursting faster than real time does seconds before the caller has heard it.
    */
   bargeIn?: AgentBargeIn;
+  /**
+   * When our detector's speech interrupts (docs/turn-taking.md): after `minSpeechMs` of voiced speech
+   * (default 500; 0 cuts at the speech start), and, where the call's own transcriber hears the caller
+   * (the cascade), never for acknowledgements ("uh-huh", "yeah", a cough).
+   */
+  interruption?: BargeInSettings;
 }
 
 export function toolDeclaration(tool: AgentTool): ToolDeclaration {
@@ -133,12 +140,17 @@ export class AgentBridge implements VoiceAgent {
     // Wired before the connection: a link may begin its greeting while connecting.
     this.#wire(link);
     call.on('audio', (frame) => this.#fromCaller(frame));
-    void call.listen();
+    void call.listen(link.listenOptions ?? {});
     call.on('speech-start', () => {
       callerTookTurn(call);
       this.#watch.answered(false);
-      if (this.#bargeIn !== 'model') this.#interrupt('speech');
     });
+    // Our barge-in: the speech the policy takes for an interruption, not every sound. A link heard by
+    // our own speech layer has no other (its 'model' detection would be ours too).
+    const words = link.hearsWithOurSpeech === true;
+    if (this.#bargeIn !== 'model' || words) {
+      new BargeInGate(call, { ...this.options.interruption, words }, () => this.#interrupt('speech'));
+    }
     call.on('speech-end', ({ atMs }) => {
       const frame = Math.floor(atMs / FRAME_MS);
       this.turns.callerStopped(`caller-${++this.#callerTurns}`, atMs + FRAME_MS, this.#arrivals[frame % ARRIVALS_KEPT] || undefined);

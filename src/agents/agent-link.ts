@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { CallSession } from '../call/call-session.js';
 import type { Logger } from '../call/logger.js';
 import type { TurnLog } from './turn-log.js';
+import type { ListenOptions } from '../speech/utterance-detector.js';
 
 /** A tool the agent may call, provider-neutral: zod parameters, any return (sync or async, caught). */
 export interface AgentTool<Parameters extends z.ZodObject = z.ZodObject> {
@@ -107,6 +108,13 @@ export interface AgentLink extends EventEmitter<AgentLinkEvents> {
    * ask for a reply) or `none` (the provider keeps what it sent; voicesocket's turns show the truth).
    */
   readonly truncation: 'exact' | 'note' | 'none';
+  /**
+   * The caller is heard by the call's own speech layer (the cascade): its detector is the only barge-in
+   * there is, and its words tell a backchannel from an interruption (docs/turn-taking.md).
+   */
+  readonly hearsWithOurSpeech?: boolean;
+  /** Options of the call's detector this link wants (the cascade: a short end of speech; its end-of-turn policy waits longer where the words say so). */
+  readonly listenOptions?: ListenOptions;
   /**
    * Resolves when the provider takes audio (and the greeting, if any, was asked for); rejects when it
    * cannot (refused, unreachable). Rates are final once it resolves.

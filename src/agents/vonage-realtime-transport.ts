@@ -31,6 +31,7 @@ import { ReplyPlayback, type ReplyKey } from './reply-playback.js';
 import { callerTookTurn } from './tool-runner.js';
 import { TurnLog } from './turn-log.js';
 import { errorDetail } from '../error-detail.js';
+import { BargeInGate, type BargeInSettings } from '../call/barge-in-gate.js';
 
 export { DEFAULT_ERROR_MESSAGE, DEFAULT_FAILURE_MESSAGE, DEFAULT_RESPONSE_TIMEOUT_MS } from './model-watch.js';
 export type { AgentBargeIn, Interruption } from './agent-link.js';
@@ -48,6 +49,8 @@ export type VonageRealtimeTransportOptions = OpenAIRealtimeWebSocketOptions &
     call: CallSession;
     /** What interrupts the agent: the model's VAD (default), our own detector, or either. */
     bargeIn?: AgentBargeIn;
+    /** When our detector's speech is an interruption: its minimum voiced length (docs/turn-taking.md). */
+    interruption?: BargeInSettings;
   };
 
 function withCallAudio(config: Partial<RealtimeSessionConfig> = {}): Partial<RealtimeSessionConfig> {
@@ -100,10 +103,9 @@ export class VonageRealtimeTransportLayer extends OpenAIRealtimeWebSocket {
     });
     if (this.#bargeIn !== 'model') {
       void this.call.listen();
-      this.call.on('speech-start', () => {
-        callerTookTurn(this.call);
-        this.#interruptPlayback(true, 'speech');
-      });
+      this.call.on('speech-start', () => callerTookTurn(this.call));
+      // Not every sound: the speech the barge-in policy takes for an interruption (no words here).
+      new BargeInGate(this.call, { ...options.interruption, words: false }, () => this.#interruptPlayback(true, 'speech'));
     }
     this.on('response.output_audio.delta', (event: { response_id: string; item_id: string; content_index: number }) => {
       this.#deltaMetadata = { responseId: event.response_id, itemId: event.item_id, contentIndex: event.content_index };

@@ -18,6 +18,7 @@ import type { DialInfo } from '../call/telephony-types.js';
 import { afterTheBeep, answeredBy, leaveVoicemail } from '../telephony/voicemail.js';
 import { fillMessage, parseVoicemailPolicy, type VoicemailPolicy } from '../telephony/voicemail-policy.js';
 import type { AgentBargeIn, AgentProvider } from '../agents/agent-link.js';
+import type { BargeInSettings } from '../call/barge-in-gate.js';
 import type { AppDefinition, CallApp } from './app.js';
 import { agentProviderFrom, AGENT_PROVIDERS } from './agent-providers.js';
 import { choiceOption, stringOption } from './options.js';
@@ -29,6 +30,8 @@ export interface VoiceAgentOptions {
   greeting?: string;
   /** What interrupts the agent; the provider's default when unset (docs/agents.md). */
   bargeIn?: AgentBargeIn;
+  /** When our detector's speech is an interruption (docs/turn-taking.md): `minSpeechMs`, `acknowledgements`, ... */
+  interruption?: BargeInSettings;
   /** Vonage's Voice API, for the hang-up and transfer tools. */
   vonage?: Voice;
   /**
@@ -85,6 +88,7 @@ export function voiceAgent(options: VoiceAgentOptions): CallApp {
       tools: phoneTools(call, { vonage: options.vonage, transfer, dtmf: dial !== undefined }),
       ...(options.greeting ? { greeting: options.greeting } : {}),
       ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+      ...(options.interruption ? { interruption: options.interruption } : {}),
     });
   };
 }

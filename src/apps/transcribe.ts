@@ -5,7 +5,9 @@
  * file or URL is logged once per call and the transcript goes on everywhere else. What a call has in
  * flight is bounded: a few POSTs at once (a slow URL, or an engine flooding results, had 5400 in
  * flight), lines written to the file in order; past either limit a result is dropped there, with a
- * coded line (`VS_ERR_TRANSCRIPT_DROPPED`, sampled).
+ * coded line (`VS_ERR_TRANSCRIPT_DROPPED`, sampled). What the file and the URL get is one result per
+ * turn of the caller (call/turn-ends.ts): a caller who pauses after "and" or between the digits of
+ * a number is not cut into two results (docs/turn-taking.md); the dashboard shows the engine's own.
  */
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +16,9 @@ import { errorDetail } from '../error-detail.js';
 import type { CallSession } from '../call/call-session.js';
 import { SampledLog } from '../call/logger.js';
 import type { TranscriptEvent } from '../speech/speech-events.js';
+import type { EndOfTurnOptions } from '../speech/end-of-turn-policy.js';
+import { sentimentOf } from '../speech/sentiment.js';
+import { TurnEnds } from '../call/turn-ends.js';
 import type { AppDefinition } from './app.js';
 import { writableDirOption } from './options.js';
 import { safeName } from './record.js';
@@ -23,6 +28,25 @@ export interface TranscribeAppOptions {
   transcriptUrl?: string;
   /** Speech-to-text engine; the server's default when unset. */
   engine?: string;
+  /** The silence that ends a turn, by its words (docs/turn-taking.md). */
+  endOfTurn?: EndOfTurnOptions;
+}
+
+/** One result of a turn's final results: their words in order, from the first's start to the last's end. */
+export function turnResult(text: string, results: TranscriptEvent[]): TranscriptEvent {
+  const first = results[0]!;
+  const last = results.at(-1)!;
+  const confidences = results.flatMap((r) => (r.confidence === undefined ? [] : [r.confidence]));
+  return {
+    kind: 'final',
+    text,
+    startMs: first.startMs,
+    endMs: last.endMs,
+    ...(confidences.length > 0 ? { confidence: Math.min(...confidences) } : {}),
+    words: results.flatMap((r) => r.words),
+    engine: first.engine,
+    sentiment: sentimentOf(text),
+  };
 }
 
 /** A transcript POST that takes longer than this is abandoned (the next one is still sent). */
@@ -96,7 +120,9 @@ export function transcribeCalls(options: TranscribeAppOptions = {}) {
       if (folder) file = join(folder, `${safeName(identity.uuid ?? session.id)}-${Date.now()}.jsonl`);
       session.transcribe(options.engine ? { engine: options.engine } : {});
     });
-    session.on('transcript', (event) => (event.kind === 'final' ? deliver(event) : undefined));
+    const turns = new TurnEnds(session, options.endOfTurn ?? {}, (text, results) => void deliver(turnResult(text, results)));
+    // The call ended inside a turn (the caller hung up mid-pause): what they said is still delivered.
+    session.once('end', () => turns.flush());
   };
 }
 

@@ -71,7 +71,8 @@ export function voiceMenu(options: VoiceMenuOptions) {
     };
     session.once('connected', () => {
       session.transcribe({ choices });
-      bargeIn(session, 'both');
+      // A menu's answers are single short words ("sales"): any speech stops the prompt at its start.
+      bargeIn(session, 'both', undefined, { minSpeechMs: 0 });
       void ask();
     });
     session.on('speech-start', () => clearTimeout(silenceTimer));

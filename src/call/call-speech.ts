@@ -101,6 +101,7 @@ export class CallSpeech {
   private wired = false;
   private pendingFrames: Array<{ frame: Buffer; atMs: number }> | undefined = [];
   private says = 0;
+  private readonly verdictListeners = new Set<(voiced: boolean, atMs: number) => void>();
 
   constructor(
     private readonly host: SpeechHost,
@@ -113,6 +114,16 @@ export class CallSpeech {
   listen(options: ListenOptions = {}): Promise<void> {
     this.listening ??= this.startDetector(options);
     return this.listening;
+  }
+
+  /**
+   * Every frame's verdict once the detector runs (voiced: speech above the line's noise floor), in
+   * call time, before the speech-start or speech-end it makes: what the turn-taking policies count
+   * (docs/turn-taking.md). Returns the unsubscribe.
+   */
+  onVerdict(listener: (voiced: boolean, atMs: number) => void): () => void {
+    this.verdictListeners.add(listener);
+    return () => this.verdictListeners.delete(listener);
   }
 
   transcribe(options: TranscribeCallOptions = {}): Transcription {
@@ -230,6 +241,9 @@ export class CallSpeech {
       return;
     }
     if (this.host.ended()) return this.detector.close();
+    this.detector.onVerdict = (voiced, atMs) => {
+      for (const listener of this.verdictListeners) listener(voiced, atMs);
+    };
     // Frames that arrived while the detector loaded are judged now, in order.
     const held = this.pendingFrames ?? [];
     this.pendingFrames = undefined;

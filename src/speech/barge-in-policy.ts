@@ -86,12 +86,17 @@ export class BargeInPolicy {
     this.acknowledgements = new Set((options.acknowledgements ?? DEFAULT_ACKNOWLEDGEMENTS).map(normalizeWords));
   }
 
-  /** The detector found speech starting (its onset frames count as voiced). */
-  speechStart(onsetVoicedMs = 0): void {
+  /**
+   * The detector found speech starting (its onset frames count as voiced); returns the decision when
+   * the onset is already enough (`minSpeechMs` at most the onset: today's cut at the speech start).
+   */
+  speechStart(onsetVoicedMs = 0, atMs = 0): BargeInDecision | undefined {
     this.speaking = true;
     this.voicedMs = onsetVoicedMs;
     this.heard = '';
     this.decided = false;
+    if (!this.useWords && this.voicedMs >= this.minSpeechMs) return this.decide(atMs, 'speech');
+    return undefined;
   }
 
   /** One frame's verdict while the caller speaks; returns the decision to interrupt, once per utterance. */

@@ -45,6 +45,8 @@ type Change = VoiceActivityChange | undefined;
 export class UtteranceDetector {
   /** Speech is going on (between a start and its end). */
   speaking = false;
+  /** Told every frame's verdict (voiced: speech above the noise floor) in call time, before the change it makes is reported. */
+  onVerdict: ((voiced: boolean, atMs: number) => void) | undefined;
   /** The detector that judges (webrtc, silero). */
   get vad(): VadName {
     return this.detector.name;
@@ -135,6 +137,7 @@ export class UtteranceDetector {
     // the end's silence by the frame's verdict.
     const voiced = this.activity.voiced;
     for (const t of transcribers) t.audio(frame, atMs, voiced);
+    this.onVerdict?.(voiced, atMs);
     if (change?.kind === 'speech-end') {
       this.speaking = false;
       for (const t of transcribers) t.speechEnd(change.atMs);

@@ -44,7 +44,8 @@ test('cascade: speech → chat model → speech; talking over the reply clears i
     '447700900000',
     [
       { text: 'hello there', atMs: 800 },
-      { text: 'stop please', atMs: 6500 },
+      // Long enough to interrupt by its voiced time (docs/turn-taking.md): the clear comes while the caller still speaks.
+      { text: 'stop please, I have a question about my order', atMs: 6500 },
     ],
     11_000,
     [phrase(SHORT)],

@@ -10,16 +10,17 @@ import { startVoiceAgent, type StartVoiceAgentOptions } from '../../src/agents/a
 import type { VoiceAgent } from '../../src/agents/agent-link.js';
 import type { AgentProvider } from '../../src/agents/agent-link.js';
 import { startTestServer } from './server.js';
+import type { SpeechEngines } from '../../src/speech/engines.js';
 import { soundFrames } from './audio.js';
 
 export type ProviderFor = (to: string) => AgentProvider;
 
 export async function agentServer(
   providerFor: ProviderFor,
-  options: Omit<StartVoiceAgentOptions, 'provider' | 'instructions'> & { rate?: 8000 | 16000 | 24000 } = {},
+  options: Omit<StartVoiceAgentOptions, 'provider' | 'instructions'> & { rate?: 8000 | 16000 | 24000; speech?: SpeechEngines } = {},
 ) {
   const bridges: VoiceAgent[] = [];
-  const { rate, ...agentOptions } = options;
+  const { rate, speech, ...agentOptions } = options;
   const app = (call: CallSession) => {
     call.once('connected', (identity) => {
       bridges.push(
@@ -27,7 +28,7 @@ export async function agentServer(
       );
     });
   };
-  const server = await startTestServer({ app, config: { sampleRate: rate ?? 16000 } });
+  const server = await startTestServer({ app, config: { sampleRate: rate ?? 16000 }, ...(speech ? { speech } : {}) });
   return { server, bridges };
 }
 

@@ -75,3 +75,46 @@ export function scriptedTranscriber(scriptFor: (index: number) => TranscriberScr
     },
   };
 }
+
+/** One line the caller says, from `atMs` (call time), as a perfect recognizer would report it. */
+export interface HeardLine {
+  text: string;
+  atMs: number;
+}
+
+/**
+ * An engine of the test's own that hears the call's utterances as our detector finds them and, at each
+ * utterance's end, reports as a final the words of the script's lines begun by then: the turn-taking
+ * under test is the detector's and the policies' on the caller's real audio, without PocketSphinx's
+ * word errors on synthetic speech.
+ */
+class UtteranceWords extends EventEmitter<TranscriberEvents> implements Transcriber {
+  readonly engine = 'utterance-words';
+  #next = 0;
+  #startMs = 0;
+
+  constructor(private readonly lines: HeardLine[]) {
+    super();
+  }
+
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
+  speechStart(atMs: number): void {
+    this.#startMs = atMs;
+  }
+  audio(): void {}
+  speechEnd(atMs: number): void {
+    const begun: string[] = [];
+    while (this.#next < this.lines.length && this.lines[this.#next]!.atMs <= atMs) begun.push(this.lines[this.#next++]!.text);
+    if (begun.length > 0) this.emit('result', { kind: 'final', text: begun.join(' '), startMs: this.#startMs, endMs: atMs, words: [], engine: this.engine });
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The engine: every call it hears says `lines`. */
+export function utteranceWords(lines: HeardLine[]): TranscriberFactory {
+  return { engine: 'utterance-words', create: () => new UtteranceWords(lines) };
+}

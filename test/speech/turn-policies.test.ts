@@ -80,3 +80,12 @@ test('the turn ends where the silence reaches the hangover its words call for', 
   assert.deepEqual(run(''), { atMs: 1480, lastVoicedMs: 1000, hangoverMs: 500, reason: 'base' });
   assert.equal(new EndOfTurnPolicy().frame(false, 0), undefined, 'no speech, no turn to end');
 });
+
+test('an onset already as long as minSpeechMs decides at the speech start (minSpeechMs 0: the cut at onset)', () => {
+  const atOnset = new BargeInPolicy({ minSpeechMs: 0 });
+  assert.deepEqual(atOnset.speechStart(60, 1000), { atMs: 1000, reason: 'speech', voicedMs: 60 });
+  const waiting = new BargeInPolicy();
+  assert.equal(waiting.speechStart(60, 1000), undefined);
+  // With words the words decide, whatever the onset.
+  assert.equal(new BargeInPolicy({ minSpeechMs: 0, words: true }).speechStart(60, 1000), undefined);
+});

@@ -20,7 +20,9 @@ import type { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam,
 import type { Transcription } from '../../call/call-speech.js';
 import { SampledLog } from '../../call/logger.js';
 import { errorCode } from '../../errors.js';
-import type { TranscriptEvent } from '../../speech/speech-events.js';
+import type { ListenOptions } from '../../speech/utterance-detector.js';
+import type { EndOfTurnOptions } from '../../speech/end-of-turn-policy.js';
+import { shortestHangover, TurnEnds } from '../../call/turn-ends.js';
 import type { Synthesizer } from '../../speech/synthesizer.js';
 import type { AgentLink, AgentLinkContext, AgentLinkEvents, HeardCut, LinkProvider } from '../agent-link.js';
 import { heardOfSpans, type SpokenSpan } from '../heard-text.js';
@@ -52,6 +54,11 @@ export interface CascadeOptions {
   streamIdleMs?: number;
   /** A stream that runs longer is cut there, what was said standing, ms (default 60 000). */
   streamMaxMs?: number;
+  /**
+   * The silence that ends the caller's turn, by what they said (docs/turn-taking.md): 300 ms after a
+   * finished sentence, 1200 after "and" or "um", 1500 after a number, 500 otherwise.
+   */
+  endOfTurn?: EndOfTurnOptions;
 }
 
 const DEFAULT_STREAM_IDLE_MS = 10_000;
@@ -115,6 +122,8 @@ export function cascadeProvider(options: CascadeOptions): LinkProvider {
 class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   readonly provider = 'cascade';
   readonly truncation = 'exact' as const;
+  readonly hearsWithOurSpeech = true;
+  readonly listenOptions: ListenOptions;
   readonly inputRate: number;
   readonly outputRate: number;
   readonly #history: ChatCompletionMessageParam[] = [];
@@ -126,6 +135,7 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   /** Said with the round's last tool answer: calls of the reply that were dropped. */
   #droppedNote: string | undefined;
   #transcription: Transcription | undefined;
+  #turns: TurnEnds | undefined;
   #closed = false;
   /** Tool calls of the current round awaiting their results. */
   #awaitingTools = new Set<string>();
@@ -147,6 +157,8 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
     super();
     this.inputRate = context.callRate;
     this.outputRate = context.callRate;
+    // The detector ends speech at the shortest hangover; the policy waits longer where the words say so.
+    this.listenOptions = { endSilenceMs: shortestHangover(options.endOfTurn) };
     this.#log = new SampledLog(context.log);
     // An engine this server lacks throws here: the bridge ends the call with the failure line.
     this.#tts = typeof options.tts === 'object' ? options.tts : context.call.speech.synthesizer(options.tts);
@@ -158,10 +170,9 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
 
   connect(): Promise<void> {
     const call = this.context.call;
-    call.on('speech-start', () => {
-      if (!this.#closed) this.emit('caller-started');
-    });
-    call.on('transcript', (event) => this.#heard(event));
+    // The caller's turn ends where the end-of-turn policy says; the bridge's barge-in gate decides
+    // what of their speech during a reply interrupts it (no 'caller-started': our detector is the bridge's).
+    this.#turns = new TurnEnds(call, this.options.endOfTurn ?? {}, (text) => this.#heard(text));
     this.#transcription = call.transcribe({ ...(this.options.stt ? { engine: this.options.stt } : {}), interim: false });
     // Nothing waits for the speech-to-text engine to start (PocketSphinx's process takes a second or
     // more on a busy machine, several with calls starting side by side): not the greeting, which the
@@ -212,28 +223,30 @@ class CascadeLink extends EventEmitter<AgentLinkEvents> implements AgentLink {
   close(): void {
     this.#closed = true;
     this.#owed = false;
+    this.#turns?.stop();
     for (const reply of this.#replies) reply.abort.abort();
     void this.#transcription?.stop().catch(() => undefined);
   }
 
   /**
-   * A final result of the caller's speech: the model answers it. One request at a time per call: a
+   * The caller's turn ended (turn-ends.ts: their final results since the last, once the silence after
+   * them is as long as their words call for): the model answers it. One request at a time per call: a
    * request under way goes on (the caller's speech, heard by the voice detector, is what interrupts a
    * reply), and the next one asks about everything said since. A transcriber flooding results makes
    * one request after another, not one per result (10 000 a second made 401 requests in 10 s).
    */
-  #heard(event: TranscriptEvent): void {
-    if (this.#closed || event.kind !== 'final' || !event.text.trim()) return;
+  #heard(text: string): void {
+    if (this.#closed || !text.trim()) return;
     this.#heardAt = performance.now();
-    this.emit('caller-text', event.text);
+    this.emit('caller-text', text);
     if (this.#thinking) {
       // The request under way was made without these words: merged into the caller's message they
       // would stand before the reply that never heard them (and the next request end with that reply).
-      this.#saidMeanwhile = (this.#saidMeanwhile === undefined ? event.text : `${this.#saidMeanwhile}\n${event.text}`).slice(-MAX_CALLER_CHARS);
+      this.#saidMeanwhile = (this.#saidMeanwhile === undefined ? text : `${this.#saidMeanwhile}\n${text}`).slice(-MAX_CALLER_CHARS);
       this.#owed = true;
       return;
     }
-    this.#callerSaid(event.text);
+    this.#callerSaid(text);
     this.#ask();
   }
 
