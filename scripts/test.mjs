@@ -6,7 +6,7 @@
 // Prettier. Any of them failing fails the run. `npm test -- test/x.test.ts` runs a subset, after the
 // type checks (first: they answer in seconds once their cache is warm, and a starved low-priority
 // check would hold a short run up); `--lanes N` (or TEST_LANES) sets how many files run at once.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { makeTestAuthority } from './test-authority.mjs';
 import { rerunOnMaintainedNode } from './node-runtime.mjs';
 import { runFiles, summary } from './test-lanes.mjs';
+import { changedSinceBuild } from './stale.mjs';
 
 // Run directly by a Node below the floor (`node scripts/test.mjs` on an older system Node): again, on
 // the maintained one setup.mjs fetched. Through `npm test` npm's PATH already finds that one.
@@ -117,6 +118,19 @@ const bySlowFirst = (a, b) => {
  * together, with a third lane beside them, passed the timing bounds of the tests beside them).
  */
 const HEAVY = new Set(['test/packaging/package.test.ts', 'test/bench-smoke.test.ts', 'test/scale/cluster.test.ts']);
+
+// Tests that spawn the CLI run dist/. Built once here when a source is newer (after a merge, a pull,
+// an edit): otherwise each spawned CLI builds it first (bin/voicesocket.js), several files' CLIs at
+// once on a loaded machine, and the tests waiting on them time out (seen: a dial list that did not
+// take its journal within 10 s, a server that logged nothing within 10 s).
+if (changedSinceBuild(root)) {
+  console.log('test: building dist/, older than the sources (npm run build)');
+  const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) {
+    console.error('test: the build failed');
+    process.exit(1);
+  }
+}
 
 const files = selected.length > 0 ? selected : testFiles(join(root, 'test')).sort(bySlowFirst);
 // The TLS of the local vendor stand-ins whose SDKs speak only wss:// (scripts/test-authority.mjs).

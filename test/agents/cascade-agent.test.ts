@@ -12,7 +12,7 @@ import { espeakSynthesizer } from '../../src/speech/espeak.js';
 import { defineTool } from '../../src/agents/call-tools.js';
 import { z } from 'zod';
 import { startFakeChat, type ChatTurn } from '../helpers/fake-chat-completions.js';
-import { agentServer, assertCutMatchesRecording, callAgent, FAILURE_PHRASES, heardAs, phrase } from '../helpers/agent-harness.js';
+import { agentServer, assertCutMatchesRecording, callAgent, callAgentUntilAnswered, FAILURE_PHRASES, heardAs, phrase } from '../helpers/agent-harness.js';
 import { waitFor } from '../helpers/server.js';
 
 const LONG_REPLY =
@@ -103,10 +103,12 @@ test('cascade: tools run whatever they return or throw; a failing or stalled cha
   });
   const phrases = [...FAILURE_PHRASES, phrase(SHORT)];
   const say = [{ text: 'hello there', atMs: 800 }];
+  // Each caller hangs up once the agent has answered and gone quiet: PocketSphinx's start and decode
+  // alone took 4-5 s on a loaded 2-core machine, past the end of a call of fixed length.
   const [tooled, failing, stalled] = await Promise.all([
-    callAgent(server.baseUrl, '447700900001', say, 7000, phrases),
-    callAgent(server.baseUrl, 'fake-error', say, 7000, phrases),
-    callAgent(server.baseUrl, 'fake-stall', say, 8000, phrases),
+    callAgentUntilAnswered(server.baseUrl, '447700900001', say, phrases),
+    callAgentUntilAnswered(server.baseUrl, 'fake-error', say, phrases),
+    callAgentUntilAnswered(server.baseUrl, 'fake-stall', say, phrases),
   ]);
   // The tool threw: a coded line, the model was told, and it went on to answer.
   assert.deepEqual(executed, ['boom']);

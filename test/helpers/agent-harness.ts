@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { placeCall, type CallResult } from '../../src/emulator/call.js';
+import { createCallerAudio, type CallerAudio, type CallerControls } from '../../src/emulator/caller-audio.js';
+import { FRAME_MS } from '../../src/protocol/audio-format.js';
+import { levelDb } from '../../src/speech/voice-activity.js';
 import type { CallSession } from '../../src/call/call-session.js';
 import { startVoiceAgent, type StartVoiceAgentOptions } from '../../src/agents/agent-bridge.js';
 import type { VoiceAgent } from '../../src/agents/agent-link.js';
@@ -42,6 +45,56 @@ export function callAgent(baseUrl: string, to: string, utterances: Array<{ text:
     record: true,
     ...(phrases.length > 0 ? { transcribeHeard: { choices: phrases } } : {}),
     audio: { kind: 'script', utterances },
+  });
+}
+
+/**
+ * A caller to `to` who says `utterances`, then listens: once the agent has spoken after the last
+ * utterance began and gone quiet for `quietMs`, they hang up (at `maxMs` at the latest). The call
+ * lasts as long as the agent's answer takes, not a length guessed for an unloaded machine: the
+ * engines' start and decoding take seconds longer when the machine is busy.
+ */
+export function callAgentUntilAnswered(
+  baseUrl: string,
+  to: string,
+  utterances: Array<{ text: string; atMs: number }>,
+  phrases: string[],
+  { quietMs = 1500, maxMs = 25_000 }: { quietMs?: number; maxMs?: number } = {},
+) {
+  const lastSaid = Math.max(...utterances.map((u) => u.atMs));
+  const create = async (rate: number): Promise<CallerAudio> => {
+    const script = await createCallerAudio({ kind: 'script', utterances }, rate);
+    let controls: CallerControls | undefined;
+    let tick = 0;
+    let answered = false;
+    let quiet = 0;
+    let done = false;
+    return {
+      description: `${script.description}, then listening until the agent is done`,
+      fill: (frame, n) => script.fill(frame, n),
+      attach: (given) => (controls = given),
+      hear: (frame) => {
+        const atMs = tick++ * FRAME_MS;
+        if (done || atMs < lastSaid) return;
+        // The agent's audio above a quiet line's floor; what the app sends as silence is all zeros.
+        if (frame && levelDb(frame) > -50) {
+          answered = true;
+          quiet = 0;
+        } else if (answered && (quiet += FRAME_MS) >= quietMs) {
+          done = true;
+          setImmediate(() => controls?.hangup());
+        }
+      },
+    };
+  };
+  return placeCall({
+    answerUrl: `${baseUrl}/webhooks/answer`,
+    to,
+    durationMs: maxMs,
+    talk: 'skip',
+    record: true,
+    ...(phrases.length > 0 ? { transcribeHeard: { choices: phrases } } : {}),
+    audio: { kind: 'source', create },
   });
 }
 

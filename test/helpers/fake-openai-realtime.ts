@@ -155,7 +155,11 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
       if (record.model === 'fake-huge')
         send({ type: 'response.output_audio.delta', ...base, item_id: item, content_index: 0, delta: Buffer.alloc(2 * 1024 * 1024).toString('base64') });
       const step = (RATE * 2 * DELTA_MS) / 1000;
-      for (let offset = 0; offset < pcm.length; offset += step) {
+      // Paced by the clock, not by a sum of timers: each timer of a loaded event loop runs late, and
+      // 86 of them (an 8.5 s reply) added up to a second, so a reply meant to be all sent before the
+      // caller spoke again was still being sent.
+      const began = performance.now();
+      for (let offset = 0, sent = 1; offset < pcm.length; offset += step, sent++) {
         if (response.cancelled || socket.readyState !== socket.OPEN) return;
         if (record.model === 'fake-drop' && offset >= step * 5) {
           dropped = true;
@@ -165,7 +169,7 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
         const chunk = pcm.subarray(offset, offset + step);
         record.spoken.set(item, (record.spoken.get(item) ?? 0) + (chunk.length / 2 / RATE) * 1000);
         send({ type: 'response.output_audio.delta', ...base, item_id: item, content_index: 0, delta: chunk.toString('base64') });
-        await new Promise((resolve) => setTimeout(resolve, DELTA_MS / 4));
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, began + (sent * DELTA_MS) / 4 - performance.now())));
       }
       if (response.cancelled) return;
       const done = { id: item, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_audio', transcript: text }] };
@@ -294,6 +298,9 @@ function serve(socket: WebSocket, record: RealtimeSessionRecord, options: FakeRe
 export async function startFakeRealtime(options: FakeRealtimeOptions = {}): Promise<FakeRealtime> {
   const apiKey = options.apiKey ?? 'sk-test-fake';
   const sessions: RealtimeSessionRecord[] = [];
+  // The script's speech is made before any call: espeak-ng started mid-call on a loaded machine
+  // delays a reply by however long the machine makes it wait.
+  await Promise.all((options.turns ?? []).flatMap((turn) => (turn?.say ? [spokenAudio(turn.say, RATE)] : [])));
   const server = await startVendorServer(`Bearer ${apiKey}`, ({ request, url, accept }) => {
     const model = url.searchParams.get('model') ?? 'gpt-realtime';
     const start = () =>

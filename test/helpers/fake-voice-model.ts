@@ -68,10 +68,13 @@ export class LevelTurns {
  */
 export async function burst(pcm: Buffer, rate: number, send: (chunk: Buffer, index: number) => void, stopped: () => boolean, chunkMs = 100): Promise<boolean> {
   const step = (rate * 2 * chunkMs) / 1000;
+  // Paced by the clock: a timer per chunk runs late on a loaded event loop, and summed over a reply
+  // the lateness made a burst take seconds longer than a quarter of its audio.
+  const began = performance.now();
   for (let offset = 0, index = 0; offset < pcm.length; offset += step, index++) {
     if (stopped()) return false;
     send(pcm.subarray(offset, offset + step), index);
-    await new Promise((resolve) => setTimeout(resolve, chunkMs / 4));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, began + ((index + 1) * chunkMs) / 4 - performance.now())));
   }
   return !stopped();
 }
