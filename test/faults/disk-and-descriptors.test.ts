@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordCalls } from '../../src/apps/index.js';
@@ -47,20 +46,32 @@ test('record on a full disk: RECORDING_FAILED, the call goes on echoing, the pro
   await bystander.close();
 });
 
-const DESCRIPTORS = 256;
+/** Its open descriptors once they stop changing for 300 ms (a call's WAV files open just after its socket). */
+async function settledOpen(pid: number): Promise<number> {
+  let last = -1;
+  for (let open = descriptors(pid).open; open !== last; open = descriptors(pid).open) {
+    last = open;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return last;
+}
+
+/** The process's open descriptors, and its soft limit on them (Linux's /proc). */
+function descriptors(pid: number): { open: number; soft: number } {
+  const open = readdirSync(`/proc/${pid}/fd`).length;
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  const soft = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1]);
+  return { open, soft };
+}
 
 test('out of file descriptors: recordings fail with EMFILE, calls and the process go on', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vs-emfile-'));
-  // 256 descriptors: module loading at start needs ~100 at once; each call then takes three (socket, two WAVs).
-  const child = spawn(
-    'sh',
-    ['-c', `ulimit -n ${DESCRIPTORS} && exec "${process.execPath}" bin/voicesocket.js serve --app record --dir "${dir}" --port 0 --host 127.0.0.1`],
-    {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, ['bin/voicesocket.js', 'serve', '--app', 'record', '--dir', dir, '--port', '0', '--host', '127.0.0.1'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => child.kill('SIGKILL'));
   const lines: Array<Record<string, unknown>> = [];
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -73,49 +84,35 @@ test('out of file descriptors: recordings fail with EMFILE, calls and the proces
   });
   const socketUrl = String(ready.socket);
   const bystander = await SocketClient.call(socketUrl, 'audio/l16;rate=16000', { uuid: 'bystander' });
-  // Calls until the process is out of descriptors: the accept of the next one fails (a refused
-  // connection, not a crash). Each call holds three: its socket and its two WAV files.
-  const calls: SocketClient[] = [];
-  for (let i = 0; i < 150; i++) {
-    try {
-      calls.push(await SocketClient.call(socketUrl, 'audio/l16;rate=16000', { uuid: `call-${i}` }));
-    } catch {
-      break;
-    }
-  }
-  assert.ok(calls.length > 5 && calls.length < 150, `${calls.length} calls before the limit`);
-  // Near the limit, call again until one call gets its socket but not both of its files. No count
-  // of free descriptors is guessed (a fixed wait for a closed call's files to be released failed on a
-  // busy machine). A refused socket frees one call (three descriptors, in time) and an idle TCP
-  // connection takes one back: without that shift a call that takes three and a freed call that gives
-  // three back can cycle forever (seen: 30 attempts, no failure). With it the free count reaches one
-  // or two, and the next call's socket gets a descriptor that its second file cannot.
+  // The process is brought to its limit, not raced to it: its soft limit is lowered (prlimit, as root
+  // may) to what it has open plus `spare`. A call then gets its socket and fails on a WAV file; the
+  // spare grows by one until that happens (libuv may hold a descriptor of its own in between). Filling
+  // the table with 150 calls instead raced each call's idle timeout and the kernel's backlog on a
+  // busy machine (it reached the limit in one run, not in the next).
+  const pid = child.pid!;
+  const { soft } = descriptors(pid);
+  t.after(() => execFileSync('prlimit', ['--pid', String(pid), `--nofile=${soft}:`], { stdio: 'ignore' }));
   const failed = () => lines.some((line) => line.code === 'VS_ERR_RECORDING_FAILED');
-  const port = Number(new URL(socketUrl).port);
-  const idle: net.Socket[] = [];
-  t.after(() => idle.forEach((socket) => socket.destroy()));
-  for (let attempt = 0; attempt < 40 && !failed(); attempt++) {
-    try {
-      calls.push(await SocketClient.call(socketUrl, 'audio/l16;rate=16000', { uuid: `near-limit-${attempt}` }));
-    } catch {
-      await calls.shift()?.close();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const socket = net.connect(port, '127.0.0.1');
-      // The server, short of descriptors, may reset it: an unheard 'error' would end the test.
-      socket.on('error', () => undefined);
-      idle.push(socket);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const calls: SocketClient[] = [];
+  for (let spare = 1; spare <= 6 && !failed(); spare++) {
+    execFileSync('prlimit', ['--pid', String(pid), `--nofile=${(await settledOpen(pid)) + spare}:`]);
+    const call = await SocketClient.call(socketUrl, 'audio/l16;rate=16000', { uuid: `at-limit-${spare}` }).catch(() => undefined);
+    if (call) calls.push(call);
+    await waitFor(failed, 1000, 'a recording to fail').catch(() => undefined);
   }
-  await waitFor(() => lines.some((line) => line.code === 'VS_ERR_RECORDING_FAILED'), 5000, 'a recording to fail');
+  assert.ok(failed(), `no recording failed at the limit: ${JSON.stringify(lines.filter((line) => line.code))}`);
   const failure = lines.find((line) => line.code === 'VS_ERR_RECORDING_FAILED')!;
   assert.equal((failure.err as { code?: string }).code, 'EMFILE');
-  // Free descriptors, then the bystander's echo must be exact and the process alive.
+  // Descriptors back, then the bystander's echo must be exact and the process alive.
+  execFileSync('prlimit', ['--pid', String(pid), `--nofile=${soft}:`]);
   await Promise.all(calls.map((call) => call.close()));
   const frames = Array.from({ length: 10 }, (_, i) => patternFrame(640, 500 + i));
   for (const frame of frames) bystander.sendBinary(frame);
   await waitFor(() => bystander.received.binary.length >= 10, 5000, 'the bystander echo');
   assert.deepEqual(bystander.received.binary.slice(0, 10), frames);
   assert.equal(child.exitCode, null, 'the process is alive');
+  // A call after the fault is still taken.
+  const after = await SocketClient.call(socketUrl, 'audio/l16;rate=16000', { uuid: 'after' });
+  await after.close();
   await bystander.close();
 });
