@@ -59,6 +59,13 @@ export interface PocketSphinxOptions {
    * their command-line names: `{ '-beam': 1e-60, '-fwdflat': true }`.
    */
   decoder?: Record<string, string | number | boolean>;
+  /**
+   * How long the driver may owe a final result without saying anything before it is judged stalled
+   * (default 10 s): after an end of speech, and while closing. Decoding is faster than real time, but a
+   * recording transcribed after the fact (transcribeRecording) hands it all its audio at once, and a
+   * machine loaded many times over can take longer than this over the backlog.
+   */
+  finalTimeoutMs?: number;
 }
 /** The Debian packages that make this engine work, named in the error a missing one gives. */
 export const POCKETSPHINX_PACKAGES = 'python3-pocketsphinx pocketsphinx-en-us';
@@ -121,6 +128,9 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   /** Call time at the end of the latest audio sent: where an interim result has got to. */
   private heardToMs = 0;
   private readonly maxUtteranceMs: number;
+  private readonly finalTimeoutMs: number;
+  /** While closing: kills a driver that has said nothing for finalTimeoutMs. */
+  private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly callRate: number,
@@ -131,6 +141,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   ) {
     super();
     this.maxUtteranceMs = engine.maxUtteranceMs ?? DEFAULT_MAX_UTTERANCE_MS;
+    this.finalTimeoutMs = engine.finalTimeoutMs ?? FINAL_TIMEOUT_MS;
     this.batcher = new RateBatcher(callRate, MODEL_RATE, MESSAGE_BYTES);
     const python = engine.python ?? PYTHON;
     const args = [DRIVER, ...(engine.model ? ['--model', engine.model] : [])];
@@ -208,20 +219,37 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     const rest = this.batcher.flush();
     if (rest) this.send(KIND.audio, rest);
     this.send(KIND.end, Buffer.alloc(0));
-    this.finalTimer ??= setTimeout(() => this.fail('timeout', 'pocketsphinx gave no final result in time'), FINAL_TIMEOUT_MS);
+    this.finalTimer ??= setTimeout(() => this.fail('timeout', 'pocketsphinx gave no final result in time'), this.finalTimeoutMs);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.inUtterance) this.speechEnd();
     this.closed = true;
+    clearTimeout(this.finalTimer);
     this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), FINAL_TIMEOUT_MS);
+    // The bound is on silence, not on the whole close: a driver still decoding a backlog (a recording
+    // handed over at once, a loaded machine) says something at each final. Before, it was killed 10 s
+    // after close() whatever it was doing, and the finals it still owed were lost without a word.
+    this.armCloseTimer();
     // 'close', not 'exit': the final results the driver wrote as it ended are read before this
     // resolves (waiting for 'exit' lost them on a loaded machine: an empty transcript).
     await this.gone;
-    clearTimeout(timer);
-    clearTimeout(this.finalTimer);
+    clearTimeout(this.closeTimer);
+  }
+
+  private armCloseTimer(): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = setTimeout(() => {
+      this.child.kill('SIGKILL');
+      const error = new SpeechEngineError(
+        'stt',
+        this.engine,
+        'timeout',
+        `pocketsphinx said nothing for ${this.finalTimeoutMs / 1000} s while closing; its last results are lost`,
+      );
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    }, this.finalTimeoutMs);
   }
 
   private readonly sendAudio = (pcm: Buffer): void => {
@@ -236,6 +264,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   }
 
   private onLine(line: string): void {
+    if (this.closed) this.armCloseTimer();
     let parsed: DriverLine;
     try {
       parsed = JSON.parse(line) as DriverLine;

@@ -203,3 +203,45 @@ test('the silence that ends an utterance is decoded only for its first 100 ms; a
   await transcriber.close();
   assert.deepEqual(texts, [String((10 + 15 + 10 + 5) * 640), String(5 * 640)]);
 });
+
+test('closing, a driver still decoding a backlog is given time while it makes progress; one that falls silent is killed with a timeout error', async () => {
+  // Before: close() killed the driver finalTimeoutMs (10 s) after it began, whatever the driver was
+  // doing, and said nothing: a recording handed over at once (transcribeRecording) on a loaded machine
+  // came back with no transcript at all.
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-driver-'));
+  const slow = join(dir, 'slow');
+  // Reads everything, then owes three finals and gives one every 250 ms: 750 ms in all, over the bound.
+  await writeFile(
+    slow,
+    `#!/bin/sh\necho '{"type":"ready"}'\ncat > /dev/null\nfor n in 1 2 3; do sleep 0.25; echo '{"type":"final","utterance":"'$n'","text":"words '$n'","words":[]}'; done\n`,
+    { mode: 0o755 },
+  );
+  const transcriber = pocketsphinxTranscriber({ python: slow, finalTimeoutMs: 500 }).create(16000, { interim: false });
+  const texts: string[] = [];
+  const errors: SpeechEngineError[] = [];
+  transcriber.on('result', (result) => texts.push(result.text));
+  transcriber.on('error', (error) => errors.push(error));
+  await transcriber.ready();
+  for (let utterance = 0; utterance < 3; utterance++) {
+    transcriber.speechStart(utterance * 1000, Buffer.alloc(0));
+    transcriber.audio(Buffer.alloc(640), utterance * 1000);
+    transcriber.speechEnd(utterance * 1000 + 20);
+  }
+  await transcriber.close();
+  assert.deepEqual(texts, ['words 1', 'words 2', 'words 3']);
+  assert.deepEqual(errors, []);
+
+  const silent = join(dir, 'silent');
+  await writeFile(silent, `#!/bin/sh\necho '{"type":"ready"}'\nexec sleep 30\n`, { mode: 0o755 });
+  const stuck = pocketsphinxTranscriber({ python: silent, finalTimeoutMs: 300 }).create(16000, { interim: false });
+  const stuckErrors: SpeechEngineError[] = [];
+  stuck.on('error', (error) => stuckErrors.push(error));
+  await stuck.ready();
+  stuck.speechStart(0, Buffer.alloc(0));
+  stuck.audio(Buffer.alloc(640), 0);
+  await stuck.close();
+  assert.deepEqual(
+    stuckErrors.map((e) => e.kind),
+    ['timeout'],
+  );
+});
