@@ -13,7 +13,9 @@ A grammar (--choices "sales|support|operator") restricts what can be recognised:
 Final results: PocketSphinx normalises each frame by the cepstral mean of the line (the caller's
 channel and voice). Decoding an utterance streamed, that mean is estimated as the audio comes, from
 the model's generic guess at first, and carried over to the next utterance; decoding it whole
-(full_utt) takes the utterance's own mean, as the model was trained. On CMU's recordings of human
+(full_utt) takes the utterance's own mean, as the model was trained — in a decoder that has never
+streamed: once one has, PocketSphinx keeps normalising by the running mean, whole decodes too, so
+whole finals have a decoder of their own. On CMU's recordings of human
 speech a new decoder's streamed finals had about twice the word errors of whole ones, and once the
 decoder had streamed a first utterance of the same line its streamed finals came close (docs/speech.md,
 "Accuracy and cost"). So, --finals:
@@ -47,7 +49,6 @@ RATE = 16000
 SEARCH = {"-fwdflat": False, "-bestpath": False, "-maxhmmpf": 3000}
 # Streamed speech after which the line's cepstral mean is known well enough for streamed finals.
 PRIMED_MS = 2000
-RESET = bytes(RATE * 2 // 50)
 
 
 def emit(message):
@@ -141,6 +142,11 @@ def main():
     # Bytes of speech the streamed pass has decoded on this line (the cepstral mean's evidence).
     streamed_bytes = 0
     primed_bytes = PRIMED_MS * RATE * 2 // 1000
+    # Whole finals' decoder: never the streaming one (below, at the whole decode). A second model in
+    # memory while the call's first utterances need it; made before "ready", so no final waits for it.
+    whole_decoder = decoder
+    if streaming and finals != "streamed":
+        whole_decoder = make_decoder(Decoder, args.model, choices, settings)[0]
     emit({"type": "ready"})
 
     stdin = sys.stdin.buffer
@@ -184,21 +190,21 @@ def main():
             if streaming:
                 decoder.end_utt()
                 streamed_bytes += len(audio)
-            if streaming and whole:
-                # A whole decode right after a fresh decoder's first streamed utterance came out worse
-                # than the same decode alone (recorded speech: 26.0 against 20.8 % WER); decoding 20 ms
-                # of silence whole in between gives the same result as alone, measured, for a cost of
-                # ~1 ms. Which state of the search carries over is not known.
-                decoder.start_utt()
-                decoder.process_raw(RESET, False, True)
-                decoder.end_utt()
             if whole:
-                decoder.start_utt()
+                # Never the streaming decoder: once a decoder has streamed, PocketSphinx normalises
+                # every later utterance by its running mean, whole ones too (feat_cmn switches the
+                # decoder to CMN_PRIOR for good), and that mean starts from the model's generic
+                # guess, worth 500 frames: a whole decode of a call's first utterances was not
+                # whole at all. A decoder that only decodes whole takes each utterance's own mean.
+                whole_decoder.start_utt()
                 if audio:
-                    decoder.process_raw(bytes(audio), False, True)
-                decoder.end_utt()
+                    whole_decoder.process_raw(bytes(audio), False, True)
+                whole_decoder.end_utt()
+            results = whole_decoder if whole else decoder
+            if finals == "adaptive" and streamed_bytes >= primed_bytes and whole_decoder is not decoder and not whole:
+                whole_decoder = decoder  # no whole decode again on this line: its model's memory goes
             audio = bytearray()
-            segments = list(decoder.seg())
+            segments = list(results.seg())
             # Frame numbers do not restart with each utterance: count from its first segment.
             origin = segments[0].start_frame if segments else 0
             words = []

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { pocketsphinxTranscriber } from '../../src/speech/pocketsphinx.js';
 import type { Transcriber } from '../../src/speech/transcriber.js';
 import type { SpeechEngineError, TranscriptEvent } from '../../src/speech/speech-events.js';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readWav } from '../../src/audio/wav.js';
+import { floatToPcm16 } from '../../src/audio/pcm.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
@@ -244,4 +246,22 @@ test('closing, a driver still decoding a backlog is given time while it makes pr
     stuckErrors.map((e) => e.kind),
     ['timeout'],
   );
+});
+
+test('a whole final after a streamed pass is the utterance decoded alone: the streamed pass does not change its normalisation', async () => {
+  // Real speech (bench/data/speech-dev, LibriSpeech 3752-4944-0002). With interim results on, the
+  // driver streams each utterance for them; a decoder that has streamed normalises every later
+  // utterance by its running cepstral mean, whole ones too, and that mean begins at the model's
+  // generic guess. Before the fix the final after the streamed pass said "... the shadow of doubt he
+  // is with us" where the same audio decoded alone says "... the shadow of death ...".
+  const wav = readWav(await readFile(new URL('../../bench/data/speech-dev/audio/librispeech-dev-3752-4944-0002.wav', import.meta.url)));
+  const pcm = floatToPcm16(wav.channels[0]!);
+  const finalOf = async (interim: boolean) =>
+    (await hear(pocketsphinxTranscriber({ finals: 'whole' }).create(16000, { interim }), pcm, 16000, 0))
+      .filter((r) => r.kind === 'final')
+      .map((r) => r.text)
+      .join(' ');
+  const [alone, afterStreaming] = await Promise.all([finalOf(false), finalOf(true)]);
+  assert.match(alone, /shadow of death/);
+  assert.equal(afterStreaming, alone);
 });
