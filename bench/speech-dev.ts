@@ -28,6 +28,19 @@ export function partOf(name: string): SpeechDevRecording['part'] {
   return /^librispeech-dev-|^ljspeech-|^fleurs-en-us-test-00[0-4]$/.test(name) ? 'choose' : 'held-out';
 }
 
+/** Peak level of every recording: −6 dBFS. */
+const PEAK = 0.5;
+
+/**
+ * The recording at a call's level. The set keeps its sources' levels, and seven FLEURS files peak at
+ * −50 to −30 dBFS: at or under a quiet line's noise floor (onLine, about −70 dBFS RMS), where no
+ * caller's speech reaches us (a phone's gain control sees to it) and no detector hears it.
+ */
+function atLineLevel(samples: Float32Array): Float32Array {
+  const peak = samples.reduce((max, sample) => Math.max(max, Math.abs(sample)), 0);
+  return peak > 0 ? samples.map((sample) => (sample * PEAK) / peak) : samples;
+}
+
 export function speechDev(): SpeechDevRecording[] {
   const [header, ...rows] = readFileSync(join(SPEECH_DEV, 'manifest.tsv'), 'utf8').trim().split('\n');
   const columns = header!.split('\t');
@@ -38,6 +51,6 @@ export function speechDev(): SpeechDevRecording[] {
     const wav = readWav(readFileSync(join(SPEECH_DEV, cells[file]!)));
     if (wav.sampleRate !== 16000 || wav.channels.length !== 1) throw new Error(`${cells[file]}: expected 16 kHz mono`);
     const name = cells[file]!.replace(/^audio\//, '').replace(/\.wav$/, '');
-    return { name, part: partOf(name), reference: cells[reference]!, pcm: floatToPcm16(wav.channels[0]!) };
+    return { name, part: partOf(name), reference: cells[reference]!, pcm: floatToPcm16(atLineLevel(wav.channels[0]!)) };
   });
 }

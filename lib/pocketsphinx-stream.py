@@ -112,7 +112,9 @@ def main():
     parser.add_argument("--model", default="/usr/share/pocketsphinx/model/en-us")
     parser.add_argument("--choices", default="", help="phrases separated by |: menu mode")
     parser.add_argument("--partial-ms", type=int, default=200, help="0: no partial results, no streamed pass")
-    parser.add_argument("--finals", choices=["adaptive", "whole", "streamed"], default="adaptive")
+    parser.add_argument("--finals", choices=["adaptive", "whole", "streamed"], default=os.environ.get("VS_PS_FINALS", "adaptive"))
+    parser.add_argument("--context-ms", type=int, default=int(os.environ.get("VS_PS_CONTEXT_MS", "0")),
+                        help="the line's speech before an utterance decoded whole with it, for its mean")
     parser.add_argument("--config", default="", help='PocketSphinx settings as JSON, over SEARCH: {"-beam": 1e-60}')
     args = parser.parse_args()
 
@@ -126,7 +128,7 @@ def main():
         return 3
     choices = [c.strip().lower() for c in args.choices.split("|") if c.strip()]
     try:
-        settings = dict(SEARCH, **(json.loads(args.config) if args.config else {}))
+        settings = dict(SEARCH, **json.loads(os.environ.get("VS_PS_SEARCH", "{}")), **(json.loads(args.config) if args.config else {}))
         decoder, config = make_decoder(Decoder, args.model, choices, settings)
     except Exception as error:  # a word missing from the dictionary, a broken model, a bad setting
         emit({"type": "error", "code": "init", "message": str(error)})
@@ -142,12 +144,15 @@ def main():
     # Bytes of speech the streamed pass has decoded on this line (the cepstral mean's evidence).
     streamed_bytes = 0
     primed_bytes = PRIMED_MS * RATE * 2 // 1000
+    emit({"type": "ready"})
     # Whole finals' decoder: never the streaming one (below, at the whole decode). A second model in
-    # memory while the call's first utterances need it; made before "ready", so no final waits for it.
+    # memory while the call's first utterances need it; made after "ready" (the start bound is the
+    # first model's), while the first audio waits in the pipe.
     whole_decoder = decoder
+    context_bytes = args.context_ms * RATE * 2 // 1000
+    line = bytearray()
     if streaming and finals != "streamed":
         whole_decoder = make_decoder(Decoder, args.model, choices, settings)[0]
-    emit({"type": "ready"})
 
     stdin = sys.stdin.buffer
     utterance = None
@@ -196,10 +201,16 @@ def main():
                 # decoder to CMN_PRIOR for good), and that mean starts from the model's generic
                 # guess, worth 500 frames: a whole decode of a call's first utterances was not
                 # whole at all. A decoder that only decodes whole takes each utterance's own mean.
+                context = bytes(line[-context_bytes:]) if context_bytes else b""
                 whole_decoder.start_utt()
                 if audio:
-                    whole_decoder.process_raw(bytes(audio), False, True)
+                    whole_decoder.process_raw(context + bytes(audio), False, True)
                 whole_decoder.end_utt()
+            else:
+                context = b""
+            if context_bytes:
+                line += audio
+                del line[:-context_bytes]
             results = whole_decoder if whole else decoder
             if finals == "adaptive" and streamed_bytes >= primed_bytes and whole_decoder is not decoder and not whole:
                 whole_decoder = decoder  # no whole decode again on this line: its model's memory goes
@@ -207,14 +218,17 @@ def main():
             segments = list(results.seg())
             # Frame numbers do not restart with each utterance: count from its first segment.
             origin = segments[0].start_frame if segments else 0
+            skip = len(context) // 2 * frame_rate // RATE
             words = []
             for seg in segments:
+                if seg.start_frame - origin < skip:
+                    continue
                 # Alternate pronunciations are spelled word(2); fillers are <s>, <sil>, [NOISE], (NULL).
                 word = seg.word.split("(")[0]
                 if not word or word[0] in "<[+":
                     continue
-                words.append({"word": word, "start": (seg.start_frame - origin) / frame_rate,
-                              "end": (seg.end_frame + 1 - origin) / frame_rate})
+                words.append({"word": word, "start": (seg.start_frame - origin - skip) / frame_rate,
+                              "end": (seg.end_frame + 1 - origin - skip) / frame_rate})
             emit({"type": "final", "utterance": utterance, "text": " ".join(w["word"] for w in words), "words": words})
             utterance = None
     emit({"type": "closed"})
