@@ -15,20 +15,21 @@ channel and voice). Decoding an utterance streamed, that mean is estimated as th
 the model's generic guess at first, and carried over to the next utterance; decoding it whole
 (full_utt) takes the utterance's own mean, as the model was trained — in a decoder that has never
 streamed: once one has, PocketSphinx keeps normalising by the running mean, whole decodes too, so
-whole finals have a decoder of their own. On CMU's recordings of human
-speech a new decoder's streamed finals had about twice the word errors of whole ones, and once the
-decoder had streamed a first utterance of the same line its streamed finals came close (docs/speech.md,
-"Accuracy and cost"). So, --finals:
-  adaptive (default): the utterance is decoded whole for its final until PRIMED_MS of speech have
+whole finals have a decoder of their own. The streamed pass's running mean starts at the model's
+generic guess weighted as 500 frames (sphinxbase cmn_prior): after 2 s of a call's speech it is
+still mostly that guess. So, --finals:
+  whole (default in free-form mode): always a whole decode at the end (one decode more per
+           utterance when interim results are streamed; measured in docs/speech.md, "Accuracy and cost");
+  adaptive: the utterance is decoded whole for its final until PRIMED_MS of speech have
            been streamed on this line, the streamed pass's own result after that; in menu mode
            (--choices), streamed;
-  whole:    always a whole decode at the end (the most accurate, one decode more per utterance);
-  streamed: always the streamed pass's own result (the cheapest; the old behaviour).
+  streamed: always the streamed pass's own result (the cheapest; menu mode's default).
 The streamed pass runs only when partial results are asked for (--partial-ms > 0) or finals are
 streamed; without it each utterance is decoded once, whole.
 
-The search settings below (SEARCH) are narrower than PocketSphinx's defaults: measured on the same
-recordings, about half the decoding work for no more word errors.
+The search settings below (SEARCH) are narrower than PocketSphinx's defaults: chosen on one part of
+bench/data/speech-dev and reported on both (docs/speech.md): about half the decoding work, within a
+point of the defaults' word errors (3 words of 308).
 
 Why a Python driver: Debian's pocketsphinx_continuous prints only final results and finds utterance
 ends itself (its endpointer misses the first words after digital silence); the library, through
@@ -112,9 +113,8 @@ def main():
     parser.add_argument("--model", default="/usr/share/pocketsphinx/model/en-us")
     parser.add_argument("--choices", default="", help="phrases separated by |: menu mode")
     parser.add_argument("--partial-ms", type=int, default=200, help="0: no partial results, no streamed pass")
-    parser.add_argument("--finals", choices=["adaptive", "whole", "streamed"], default=os.environ.get("VS_PS_FINALS", "adaptive"))
-    parser.add_argument("--context-ms", type=int, default=int(os.environ.get("VS_PS_CONTEXT_MS", "0")),
-                        help="the line's speech before an utterance decoded whole with it, for its mean")
+    parser.add_argument("--finals", choices=["adaptive", "whole", "streamed"], default=None,
+                        help="default: whole in free-form mode, streamed in menu mode")
     parser.add_argument("--config", default="", help='PocketSphinx settings as JSON, over SEARCH: {"-beam": 1e-60}')
     args = parser.parse_args()
 
@@ -128,7 +128,7 @@ def main():
         return 3
     choices = [c.strip().lower() for c in args.choices.split("|") if c.strip()]
     try:
-        settings = dict(SEARCH, **json.loads(os.environ.get("VS_PS_SEARCH", "{}")), **(json.loads(args.config) if args.config else {}))
+        settings = dict(SEARCH, **(json.loads(args.config) if args.config else {}))
         decoder, config = make_decoder(Decoder, args.model, choices, settings)
     except Exception as error:  # a word missing from the dictionary, a broken model, a bad setting
         emit({"type": "error", "code": "init", "message": str(error)})
@@ -139,7 +139,9 @@ def main():
     # nearest choice (a grammar always has an answer once the mean is the utterance's own; a test of
     # the voice-menu app caught it), and the voice-menu benchmark routed 69 of 72 callers right,
     # against 71 in its last run with streamed finals (docs/benchmarks.md).
-    finals = "streamed" if choices and args.finals == "adaptive" else args.finals
+    finals = args.finals or ("streamed" if choices else "whole")
+    if choices and finals == "adaptive":
+        finals = "streamed"
     streaming = partial_bytes > 0 or finals == "streamed"
     # Bytes of speech the streamed pass has decoded on this line (the cepstral mean's evidence).
     streamed_bytes = 0
@@ -149,8 +151,6 @@ def main():
     # memory while the call's first utterances need it; made after "ready" (the start bound is the
     # first model's), while the first audio waits in the pipe.
     whole_decoder = decoder
-    context_bytes = args.context_ms * RATE * 2 // 1000
-    line = bytearray()
     if streaming and finals != "streamed":
         whole_decoder = make_decoder(Decoder, args.model, choices, settings)[0]
 
@@ -201,16 +201,10 @@ def main():
                 # decoder to CMN_PRIOR for good), and that mean starts from the model's generic
                 # guess, worth 500 frames: a whole decode of a call's first utterances was not
                 # whole at all. A decoder that only decodes whole takes each utterance's own mean.
-                context = bytes(line[-context_bytes:]) if context_bytes else b""
                 whole_decoder.start_utt()
                 if audio:
-                    whole_decoder.process_raw(context + bytes(audio), False, True)
+                    whole_decoder.process_raw(bytes(audio), False, True)
                 whole_decoder.end_utt()
-            else:
-                context = b""
-            if context_bytes:
-                line += audio
-                del line[:-context_bytes]
             results = whole_decoder if whole else decoder
             if finals == "adaptive" and streamed_bytes >= primed_bytes and whole_decoder is not decoder and not whole:
                 whole_decoder = decoder  # no whole decode again on this line: its model's memory goes
@@ -218,17 +212,14 @@ def main():
             segments = list(results.seg())
             # Frame numbers do not restart with each utterance: count from its first segment.
             origin = segments[0].start_frame if segments else 0
-            skip = len(context) // 2 * frame_rate // RATE
             words = []
             for seg in segments:
-                if seg.start_frame - origin < skip:
-                    continue
                 # Alternate pronunciations are spelled word(2); fillers are <s>, <sil>, [NOISE], (NULL).
                 word = seg.word.split("(")[0]
                 if not word or word[0] in "<[+":
                     continue
-                words.append({"word": word, "start": (seg.start_frame - origin - skip) / frame_rate,
-                              "end": (seg.end_frame + 1 - origin - skip) / frame_rate})
+                words.append({"word": word, "start": (seg.start_frame - origin) / frame_rate,
+                              "end": (seg.end_frame + 1 - origin) / frame_rate})
             emit({"type": "final", "utterance": utterance, "text": " ".join(w["word"] for w in words), "words": words})
             utterance = None
     emit({"type": "closed"})

@@ -3,9 +3,9 @@
  * pocketsphinx-en-us model) in a child process per call, driven by lib/pocketsphinx-stream.py.
  * Utterances are the ones our detector found: audio from the onset (with its preroll) to the end of
  * speech is resampled to the model's 16 kHz and streamed as it arrives; partial hypotheses of a
- * streamed pass come back as interim results. Free-form final results are decoded whole until the
- * line's cepstral mean is known, streamed after that; menu mode's are streamed (`finals`; why, and
- * what it measured: the driver and docs/speech.md). A crash, a stall or a missing package is a SpeechEngineError for this call only.
+ * streamed pass come back as interim results. Free-form final results are decoded whole, by a decoder
+ * that never streams; menu mode's are streamed (`finals`; why, and what it measured: the driver and
+ * docs/speech.md). A crash, a stall or a missing package is a SpeechEngineError for this call only.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -46,12 +46,12 @@ export interface PocketSphinxOptions {
   maxUtteranceMs?: number;
   /**
    * How final results are decoded in free-form mode (menu mode keeps streamed finals: decoded whole,
-   * noise came out as the nearest choice). `adaptive` (default): whole at the end of speech until 2 s
-   * of the call's speech have been streamed, the streamed pass's own result after that; without
-   * interim results every utterance is decoded once, whole. `whole`: always decoded
-   * again, whole (the fewest word errors; one decode more per utterance, and the final comes that
-   * decode later, ~0.1 × the utterance). `streamed`: never (the least CPU; the most word errors on a
-   * call's first words). Measured in docs/speech.md, "Accuracy and cost".
+   * noise came out as the nearest choice). `whole` (default): every utterance decoded whole at its
+   * end, by a decoder that never streams, so it is normalised by its own cepstral mean (one decode
+   * more per utterance when interim results stream; the final comes that decode later, ~0.1–0.2 × the
+   * utterance). `adaptive`: whole until 2 s of the call's speech have been streamed, the streamed
+   * pass's own result after that. `streamed`: never (the least CPU; the streamed pass's mean starts
+   * at the model's generic guess). Measured in docs/speech.md, "Accuracy and cost".
    */
   finals?: 'adaptive' | 'whole' | 'streamed';
   /**
