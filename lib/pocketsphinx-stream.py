@@ -27,9 +27,10 @@ still mostly that guess. So, --finals:
 The streamed pass runs only when partial results are asked for (--partial-ms > 0) or finals are
 streamed; without it each utterance is decoded once, whole.
 
-The search settings below (SEARCH) are narrower than PocketSphinx's defaults: chosen on one part of
-bench/data/speech-dev and reported on both (docs/speech.md): about half the decoding work, within a
-point of the defaults' word errors (3 words of 308).
+The streamed pass searches narrower than PocketSphinx's defaults (SEARCH): about half the decoding
+work. Whole finals keep PocketSphinx's own search: the narrow one was chosen on one part of
+bench/data/speech-dev, where it cost 2 words of 308, and it cost 20 words of 308 on the other part
+(docs/speech.md, "Accuracy and cost").
 
 Why a Python driver: Debian's pocketsphinx_continuous prints only final results and finds utterance
 ends itself (its endpointer misses the first words after digital silence); the library, through
@@ -115,7 +116,7 @@ def main():
     parser.add_argument("--partial-ms", type=int, default=200, help="0: no partial results, no streamed pass")
     parser.add_argument("--finals", choices=["adaptive", "whole", "streamed"], default=None,
                         help="default: whole in free-form mode, streamed in menu mode")
-    parser.add_argument("--config", default="", help='PocketSphinx settings as JSON, over SEARCH: {"-beam": 1e-60}')
+    parser.add_argument("--config", default="", help='PocketSphinx settings as JSON, over SEARCH for the streamed pass and over PocketSphinx\'s defaults for whole decodes: {"-beam": 1e-60}')
     args = parser.parse_args()
 
     try:
@@ -127,13 +128,6 @@ def main():
         emit({"type": "error", "code": "missing", "message": "no acoustic model in %s (pocketsphinx-en-us)" % args.model})
         return 3
     choices = [c.strip().lower() for c in args.choices.split("|") if c.strip()]
-    try:
-        settings = dict(SEARCH, **(json.loads(args.config) if args.config else {}))
-        decoder, config = make_decoder(Decoder, args.model, choices, settings)
-    except Exception as error:  # a word missing from the dictionary, a broken model, a bad setting
-        emit({"type": "error", "code": "init", "message": str(error)})
-        return 2
-    frame_rate = config.get_int("-frate")
     partial_bytes = args.partial_ms * RATE * 2 // 1000
     # Menu mode keeps streamed finals: decoded whole, noise that is no words at all came out as the
     # nearest choice (a grammar always has an answer once the mean is the utterance's own; a test of
@@ -143,6 +137,16 @@ def main():
     if choices and finals == "adaptive":
         finals = "streamed"
     streaming = partial_bytes > 0 or finals == "streamed"
+    overrides = json.loads(args.config) if args.config else {}
+    # The streamed pass searches narrow; a decoder that only decodes whole keeps PocketSphinx's search.
+    whole_settings = dict(overrides)
+    try:
+        settings = dict(SEARCH, **overrides) if streaming else whole_settings
+        decoder, config = make_decoder(Decoder, args.model, choices, settings)
+    except Exception as error:  # a word missing from the dictionary, a broken model, a bad setting
+        emit({"type": "error", "code": "init", "message": str(error)})
+        return 2
+    frame_rate = config.get_int("-frate")
     # Bytes of speech the streamed pass has decoded on this line (the cepstral mean's evidence).
     streamed_bytes = 0
     primed_bytes = PRIMED_MS * RATE * 2 // 1000
@@ -153,7 +157,7 @@ def main():
     # model's), while the first audio waits in the pipe.
     whole_decoder = decoder
     if streaming and finals != "streamed":
-        whole_decoder = make_decoder(Decoder, args.model, choices, settings)[0]
+        whole_decoder = make_decoder(Decoder, args.model, choices, whole_settings)[0]
 
     stdin = sys.stdin.buffer
     utterance = None
