@@ -13,20 +13,24 @@ A grammar (--choices "sales|support|operator") restricts what can be recognised:
 Final results: PocketSphinx normalises each frame by the cepstral mean of the line (the caller's
 channel and voice). Decoding an utterance streamed, that mean is estimated as the audio comes, from
 the model's generic guess at first, and carried over to the next utterance; decoding it whole
-(full_utt) takes the utterance's own mean, as the model was trained. On CMU's recordings of human
-speech a new decoder's streamed finals had about twice the word errors of whole ones, and once the
-decoder had streamed a first utterance of the same line its streamed finals came close (docs/speech.md,
-"Accuracy and cost"). So, --finals:
-  adaptive (default): the utterance is decoded whole for its final until PRIMED_MS of speech have
+(full_utt) takes the utterance's own mean, as the model was trained — in a decoder that has never
+streamed: once one has, PocketSphinx keeps normalising by the running mean, whole decodes too, so
+whole finals have a decoder of their own. The streamed pass's running mean starts at the model's
+generic guess weighted as 500 frames (sphinxbase cmn_prior): after 2 s of a call's speech it is
+still mostly that guess. So, --finals:
+  whole (default in free-form mode): always a whole decode at the end (one decode more per
+           utterance when interim results are streamed; measured in docs/speech.md, "Accuracy and cost");
+  adaptive: the utterance is decoded whole for its final until PRIMED_MS of speech have
            been streamed on this line, the streamed pass's own result after that; in menu mode
            (--choices), streamed;
-  whole:    always a whole decode at the end (the most accurate, one decode more per utterance);
-  streamed: always the streamed pass's own result (the cheapest; the old behaviour).
+  streamed: always the streamed pass's own result (the cheapest; menu mode's default).
 The streamed pass runs only when partial results are asked for (--partial-ms > 0) or finals are
 streamed; without it each utterance is decoded once, whole.
 
-The search settings below (SEARCH) are narrower than PocketSphinx's defaults: measured on the same
-recordings, about half the decoding work for no more word errors.
+The streamed pass searches narrower than PocketSphinx's defaults (SEARCH): about half the decoding
+work. Whole finals keep PocketSphinx's own search: the narrow one was chosen on one part of
+bench/data/speech-dev, where it cost 2 words of 308, and it cost 20 words of 308 on the other part
+(docs/speech.md, "Accuracy and cost").
 
 Why a Python driver: Debian's pocketsphinx_continuous prints only final results and finds utterance
 ends itself (its endpointer misses the first words after digital silence); the library, through
@@ -47,7 +51,6 @@ RATE = 16000
 SEARCH = {"-fwdflat": False, "-bestpath": False, "-maxhmmpf": 3000}
 # Streamed speech after which the line's cepstral mean is known well enough for streamed finals.
 PRIMED_MS = 2000
-RESET = bytes(RATE * 2 // 50)
 
 
 def emit(message):
@@ -111,8 +114,9 @@ def main():
     parser.add_argument("--model", default="/usr/share/pocketsphinx/model/en-us")
     parser.add_argument("--choices", default="", help="phrases separated by |: menu mode")
     parser.add_argument("--partial-ms", type=int, default=200, help="0: no partial results, no streamed pass")
-    parser.add_argument("--finals", choices=["adaptive", "whole", "streamed"], default="adaptive")
-    parser.add_argument("--config", default="", help='PocketSphinx settings as JSON, over SEARCH: {"-beam": 1e-60}')
+    parser.add_argument("--finals", choices=["adaptive", "whole", "streamed"], default=None,
+                        help="default: whole in free-form mode, streamed in menu mode")
+    parser.add_argument("--config", default="", help='PocketSphinx settings as JSON, over SEARCH for the streamed pass and over PocketSphinx\'s defaults for whole decodes: {"-beam": 1e-60}')
     args = parser.parse_args()
 
     try:
@@ -124,24 +128,36 @@ def main():
         emit({"type": "error", "code": "missing", "message": "no acoustic model in %s (pocketsphinx-en-us)" % args.model})
         return 3
     choices = [c.strip().lower() for c in args.choices.split("|") if c.strip()]
-    try:
-        settings = dict(SEARCH, **(json.loads(args.config) if args.config else {}))
-        decoder, config = make_decoder(Decoder, args.model, choices, settings)
-    except Exception as error:  # a word missing from the dictionary, a broken model, a bad setting
-        emit({"type": "error", "code": "init", "message": str(error)})
-        return 2
-    frame_rate = config.get_int("-frate")
     partial_bytes = args.partial_ms * RATE * 2 // 1000
     # Menu mode keeps streamed finals: decoded whole, noise that is no words at all came out as the
     # nearest choice (a grammar always has an answer once the mean is the utterance's own; a test of
     # the voice-menu app caught it), and the voice-menu benchmark routed 69 of 72 callers right,
     # against 71 in its last run with streamed finals (docs/benchmarks.md).
-    finals = "streamed" if choices and args.finals == "adaptive" else args.finals
+    finals = args.finals or ("streamed" if choices else "whole")
+    if choices and finals == "adaptive":
+        finals = "streamed"
     streaming = partial_bytes > 0 or finals == "streamed"
+    overrides = json.loads(args.config) if args.config else {}
+    # The streamed pass searches narrow; a decoder that only decodes whole keeps PocketSphinx's search.
+    whole_settings = dict(overrides)
+    try:
+        settings = dict(SEARCH, **overrides) if streaming else whole_settings
+        decoder, config = make_decoder(Decoder, args.model, choices, settings)
+    except Exception as error:  # a word missing from the dictionary, a broken model, a bad setting
+        emit({"type": "error", "code": "init", "message": str(error)})
+        return 2
+    frame_rate = config.get_int("-frate")
     # Bytes of speech the streamed pass has decoded on this line (the cepstral mean's evidence).
     streamed_bytes = 0
     primed_bytes = PRIMED_MS * RATE * 2 // 1000
     emit({"type": "ready"})
+    # Whole finals' decoder: never the streaming one (below, at the whole decode). A second model in
+    # memory (about 90 MB: 190 against 100 MB private for the driver, measured), for the call with
+    # whole finals, until primed with adaptive ones; made after "ready" (the start bound is the first
+    # model's), while the first audio waits in the pipe.
+    whole_decoder = decoder
+    if streaming and finals != "streamed":
+        whole_decoder = make_decoder(Decoder, args.model, choices, whole_settings)[0]
 
     stdin = sys.stdin.buffer
     utterance = None
@@ -184,21 +200,21 @@ def main():
             if streaming:
                 decoder.end_utt()
                 streamed_bytes += len(audio)
-            if streaming and whole:
-                # A whole decode right after a fresh decoder's first streamed utterance came out worse
-                # than the same decode alone (recorded speech: 26.0 against 20.8 % WER); decoding 20 ms
-                # of silence whole in between gives the same result as alone, measured, for a cost of
-                # ~1 ms. Which state of the search carries over is not known.
-                decoder.start_utt()
-                decoder.process_raw(RESET, False, True)
-                decoder.end_utt()
             if whole:
-                decoder.start_utt()
+                # Never the streaming decoder: once a decoder has streamed, PocketSphinx normalises
+                # every later utterance by its running mean, whole ones too (feat_cmn switches the
+                # decoder to CMN_PRIOR for good), and that mean starts from the model's generic
+                # guess, worth 500 frames: a whole decode of a call's first utterances was not
+                # whole at all. A decoder that only decodes whole takes each utterance's own mean.
+                whole_decoder.start_utt()
                 if audio:
-                    decoder.process_raw(bytes(audio), False, True)
-                decoder.end_utt()
+                    whole_decoder.process_raw(bytes(audio), False, True)
+                whole_decoder.end_utt()
+            results = whole_decoder if whole else decoder
+            if finals == "adaptive" and streamed_bytes >= primed_bytes and whole_decoder is not decoder and not whole:
+                whole_decoder = decoder  # no whole decode again on this line: its model's memory goes
             audio = bytearray()
-            segments = list(decoder.seg())
+            segments = list(results.seg())
             # Frame numbers do not restart with each utterance: count from its first segment.
             origin = segments[0].start_frame if segments else 0
             words = []

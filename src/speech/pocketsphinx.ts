@@ -3,9 +3,9 @@
  * pocketsphinx-en-us model) in a child process per call, driven by lib/pocketsphinx-stream.py.
  * Utterances are the ones our detector found: audio from the onset (with its preroll) to the end of
  * speech is resampled to the model's 16 kHz and streamed as it arrives; partial hypotheses of a
- * streamed pass come back as interim results. Free-form final results are decoded whole until the
- * line's cepstral mean is known, streamed after that; menu mode's are streamed (`finals`; why, and
- * what it measured: the driver and docs/speech.md). A crash, a stall or a missing package is a SpeechEngineError for this call only.
+ * streamed pass come back as interim results. Free-form final results are decoded whole, by a decoder
+ * that never streams; menu mode's are streamed (`finals`; why, and what it measured: the driver and
+ * docs/speech.md). A crash, a stall or a missing package is a SpeechEngineError for this call only.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -46,12 +46,12 @@ export interface PocketSphinxOptions {
   maxUtteranceMs?: number;
   /**
    * How final results are decoded in free-form mode (menu mode keeps streamed finals: decoded whole,
-   * noise came out as the nearest choice). `adaptive` (default): whole at the end of speech until 2 s
-   * of the call's speech have been streamed, the streamed pass's own result after that; without
-   * interim results every utterance is decoded once, whole. `whole`: always decoded
-   * again, whole (the fewest word errors; one decode more per utterance, and the final comes that
-   * decode later, ~0.1 × the utterance). `streamed`: never (the least CPU; the most word errors on a
-   * call's first words). Measured in docs/speech.md, "Accuracy and cost".
+   * noise came out as the nearest choice). `whole` (default): every utterance decoded whole at its
+   * end, by a decoder that never streams, so it is normalised by its own cepstral mean (one decode
+   * more per utterance when interim results stream; the final comes that decode later, ~0.1–0.2 × the
+   * utterance). `adaptive`: whole until 2 s of the call's speech have been streamed, the streamed
+   * pass's own result after that. `streamed`: never (the least CPU; the streamed pass's mean starts
+   * at the model's generic guess). Measured in docs/speech.md, "Accuracy and cost".
    */
   finals?: 'adaptive' | 'whole' | 'streamed';
   /**
@@ -59,6 +59,13 @@ export interface PocketSphinxOptions {
    * their command-line names: `{ '-beam': 1e-60, '-fwdflat': true }`.
    */
   decoder?: Record<string, string | number | boolean>;
+  /**
+   * How long the driver may owe a final result without saying anything before it is judged stalled
+   * (default 10 s): after an end of speech, and while closing. Decoding is faster than real time, but a
+   * recording transcribed after the fact (transcribeRecording) hands it all its audio at once, and a
+   * machine loaded many times over can take longer than this over the backlog.
+   */
+  finalTimeoutMs?: number;
 }
 /** The Debian packages that make this engine work, named in the error a missing one gives. */
 export const POCKETSPHINX_PACKAGES = 'python3-pocketsphinx pocketsphinx-en-us';
@@ -121,6 +128,9 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   /** Call time at the end of the latest audio sent: where an interim result has got to. */
   private heardToMs = 0;
   private readonly maxUtteranceMs: number;
+  private readonly finalTimeoutMs: number;
+  /** While closing: kills a driver that has said nothing for finalTimeoutMs. */
+  private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly callRate: number,
@@ -131,6 +141,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   ) {
     super();
     this.maxUtteranceMs = engine.maxUtteranceMs ?? DEFAULT_MAX_UTTERANCE_MS;
+    this.finalTimeoutMs = engine.finalTimeoutMs ?? FINAL_TIMEOUT_MS;
     this.batcher = new RateBatcher(callRate, MODEL_RATE, MESSAGE_BYTES);
     const python = engine.python ?? PYTHON;
     const args = [DRIVER, ...(engine.model ? ['--model', engine.model] : [])];
@@ -208,20 +219,37 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
     const rest = this.batcher.flush();
     if (rest) this.send(KIND.audio, rest);
     this.send(KIND.end, Buffer.alloc(0));
-    this.finalTimer ??= setTimeout(() => this.fail('timeout', 'pocketsphinx gave no final result in time'), FINAL_TIMEOUT_MS);
+    this.finalTimer ??= setTimeout(() => this.fail('timeout', 'pocketsphinx gave no final result in time'), this.finalTimeoutMs);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.inUtterance) this.speechEnd();
     this.closed = true;
+    clearTimeout(this.finalTimer);
     this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), FINAL_TIMEOUT_MS);
+    // The bound is on silence, not on the whole close: a driver still decoding a backlog (a recording
+    // handed over at once, a loaded machine) says something at each final. Before, it was killed 10 s
+    // after close() whatever it was doing, and the finals it still owed were lost without a word.
+    this.armCloseTimer();
     // 'close', not 'exit': the final results the driver wrote as it ended are read before this
     // resolves (waiting for 'exit' lost them on a loaded machine: an empty transcript).
     await this.gone;
-    clearTimeout(timer);
-    clearTimeout(this.finalTimer);
+    clearTimeout(this.closeTimer);
+  }
+
+  private armCloseTimer(): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = setTimeout(() => {
+      this.child.kill('SIGKILL');
+      const error = new SpeechEngineError(
+        'stt',
+        this.engine,
+        'timeout',
+        `pocketsphinx said nothing for ${this.finalTimeoutMs / 1000} s while closing; its last results are lost`,
+      );
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    }, this.finalTimeoutMs);
   }
 
   private readonly sendAudio = (pcm: Buffer): void => {
@@ -236,6 +264,7 @@ class PocketSphinxTranscriber extends EventEmitter<TranscriberEvents> implements
   }
 
   private onLine(line: string): void {
+    if (this.closed) this.armCloseTimer();
     let parsed: DriverLine;
     try {
       parsed = JSON.parse(line) as DriverLine;

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { pocketsphinxTranscriber } from '../../src/speech/pocketsphinx.js';
 import type { Transcriber } from '../../src/speech/transcriber.js';
 import type { SpeechEngineError, TranscriptEvent } from '../../src/speech/speech-events.js';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readWav } from '../../src/audio/wav.js';
+import { floatToPcm16 } from '../../src/audio/pcm.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesizeSpeech } from '../../src/emulator/caller-audio.js';
@@ -202,4 +204,64 @@ test('the silence that ends an utterance is decoded only for its first 100 ms; a
   transcriber.speechEnd(atMs);
   await transcriber.close();
   assert.deepEqual(texts, [String((10 + 15 + 10 + 5) * 640), String(5 * 640)]);
+});
+
+test('closing, a driver still decoding a backlog is given time while it makes progress; one that falls silent is killed with a timeout error', async () => {
+  // Before: close() killed the driver finalTimeoutMs (10 s) after it began, whatever the driver was
+  // doing, and said nothing: a recording handed over at once (transcribeRecording) on a loaded machine
+  // came back with no transcript at all.
+  const dir = await mkdtemp(join(tmpdir(), 'voicesocket-driver-'));
+  const slow = join(dir, 'slow');
+  // Reads everything, then owes three finals and gives one every 250 ms: 750 ms in all, over the bound.
+  await writeFile(
+    slow,
+    `#!/bin/sh\necho '{"type":"ready"}'\ncat > /dev/null\nfor n in 1 2 3; do sleep 0.25; echo '{"type":"final","utterance":"'$n'","text":"words '$n'","words":[]}'; done\n`,
+    { mode: 0o755 },
+  );
+  const transcriber = pocketsphinxTranscriber({ python: slow, finalTimeoutMs: 500 }).create(16000, { interim: false });
+  const texts: string[] = [];
+  const errors: SpeechEngineError[] = [];
+  transcriber.on('result', (result) => texts.push(result.text));
+  transcriber.on('error', (error) => errors.push(error));
+  await transcriber.ready();
+  for (let utterance = 0; utterance < 3; utterance++) {
+    transcriber.speechStart(utterance * 1000, Buffer.alloc(0));
+    transcriber.audio(Buffer.alloc(640), utterance * 1000);
+    transcriber.speechEnd(utterance * 1000 + 20);
+  }
+  await transcriber.close();
+  assert.deepEqual(texts, ['words 1', 'words 2', 'words 3']);
+  assert.deepEqual(errors, []);
+
+  const silent = join(dir, 'silent');
+  await writeFile(silent, `#!/bin/sh\necho '{"type":"ready"}'\nexec sleep 30\n`, { mode: 0o755 });
+  const stuck = pocketsphinxTranscriber({ python: silent, finalTimeoutMs: 300 }).create(16000, { interim: false });
+  const stuckErrors: SpeechEngineError[] = [];
+  stuck.on('error', (error) => stuckErrors.push(error));
+  await stuck.ready();
+  stuck.speechStart(0, Buffer.alloc(0));
+  stuck.audio(Buffer.alloc(640), 0);
+  await stuck.close();
+  assert.deepEqual(
+    stuckErrors.map((e) => e.kind),
+    ['timeout'],
+  );
+});
+
+test('a whole final after a streamed pass is the utterance decoded alone: the streamed pass does not change its normalisation', async () => {
+  // Real speech (bench/data/speech-dev, LibriSpeech 3752-4944-0002). With interim results on, the
+  // driver streams each utterance for them; a decoder that has streamed normalises every later
+  // utterance by its running cepstral mean, whole ones too, and that mean begins at the model's
+  // generic guess. Before the fix the final after the streamed pass said "... the shadow of doubt he
+  // is with us" where the same audio decoded alone says "... the shadow of death ...".
+  const wav = readWav(await readFile(new URL('../../bench/data/speech-dev/audio/librispeech-dev-3752-4944-0002.wav', import.meta.url)));
+  const pcm = floatToPcm16(wav.channels[0]!);
+  const finalOf = async (interim: boolean) =>
+    (await hear(pocketsphinxTranscriber({ finals: 'whole' }).create(16000, { interim }), pcm, 16000, 0))
+      .filter((r) => r.kind === 'final')
+      .map((r) => r.text)
+      .join(' ');
+  const [alone, afterStreaming] = await Promise.all([finalOf(false), finalOf(true)]);
+  assert.match(alone, /shadow of death/);
+  assert.equal(afterStreaming, alone);
 });
