@@ -69,27 +69,35 @@ export function adaptiveTurnEnds(events: SpeechEvents, turns: CallerTurn[], opti
             .join(' '),
         });
     }
-    while (pending.length > 0 && pending[0]!.dueMs <= nowMs) push(timer.final(pending.shift()!.text));
+    // The frame's verdict first, then a final due by its end: the turn ends no sooner than its words come.
     push(timer.tick(nowMs));
+    while (pending.length > 0 && pending[0]!.dueMs <= nowMs) push(timer.final(pending.shift()!.text));
   }
   return out;
 }
 
 export interface TurnOutcome {
   kind: TurnKind;
-  /** Caller's end of speech → the turn end after it (undefined: none before the next turn). */
+  /**
+   * Caller's end of speech → the first turn end after their last pause (undefined: none before the
+   * next turn). Below 0: the detector took a quiet tail of the voice for silence.
+   */
   delayMs: number | undefined;
-  /** A turn end came while the caller had more to say (inside a pause they meant to continue through). */
+  /** A turn end came inside a pause the caller meant to speak on through (or within the 100 ms their voice takes to be heard again). */
   cut: boolean;
 }
 
-/** Each turn's outcome: a turn end between its first voice and its end of speech cuts the caller off. */
+/** The detector's onset needs 3 voiced frames: a turn end found that soon after the voice resumed still cut the caller. */
+const RESUME_MS = 100;
+
+/** Each turn's outcome. */
 export function outcomes(turnEnds: number[], turns: CallerTurn[]): TurnOutcome[] {
   const sorted = [...turns].sort((a, b) => a.startMs - b.startMs);
   return sorted.map((turn, i) => {
     const next = sorted[i + 1]?.startMs ?? Infinity;
-    const cut = turnEnds.some((t) => t > turn.startMs && t < turn.endMs);
-    const after = turnEnds.find((t) => t >= turn.endMs && t < next);
+    const cut = turnEnds.some((t) => turn.pauses.some((p) => t > p.fromMs && t <= p.toMs + RESUME_MS));
+    const lastVoice = Math.max(turn.startMs, ...turn.pauses.map((p) => p.toMs + RESUME_MS));
+    const after = turnEnds.find((t) => t > lastVoice && t < next);
     return { kind: turn.kind, delayMs: after === undefined ? undefined : after - turn.endMs, cut };
   });
 }

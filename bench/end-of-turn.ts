@@ -217,7 +217,7 @@ export function endOfTurnLines(rows: EndOfTurnRow[], header: string): string[] {
   const lines = [
     header,
     '',
-    'Caller’s end of speech → turn end, p50 / p95 (ms; of the turns that ended before the next began), and callers cut off mid-thought (a turn end between their first word and their end of speech), per kind of turn; 16 and 8 kHz pooled. WebRTC detector.',
+    'Caller’s end of speech → the first turn end after their last pause, p50 / p95 (ms; of the turns that ended before the next began; below 0: the detector took a quiet tail of the voice for silence), and callers cut off mid-thought (a turn end inside a pause of theirs), per kind of turn; 16 and 8 kHz pooled. WebRTC detector.',
     '',
     `| line | end of turn | words | ${kinds.map((k) => `${k} p50 / p95`).join(' | ')} | ${kinds.map((k) => `${k} cut`).join(' | ')} | no end before the next turn |`,
     `|---|---|---|${kinds.map(() => '---|---|').join('')}---|`,
