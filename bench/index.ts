@@ -16,6 +16,7 @@
  *   npm run bench -- --suites records  what a call's record costs in CPU time (recording, record, tracing)
  *   npm run bench -- --suites dial     outbound calls: dial-list throughput, answer → first agent audio
  *   npm run bench -- --suites turns    turn-taking in noise: WebRTC vs Silero, with and without RNNoise
+ *   npm run bench -- --suites end-of-turn   the adaptive end of turn against the fixed 500 ms (also in turns)
  *                                      (--speech-dev <dir>, default bench/data/speech-dev; --split tune;
  *                                      --silero-threshold, --silero-margin; --no-wer)
  */
@@ -36,6 +37,7 @@ import { offlineVoices, type VoiceResult } from './offline-voices.js';
 import { turnTaking } from './turns.js';
 import type { NoiseKind } from './turn-audio.js';
 import { turnLines } from './turns-report.js';
+import { endOfTurn, endOfTurnLines } from './end-of-turn.js';
 import {
   POCKETSPHINX_BEFORE,
   accuracyBy,
@@ -217,6 +219,12 @@ const turns = turnsParts
     : undefined;
 if (turns && args.includes('--turns-json')) await writeFile(option('turns-json', 'turns.json'), JSON.stringify(turns));
 
+// The end-of-turn policy against the fixed hangover (end-of-turn.ts): part of `turns`, or alone.
+const eot =
+  suites.has('turns') || suites.has('end-of-turn')
+    ? await endOfTurn({ dir: option('speech-dev', join(root, 'bench', 'data', 'speech-dev')), quick }, (line) => process.stderr.write(`${line}\n`))
+    : undefined;
+
 if (suites.has('agent')) process.stderr.write('agent\n');
 const agent = suites.has('agent') ? await agentLatency(quick ? 1 : 12, quick) : undefined;
 
@@ -343,6 +351,7 @@ const report = [
         `### Turn-taking in noise (${turnsSplit === 'tune' ? 'tuning split: LibriSpeech dev speakers and LJ Speech' : 'measuring split: LibriSpeech test/train speakers, FLEURS, AMI, VOiCES'}; bench/turns.ts)`,
       )
     : []),
+  ...(eot ? endOfTurnLines(eot, '### End of turn: adaptive hangover against the fixed 500 ms (bench/end-of-turn.ts)') : []),
   ...(agent
     ? [
         '### Voice agents, every provider (its SDK against a local server speaking its protocol)',

@@ -42,7 +42,7 @@ export interface Recording {
  */
 export const isTuning = (name: string) => name.startsWith('librispeech-dev-') || name.startsWith('ljspeech-');
 
-function frameDb(x: Float32Array, from: number): number {
+export function frameDb(x: Float32Array, from: number): number {
   let sum = 0;
   const end = Math.min(x.length, from + FRAME);
   for (let i = from; i < end; i++) sum += x[i]! * x[i]!;
@@ -50,7 +50,7 @@ function frameDb(x: Float32Array, from: number): number {
 }
 
 /** RMS over the frames within 35 dB of the loudest: the active level (P.56 in spirit). */
-function active(x: Float32Array): { rms: number; first: number; last: number } {
+export function active(x: Float32Array): { rms: number; first: number; last: number } {
   const levels: number[] = [];
   for (let i = 0; i + FRAME <= x.length; i += FRAME) levels.push(frameDb(x, i));
   const gate = Math.max(...levels) - 35;
@@ -68,7 +68,7 @@ function active(x: Float32Array): { rms: number; first: number; last: number } {
   return { rms: Math.sqrt(sum / Math.max(1, count)), first, last };
 }
 
-function levelled(x: Float32Array, db = SPEECH_DB): Float32Array {
+export function levelled(x: Float32Array, db = SPEECH_DB): Float32Array {
   const gain = 10 ** (db / 20) / active(x).rms;
   return x.map((v) => v * gain);
 }

@@ -113,7 +113,7 @@ function listenOptions(config: Config, options: TurnsOptions): ListenOptions {
   };
 }
 
-async function detect(pcm: Buffer, rate: number, listen: ListenOptions): Promise<Detection> {
+export async function detect(pcm: Buffer, rate: number, listen: ListenOptions): Promise<Detection> {
   const size = frameBytes(rate);
   const count = Math.floor(pcm.length / size);
   const tap = new VerdictTap(new Uint8Array(count));

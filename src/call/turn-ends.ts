@@ -5,27 +5,20 @@
  * being read out. Speech starting again before then continues the same turn. Feeds the cascade's
  * chat requests and the transcribe app's results (docs/turn-taking.md).
  *
- * Times are call time: the speech end's, and each frame's verdict as the clock that says the silence
- * has lasted (no timer).
+ * The rules are speech/turn-timer.ts's (pure); this wires them to the call's events. Times are call
+ * time: the speech end's, and each frame's verdict as the clock that says the silence has lasted (no
+ * timer).
  */
-import { hangoverFor, type EndOfTurnOptions, type HangoverReason } from '../speech/end-of-turn-policy.js';
+import type { EndOfTurnOptions } from '../speech/end-of-turn-policy.js';
+import { TurnTimer, type TurnEnd } from '../speech/turn-timer.js';
 import type { TranscriptEvent } from '../speech/speech-events.js';
 import { FRAME_MS } from '../protocol/audio-format.js';
 import type { CallSession } from './call-session.js';
 
-/** A turn's text, at most (an engine flooding finals makes no bigger turn): the cascade's cap on what the caller said. */
-const MAX_TURN_CHARS = 4000;
+export type { TurnEnd } from '../speech/turn-timer.js';
+
 /** Final results kept of a turn, at most (their words and times, for the transcribe app). */
 const MAX_TURN_RESULTS = 50;
-
-export interface TurnEnd {
-  /** Call time of the end of the caller's last voiced frame. */
-  lastVoicedMs: number;
-  /** Call time of the frame at which the turn was found ended. */
-  atMs: number;
-  hangoverMs: number;
-  reason: HangoverReason;
-}
 
 /** The detector's end of speech that lets every hangover of `options` be reached: the shortest of them. */
 export function shortestHangover(options: EndOfTurnOptions = {}): number {
@@ -33,51 +26,31 @@ export function shortestHangover(options: EndOfTurnOptions = {}): number {
 }
 
 export class TurnEnds {
-  #text = '';
+  readonly #timer: TurnTimer;
   #results: TranscriptEvent[] = [];
-  #speaking = false;
-  #lastVoicedMs = 0;
-  #deadline: { atMs: number; hangoverMs: number; reason: HangoverReason } | undefined;
-  #nowMs = 0;
   #stopped = false;
   readonly #unsubscribe: () => void;
 
   constructor(
     call: CallSession,
-    private readonly options: EndOfTurnOptions,
+    options: EndOfTurnOptions,
     private readonly onTurn: (text: string, results: TranscriptEvent[], end: TurnEnd) => void,
   ) {
-    this.#unsubscribe = call.speech.onVerdict((_voiced, atMs) => {
-      this.#nowMs = atMs + FRAME_MS;
-      this.#check();
-    });
-    call.on('speech-start', () => {
-      this.#speaking = true;
-      this.#deadline = undefined;
-    });
-    call.on('speech-end', ({ atMs }) => {
-      this.#speaking = false;
-      this.#lastVoicedMs = atMs;
-      // With the words so far; the final of this utterance, when it comes, sets it again.
-      this.#schedule();
-    });
+    this.#timer = new TurnTimer(options);
+    this.#unsubscribe = call.speech.onVerdict((_voiced, atMs) => this.#deliver(this.#timer.tick(atMs + FRAME_MS)));
+    call.on('speech-start', () => this.#timer.speechStart());
+    call.on('speech-end', ({ atMs }) => this.#timer.speechEnd(atMs));
     call.on('transcript', (event) => {
       if (event.kind !== 'final' || !event.text.trim() || this.#stopped) return;
-      this.#text = `${this.#text} ${event.text.trim()}`.trim().slice(-MAX_TURN_CHARS);
       this.#results.push(event);
       if (this.#results.length > MAX_TURN_RESULTS) this.#results.shift();
-      this.#schedule();
-      this.#check();
+      this.#deliver(this.#timer.final(event.text));
     });
   }
 
   /** Ends the turn now, if it has words (the call ended). */
   flush(): void {
-    if (this.#text === '' || this.#stopped) return;
-    const { ms, reason } = hangoverFor(this.#text, this.options);
-    this.#deadline = { atMs: this.#nowMs, hangoverMs: ms, reason };
-    this.#speaking = false;
-    this.#check();
+    if (!this.#stopped) this.#deliver(this.#timer.flush());
   }
 
   stop(): void {
@@ -85,20 +58,10 @@ export class TurnEnds {
     this.#unsubscribe();
   }
 
-  #schedule(): void {
-    if (this.#speaking || this.#text === '') return;
-    const { ms, reason } = hangoverFor(this.#text, this.options);
-    this.#deadline = { atMs: this.#lastVoicedMs + ms, hangoverMs: ms, reason };
-  }
-
-  #check(): void {
-    const deadline = this.#deadline;
-    if (!deadline || this.#speaking || this.#stopped || this.#nowMs < deadline.atMs) return;
-    const text = this.#text;
+  #deliver(turn: { text: string; end: TurnEnd } | undefined): void {
+    if (!turn || this.#stopped) return;
     const results = this.#results;
-    this.#text = '';
     this.#results = [];
-    this.#deadline = undefined;
-    this.onTurn(text, results, { lastVoicedMs: this.#lastVoicedMs, atMs: this.#nowMs, hangoverMs: deadline.hangoverMs, reason: deadline.reason });
+    this.onTurn(turn.text, results, turn.end);
   }
 }
