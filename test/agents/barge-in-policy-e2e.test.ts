@@ -92,7 +92,10 @@ test('barge-in policy: a backchannel and a cough do not cut a cascade reply; a r
   assert.deepEqual(heardCough!.interruptions, [], 'a cough does not cut the reply');
   assert.deepEqual(cough.leg!.clearsAtHeardMs, [], 'no clear reached the caller who coughed');
   assert.equal(heardInterruption!.interruptions.length, 1, JSON.stringify(heardInterruption!.interruptions));
-  const { heardMs } = assertCutMatchesRecording(interruption, heardInterruption!);
+  // 100 ms, not 40: three callers are mixed by one emulator here, and on a loaded 2-core machine its
+  // mixer's timer runs late, so the caller's recording plays a few frames behind what the pacer
+  // modelled (seen: 80 ms in a full run; the same allowance as the OpenAI transport's test).
+  const { heardMs } = assertCutMatchesRecording(interruption, heardInterruption!, 0, 100);
   await waitFor(() => chat.requests.filter((r) => r.messages.some((m) => m.role === 'assistant')).length >= 1, 5000, 'the request after the cut');
   const after = chat.requests.find((r) =>
     r.messages.some((m) => m.role === 'assistant' && LONG_REPLY.startsWith(String(m.content)) && m.content !== LONG_REPLY),

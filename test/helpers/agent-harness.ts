@@ -128,9 +128,10 @@ export const FAILURE_PHRASES = [
  * The first interruption of the call that cut audio, against the recording: the reply started at its
  * first sound (after `replyAfterMs`),
  * the clear took effect where the emulator's leg says; what was heard in between is what the
- * bridge's cut must say, within 40 ms (two frames: the mixer's tick, and a frame in flight).
+ * bridge's cut must say, within `toleranceMs` (40 by default: two frames, the mixer's tick and a
+ * frame in flight).
  */
-export function assertCutMatchesRecording(result: CallResult, bridge: VoiceAgent, replyAfterMs = 0): { heardMs: number; recordedMs: number } {
+export function assertCutMatchesRecording(result: CallResult, bridge: VoiceAgent, replyAfterMs = 0, toleranceMs = 40): { heardMs: number; recordedMs: number } {
   const cut = bridge.interruptions.find((c) => c.heardMs > 0);
   assert.ok(cut, `an interruption: ${JSON.stringify(bridge.interruptions)}`);
   const heard = result.heard!;
@@ -140,7 +141,7 @@ export function assertCutMatchesRecording(result: CallResult, bridge: VoiceAgent
   const clearMs = result.leg!.clearsAtHeardMs[0]!;
   assert.ok(clearMs !== undefined, 'a clear reached the caller');
   const recordedMs = clearMs - replyStartMs;
-  assert.ok(Math.abs(cut.heardMs - recordedMs) <= 40, `cut at ${cut.heardMs} ms, the recording shows ${recordedMs} ms heard`);
+  assert.ok(Math.abs(cut.heardMs - recordedMs) <= toleranceMs, `cut at ${cut.heardMs} ms, the recording shows ${recordedMs} ms heard`);
   assert.deepEqual(
     sound.filter((index) => index * 20 >= clearMs && index * 20 < clearMs + 1000),
     [],
