@@ -14,18 +14,7 @@ import { startTestServer, waitFor } from '../helpers/server.js';
 import { Bystander, withBystander } from '../helpers/bystander.js';
 import { ROOT, waitForLogLine } from '../helpers/cli.js';
 import { SocketClient, patternFrame } from '../helpers/socket-client.js';
-
-/** A 96 KiB tmpfs: about 1.5 s of one call's two 16 kHz tracks. Needs root (CI and the dev machines run as root). */
-function smallDisk(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'vs-full-disk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-}
+import { smallDisk } from '../helpers/small-disk.js';
 
 test('record on a full disk: RECORDING_FAILED, the call goes on echoing, the process and a bystander too', async (t) => {
   const disk = smallDisk();

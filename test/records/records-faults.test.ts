@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { echo } from '../../src/apps/echo.js';
@@ -17,20 +17,9 @@ import { Bystander, withBystander } from '../helpers/bystander.js';
 import { freePort } from '../helpers/ports.js';
 import { reportReceiver } from '../helpers/report-receiver.js';
 import { spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { smallDisk } from '../helpers/small-disk.js';
 
 const SECRET = 'a-long-report-secret-0123';
-
-/** A 96 KiB tmpfs: about 1.5 s of one 16 kHz stereo recording (test/faults' technique; needs root). */
-function smallDisk(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'vs-full-disk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-}
 
 test('a full disk: the recording and the record file stop with one coded line each per call; every call goes on; the report still arrives', async (t) => {
   const disk = smallDisk();
