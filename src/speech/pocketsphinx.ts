@@ -4,7 +4,7 @@
  * Utterances are the ones our detector found: audio from the onset (with its preroll) to the end of
  * speech is resampled to the model's 16 kHz and streamed as it arrives; partial hypotheses of a
  * streamed pass come back as interim results. Free-form final results are decoded whole, by a decoder
- * that never streams; menu mode's are streamed (`finals`; why, and what it measured: the driver and
+ * that never streams and searches as PocketSphinx does by default; menu mode's are streamed (`finals`; why, and what it measured: the driver and
  * docs/speech.md). A crash, a stall or a missing package is a SpeechEngineError for this call only.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -55,8 +55,9 @@ export interface PocketSphinxOptions {
    */
   finals?: 'adaptive' | 'whole' | 'streamed';
   /**
-   * PocketSphinx settings over the driver's tuned search (lib/pocketsphinx-stream.py, SEARCH), by
-   * their command-line names: `{ '-beam': 1e-60, '-fwdflat': true }`.
+   * PocketSphinx settings by their command-line names, `{ '-beam': 1e-60, '-fwdflat': true }`: over
+   * the driver's narrow search for the streamed pass (lib/pocketsphinx-stream.py, SEARCH), over
+   * PocketSphinx's own defaults for whole decodes.
    */
   decoder?: Record<string, string | number | boolean>;
   /**
