@@ -11,7 +11,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
 import type { CallList } from '../../src/call/call-snapshot.js';
 import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
-import { collectLogLines, spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { collectLogLines, spawnCascadeAgent, spawnCli, waitForLogLine } from '../helpers/cli.js';
 import { startFakeChat } from '../helpers/fake-chat-completions.js';
 import { agentProviderFrom } from '../../src/apps/agent-providers.js';
 import { VoicesocketError } from '../../src/errors.js';
@@ -129,26 +129,11 @@ test("serve --app agent --agent-provider cascade: the server's PocketSphinx and 
   const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
   await emulator.listen();
   const chat = await startFakeChat({ turns: [{ say: GOODBYE, call: 'hang_up', arguments: { reason: 'the caller is done' } }] });
-  const server = spawnCli(
-    [
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--app',
-      'agent',
-      '--agent-provider',
-      'cascade',
-      '--llm-url',
-      chat.baseUrl,
-      '--model',
-      'local-model',
-      '--agent-greeting',
-      GREETING,
-    ],
-    { LLM_API_KEY: chat.apiKey, OPENAI_API_KEY: '', VONAGE_APPLICATION_ID: APPLICATION_ID, VONAGE_PRIVATE_KEY: privateKey, VONAGE_API_HOST: emulator.restUrl },
-  );
+  const server = spawnCascadeAgent(chat, GREETING, ['--model', 'local-model'], {
+    VONAGE_APPLICATION_ID: APPLICATION_ID,
+    VONAGE_PRIVATE_KEY: privateKey,
+    VONAGE_API_HOST: emulator.restUrl,
+  });
   t.after(async () => {
     server.kill('SIGKILL');
     await emulator.close();

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatLine, latencyWords, TurnLines, type ConversationLine } from '../../src/cli/conversation-lines.js';
 import type { AgentTurnSnapshot } from '../../src/call/call-types.js';
-import { collectLogLines, runCli, spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { collectLogLines, runCli, spawnCascadeAgent, spawnCli, waitForLogLine } from '../helpers/cli.js';
 import { startFakeChat } from '../helpers/fake-chat-completions.js';
 import { waitFor } from '../helpers/server.js';
 
@@ -63,24 +63,7 @@ function conversation(lines: Array<Record<string, unknown>>): Array<{ msg: strin
 test("serve --app transcribe and --app agent (the cascade) print what callers and agents say, with the reply's latency split", async (t) => {
   const chat = await startFakeChat({ turns: [{ say: 'We open at nine in the morning.' }] });
   const transcribe = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--app', 'transcribe']);
-  const agent = spawnCli(
-    [
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--app',
-      'agent',
-      '--agent-provider',
-      'cascade',
-      '--llm-url',
-      chat.baseUrl,
-      '--agent-greeting',
-      'Hello there.',
-    ],
-    { LLM_API_KEY: chat.apiKey, OPENAI_API_KEY: '' },
-  );
+  const agent = spawnCascadeAgent(chat, 'Hello there.');
   t.after(async () => {
     transcribe.kill('SIGKILL');
     agent.kill('SIGKILL');

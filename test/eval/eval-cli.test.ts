@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectLogLines, ROOT, runCli, spawnCli, waitForLogLine } from '../helpers/cli.js';
+import { collectLogLines, ROOT, runCli, spawnCascadeAgent, waitForLogLine } from '../helpers/cli.js';
 import { startFakeChat } from '../helpers/fake-chat-completions.js';
 
 const GREETING = 'Hello! How can I help you today?';
@@ -33,28 +33,7 @@ function parseJunit(path: string): { tests: string; failures: string; cases: Arr
 test('eval: the agent app on the cascade passes its scenario, fails the wrong phrase, and the JUnit XML says so', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'eval-'));
   const chat = await startFakeChat({ turns: [{ say: GOODBYE, call: 'hang_up', arguments: { reason: 'the caller is done' } }] });
-  const server = spawnCli(
-    [
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--app',
-      'agent',
-      '--agent-provider',
-      'cascade',
-      '--llm-url',
-      chat.baseUrl,
-      '--model',
-      'local-model',
-      '--agent-greeting',
-      GREETING,
-      '--call-records',
-      join(dir, 'records'),
-    ],
-    { LLM_API_KEY: chat.apiKey, OPENAI_API_KEY: '' },
-  );
+  const server = spawnCascadeAgent(chat, GREETING, ['--model', 'local-model', '--call-records', join(dir, 'records')]);
   t.after(async () => {
     server.kill('SIGKILL');
     await chat.close();

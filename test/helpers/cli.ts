@@ -72,3 +72,34 @@ export function collectLogLines(child: ChildProcess): Array<Record<string, unkno
   });
   return lines;
 }
+
+/**
+ * `serve --app agent --agent-provider cascade` on a loopback port, its chat model the fake at `chat`
+ * (the server's PocketSphinx and voice around it); `extra` flags and `env` added.
+ */
+export function spawnCascadeAgent(
+  chat: { baseUrl: string; apiKey: string },
+  greeting: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
+  return spawnCli(
+    [
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--app',
+      'agent',
+      '--agent-provider',
+      'cascade',
+      '--llm-url',
+      chat.baseUrl,
+      '--agent-greeting',
+      greeting,
+      ...extra,
+    ],
+    { LLM_API_KEY: chat.apiKey, OPENAI_API_KEY: '', ...env },
+  );
+}
