@@ -7,28 +7,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
 import type { CallList } from '../../src/call/call-snapshot.js';
 import { startFakeRealtime, type FakeTurn } from '../helpers/fake-openai-realtime.js';
 import { collectLogLines, spawnCascadeAgent, spawnCli, waitForLogLine } from '../helpers/cli.js';
 import { startFakeChat } from '../helpers/fake-chat-completions.js';
 import { agentProviderFrom } from '../../src/apps/agent-providers.js';
 import { VoicesocketError } from '../../src/errors.js';
+import { APPLICATION_ID, emulatedApplication } from '../helpers/emulated-application.js';
 
-const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
 const GREETING = 'Hello! How can I help you today?';
 const GOODBYE = 'Thank you for calling, goodbye.';
 const plain = (text: string) => text.toLowerCase().replace(/[^a-z ]/g, '');
 
 async function setUp(t: import('node:test').TestContext, turns: FakeTurn[], extraArgs: string[] = []) {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
-  await emulator.listen();
+  const { privateKey, emulator } = await emulatedApplication();
   const fake = await startFakeRealtime({ greeting: GREETING, turns });
   const server = spawnCli(
     ['serve', '--port', '0', '--host', '127.0.0.1', '--app', 'agent', '--openai-url', fake.url, '--agent-greeting', GREETING, ...extraArgs],
@@ -121,13 +113,7 @@ test('serve --app agent without OPENAI_API_KEY exits 2 with one line', async () 
 });
 
 test("serve --app agent --agent-provider cascade: the server's PocketSphinx and espeak-ng around a chat model at --llm-url; greets, says goodbye and hangs up after it was heard", async (t) => {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
-  await emulator.listen();
+  const { privateKey, emulator } = await emulatedApplication();
   const chat = await startFakeChat({ turns: [{ say: GOODBYE, call: 'hang_up', arguments: { reason: 'the caller is done' } }] });
   const server = spawnCascadeAgent(chat, GREETING, ['--model', 'local-model'], {
     VONAGE_APPLICATION_ID: APPLICATION_ID,

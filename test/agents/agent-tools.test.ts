@@ -7,10 +7,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { Voice } from '@vonage/voice';
 import { z } from 'zod';
-import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
 import { startVoiceAgent, toolDeclaration } from '../../src/agents/agent-bridge.js';
 import { cascadeProvider, MAX_TOOL_ROUNDS_PER_TURN } from '../../src/agents/providers/cascade.js';
 import { defineTool, phoneTools } from '../../src/agents/call-tools.js';
@@ -22,17 +20,11 @@ import type { CallSession } from '../../src/call/call-session.js';
 import { startFakeChat, type ChatTurn, type FakeChat } from '../helpers/fake-chat-completions.js';
 import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
+import { APPLICATION_ID, emulatedApplication } from '../helpers/emulated-application.js';
 
-const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
 const DESTINATIONS = 'sales=+447700900001,desk=sip:desk@pbx.example.com';
 
-const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-});
-const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
-await emulator.listen();
+const { privateKey, emulator } = await emulatedApplication();
 const auth = new TokenCachingAuth({ applicationId: APPLICATION_ID, privateKey });
 const vonage = new Voice(auth, { apiHost: emulator.restUrl });
 

@@ -7,11 +7,9 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { Auth } from '@vonage/auth';
 import { Voice } from '@vonage/voice';
 import { z } from 'zod';
-import { VonageEmulator } from '../../src/emulator/vonage-emulator.js';
 import { startVoiceAgent } from '../../src/agents/agent-bridge.js';
 import { cascadeProvider } from '../../src/agents/providers/cascade.js';
 import { defineTool, phoneTools } from '../../src/agents/call-tools.js';
@@ -23,15 +21,9 @@ import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
 import { Bystander, withBystander } from '../helpers/bystander.js';
 import { MB, grownSince, memoryAfterGc } from '../helpers/memory.js';
+import { APPLICATION_ID, emulatedApplication } from '../helpers/emulated-application.js';
 
-const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
-const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-});
-const emulator = new VonageEmulator({ applicationId: APPLICATION_ID, publicKey });
-await emulator.listen();
+const { privateKey, emulator } = await emulatedApplication();
 // The plain SDK auth: what a library user builds; the tools must be safe whatever signs their requests.
 const vonage = new Voice(new Auth({ applicationId: APPLICATION_ID, privateKey }), { apiHost: emulator.restUrl });
 
