@@ -49,6 +49,44 @@ RATE = 16000
 # utterance; -maxhmmpf 3000: at most 3000 active HMMs per frame (PocketSphinx's own advice for
 # speed). -topn 2 was also tried: it lost "sales" in menu mode.
 SEARCH = {"-fwdflat": False, "-bestpath": False, "-maxhmmpf": 3000}
+# Whole decodes without dither. PocketSphinx's dither draws from one random generator for the whole
+# process, seeded once: a whole final then depended on how much audio the streamed pass (or earlier
+# utterances) had dithered before it, and on an 8 kHz call, brought up to 16 kHz with nothing above
+# 4 kHz, the dither is all there is in the upper filters. Measured on bench/data/speech-dev at 8 kHz
+# (docs/speech.md, "Dither"): with it the same files came out at 343 to 359 word errors of 616 as the
+# draws fell, without it 344 whether interim results streamed or not. Digital silence still needs
+# something to take a log of (a second of zeros decoded whole without dither came out as "dog"):
+# whole decodes get a dither of our own there only (fill_digital_silence), the same every time.
+WHOLE = {"-dither": False}
+# 10 ms at 16 kHz: runs of exact zeros this long are digital silence (a line never is).
+SILENCE_BYTES = 320
+ZEROS = bytes(SILENCE_BYTES)
+
+
+def _dither(length, seed=1):
+    # As PocketSphinx dithers (+1 on about one sample in four), from a fixed seed: 1 s of it, so the
+    # filling has no 10 ms period.
+    out = bytearray(length)
+    for i in range(0, length, 2):
+        seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+        if (seed >> 16) % 4 == 0:
+            out[i] = 1
+    return bytes(out)
+
+
+DITHER = _dither(RATE * 2)
+
+
+def fill_digital_silence(audio):
+    """The utterance with each 10 ms of exact zeros replaced by a fixed dither; unchanged otherwise."""
+    if ZEROS not in audio:
+        return audio
+    out = bytearray(audio)
+    for at in range(0, len(out) - SILENCE_BYTES + 1, SILENCE_BYTES):
+        if out[at:at + SILENCE_BYTES] == ZEROS:
+            start = at % len(DITHER)
+            out[at:at + SILENCE_BYTES] = DITHER[start:start + SILENCE_BYTES]
+    return bytes(out)
 # Streamed speech after which the line's cepstral mean is known well enough for streamed finals.
 PRIMED_MS = 2000
 
@@ -93,7 +131,8 @@ def make_decoder(Decoder, model, choices, settings):
     config.set_string("-logfn", "/dev/null")
     # Utterances arrive already delimited: keep every frame, so word times are exact.
     config.set_boolean("-remove_silence", False)
-    # Digital silence (a muted line, a synthesised caller) has no energy to take a log of.
+    # The streamed pass dithers: digital silence (a muted line, a synthesised caller) has no energy to
+    # take a log of. Whole decodes do not (WHOLE, below).
     config.set_boolean("-dither", True)
     apply(config, settings)
     if not choices:
@@ -139,7 +178,7 @@ def main():
     streaming = partial_bytes > 0 or finals == "streamed"
     overrides = json.loads(args.config) if args.config else {}
     # The streamed pass searches narrow; a decoder that only decodes whole keeps PocketSphinx's search.
-    whole_settings = dict(overrides)
+    whole_settings = dict(WHOLE, **overrides)
     try:
         settings = dict(SEARCH, **overrides) if streaming else whole_settings
         decoder, config = make_decoder(Decoder, args.model, choices, settings)
@@ -208,7 +247,7 @@ def main():
                 # whole at all. A decoder that only decodes whole takes each utterance's own mean.
                 whole_decoder.start_utt()
                 if audio:
-                    whole_decoder.process_raw(bytes(audio), False, True)
+                    whole_decoder.process_raw(fill_digital_silence(bytes(audio)), False, True)
                 whole_decoder.end_utt()
             results = whole_decoder if whole else decoder
             if finals == "adaptive" and streamed_bytes >= primed_bytes and whole_decoder is not decoder and not whole:
