@@ -7,7 +7,7 @@
  *
  * Each file at 16 kHz and at 8 kHz (downsampled, as a narrowband call carries it), on a quiet line
  * (onLine), three ways:
- * - **engine**: PocketSphinx alone on the whole file as one utterance, as CMU ships it: its default
+ * - **engine**: PocketSphinx alone on the whole file as one utterance (a decoder per file), as CMU ships it: its default
  *   settings, no detector, none of our code (bench/fixtures/pocketsphinx-whole.py); at 8 kHz the file
  *   is brought to the model's 16 kHz by sox — what the engine itself makes of the recording;
  * - **pipeline**: through our detector and the engine, as a live call feeds them (transcribeRecording);
