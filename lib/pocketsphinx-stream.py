@@ -132,7 +132,7 @@ def make_decoder(Decoder, model, choices, settings):
     # Utterances arrive already delimited: keep every frame, so word times are exact.
     config.set_boolean("-remove_silence", False)
     # The streamed pass dithers: digital silence (a muted line, a synthesised caller) has no energy to
-    # take a log of. Whole decodes do not (WHOLE, below).
+    # take a log of. Whole decodes do not (WHOLE, above).
     config.set_boolean("-dither", True)
     apply(config, settings)
     if not choices:
