@@ -42,10 +42,10 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
   }
   lines.push(
     '',
-    'End of turn (the detector’s speech end, 500 ms of silence): the voice’s true end → the frame that said it ended; **cut mid-turn**: it said the turn ended inside the recording (a pause of the reader’s). CPU: the detector and suppression per second of audio.',
+    'End of turn (the detector’s speech end, after the configuration’s default hangover: src/speech/detector-hangover.ts): the voice’s true end → the frame that said it ended; **cut mid-turn**: it said the turn ended inside the recording (a pause of the reader’s). CPU: the detector and suppression per second of audio.',
     '',
-    '| detector | SNR | end of turn p50 / p95 | cut mid-turn | CPU % of a core, 16 kHz / 8 kHz |',
-    '|---|---|---|---|---|',
+    '| detector | hangover | SNR | end of turn p50 / p95 | cut mid-turn | CPU % of a core, 16 kHz / 8 kHz |',
+    '|---|---|---|---|---|---|',
   );
   for (const snr of snrs) {
     for (const config of CONFIGS) {
@@ -57,7 +57,7 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
         return at.length ? fixed(sum(at, 'cpuMsPerSecond') / at.length / 10, 2) : '—';
       };
       lines.push(
-        `| ${config} | ${snr} dB | ${fixed(percentile(eot, 0.5))} / ${fixed(percentile(eot, 0.95))} ms | ${pct(sum(these, 'cutMidTurn'), sum(these, 'interruptions'))} | ${cpu(16000)} / ${cpu(8000)} |`,
+        `| ${config} | ${these[0]!.endSilenceMs ?? 500} ms | ${snr} dB | ${fixed(percentile(eot, 0.5))} / ${fixed(percentile(eot, 0.95))} ms | ${pct(sum(these, 'cutMidTurn'), sum(these, 'interruptions'))} | ${cpu(16000)} / ${cpu(8000)} |`,
       );
     }
   }

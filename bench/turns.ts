@@ -31,6 +31,7 @@ import { transcribeRecording } from '../src/speech/transcribe-recording.js';
 import type { Transcriber, TranscriberEvents } from '../src/speech/transcriber.js';
 import { UtteranceDetector, type ListenOptions } from '../src/speech/utterance-detector.js';
 import { NoiseSuppressor } from '../src/speech/noise-suppressor.js';
+import { defaultEndSilenceMs } from '../src/speech/detector-hangover.js';
 import { wordErrors } from '../src/speech/word-error-rate.js';
 import { RATE, NOISES, backchannels, callerStream, isTuning, loadRecordings, mixAt, noise, type NoiseKind, type TurnEvent } from './turn-audio.js';
 
@@ -45,6 +46,8 @@ export interface TurnsOptions {
   noises?: NoiseKind[];
   rates?: number[];
   detection?: boolean;
+  /** Told each detection with its stream (the sweep of turns-sweep.ts replays it at other settings). */
+  onDetection?: (detection: Detection, listen: ListenOptions, events: TurnEvent[], totalMs: number, base: Omit<Cell, 'policy'>) => void;
 }
 
 export const CONFIGS = ['webrtc', 'silero', 'webrtc + rnnoise', 'silero + rnnoise'] as const;
@@ -71,6 +74,8 @@ export interface Cell {
   endOfTurnMs: number[];
   cutMidTurn: number;
   cpuMsPerSecond: number;
+  /** The hangover that ended speech (the configuration's default); absent in runs before it was per configuration (500). */
+  endSilenceMs?: number;
 }
 
 export interface WerRow {
@@ -96,7 +101,7 @@ class VerdictTap extends EventEmitter<TranscriberEvents> implements Transcriber 
   close = () => Promise.resolve();
 }
 
-interface Detection {
+export interface Detection {
   voiced: Uint8Array;
   /** Frame index at which each start / end was said, and the call time it names. */
   starts: Array<{ frame: number; atMs: number }>;
@@ -104,10 +109,16 @@ interface Detection {
   cpuMsPerSecond: number;
 }
 
-function listenOptions(config: Config, options: TurnsOptions): ListenOptions {
+/**
+ * What a call with this configuration listens with. RNNoise runs outside the detector here (its stream
+ * is made once for both detectors), so the hangover is the product's default for the configuration.
+ */
+export function listenOptions(config: Config, options: TurnsOptions): ListenOptions {
   const silero = config.startsWith('silero');
+  const vad = silero ? 'silero' : 'webrtc';
   return {
-    vad: silero ? 'silero' : 'webrtc',
+    vad,
+    endSilenceMs: defaultEndSilenceMs(vad, config.endsWith('rnnoise')),
     ...(silero && options.silero?.threshold !== undefined ? { sileroThreshold: options.silero.threshold } : {}),
     ...(silero && options.silero?.floorMarginDb !== undefined ? { floorMarginDb: options.silero.floorMarginDb } : {}),
   };
@@ -147,13 +158,13 @@ async function suppressed(pcm: Buffer, rate: number): Promise<{ pcm: Buffer; cpu
   return { pcm: out, cpuMsPerSecond: (used.user + used.system) / 1000 / (pcm.length / size / 50) };
 }
 
-/** The frames at which each policy would have cut the reply. */
-function decisions(detection: Detection, policy: Policy): number[] {
+/** The frames at which each policy would have cut the reply (`minSpeechMs`: the voiced policy's minimum). */
+function decisions(detection: Detection, policy: Policy, minSpeechMs: number): number[] {
   if (policy === 'at onset') return detection.starts.map((s) => s.frame);
   const out: number[] = [];
   for (const start of detection.starts) {
     const end = detection.ends.find((e) => e.frame > start.frame)?.frame ?? detection.voiced.length;
-    const barge = new BargeInPolicy({ minSpeechMs: 500 });
+    const barge = new BargeInPolicy({ minSpeechMs });
     barge.speechStart();
     for (let f = Math.floor(start.atMs / FRAME_MS); f < end; f++) {
       if (barge.frame(detection.voiced[f] === 1, f * FRAME_MS)) {
@@ -176,9 +187,9 @@ function heldAt(detection: Detection, atMs: number): boolean {
 /** An event's window: a decision within it is that event's. */
 const windowOf = (event: TurnEvent) => [event.startMs - 100, event.endMs + 1000] as const;
 
-function score(detection: Detection, policy: Policy, events: TurnEvent[], totalMs: number, base: Omit<Cell, 'policy'>): Cell {
+export function score(detection: Detection, policy: Policy, events: TurnEvent[], totalMs: number, base: Omit<Cell, 'policy'>, minSpeechMs = 500): Cell {
   const cell: Cell = { ...base, policy, onsetToClearMs: [], endOfTurnMs: [] };
-  const decidedAt = decisions(detection, policy).map((f) => (f + 1) * FRAME_MS);
+  const decidedAt = decisions(detection, policy, minSpeechMs).map((f) => (f + 1) * FRAME_MS);
   const claimed = new Set<number>();
   let quietMs = totalMs;
   for (const event of events) {
@@ -229,7 +240,8 @@ export async function turnTaking(options: TurnsOptions, progress: (line: string)
         for (const config of CONFIGS) {
           progress(`turns: ${kind} at ${snr} dB, ${rate / 1000} kHz, ${config}`);
           const rnnoise = config.endsWith('rnnoise');
-          const detection = await detect(rnnoise ? cleaned.pcm : pcm, rate, listenOptions(config, options));
+          const listen = listenOptions(config, options);
+          const detection = await detect(rnnoise ? cleaned.pcm : pcm, rate, listen);
           if (rnnoise) detection.cpuMsPerSecond += cleaned.cpuMsPerSecond;
           const base = {
             config,
@@ -245,8 +257,10 @@ export async function turnTaking(options: TurnsOptions, progress: (line: string)
             quietMinutes: 0,
             cutMidTurn: 0,
             cpuMsPerSecond: detection.cpuMsPerSecond,
+            endSilenceMs: listen.endSilenceMs ?? 500,
           };
           for (const policy of POLICIES) cells.push(score(detection, policy, stream.events, totalMs, { ...base, onsetToClearMs: [], endOfTurnMs: [] }));
+          options.onDetection?.(detection, listen, stream.events, totalMs, { ...base, onsetToClearMs: [], endOfTurnMs: [] });
         }
       }
     }
