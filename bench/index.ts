@@ -19,10 +19,10 @@
  *   npm run bench -- --suites end-of-turn   the adaptive end of turn against the fixed 500 ms (also in turns)
  *                                      (--speech-dev <dir>, default bench/data/speech-dev; --split tune;
  *                                      --silero-threshold, --silero-margin; --no-wer; --sweep: other
- *                                      hangovers and barge-in minimums, bench/turns-sweep.ts)
+ *                                      hangovers and barge-in minimums, bench/turns-sweep.ts;
+ *                                      --wer-end-silence <ms>: word errors at that hangover)
  */
 import { appendFile, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { measureEcho, TARGETS, type EchoResult, type Target } from './echo-cpu.js';

@@ -56,6 +56,7 @@ export async function turnsSuite({ args, flag, option, root, quick }: BenchArgs)
         quick,
         wer: !flag('no-wer'),
         detection: !flag('no-detection'),
+        ...(args.includes('--wer-end-silence') ? { werEndSilenceMs: Number(option('wer-end-silence', '500')) } : {}),
         ...(args.includes('--noises') ? { noises: option('noises', '').split(',') as NoiseKind[] } : {}),
         ...(args.includes('--rates') ? { rates: option('rates', '').split(',').map(Number) } : {}),
         silero: {

@@ -15,13 +15,17 @@ function falseTotal(cells: Cell[]): number {
 }
 
 export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[] {
+  // A run of word errors alone (--no-detection) has no detection tables.
+  const lines = [header, ...(cells.length ? ['', ...detectionLines(cells)] : []), ...werLines(wer)];
+  return [...lines, ''];
+}
+
+function detectionLines(cells: Cell[]): string[] {
   const snrs = [...new Set(cells.map((c) => c.snr))];
   const rates = [...new Set(cells.map((c) => c.rate))];
   const noises = [...new Set(cells.map((c) => c.noise))];
   const pick = (config: Config, policy: Policy, filter: (c: Cell) => boolean) => cells.filter((c) => c.config === config && c.policy === policy && filter(c));
   const lines = [
-    header,
-    '',
     `Barge-in: every noise (${noises.join(', ')}) and rate (${rates.map((r) => `${r / 1000} kHz`).join(', ')}) pooled per SNR. **false** = backchannels and coughs that cut the reply + barge-ins on noise alone; **× today** = against WebRTC at onset (today's barge-in) on the same audio.`,
     '',
     '| detector | barge-in | SNR | backchannels cut | noise barge-ins (per min of line) | false × today | missed interruptions | line held | onset → clear p50 / p95 |',
@@ -75,13 +79,18 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
     );
     lines.push(`| ${config} | ${row.join(' | ')} |`);
   }
+  return lines;
+}
+
+function werLines(wer: WerRow[]): string[] {
+  const lines: string[] = [];
   if (wer.length) {
     lines.push(
       '',
-      'Word errors (PocketSphinx through the WebRTC detector, each recording under one noise in turn, 1 s of line either side), without and with RNNoise in front:',
+      'Word errors (PocketSphinx through the WebRTC detector, each recording under one noise in turn, 1 s of line either side), without and with RNNoise in front; **hangover**: the silence that ended utterances, without / with RNNoise:',
       '',
-      '| rate | SNR | words | WER | WER with RNNoise | recordings left out (engine failed twice) |',
-      '|---|---|---|---|---|---|',
+      '| rate | SNR | words | WER | WER with RNNoise | hangover | recordings left out (engine failed twice) |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const rate of [...new Set(wer.map((w) => w.rate))]) {
       for (const snr of [...new Set(wer.map((w) => w.snr))]) {
@@ -89,10 +98,10 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
         const clean = wer.find((w) => w.rate === rate && w.snr === snr && w.suppress);
         if (!plain || !clean) continue;
         lines.push(
-          `| ${rate / 1000} kHz | ${snr === 'clean' ? 'no noise' : `${snr} dB`} | ${plain.words} | ${fixed((100 * plain.errors) / plain.words, 1)} % | ${fixed((100 * clean.errors) / clean.words, 1)} % | ${plain.failed + clean.failed} |`,
+          `| ${rate / 1000} kHz | ${snr === 'clean' ? 'no noise' : `${snr} dB`} | ${plain.words} | ${fixed((100 * plain.errors) / plain.words, 1)} % | ${fixed((100 * clean.errors) / clean.words, 1)} % | ${plain.endSilenceMs ?? 500} / ${clean.endSilenceMs ?? 500} ms | ${plain.failed + clean.failed} |`,
         );
       }
     }
   }
-  return [...lines, ''];
+  return lines;
 }

@@ -87,14 +87,14 @@ function summary(cells: SweepCell[], config: Config, endSilenceMs: number, snr: 
 const POLICY_MIN_SPEECH_MS = 500;
 
 /** Against today at every noisy SNR: end of turn p50 no later, cut mid-turn no higher, barge-in within the issue's targets. */
-function fits(cells: SweepCell[], config: Config, hangover: number) {
+function fits(cells: SweepCell[], config: Config, hangover: number, minSpeechMs = POLICY_MIN_SPEECH_MS) {
   const per = NOISY_SNRS.map((snr) => {
     const today = summary(cells, TODAY.config, TODAY.endSilenceMs, snr);
     const mine = summary(cells, config, hangover, snr);
     const todayFalse = falseTotal(
       cells.filter((c) => c.config === TODAY.config && c.endSilenceMs === TODAY.endSilenceMs && c.minSpeechMs === 0 && c.snr === snr),
     );
-    const barge = cells.filter((c) => c.config === config && c.endSilenceMs === hangover && c.minSpeechMs === POLICY_MIN_SPEECH_MS && c.snr === snr);
+    const barge = cells.filter((c) => c.config === config && c.endSilenceMs === hangover && c.minSpeechMs === minSpeechMs && c.snr === snr);
     return {
       p50: mine.eotP50 !== undefined && today.eotP50 !== undefined && mine.eotP50 <= today.eotP50,
       cut: mine.cut <= today.cut,
@@ -162,6 +162,20 @@ export function sweepLines(cells: SweepCell[]): string[] {
         );
       }
     }
+  }
+  lines.push(
+    '',
+    'Every pair of hangover and barge-in minimum in the grid with which a configuration meets all three targets at both SNRs:',
+    '',
+    '| detector | hangover: minSpeechMs |',
+    '|---|---|',
+  );
+  for (const config of CONFIGS) {
+    const pairs = SWEEP_END_SILENCE_MS.flatMap((hangover) => {
+      const minimums = SWEEP_MIN_SPEECH_MS.filter((minSpeechMs) => fits(cells, config, hangover, minSpeechMs).targets);
+      return minimums.length ? [`${hangover}: ${minimums.join(', ')}`] : [];
+    });
+    lines.push(`| ${config} | ${pairs.length ? pairs.join('; ') : 'none'} |`);
   }
   return [...lines, ''];
 }

@@ -46,6 +46,8 @@ export interface TurnsOptions {
   noises?: NoiseKind[];
   rates?: number[];
   detection?: boolean;
+  /** Word errors with this hangover instead of each configuration's default (--wer-end-silence). */
+  werEndSilenceMs?: number;
   /** Told each detection with its stream (the sweep of turns-sweep.ts replays it at other settings). */
   onDetection?: (detection: Detection, listen: ListenOptions, events: TurnEvent[], totalMs: number, base: Omit<Cell, 'policy'>) => void;
 }
@@ -86,6 +88,8 @@ export interface WerRow {
   errors: number;
   /** Recordings left out: the engine failed twice (a start timeout on a loaded machine). */
   failed: number;
+  /** The hangover that ended the utterances (absent in runs before it was per configuration: 500). */
+  endSilenceMs?: number;
 }
 
 /** Writes down each frame's verdict: the detector gives it to its engines. */
@@ -265,7 +269,7 @@ export async function turnTaking(options: TurnsOptions, progress: (line: string)
       }
     }
   }
-  const wer = options.wer ? await wordErrorRows(callers, others, snrs, rates, progress) : [];
+  const wer = options.wer ? await wordErrorRows(callers, others, snrs, rates, options.werEndSilenceMs, progress) : [];
   return { cells, wer };
 }
 
@@ -278,6 +282,7 @@ async function wordErrorRows(
   others: ReturnType<typeof loadRecordings>,
   snrs: number[],
   rates: number[],
+  endSilenceMs: number | undefined,
   progress: (line: string) => void,
 ): Promise<WerRow[]> {
   const rows: WerRow[] = [];
@@ -285,14 +290,14 @@ async function wordErrorRows(
     for (const snr of ['clean' as const, ...snrs]) {
       for (const suppress of [false, true]) {
         progress(`turns: word errors at ${rate / 1000} kHz, ${snr}${snr === 'clean' ? '' : ' dB'}, ${suppress ? 'rnnoise' : 'no suppression'}`);
-        const row: WerRow = { rate, snr, suppress, words: 0, errors: 0, failed: 0 };
+        const row: WerRow = { rate, snr, suppress, words: 0, errors: 0, failed: 0, endSilenceMs: endSilenceMs ?? defaultEndSilenceMs('webrtc', suppress) };
         for (const [i, recording] of callers.slice(0, WER_RECORDINGS).entries()) {
           const voice = new Float32Array(recording.samples.length + 2 * RATE);
           voice.set(recording.samples, RATE);
           const track = noise(NOISES[i % NOISES.length]!, voice.length, others);
           const mixed = mixAt(voice, track, snr === 'clean' ? undefined : snr);
           const pcm = floatToPcm16(rate === RATE ? mixed : resample(mixed, RATE, rate));
-          const listen = { listen: { suppressNoise: suppress } };
+          const listen = { listen: { suppressNoise: suppress, ...(endSilenceMs === undefined ? {} : { endSilenceMs }) } };
           // One retry: a start timeout on a loaded machine is not the recording's fault.
           const once = () => transcribeRecording(pcm, rate, listen).catch(() => undefined);
           const finals = (await once()) ?? (await once());
