@@ -18,10 +18,11 @@
  *   npm run bench -- --suites turns    turn-taking in noise: WebRTC vs Silero, with and without RNNoise
  *   npm run bench -- --suites end-of-turn   the adaptive end of turn against the fixed 500 ms (also in turns)
  *                                      (--speech-dev <dir>, default bench/data/speech-dev; --split tune;
- *                                      --silero-threshold, --silero-margin; --no-wer)
+ *                                      --silero-threshold, --silero-margin; --no-wer; --sweep: other
+ *                                      hangovers and barge-in minimums, bench/turns-sweep.ts;
+ *                                      --wer-end-silence <ms>: word errors at that hangover)
  */
 import { appendFile, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { measureEcho, TARGETS, type EchoResult, type Target } from './echo-cpu.js';
@@ -34,9 +35,7 @@ import { recordsCost } from './records-cost.js';
 import { answerToFirstAudio, dialThroughput } from './dial.js';
 import { groupsOf, recordedSpeech, type RecordedResult, type RecordedSet } from './recorded-speech.js';
 import { offlineVoices, type VoiceResult } from './offline-voices.js';
-import { turnTaking } from './turns.js';
-import type { NoiseKind } from './turn-audio.js';
-import { turnLines } from './turns-report.js';
+import { turnsSuite } from './turns-cli.js';
 import { endOfTurn, endOfTurnLines } from './end-of-turn.js';
 import {
   POCKETSPHINX_BEFORE,
@@ -189,35 +188,7 @@ const voices = suites.has('voices') ? await offlineVoices(quick) : undefined;
 if (suites.has('records')) process.stderr.write('records\n');
 // What a call's record costs in CPU time (records-cost.ts): the number a busy machine does not bend.
 const records = suites.has('records') ? await recordsCost(quick ? 5 : 30, quick ? 10 : 120, quick ? 1 : 3) : undefined;
-const turnsSplit = option('split', 'measure') === 'tune' ? 'tune' : 'measure';
-// --turns-json writes this run's cells (a part of the suite run side by side: --noises, --rates,
-// --no-detection); --turns-from a.json,b.json renders the parts as one run.
-const turnsParts = args.includes('--turns-from')
-  ? option('turns-from', '')
-      .split(',')
-      .map((file) => JSON.parse(readFileSync(file, 'utf8')) as Awaited<ReturnType<typeof turnTaking>>)
-  : undefined;
-const turns = turnsParts
-  ? { cells: turnsParts.flatMap((p) => p.cells), wer: turnsParts.flatMap((p) => p.wer) }
-  : suites.has('turns')
-    ? await turnTaking(
-        {
-          dir: option('speech-dev', join(root, 'bench', 'data', 'speech-dev')),
-          split: turnsSplit,
-          quick,
-          wer: !flag('no-wer'),
-          detection: !flag('no-detection'),
-          ...(args.includes('--noises') ? { noises: option('noises', '').split(',') as NoiseKind[] } : {}),
-          ...(args.includes('--rates') ? { rates: option('rates', '').split(',').map(Number) } : {}),
-          silero: {
-            ...(args.includes('--silero-threshold') ? { threshold: Number(option('silero-threshold', '0.5')) } : {}),
-            ...(args.includes('--silero-margin') ? { floorMarginDb: Number(option('silero-margin', '9')) } : {}),
-          },
-        },
-        (line) => process.stderr.write(`${line}\n`),
-      )
-    : undefined;
-if (turns && args.includes('--turns-json')) await writeFile(option('turns-json', 'turns.json'), JSON.stringify(turns));
+const turns = suites.has('turns') || args.includes('--turns-from') ? await turnsSuite({ args, flag, option, root, quick }) : undefined;
 
 // The end-of-turn policy against the fixed hangover (end-of-turn.ts): part of `turns`, or alone.
 const eot =
@@ -344,13 +315,7 @@ const report = [
         '',
       ]
     : []),
-  ...(turns
-    ? turnLines(
-        turns.cells,
-        turns.wer,
-        `### Turn-taking in noise (${turnsSplit === 'tune' ? 'tuning split: LibriSpeech dev speakers and LJ Speech' : 'measuring split: LibriSpeech test/train speakers, FLEURS, AMI, VOiCES'}; bench/turns.ts)`,
-      )
-    : []),
+  ...(turns ?? []),
   ...(eot ? endOfTurnLines(eot, '### End of turn: adaptive hangover against the fixed 500 ms (bench/end-of-turn.ts)') : []),
   ...(agent
     ? [

@@ -15,13 +15,17 @@ function falseTotal(cells: Cell[]): number {
 }
 
 export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[] {
+  // A run of word errors alone (--no-detection) has no detection tables.
+  const lines = [header, ...(cells.length ? ['', ...detectionLines(cells)] : []), ...werLines(wer)];
+  return [...lines, ''];
+}
+
+function detectionLines(cells: Cell[]): string[] {
   const snrs = [...new Set(cells.map((c) => c.snr))];
   const rates = [...new Set(cells.map((c) => c.rate))];
   const noises = [...new Set(cells.map((c) => c.noise))];
   const pick = (config: Config, policy: Policy, filter: (c: Cell) => boolean) => cells.filter((c) => c.config === config && c.policy === policy && filter(c));
   const lines = [
-    header,
-    '',
     `Barge-in: every noise (${noises.join(', ')}) and rate (${rates.map((r) => `${r / 1000} kHz`).join(', ')}) pooled per SNR. **false** = backchannels and coughs that cut the reply + barge-ins on noise alone; **× today** = against WebRTC at onset (today's barge-in) on the same audio.`,
     '',
     '| detector | barge-in | SNR | backchannels cut | noise barge-ins (per min of line) | false × today | missed interruptions | line held | onset → clear p50 / p95 |',
@@ -42,10 +46,10 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
   }
   lines.push(
     '',
-    'End of turn (the detector’s speech end, 500 ms of silence): the voice’s true end → the frame that said it ended; **cut mid-turn**: it said the turn ended inside the recording (a pause of the reader’s). CPU: the detector and suppression per second of audio.',
+    'End of turn (the detector’s speech end, after the configuration’s default hangover: src/speech/detector-hangover.ts): the voice’s true end → the frame that said it ended; **cut mid-turn**: it said the turn ended inside the recording (a pause of the reader’s). CPU: the detector and suppression per second of audio.',
     '',
-    '| detector | SNR | end of turn p50 / p95 | cut mid-turn | CPU % of a core, 16 kHz / 8 kHz |',
-    '|---|---|---|---|---|',
+    '| detector | hangover | SNR | end of turn p50 / p95 | cut mid-turn | CPU % of a core, 16 kHz / 8 kHz |',
+    '|---|---|---|---|---|---|',
   );
   for (const snr of snrs) {
     for (const config of CONFIGS) {
@@ -57,7 +61,7 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
         return at.length ? fixed(sum(at, 'cpuMsPerSecond') / at.length / 10, 2) : '—';
       };
       lines.push(
-        `| ${config} | ${snr} dB | ${fixed(percentile(eot, 0.5))} / ${fixed(percentile(eot, 0.95))} ms | ${pct(sum(these, 'cutMidTurn'), sum(these, 'interruptions'))} | ${cpu(16000)} / ${cpu(8000)} |`,
+        `| ${config} | ${these[0]!.endSilenceMs ?? 500} ms | ${snr} dB | ${fixed(percentile(eot, 0.5))} / ${fixed(percentile(eot, 0.95))} ms | ${pct(sum(these, 'cutMidTurn'), sum(these, 'interruptions'))} | ${cpu(16000)} / ${cpu(8000)} |`,
       );
     }
   }
@@ -75,13 +79,18 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
     );
     lines.push(`| ${config} | ${row.join(' | ')} |`);
   }
+  return lines;
+}
+
+function werLines(wer: WerRow[]): string[] {
+  const lines: string[] = [];
   if (wer.length) {
     lines.push(
       '',
-      'Word errors (PocketSphinx through the WebRTC detector, each recording under one noise in turn, 1 s of line either side), without and with RNNoise in front:',
+      'Word errors (PocketSphinx through the WebRTC detector, each recording under one noise in turn, 1 s of line either side), without and with RNNoise in front; **hangover**: the silence that ended utterances, without / with RNNoise:',
       '',
-      '| rate | SNR | words | WER | WER with RNNoise | recordings left out (engine failed twice) |',
-      '|---|---|---|---|---|---|',
+      '| rate | SNR | words | WER | WER with RNNoise | hangover | recordings left out (engine failed twice) |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const rate of [...new Set(wer.map((w) => w.rate))]) {
       for (const snr of [...new Set(wer.map((w) => w.snr))]) {
@@ -89,10 +98,10 @@ export function turnLines(cells: Cell[], wer: WerRow[], header: string): string[
         const clean = wer.find((w) => w.rate === rate && w.snr === snr && w.suppress);
         if (!plain || !clean) continue;
         lines.push(
-          `| ${rate / 1000} kHz | ${snr === 'clean' ? 'no noise' : `${snr} dB`} | ${plain.words} | ${fixed((100 * plain.errors) / plain.words, 1)} % | ${fixed((100 * clean.errors) / clean.words, 1)} % | ${plain.failed + clean.failed} |`,
+          `| ${rate / 1000} kHz | ${snr === 'clean' ? 'no noise' : `${snr} dB`} | ${plain.words} | ${fixed((100 * plain.errors) / plain.words, 1)} % | ${fixed((100 * clean.errors) / clean.words, 1)} % | ${plain.endSilenceMs ?? 500} / ${clean.endSilenceMs ?? 500} ms | ${plain.failed + clean.failed} |`,
         );
       }
     }
   }
-  return [...lines, ''];
+  return lines;
 }

@@ -31,6 +31,7 @@ import { transcribeRecording } from '../src/speech/transcribe-recording.js';
 import type { Transcriber, TranscriberEvents } from '../src/speech/transcriber.js';
 import { UtteranceDetector, type ListenOptions } from '../src/speech/utterance-detector.js';
 import { NoiseSuppressor } from '../src/speech/noise-suppressor.js';
+import { defaultEndSilenceMs } from '../src/speech/detector-hangover.js';
 import { wordErrors } from '../src/speech/word-error-rate.js';
 import { RATE, NOISES, backchannels, callerStream, isTuning, loadRecordings, mixAt, noise, type NoiseKind, type TurnEvent } from './turn-audio.js';
 
@@ -45,6 +46,10 @@ export interface TurnsOptions {
   noises?: NoiseKind[];
   rates?: number[];
   detection?: boolean;
+  /** Word errors with this hangover instead of each configuration's default (--wer-end-silence). */
+  werEndSilenceMs?: number;
+  /** Told each detection with its stream (the sweep of turns-sweep.ts replays it at other settings). */
+  onDetection?: (detection: Detection, listen: ListenOptions, events: TurnEvent[], totalMs: number, base: Omit<Cell, 'policy'>) => void;
 }
 
 export const CONFIGS = ['webrtc', 'silero', 'webrtc + rnnoise', 'silero + rnnoise'] as const;
@@ -71,6 +76,8 @@ export interface Cell {
   endOfTurnMs: number[];
   cutMidTurn: number;
   cpuMsPerSecond: number;
+  /** The hangover that ended speech (the configuration's default); absent in runs before it was per configuration (500). */
+  endSilenceMs?: number;
 }
 
 export interface WerRow {
@@ -81,6 +88,8 @@ export interface WerRow {
   errors: number;
   /** Recordings left out: the engine failed twice (a start timeout on a loaded machine). */
   failed: number;
+  /** The hangover that ended the utterances (absent in runs before it was per configuration: 500). */
+  endSilenceMs?: number;
 }
 
 /** Writes down each frame's verdict: the detector gives it to its engines. */
@@ -96,7 +105,7 @@ class VerdictTap extends EventEmitter<TranscriberEvents> implements Transcriber 
   close = () => Promise.resolve();
 }
 
-interface Detection {
+export interface Detection {
   voiced: Uint8Array;
   /** Frame index at which each start / end was said, and the call time it names. */
   starts: Array<{ frame: number; atMs: number }>;
@@ -104,10 +113,16 @@ interface Detection {
   cpuMsPerSecond: number;
 }
 
-function listenOptions(config: Config, options: TurnsOptions): ListenOptions {
+/**
+ * What a call with this configuration listens with. RNNoise runs outside the detector here (its stream
+ * is made once for both detectors), so the hangover is the product's default for the configuration.
+ */
+export function listenOptions(config: Config, options: TurnsOptions): ListenOptions {
   const silero = config.startsWith('silero');
+  const vad = silero ? 'silero' : 'webrtc';
   return {
-    vad: silero ? 'silero' : 'webrtc',
+    vad,
+    endSilenceMs: defaultEndSilenceMs(vad, config.endsWith('rnnoise')),
     ...(silero && options.silero?.threshold !== undefined ? { sileroThreshold: options.silero.threshold } : {}),
     ...(silero && options.silero?.floorMarginDb !== undefined ? { floorMarginDb: options.silero.floorMarginDb } : {}),
   };
@@ -147,13 +162,13 @@ async function suppressed(pcm: Buffer, rate: number): Promise<{ pcm: Buffer; cpu
   return { pcm: out, cpuMsPerSecond: (used.user + used.system) / 1000 / (pcm.length / size / 50) };
 }
 
-/** The frames at which each policy would have cut the reply. */
-function decisions(detection: Detection, policy: Policy): number[] {
+/** The frames at which each policy would have cut the reply (`minSpeechMs`: the voiced policy's minimum). */
+function decisions(detection: Detection, policy: Policy, minSpeechMs: number): number[] {
   if (policy === 'at onset') return detection.starts.map((s) => s.frame);
   const out: number[] = [];
   for (const start of detection.starts) {
     const end = detection.ends.find((e) => e.frame > start.frame)?.frame ?? detection.voiced.length;
-    const barge = new BargeInPolicy({ minSpeechMs: 500 });
+    const barge = new BargeInPolicy({ minSpeechMs });
     barge.speechStart();
     for (let f = Math.floor(start.atMs / FRAME_MS); f < end; f++) {
       if (barge.frame(detection.voiced[f] === 1, f * FRAME_MS)) {
@@ -176,9 +191,9 @@ function heldAt(detection: Detection, atMs: number): boolean {
 /** An event's window: a decision within it is that event's. */
 const windowOf = (event: TurnEvent) => [event.startMs - 100, event.endMs + 1000] as const;
 
-function score(detection: Detection, policy: Policy, events: TurnEvent[], totalMs: number, base: Omit<Cell, 'policy'>): Cell {
+export function score(detection: Detection, policy: Policy, events: TurnEvent[], totalMs: number, base: Omit<Cell, 'policy'>, minSpeechMs = 500): Cell {
   const cell: Cell = { ...base, policy, onsetToClearMs: [], endOfTurnMs: [] };
-  const decidedAt = decisions(detection, policy).map((f) => (f + 1) * FRAME_MS);
+  const decidedAt = decisions(detection, policy, minSpeechMs).map((f) => (f + 1) * FRAME_MS);
   const claimed = new Set<number>();
   let quietMs = totalMs;
   for (const event of events) {
@@ -229,7 +244,8 @@ export async function turnTaking(options: TurnsOptions, progress: (line: string)
         for (const config of CONFIGS) {
           progress(`turns: ${kind} at ${snr} dB, ${rate / 1000} kHz, ${config}`);
           const rnnoise = config.endsWith('rnnoise');
-          const detection = await detect(rnnoise ? cleaned.pcm : pcm, rate, listenOptions(config, options));
+          const listen = listenOptions(config, options);
+          const detection = await detect(rnnoise ? cleaned.pcm : pcm, rate, listen);
           if (rnnoise) detection.cpuMsPerSecond += cleaned.cpuMsPerSecond;
           const base = {
             config,
@@ -245,13 +261,15 @@ export async function turnTaking(options: TurnsOptions, progress: (line: string)
             quietMinutes: 0,
             cutMidTurn: 0,
             cpuMsPerSecond: detection.cpuMsPerSecond,
+            endSilenceMs: listen.endSilenceMs ?? 500,
           };
           for (const policy of POLICIES) cells.push(score(detection, policy, stream.events, totalMs, { ...base, onsetToClearMs: [], endOfTurnMs: [] }));
+          options.onDetection?.(detection, listen, stream.events, totalMs, { ...base, onsetToClearMs: [], endOfTurnMs: [] });
         }
       }
     }
   }
-  const wer = options.wer ? await wordErrorRows(callers, others, snrs, rates, progress) : [];
+  const wer = options.wer ? await wordErrorRows(callers, others, snrs, rates, options.werEndSilenceMs, progress) : [];
   return { cells, wer };
 }
 
@@ -264,6 +282,7 @@ async function wordErrorRows(
   others: ReturnType<typeof loadRecordings>,
   snrs: number[],
   rates: number[],
+  endSilenceMs: number | undefined,
   progress: (line: string) => void,
 ): Promise<WerRow[]> {
   const rows: WerRow[] = [];
@@ -271,14 +290,14 @@ async function wordErrorRows(
     for (const snr of ['clean' as const, ...snrs]) {
       for (const suppress of [false, true]) {
         progress(`turns: word errors at ${rate / 1000} kHz, ${snr}${snr === 'clean' ? '' : ' dB'}, ${suppress ? 'rnnoise' : 'no suppression'}`);
-        const row: WerRow = { rate, snr, suppress, words: 0, errors: 0, failed: 0 };
+        const row: WerRow = { rate, snr, suppress, words: 0, errors: 0, failed: 0, endSilenceMs: endSilenceMs ?? defaultEndSilenceMs('webrtc', suppress) };
         for (const [i, recording] of callers.slice(0, WER_RECORDINGS).entries()) {
           const voice = new Float32Array(recording.samples.length + 2 * RATE);
           voice.set(recording.samples, RATE);
           const track = noise(NOISES[i % NOISES.length]!, voice.length, others);
           const mixed = mixAt(voice, track, snr === 'clean' ? undefined : snr);
           const pcm = floatToPcm16(rate === RATE ? mixed : resample(mixed, RATE, rate));
-          const listen = { listen: { suppressNoise: suppress } };
+          const listen = { listen: { suppressNoise: suppress, ...(endSilenceMs === undefined ? {} : { endSilenceMs }) } };
           // One retry: a start timeout on a loaded machine is not the recording's fault.
           const once = () => transcribeRecording(pcm, rate, listen).catch(() => undefined);
           const finals = (await once()) ?? (await once());

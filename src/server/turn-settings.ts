@@ -23,7 +23,8 @@ export const TURN_SETTINGS: Setting[] = [
     key: 'noiseSuppression',
     env: 'NOISE_SUPPRESSION',
     flag: '--noise-suppression <on|off>',
-    description: 'RNNoise in front of the voice activity detector and the transcribers (about 4 % of a core per call; 20 ms later)',
+    description:
+      'RNNoise in front of the voice activity detector and the transcribers (about 4 % of a core per call; 20 ms later; speech ends after 320 ms of silence, not 500); with --vad silero, the configuration for noisy lines (docs/turn-taking.md)',
     allowed: 'on, off',
     example: 'on',
     invalid: 'yes',

@@ -1,6 +1,7 @@
 /**
  * The silence that ends an utterance, kept from an engine that decodes our utterances. Our detector
- * calls speech ended only after 500 ms of unvoiced frames (a pause between words is not the end), and
+ * calls speech ended only after a hangover of unvoiced frames (500 ms, or 320 with RNNoise in front:
+ * detector-hangover.ts; a pause between words is not the end), and
  * a decoder spends as much on those frames as on speech while they can add no word. So the first
  * `tailMs` of every pause go on at once (the release of the last word), the rest is held: speech
  * that resumes releases it first, in order (a pause inside an utterance is decoded as before), and

@@ -15,6 +15,7 @@ import { floatToPcm16, pcm16ToFloat } from '../audio/pcm.js';
 import { VoiceActivity, levelDb, type VoiceActivityChange, type VoiceActivityOptions } from './voice-activity.js';
 import { createSpeechDetector, detectorRate, type SpeechDetector, type VadName } from './speech-detector.js';
 import { NoiseSuppressor } from './noise-suppressor.js';
+import { defaultEndSilenceMs } from './detector-hangover.js';
 import type { Transcriber } from './transcriber.js';
 
 const NO_FRAME = Buffer.alloc(0);
@@ -67,7 +68,8 @@ export class UtteranceDetector {
     callRate: number,
     options: ListenOptions,
   ) {
-    this.activity = new VoiceActivity(options);
+    // The hangover that ends speech depends on the detector configuration unless the app set one.
+    this.activity = new VoiceActivity({ ...options, endSilenceMs: options.endSilenceMs ?? defaultEndSilenceMs(options.vad, options.suppressNoise) });
     this.resampler = callRate === detector.sampleRate ? undefined : new Resampler(callRate, detector.sampleRate);
     this.splitter = new FrameSplitter(frameBytes(detector.sampleRate));
   }

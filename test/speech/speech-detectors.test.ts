@@ -6,6 +6,7 @@ import { floatToPcm16, pcm16ToFloat } from '../../src/audio/pcm.js';
 import { resample } from '../../src/audio/resampler.js';
 import { UtteranceDetector, type ListenOptions } from '../../src/speech/utterance-detector.js';
 import { NoiseSuppressor } from '../../src/speech/noise-suppressor.js';
+import { defaultEndSilenceMs } from '../../src/speech/detector-hangover.js';
 import { levelDb } from '../../src/speech/voice-activity.js';
 import type { Transcriber, TranscriberEvents } from '../../src/speech/transcriber.js';
 import { frames } from '../helpers/audio.js';
@@ -122,4 +123,34 @@ test('RNNoise lowers hiss by over 10 dB once it has heard it, keeps speech withi
     assert.ok(hissDrop > 10, `${rate}: hiss lowered by ${hissDrop.toFixed(1)} dB`);
     assert.ok(Math.abs(speechDrop) < 6, `${rate}: speech changed by ${speechDrop.toFixed(1)} dB`);
   }
+});
+
+test('each configuration ends speech after its own hangover (500 ms; 320 with RNNoise in front); an app’s endSilenceMs wins', async () => {
+  const rate = 16000;
+  const pcm = withNoise(line(rate), 300);
+  /** The silence between the end of the last voiced frame and the frame at which the end was said. */
+  const hangovers = async (options: ListenOptions) => {
+    const detector = await UtteranceDetector.create(rate, options);
+    const seen: number[] = [];
+    try {
+      for (const [i, frame] of frames(pcm, rate / 25).entries()) {
+        const change = await detector.push(frame, i * 20, []);
+        if (change?.kind === 'speech-end') seen.push(i * 20 + 20 - change.atMs);
+      }
+    } finally {
+      detector.close();
+    }
+    assert.ok(seen.length > 0, `no speech end with ${JSON.stringify(options)}`);
+    return [...new Set(seen)];
+  };
+  // The table's values, chosen on the turns bench's tuning split (docs/turn-taking.md).
+  assert.equal(defaultEndSilenceMs('webrtc', false), 500);
+  assert.equal(defaultEndSilenceMs('silero', false), 500);
+  assert.equal(defaultEndSilenceMs('webrtc', true), 320);
+  assert.equal(defaultEndSilenceMs('silero', true), 320);
+  assert.deepEqual(await hangovers({}), [500]);
+  assert.deepEqual(await hangovers({ vad: 'silero' }), [500]);
+  assert.deepEqual(await hangovers({ suppressNoise: true }), [320]);
+  assert.deepEqual(await hangovers({ vad: 'silero', suppressNoise: true }), [320]);
+  assert.deepEqual(await hangovers({ suppressNoise: true, endSilenceMs: 600 }), [600]);
 });
