@@ -25,6 +25,19 @@ async function hear(transcriber: Transcriber, pcm: Buffer, rate: number, atMs: n
   return results;
 }
 
+/** A recording of bench/data/speech-dev, 16 kHz samples. */
+async function speechDevPcm(name: string): Promise<Float32Array> {
+  return readWav(await readFile(new URL(`../../bench/data/speech-dev/audio/${name}.wav`, import.meta.url))).channels[0]!;
+}
+
+/** The text of every final result the transcriber gives for `pcm` heard as one utterance. */
+async function finalText(transcriber: Transcriber, pcm: Buffer, rate: number): Promise<string> {
+  return (await hear(transcriber, pcm, rate, 0))
+    .filter((r) => r.kind === 'final')
+    .map((r) => r.text)
+    .join(' ');
+}
+
 // 8 kHz is not here: Debian ships only the 16 kHz model, which hears telephone-band audio badly
 // (docs/speech.md); 16 kHz is the NCCO's default rate.
 for (const rate of [16000, 24000]) {
@@ -255,13 +268,8 @@ test('a whole final after a streamed pass is the utterance decoded alone: the st
   // utterance by its running cepstral mean, whole ones too, and that mean begins at the model's
   // generic guess. Before the fix the final after the streamed pass said "... the shadow of doubt he
   // is with us" where the same audio decoded alone says "... the shadow of death ...".
-  const wav = readWav(await readFile(new URL('../../bench/data/speech-dev/audio/librispeech-dev-3752-4944-0002.wav', import.meta.url)));
-  const pcm = floatToPcm16(wav.channels[0]!);
-  const finalOf = async (interim: boolean) =>
-    (await hear(pocketsphinxTranscriber({ finals: 'whole' }).create(16000, { interim }), pcm, 16000, 0))
-      .filter((r) => r.kind === 'final')
-      .map((r) => r.text)
-      .join(' ');
+  const pcm = floatToPcm16(await speechDevPcm('librispeech-dev-3752-4944-0002'));
+  const finalOf = (interim: boolean) => finalText(pocketsphinxTranscriber({ finals: 'whole' }).create(16000, { interim }), pcm, 16000);
   const [alone, afterStreaming] = await Promise.all([finalOf(false), finalOf(true)]);
   assert.match(alone, /shadow of death/);
   assert.equal(afterStreaming, alone);
@@ -272,13 +280,8 @@ test("whole finals are searched as PocketSphinx searches by default, not by the 
   // search (-fwdflat no -bestpath no -maxhmmpf 3000) heard its end, "at this moment", as "and the
   // small and", with interim results or without; PocketSphinx's own search, as the engine alone,
   // hears "... this moment". Across speech-dev's held-out part the narrow search cost 20 words of 308.
-  const wav = readWav(await readFile(new URL('../../bench/data/speech-dev/audio/voices-src-sp0307-ch127535-sg0042.wav', import.meta.url)));
-  const pcm = floatToPcm16(wav.channels[0]!);
-  const finalOf = async (interim: boolean) =>
-    (await hear(pocketsphinxTranscriber().create(16000, { interim }), pcm, 16000, 0))
-      .filter((r) => r.kind === 'final')
-      .map((r) => r.text)
-      .join(' ');
+  const pcm = floatToPcm16(await speechDevPcm('voices-src-sp0307-ch127535-sg0042'));
+  const finalOf = (interim: boolean) => finalText(pocketsphinxTranscriber().create(16000, { interim }), pcm, 16000);
   const [alone, afterStreaming] = await Promise.all([finalOf(false), finalOf(true)]);
   assert.match(alone, /beside me \w+ this moment$/);
   assert.equal(afterStreaming, alone);
@@ -290,24 +293,12 @@ test('an 8 kHz whole final is the same with interim results streaming or not: wh
   // the whole decode's draw, and at 8 kHz (nothing above 4 kHz but the dither) the final changed with
   // it: "captain first of the scenery ..." alone, "captain person but the scenery ..." after the
   // streamed pass, before the fix. Digital silence around the speech still decodes to nothing.
-  const wav = readWav(await readFile(new URL('../../bench/data/speech-dev/audio/librispeech-dev-3752-4944-0000.wav', import.meta.url)));
-  const narrow = floatToPcm16(new Resampler(16000, 8000).process(wav.channels[0]!));
+  const narrow = floatToPcm16(new Resampler(16000, 8000).process(await speechDevPcm('librispeech-dev-3752-4944-0000')));
   const pcm = Buffer.concat([Buffer.alloc(8000), narrow, Buffer.alloc(8000)]);
-  const finalOf = async (interim: boolean) =>
-    (await hear(pocketsphinxTranscriber().create(8000, { interim }), pcm, 8000, 0))
-      .filter((r) => r.kind === 'final')
-      .map((r) => r.text)
-      .join(' ');
+  const finalOf = (interim: boolean) => finalText(pocketsphinxTranscriber().create(8000, { interim }), pcm, 8000);
   const [alone, afterStreaming] = await Promise.all([finalOf(false), finalOf(true)]);
   assert.match(alone, /scenery/);
   assert.equal(afterStreaming, alone);
   // Before the dither of our own, a second of digital silence decoded whole without dither was "dog".
-  const silence = await hear(pocketsphinxTranscriber().create(8000, { interim: false }), Buffer.alloc(16000), 8000, 0);
-  assert.equal(
-    silence
-      .filter((r) => r.kind === 'final')
-      .map((r) => r.text)
-      .join(' '),
-    '',
-  );
+  assert.equal(await finalText(pocketsphinxTranscriber().create(8000, { interim: false }), Buffer.alloc(16000), 8000), '');
 });
