@@ -14,11 +14,10 @@ import { cascadeProvider, MAX_TOOL_ROUNDS_PER_TURN } from '../../src/agents/prov
 import { defineTool, phoneTools } from '../../src/agents/call-tools.js';
 import { MAX_TOOL_CALLS_PER_TURN, MAX_TOOLS_RUNNING } from '../../src/agents/tool-runner.js';
 import { TokenCachingAuth } from '../../src/agents/vonage-auth.js';
-import { speechEngines } from '../../src/speech/engines.js';
 import { espeakSynthesizer } from '../../src/speech/espeak.js';
 import type { CallSession } from '../../src/call/call-session.js';
 import { startFakeChat, type ChatTurn, type FakeChat } from '../helpers/fake-chat-completions.js';
-import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
+import { callerSaysOnEveryCall } from '../helpers/fake-transcriber.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
 import { APPLICATION_ID, emulatedApplication } from '../helpers/emulated-application.js';
 
@@ -31,12 +30,7 @@ const vonage = new Voice(auth, { apiHost: emulator.restUrl });
 /** Each called number gets its own chat model (a fake per test) and extra tools. */
 const scenarios = new Map<string, { chat: FakeChat; model?: string; tools?: (call: CallSession) => ReturnType<typeof defineTool>[] }>();
 // The caller's words, as the speech layer reports them, 300 ms into each call: the model's turn begins.
-const engines = speechEngines();
-engines.register(
-  'stt',
-  ['scripted'],
-  scriptedTranscriber(() => ({ finals: [{ text: 'put me through to a person please', afterMs: 300 }] })),
-);
+const engines = callerSaysOnEveryCall('put me through to a person please');
 const server = await startTestServer({
   speech: engines,
   app: (call) =>

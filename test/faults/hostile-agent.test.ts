@@ -13,11 +13,10 @@ import { z } from 'zod';
 import { startVoiceAgent } from '../../src/agents/agent-bridge.js';
 import { cascadeProvider } from '../../src/agents/providers/cascade.js';
 import { defineTool, phoneTools } from '../../src/agents/call-tools.js';
-import { speechEngines } from '../../src/speech/engines.js';
 import { espeakSynthesizer } from '../../src/speech/espeak.js';
 import type { CallSession } from '../../src/call/call-session.js';
 import { startFakeChat, type ChatTurn, type FakeChat } from '../helpers/fake-chat-completions.js';
-import { scriptedTranscriber } from '../helpers/fake-transcriber.js';
+import { callerSaysOnEveryCall } from '../helpers/fake-transcriber.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
 import { Bystander, withBystander } from '../helpers/bystander.js';
 import { MB, grownSince, memoryAfterGc } from '../helpers/memory.js';
@@ -39,12 +38,7 @@ interface Scenario {
   callId?: string;
 }
 const scenarios = new Map<string, Scenario>();
-const engines = speechEngines();
-engines.register(
-  'stt',
-  ['scripted'],
-  scriptedTranscriber(() => ({ finals: [{ text: 'put me through to a person please', afterMs: 300 }] })),
-);
+const engines = callerSaysOnEveryCall('put me through to a person please');
 const server = await startTestServer({
   speech: engines,
   app: withBystander((call) =>

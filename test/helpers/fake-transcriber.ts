@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Transcriber, TranscriberEvents, TranscriberFactory } from '../../src/speech/transcriber.js';
+import { speechEngines, type SpeechEngines } from '../../src/speech/engines.js';
 
 export interface TranscriberScript {
   /** Finals reported this long after the engine starts, in order. */
@@ -74,6 +75,17 @@ export function scriptedTranscriber(scriptFor: (index: number) => TranscriberScr
       return transcriber;
     },
   };
+}
+
+/** A server's engine table whose `scripted` engine hears every caller say `text`, `afterMs` into the call. */
+export function callerSaysOnEveryCall(text: string, afterMs = 300): SpeechEngines {
+  const engines = speechEngines();
+  engines.register(
+    'stt',
+    ['scripted'],
+    scriptedTranscriber(() => ({ finals: [{ text, afterMs }] })),
+  );
+  return engines;
 }
 
 /** One line the caller says, from `atMs` (call time), as a perfect recognizer would report it. */
